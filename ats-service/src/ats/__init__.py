@@ -1,0 +1,1 @@
+"""ATS: the system of record for people who have applied."""

@@ -1,0 +1,16 @@
+"""The candidate table."""
+from sqlalchemy import Index
+
+from ats.db import Base
+from talentkit.profiles.models import ProfileMixin
+
+
+class Candidate(ProfileMixin, Base):
+    """A person known to the ATS (applications come with the pipeline)."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        Index("ix_candidates_emails", "emails", postgresql_using="gin"),
+        Index("ix_candidates_created", "created_at", "id"),
+        Index("ix_candidates_updated", "updated_at"),
+    )

@@ -1,0 +1,1 @@
+"""Prospects: people the CRM nurtures."""

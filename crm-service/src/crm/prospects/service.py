@@ -1,0 +1,14 @@
+"""Prospect use cases: the shared profile rules bound to the CRM's topic and event types."""
+from crm.db import platform
+from crm.prospects.models import Prospect
+from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
+from shared_schemas.topics import CRM_PROSPECTS
+from talentkit.profiles.service import ProfileEvents, ProfileService
+
+SOURCE = "/crm"
+
+prospects = ProfileService(Prospect, platform, ProfileEvents(
+    source=SOURCE, topic=CRM_PROSPECTS, aggregate="prospect",
+    created_type="crm.prospect.created.v1", updated_type="crm.prospect.updated.v1",
+    created_model=ProspectCreatedV1, updated_model=ProspectUpdatedV1,
+))

@@ -1,0 +1,1 @@
+"""The talent platform's contracts: event envelope, event payloads, topics, field ownership."""

@@ -1,0 +1,101 @@
+"""Engine, sessions and the tables every service has: outbox, processed events, idempotency keys, API keys."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import (ARRAY, BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, Table, Text,
+                        func, text)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the naming convention all services' migrations rely on."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@dataclass(frozen=True)
+class PlatformTables:
+    outbox: Table
+    processed_events: Table
+    idempotency_keys: Table
+    api_keys: Table
+
+
+def platform_tables(metadata: MetaData) -> PlatformTables:
+    """Declare the platform's own tables in a service's metadata (so its migrations create them)."""
+    ts = lambda name, **kw: Column(name, DateTime(timezone=True), **kw)  # noqa: E731
+    outbox = Table(
+        "outbox", metadata,
+        Column("seq", BigInteger, Identity(always=True), primary_key=True, comment="publish order"),
+        Column("event_id", UUID(as_uuid=False), nullable=False, unique=True),
+        Column("topic", Text, nullable=False),
+        Column("aggregate_type", Text, nullable=False),
+        Column("aggregate_id", Text, nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("envelope", JSONB, nullable=False),
+        ts("created_at", nullable=False, server_default=func.now()),
+        ts("published_at"),
+    )
+    Index("ix_outbox_unpublished", outbox.c.seq, postgresql_where=text("published_at IS NULL"))
+    processed = Table(
+        "processed_events", metadata,
+        Column("consumer", Text, primary_key=True),
+        Column("event_id", Text, primary_key=True),
+        ts("processed_at", nullable=False, server_default=func.now()),
+    )
+    idempotency = Table(
+        "idempotency_keys", metadata,
+        Column("principal", Text, primary_key=True),
+        Column("key", Text, primary_key=True),
+        Column("method", Text, nullable=False),
+        Column("path", Text, nullable=False),
+        Column("request_hash", Text, nullable=False),
+        Column("status_code", Integer),
+        Column("response_body", Text),
+        Column("response_headers", JSONB),
+        ts("created_at", nullable=False, server_default=func.now()),
+    )
+    api_keys = Table(
+        "api_keys", metadata,
+        Column("id", UUID(as_uuid=False), primary_key=True),
+        Column("name", Text, nullable=False),
+        Column("prefix", Text, nullable=False),
+        Column("key_hash", Text, nullable=False, unique=True),
+        Column("scopes", ARRAY(Text), nullable=False),
+        Column("created_by", Text, nullable=False),
+        ts("created_at", nullable=False, server_default=func.now()),
+        ts("revoked_at"),
+    )
+    return PlatformTables(outbox, processed, idempotency, api_keys)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An asyncpg engine sized for one service process."""
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: one transaction, committed when the route returns, before the response."""
+    async with request.app.state.sessionmaker() as session:
+        async with session.begin():
+            yield session
+
+
+Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -1,0 +1,74 @@
+"""`Idempotency-Key` for POSTs: the key row is claimed in the request's transaction, so a retry gets the
+stored response, a concurrent duplicate waits for the first and replays it, and a failed request leaves no key."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talentkit.auth import Principal, _principal
+from talentkit.db import Session
+from talentkit.errors import Unprocessable, field_error
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+_KEPT_HEADERS = ("etag", "location")
+
+
+class Idempotency:
+    """A claimed key (or none): `replay` holds the earlier response when this is a retry."""
+
+    def __init__(self, session: AsyncSession | None = None, table=None, principal: str = "", key: str | None = None) -> None:
+        self.session, self.table, self.principal, self.key = session, table, principal, key
+        self.replay: Response | None = None
+
+    async def store(self, response: JSONResponse) -> JSONResponse:
+        """Keep the response for retries (same transaction as the write)."""
+        if self.key and self.session is not None:
+            t = self.table
+            await self.session.execute(update(t).where(t.c.principal == self.principal, t.c.key == self.key).values(
+                status_code=response.status_code, response_body=bytes(response.body).decode(),
+                response_headers={k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}))
+        return response
+
+
+def _request_hash(method: str, path: str, body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode() if body else b""
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+async def _idempotency(request: Request, session: Session, caller: Annotated[Principal, Depends(_principal)],
+                       idempotency_key: Annotated[str | None, Header(
+                           max_length=255, description="Any unique string (a UUID is ideal). A retry with the same key "
+                           "and body returns the first response; the same key with another body is refused (422).")] = None,
+                       ) -> Idempotency:
+    if not idempotency_key:
+        return Idempotency()
+    principal = caller.id
+    t = request.app.state.platform.idempotency_keys
+    req_hash = _request_hash(request.method, request.url.path, await request.body())
+    claimed = (await session.execute(insert(t).values(
+        principal=principal, key=idempotency_key, method=request.method, path=request.url.path, request_hash=req_hash,
+    ).on_conflict_do_nothing().returning(t.c.key))).first()
+    guard = Idempotency(session, t, principal, idempotency_key)
+    if claimed is not None:
+        return guard
+    row = (await session.execute(select(t).where(t.c.principal == principal, t.c.key == idempotency_key))).one()
+    if row.request_hash != req_hash:
+        raise Unprocessable("This Idempotency-Key was already used with another request; use a new key.",
+                            errors=[field_error("Idempotency-Key", "reused with a different request", "idempotency_key_reused")])
+    guard.key = None  # nothing more to store
+    guard.replay = Response(content=row.response_body, status_code=row.status_code, media_type="application/json",
+                            headers={**(row.response_headers or {}), REPLAYED_HEADER: "true"})
+    return guard
+
+
+IdempotencyGuard = Annotated[Idempotency, Depends(_idempotency)]

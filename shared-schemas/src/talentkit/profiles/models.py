@@ -1,0 +1,65 @@
+"""Profile columns and the profile's own rules (what counts as a change, versions, field times)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import ARRAY, DateTime, Integer, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+PROFILE_FIELDS = ("first_name", "last_name", "emails", "phones", "location", "headline", "tags", "source")
+
+
+class ProfileMixin:
+    """A person's profile as stored: synced fields, per-field change times, version and who changed it."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    emails: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    phones: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    location: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    source: Mapped[str | None] = mapped_column(Text)
+    field_times: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+    def start(self, values: dict[str, Any], *, at: datetime, actor: str) -> None:
+        """Fill a new profile; every given field gets `at` as its change time."""
+        for name in PROFILE_FIELDS:
+            setattr(self, name, values.get(name, [] if name in ("emails", "phones", "tags") else None))
+        self.field_times = {name: at.isoformat() for name in PROFILE_FIELDS if values.get(name) not in (None, [])}
+        self.version = 1
+        self.created_at = self.updated_at = datetime.now(timezone.utc)
+        self.created_by = self.updated_by = actor
+
+    def change(self, values: dict[str, Any], *, at: datetime, actor: str) -> dict[str, dict[str, Any]]:
+        """Apply the fields that really differ; bump the version once; return {field: {before, after}}."""
+        changes: dict[str, dict[str, Any]] = {}
+        for name, new in values.items():
+            old = getattr(self, name)
+            if old != new:
+                changes[name] = {"before": old, "after": new}
+                setattr(self, name, new)
+        if changes:
+            self.field_times = {**(self.field_times or {}), **{name: at.isoformat() for name in changes}}
+            self.version += 1
+            self.updated_at = datetime.now(timezone.utc)
+            self.updated_by = actor
+        return changes
+
+    def snapshot(self) -> dict[str, Any]:
+        """The profile as carried in events."""
+        return {
+            "id": str(self.id), "version": self.version,
+            "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
+            "field_times": dict(self.field_times or {}),
+            **{name: getattr(self, name) for name in PROFILE_FIELDS},
+        }
