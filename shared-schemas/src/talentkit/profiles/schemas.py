@@ -87,6 +87,7 @@ class ProfileOut(BaseModel):
     tags: list[str]
     source: str | None
     version: int
+    field_times: dict[str, datetime] = Field(description="When each field last changed at its source; used to resolve concurrent edits (latest wins).")
     created_at: datetime
     updated_at: datetime
     created_by: str = Field(description="Principal that created the record.")

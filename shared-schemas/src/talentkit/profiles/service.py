@@ -67,7 +67,7 @@ class ProfileService(Generic[P]):
         session.add(record)
         await session.flush()
         data = self.events.created_model.model_validate({self.events.aggregate: record.snapshot()})
-        await self._stage(session, record, self.events.created_type, data, ctx)
+        await self._stage(session, record, self.events.created_type, data, ctx, at)
         return record
 
     async def get(self, session: AsyncSession, id: uuid.UUID, *, for_update: bool = False) -> P:
@@ -82,15 +82,17 @@ class ProfileService(Generic[P]):
         """Apply a partial change under If-Match; a change that changes nothing emits nothing."""
         record = await self.get(session, id, for_update=True)
         check_if_match(if_match, record.version)
-        changes = record.change(values, at=ctx.source_time or datetime.now(timezone.utc), actor=ctx.actor)
+        at = ctx.source_time or datetime.now(timezone.utc)
+        changes = record.change(values, at=at, actor=ctx.actor)
         if changes:
             await session.flush()
             data = self.events.updated_model.model_validate({
                 f"{self.events.aggregate}_id": record.id, "changes": changes, self.events.aggregate: record.snapshot()})
-            await self._stage(session, record, self.events.updated_type, data, ctx)
+            await self._stage(session, record, self.events.updated_type, data, ctx, at)
         return record
 
-    async def _stage(self, session: AsyncSession, record: P, event_type: str, data: BaseModel, ctx: RequestContext) -> None:
+    async def _stage(self, session: AsyncSession, record: P, event_type: str, data: BaseModel, ctx: RequestContext,
+                     at: datetime) -> None:
         await stage_event(session, self.tables, source=self.events.source, topic=self.events.topic,
                           aggregate_type=self.events.aggregate, aggregate_id=str(record.id), event_type=event_type,
-                          sequence=record.version, data=data.model_dump(mode="json"), ctx=ctx)
+                          sequence=record.version, data=data.model_dump(mode="json"), ctx=ctx, time=at)

@@ -1,0 +1,1 @@
+"""Links: the same person in the ATS and in the CRM."""

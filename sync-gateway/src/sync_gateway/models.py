@@ -1,0 +1,7 @@
+"""Every gateway table, imported so that Alembic and the model/migration check see them all."""
+from sync_gateway.conflicts.models import Conflict
+from sync_gateway.consumers.models import AggregateCursor
+from sync_gateway.db import Base, platform
+from sync_gateway.links.models import Link
+
+__all__ = ["AggregateCursor", "Base", "Conflict", "Link", "platform"]

@@ -1,0 +1,26 @@
+"""`/v1/field-policy`: the ownership mode of every catalogued profile field."""
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from shared_schemas.policy import CATALOGUE, FieldKind, OwnershipMode
+from talentkit.auth import RequestContext, require
+
+router = APIRouter(prefix="/v1/field-policy", tags=["Field policy"])
+
+
+class FieldPolicyRead(BaseModel):
+    """One field of the profile catalogue."""
+
+    field: str
+    kind: FieldKind
+    mode: OwnershipMode = Field(description="ats, crm, prefer_ats_unless_blank, prefer_crm_unless_blank, two_way, union or none.")
+    why: str
+    synced_now: bool = Field(description="False for fields catalogued now but carried by a later feature's events.")
+
+
+@router.get("", response_model=list[FieldPolicyRead], summary="Show the field ownership policy")
+async def field_policy(ctx: Annotated[RequestContext, Depends(require("gateway:read"))]) -> list[FieldPolicyRead]:
+    """Which system owns each profile field and how changes move between the ATS and the CRM."""
+    return [FieldPolicyRead(field=s.name, kind=s.kind, mode=s.mode, why=s.why, synced_now=s.synced_now) for s in CATALOGUE]
