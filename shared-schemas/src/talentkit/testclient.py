@@ -1,0 +1,69 @@
+"""Test helpers to drive services the way users do: in-process over ASGI (with the real lifespan: relay,
+consumers) or as real uvicorn processes that a test can SIGKILL and restart."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI, **client_kwargs: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (outbox relay, consumers) and yield an httpx client talking to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service", **client_kwargs) as client:
+            yield client
+
+
+class ServiceProcess:
+    """One service as a real `uvicorn --factory` process on 127.0.0.1:port."""
+
+    def __init__(self, *, factory: str, port: int, env: dict[str, str], log_path: Path, bin_dir: Path) -> None:
+        self.factory, self.port, self.env, self.log_path, self.bin_dir = factory, port, env, log_path, bin_dir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> "ServiceProcess":
+        """Start and wait until /readyz answers 200."""
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
+        self.proc = subprocess.Popen(
+            [str(self.bin_dir / "uvicorn"), "--factory", self.factory, "--host", "127.0.0.1", "--port", str(self.port)],
+            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.factory} exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.factory} not ready after {timeout}s; see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flush, like a crashed pod."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        """Graceful stop (SIGTERM), then SIGKILL after 15 s."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
