@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, Text, func
@@ -49,7 +49,13 @@ class ProfileMixin:
                 changes[name] = {"before": old, "after": new}
                 setattr(self, name, new)
         if changes:
-            self.field_times = {**(self.field_times or {}), **{name: at.isoformat() for name in changes}}
+            times = dict(self.field_times or {})
+            for name in changes:
+                # A field's time never goes backwards on one side, even with clock skew between services:
+                # latest-wins across systems relies on it.
+                previous = datetime.fromisoformat(times[name]) if name in times else None
+                times[name] = (max(at, previous + timedelta(microseconds=1)) if previous else at).isoformat()
+            self.field_times = times
             self.version += 1
             self.updated_at = datetime.now(timezone.utc)
             self.updated_by = actor

@@ -131,8 +131,10 @@ class ProfileSync:
         return link, True
 
     async def apply(self, session: AsyncSession, link: Link, source: Side, states: dict[str, FieldState],
-                    event: EventEnvelope) -> None:
-        """Write to the other side what the policy says the change on `source` implies."""
+                    event: EventEnvelope, *, only: set[str] | None = None, reassert: bool = True) -> None:
+        """Write to the other side what the policy says the change on `source` implies. When the change loses
+        a conflict, the winner is written back to `source` too, so both sides converge even if their clocks
+        disagree (the loser's own later events are then older than what it holds, and lose again)."""
         target = other(source)
         client = self.clients[target]
         target_id = link.crm_prospect_id if target == "crm" else link.ats_candidate_id
@@ -146,6 +148,8 @@ class ProfileSync:
             writes: dict[datetime | None, dict[str, Any]] = {}
             conflicts: list[Conflict] = []
             for name in self.fields:
+                if only is not None and name not in only:
+                    continue
                 spec = self.policy[name]
                 src = FieldState(translate(name, states[name].value, target), states[name].time)
                 decision = decide(spec.mode, source, src, current[name])
@@ -167,5 +171,8 @@ class ProfileSync:
             for conflict in conflicts:
                 CONFLICTS.labels(conflict.field).inc()
                 session.add(conflict)
+            if conflicts and reassert:
+                await self.apply(session, link, target, field_states(record, self.fields, event.time), event,
+                                 only={c.field for c in conflicts}, reassert=False)
             return
         raise TransientError(f"{target} {target_id} kept changing under us; retrying later")

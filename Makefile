@@ -1,0 +1,67 @@
+# Talent platform: local developer entry points. Every step prints one line; tools run quietly.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PYPROJECTS := $(wildcard shared-schemas/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
+VENV_STAMP := $(VENV)/.talent-installed
+KAFKA_LIBS := $(CURDIR)/.local/kafka/libs
+KAFKA_STAMP := .local/kafka/.fetched
+TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests sync-gateway/tests tests)
+PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
+	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
+
+.PHONY: help venv kafka run stop test lint schemas clean
+
+help:
+	@echo "make run | stop | test | lint | schemas | venv | kafka | clean"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(PYPROJECTS)
+	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing shared-schemas[local,test] + ruff into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' ruff
+	@echo "==> installing ats-service, crm-service, sync-gateway (editable, --no-deps)"
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e ats-service -e crm-service -e sync-gateway
+	@touch $@
+
+kafka: $(KAFKA_STAMP)
+
+$(KAFKA_STAMP): deploy/kafka/pom.xml
+	@echo "==> fetching Kafka jars from Maven Central into .local/kafka/libs"
+	@rm -rf $(KAFKA_LIBS).new $(KAFKA_LIBS).old
+	@mvn -q -B -Dstyle.color=never -f deploy/kafka/pom.xml dependency:copy-dependencies \
+	  -DoutputDirectory=$(KAFKA_LIBS).new -DincludeScope=runtime | sed 's/\x1b\[[0-9;]*m//g'
+	@# swap in whole: a broker (or a test session) running from the old jars keeps working
+	@if [ -d $(KAFKA_LIBS) ]; then mv $(KAFKA_LIBS) $(KAFKA_LIBS).old; fi; mv $(KAFKA_LIBS).new $(KAFKA_LIBS); rm -rf $(KAFKA_LIBS).old
+	@touch $@
+
+run: venv kafka
+	@echo "==> starting the dev stack (PostgreSQL, Kafka, ats, crm, gateway); logs in .local/run/logs"
+	@$(PY) -m talentkit.localstack run
+
+stop:
+	@echo "==> stopping the dev stack"
+	@$(PY) -m talentkit.localstack stop
+
+test: venv kafka
+	@test -n "$(TEST_DIRS)" || { echo "==> no test directories found"; exit 1; }
+	@echo "==> pytest $(TEST_DIRS)"
+	@$(PY) -m pytest $(PYTEST_OPTS) $(TEST_DIRS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "==> FAILED: no tests were collected"; fi; exit $$rc
+
+lint: venv
+	@if [ -x $(VENV)/bin/ruff ]; then echo "==> ruff check"; $(VENV)/bin/ruff check .; \
+	  else echo "==> ruff not installed in $(VENV); skipping lint"; fi
+
+schemas: venv
+	@echo "==> generating JSON Schemas (shared_schemas.generate)"
+	@$(PY) -m shared_schemas.generate
+
+clean:
+	@echo "==> removing .local/test-stack"
+	@rm -rf .local/test-stack
