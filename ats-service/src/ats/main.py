@@ -1,24 +1,41 @@
 """The ATS app factory: `uvicorn --factory ats.main:create_app`."""
 from fastapi import FastAPI
 
+from ats import models  # noqa: F401 - every table mapped before the first query
+from ats.applications.routes import reasons as reject_reasons_router
+from ats.applications.routes import router as applications_router
+from ats.audit.routes import router as audit_router
 from ats.candidates.routes import router as candidates_router
-from ats.candidates.service import SOURCE
 from ats.config import Settings
 from ats.db import platform
-from shared_schemas.topics import ATS_CANDIDATES
+from ats.events import SOURCE
+from ats.jobs.routes import board as job_board_router
+from ats.jobs.routes import router as jobs_router
+from shared_schemas.topics import ATS_TOPICS
 from talentkit.app import create_service_app
 
-DESCRIPTION = """The system of record for people who have applied.
+DESCRIPTION = """The system of record for people who have applied: jobs and their pipelines, candidates,
+applications moving through stages, and a tamper-evident audit trail of every write.
 
-Every request needs `Authorization: Bearer <api key>`; errors are `application/problem+json` (RFC 9457).
-POSTs accept `Idempotency-Key`; updates need `If-Match` with the record's `ETag`.
-Every change is published as a CloudEvent on Kafka (topic `ats.candidates`)."""
+Every request needs `Authorization: Bearer <api key>` (except the public job-board feed); errors are
+`application/problem+json` (RFC 9457). POSTs and actions accept `Idempotency-Key`; updates need `If-Match` with the
+record's `ETag`. Every change is published as a CloudEvent on Kafka (topics `ats.candidates`, `ats.jobs`,
+`ats.applications`, `ats.interviews`, `ats.scorecards`, `ats.offers`)."""
+
+TAGS = [
+    {"name": "Candidates", "description": "People in the ATS."},
+    {"name": "Jobs", "description": "Jobs and their own pipeline stages (kinds: applied, screen, interview, offer, hired)."},
+    {"name": "Job board", "description": "Public feed of open jobs for job boards (no key needed)."},
+    {"name": "Applications", "description": "A candidate in a job's pipeline, and the actions that move it."},
+    {"name": "Reject reasons", "description": "Typed reasons for rejections and withdrawals."},
+    {"name": "Audit trail", "description": "Every write, append-only and hash-chained (scope `ats:audit`)."},
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
     return create_service_app(
-        name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(),
-        platform=platform, routers=[candidates_router], source=SOURCE, relay_topics=(ATS_CANDIDATES,),
-        openapi_tags=[{"name": "Candidates", "description": "People in the ATS."}],
+        name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
+        routers=[candidates_router, jobs_router, job_board_router, applications_router, reject_reasons_router, audit_router],
+        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS,
     )

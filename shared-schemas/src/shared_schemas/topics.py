@@ -1,9 +1,15 @@
 """Kafka topic names: one topic per service and aggregate."""
 
 ATS_CANDIDATES = "ats.candidates"
+ATS_JOBS = "ats.jobs"
+ATS_APPLICATIONS = "ats.applications"
+ATS_INTERVIEWS = "ats.interviews"
+ATS_SCORECARDS = "ats.scorecards"
+ATS_OFFERS = "ats.offers"
 CRM_PROSPECTS = "crm.prospects"
 
-ALL_TOPICS = (ATS_CANDIDATES, CRM_PROSPECTS)
+ATS_TOPICS = (ATS_CANDIDATES, ATS_JOBS, ATS_APPLICATIONS, ATS_INTERVIEWS, ATS_SCORECARDS, ATS_OFFERS)
+ALL_TOPICS = (*ATS_TOPICS, CRM_PROSPECTS)
 
 
 def dead_letter_topic(consumer_group: str) -> str:

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from talentkit.db import PlatformTables, Session
 from talentkit.errors import Forbidden, NotFound, Unauthorized
 
-ALL_SCOPES = ("ats:read", "ats:write", "crm:read", "crm:write", "gateway:read", "gateway:admin", "keys:admin")
+ALL_SCOPES = ("ats:read", "ats:write", "ats:audit", "ats:eeo", "crm:read", "crm:write", "gateway:read", "gateway:admin",
+              "keys:admin")
 GATEWAY_PRINCIPAL = "sync-gateway"
 # The gateway may stamp its writes with the source time of the change it applies (Source-Time header).
 SYNC_SCOPE = "sync:origin"

@@ -27,6 +27,12 @@ class Idempotency:
         self.session, self.table, self.principal, self.key = session, table, principal, key
         self.replay: Response | None = None
 
+    async def run(self, produce) -> Response:  # type: ignore[no-untyped-def]
+        """Replay the stored response of a retry, or produce the response (awaitable) and store it."""
+        if self.replay is not None:
+            return self.replay
+        return await self.store(await produce())
+
     async def store(self, response: JSONResponse) -> JSONResponse:
         """Keep the response for retries (same transaction as the write)."""
         if self.key and self.session is not None:

@@ -1,5 +1,8 @@
 """The candidate table."""
-from sqlalchemy import Index
+import uuid
+
+from sqlalchemy import ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ats.db import Base
 from talentkit.profiles.models import ProfileMixin
@@ -14,3 +17,5 @@ class Candidate(ProfileMixin, Base):
         Index("ix_candidates_created", "created_at", "id"),
         Index("ix_candidates_updated", "updated_at"),
     )
+
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("candidates.id"))

@@ -1,12 +1,34 @@
 """Event payload models (the `data` of each CloudEvent), by type name."""
 from pydantic import BaseModel
 
+from shared_schemas.events import ats
 from shared_schemas.events.ats import CandidateCreatedV1, CandidateUpdatedV1
 from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
 
 REGISTRY: dict[str, type[BaseModel]] = {
     "ats.candidate.created.v1": CandidateCreatedV1,
     "ats.candidate.updated.v1": CandidateUpdatedV1,
+    "ats.candidate.merged.v1": ats.CandidateMergedV1,
+    "ats.job.created.v1": ats.JobCreatedV1,
+    "ats.job.updated.v1": ats.JobUpdatedV1,
+    "ats.job.opened.v1": ats.JobOpenedV1,
+    "ats.job.closed.v1": ats.JobClosedV1,
+    "ats.application.created.v1": ats.ApplicationCreatedV1,
+    "ats.application.stage_changed.v1": ats.ApplicationStageChangedV1,
+    "ats.application.rejected.v1": ats.ApplicationRejectedV1,
+    "ats.application.unrejected.v1": ats.ApplicationUnrejectedV1,
+    "ats.application.hired.v1": ats.ApplicationHiredV1,
+    "ats.application.unhired.v1": ats.ApplicationUnhiredV1,
+    "ats.application.transferred.v1": ats.ApplicationTransferredV1,
+    "ats.interview.scheduled.v1": ats.InterviewScheduledV1,
+    "ats.interview.rescheduled.v1": ats.InterviewRescheduledV1,
+    "ats.interview.cancelled.v1": ats.InterviewCancelledV1,
+    "ats.scorecard.submitted.v1": ats.ScorecardSubmittedV1,
+    "ats.offer.created.v1": ats.OfferCreatedV1,
+    "ats.offer.approved.v1": ats.OfferApprovedV1,
+    "ats.offer.sent.v1": ats.OfferSentV1,
+    "ats.offer.accepted.v1": ats.OfferAcceptedV1,
+    "ats.offer.declined.v1": ats.OfferDeclinedV1,
     "crm.prospect.created.v1": ProspectCreatedV1,
     "crm.prospect.updated.v1": ProspectUpdatedV1,
 }

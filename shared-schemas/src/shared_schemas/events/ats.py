@@ -1,4 +1,5 @@
-"""ATS events (topic `ats.candidates`)."""
+"""ATS events (topics `ats.candidates`, `ats.jobs`, `ats.applications`, ...)."""
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -22,3 +23,252 @@ class CandidateUpdatedV1(BaseModel):
     candidate_id: UUID
     changes: dict[str, FieldChange]
     candidate: CandidateSnapshot
+
+
+# --- jobs ---------------------------------------------------------------------------------------------------
+
+class StageRef(BaseModel):
+    """A job's pipeline stage. `kind` is one of applied, screen, interview, offer, hired (in pipeline order)."""
+
+    id: UUID
+    name: str
+    kind: str
+    position: int
+
+
+class JobSnapshot(BaseModel):
+    id: UUID
+    title: str
+    department: str | None = None
+    location: str | None = None
+    employment_type: str | None = None
+    recruiter: str | None = None
+    hiring_manager: str | None = None
+    openings: int
+    status: str  # draft | open | closed
+    close_reason: str | None = None
+    stages: list[StageRef] = []
+    version: int
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class JobCreatedV1(BaseModel):
+    """`ats.job.created.v1`: a job was created (as a draft)."""
+
+    job: JobSnapshot
+
+
+class JobUpdatedV1(BaseModel):
+    """`ats.job.updated.v1`: job fields or its stages changed."""
+
+    job_id: UUID
+    changes: dict[str, FieldChange]
+    job: JobSnapshot
+
+
+class JobOpenedV1(BaseModel):
+    """`ats.job.opened.v1`: the job accepts applications (first opening or a reopen)."""
+
+    job: JobSnapshot
+    reopened: bool = False
+
+
+class JobClosedV1(BaseModel):
+    """`ats.job.closed.v1`: the job stopped accepting applications."""
+
+    job: JobSnapshot
+    reason: str
+
+
+# --- applications ---------------------------------------------------------------------------------------------
+
+class ApplicationSnapshot(BaseModel):
+    id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    stage: StageRef
+    status: str  # active | rejected | withdrawn | hired
+    source: str | None = None
+    referrer: str | None = None
+    version: int
+    applied_at: datetime
+
+
+class ApplicationCreatedV1(BaseModel):
+    """`ats.application.created.v1`: a candidate applied (or was added) to a job."""
+
+    application: ApplicationSnapshot
+
+
+class ApplicationStageChangedV1(BaseModel):
+    """`ats.application.stage_changed.v1`: moved between two stages of its job (kinds included)."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    from_stage: StageRef
+    to_stage: StageRef
+    application: ApplicationSnapshot
+
+
+class RejectReasonRef(BaseModel):
+    id: UUID
+    name: str
+    kind: str  # we_rejected | they_withdrew | none_specified
+
+
+class ApplicationRejectedV1(BaseModel):
+    """`ats.application.rejected.v1`: rejected (or withdrawn), with the reason and the stage it had reached."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    reason: RejectReasonRef
+    notes: str | None = None
+    stage: StageRef
+    application: ApplicationSnapshot
+
+
+class ApplicationUnrejectedV1(BaseModel):
+    """`ats.application.unrejected.v1`: a rejection was undone; the application is active again."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    application: ApplicationSnapshot
+
+
+class ApplicationHiredV1(BaseModel):
+    """`ats.application.hired.v1`: the candidate was hired for the job."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    start_date: date | None = None
+    override: bool = False
+    from_stage: StageRef
+    application: ApplicationSnapshot
+
+
+class ApplicationUnhiredV1(BaseModel):
+    """`ats.application.unhired.v1`: a hire was undone; back to the stage before the hire."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    application: ApplicationSnapshot
+
+
+class ApplicationTransferredV1(BaseModel):
+    """`ats.application.transferred.v1`: moved to another job's first stage."""
+
+    application_id: UUID
+    candidate_id: UUID
+    from_job_id: UUID
+    to_job_id: UUID
+    from_stage: StageRef
+    to_stage: StageRef
+    application: ApplicationSnapshot
+
+
+class CandidateMergedV1(BaseModel):
+    """`ats.candidate.merged.v1`: `merged_id` was folded into `survivor_id` (applications, notes, history moved)."""
+
+    survivor_id: UUID
+    merged_id: UUID
+    candidate: CandidateSnapshot
+
+
+# --- interviews, scorecards, offers ------------------------------------------------------------------------------
+
+class InterviewSnapshot(BaseModel):
+    id: UUID
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    stage_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    interviewers: list[str]
+    location: str | None = None
+    video_link: str | None = None
+    status: str  # scheduled | awaiting_feedback | complete | cancelled
+    version: int
+
+
+class InterviewScheduledV1(BaseModel):
+    """`ats.interview.scheduled.v1`."""
+
+    interview: InterviewSnapshot
+
+
+class InterviewRescheduledV1(BaseModel):
+    """`ats.interview.rescheduled.v1`: new times (previous ones included)."""
+
+    interview: InterviewSnapshot
+    previous_starts_at: datetime
+    previous_ends_at: datetime
+
+
+class InterviewCancelledV1(BaseModel):
+    """`ats.interview.cancelled.v1`."""
+
+    interview: InterviewSnapshot
+    reason: str | None = None
+
+
+class ScorecardSubmittedV1(BaseModel):
+    """`ats.scorecard.submitted.v1`: an interviewer's feedback. Ratings and notes stay in the ATS (policy `none`):
+    the event says who recommended what, for integrations that track feedback completion."""
+
+    scorecard_id: UUID
+    interview_id: UUID
+    application_id: UUID
+    candidate_id: UUID
+    interviewer: str
+    overall_recommendation: str  # strong_no | no | mixed | yes | strong_yes
+    submitted_at: datetime
+
+
+class OfferSnapshot(BaseModel):
+    id: UUID
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    offer_version: int
+    status: str  # draft | approval_pending | approved | sent | accepted | declined | rescinded
+    start_date: date | None = None
+    version: int
+
+
+class OfferCreatedV1(BaseModel):
+    """`ats.offer.created.v1`."""
+
+    offer: OfferSnapshot
+
+
+class OfferApprovedV1(BaseModel):
+    """`ats.offer.approved.v1`."""
+
+    offer: OfferSnapshot
+
+
+class OfferSentV1(BaseModel):
+    """`ats.offer.sent.v1`."""
+
+    offer: OfferSnapshot
+
+
+class OfferAcceptedV1(BaseModel):
+    """`ats.offer.accepted.v1`: the application becomes hireable."""
+
+    offer: OfferSnapshot
+
+
+class OfferDeclinedV1(BaseModel):
+    """`ats.offer.declined.v1`."""
+
+    offer: OfferSnapshot
+    reason: str | None = None

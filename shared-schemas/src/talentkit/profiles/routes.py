@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
+from talentkit.responses import resource_response
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.profiles.service import ProfileService
 
@@ -28,11 +29,8 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
               403: {"description": f"The key lacks `{write_scope}`.", **PROBLEM}}
 
     def respond(record: Any, status_code: int = 200, location: bool = False) -> JSONResponse:
-        body = out_schema.model_validate(record).model_dump(mode="json")
-        headers = {"ETag": f'"{record.version}"'}
-        if location:
-            headers["Location"] = f"{path}/{record.id}"
-        return JSONResponse(body, status_code=status_code, headers=headers)
+        return resource_response(out_schema, record, status_code=status_code,
+                                 location=f"{path}/{record.id}" if location else None)
 
     @router.post("", status_code=status.HTTP_201_CREATED, response_model=out_schema,
                  description=(f"Create a {noun}. Send an `Idempotency-Key` header so that a retry returns the first result "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -18,6 +19,8 @@ from talentkit.outbox import stage_event
 from talentkit.profiles.models import ProfileMixin
 
 P = TypeVar("P", bound=ProfileMixin)
+# (session, ctx, action, record, changes) -> None: e.g. the ATS's audit trail
+ChangeHook = Callable[[AsyncSession, RequestContext, str, Any, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,11 @@ class ProfileRepository(Generic[P]):
 class ProfileService(Generic[P]):
     """Create, get and change a profile, emitting `*.created.v1` / `*.updated.v1` through the outbox."""
 
-    def __init__(self, model: type[P], tables: PlatformTables, events: ProfileEvents) -> None:
+    def __init__(self, model: type[P], tables: PlatformTables, events: ProfileEvents,
+                 on_change: ChangeHook | None = None) -> None:
         self.model, self.tables, self.events = model, tables, events
         self.repo = ProfileRepository(model)
+        self.on_change = on_change
 
     async def create(self, session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> P:
         """Store a new profile and stage its created event."""
@@ -68,6 +73,9 @@ class ProfileService(Generic[P]):
         await session.flush()
         data = self.events.created_model.model_validate({self.events.aggregate: record.snapshot()})
         await self._stage(session, record, self.events.created_type, data, ctx, at)
+        if self.on_change:
+            await self.on_change(session, ctx, f"{self.events.aggregate}.created", record,
+                                 {k: {"before": None, "after": v} for k, v in values.items() if v not in (None, [])})
         return record
 
     async def get(self, session: AsyncSession, id: uuid.UUID, *, for_update: bool = False) -> P:
@@ -89,6 +97,8 @@ class ProfileService(Generic[P]):
             data = self.events.updated_model.model_validate({
                 f"{self.events.aggregate}_id": record.id, "changes": changes, self.events.aggregate: record.snapshot()})
             await self._stage(session, record, self.events.updated_type, data, ctx, at)
+            if self.on_change:
+                await self.on_change(session, ctx, f"{self.events.aggregate}.updated", record, changes)
         return record
 
     async def _stage(self, session: AsyncSession, record: P, event_type: str, data: BaseModel, ctx: RequestContext,

@@ -1,0 +1,1 @@
+"""Applications: one candidate in one job's pipeline, with its stage machine and stage history."""

@@ -1,0 +1,101 @@
+"""Job and stage bodies."""
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ats.jobs.models import JobStatus, StageKind
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class EmploymentType(StrEnum):
+    FULL_TIME = "full_time"
+    PART_TIME = "part_time"
+    CONTRACT = "contract"
+    TEMPORARY = "temporary"
+    INTERNSHIP = "internship"
+
+
+class StageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    kind: StageKind
+    position: int = Field(description="0-based order in the pipeline.")
+
+
+class JobCreate(BaseModel):
+    """A new job. It starts as a draft with the default pipeline: Applied, Screen, Interview, Final interview, Offer, Hired."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Line
+    department: Line | None = None
+    location: Line | None = Field(None, description="Office or `Remote`, e.g. `Berlin, Germany`.")
+    employment_type: EmploymentType | None = None
+    description: Annotated[str, StringConstraints(max_length=20000)] | None = Field(None, description="Shown on the job board (plain text or HTML).")
+    recruiter: Line | None = Field(None, description="The recruiter's user id or email.")
+    hiring_manager: Line | None = None
+    openings: int = Field(1, ge=1, le=1000, description="How many people to hire.")
+
+
+class JobUpdate(BaseModel):
+    """Fields of a job to change; absent fields stay. Status changes through /open, /close, /reopen."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Line | None = None
+    department: Line | None = None
+    location: Line | None = None
+    employment_type: EmploymentType | None = None
+    description: Annotated[str, StringConstraints(max_length=20000)] | None = None
+    recruiter: Line | None = None
+    hiring_manager: Line | None = None
+    openings: int | None = Field(None, ge=1, le=1000)
+
+
+class JobRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    title: str
+    department: str | None
+    location: str | None
+    employment_type: str | None
+    description: str | None
+    recruiter: str | None
+    hiring_manager: str | None
+    openings: int
+    status: JobStatus
+    close_reason: str | None
+    opened_at: datetime | None
+    closed_at: datetime | None
+    stages: list[StageRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+
+
+class JobClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        description="Why the job closed, e.g. `filled`, `cancelled`, `on_hold`.")
+
+
+class StageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Line
+    kind: StageKind
+    position: int | None = Field(None, ge=0, description="Where to insert (0-based); default: before the first `offer`/`hired` stage of a later kind, else last.")
+
+
+class StageRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Line
+
+
+class StageOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stage_ids: list[uuid.UUID] = Field(description="Every stage id of the job, in the new order.")

@@ -1,0 +1,128 @@
+"""ATS integration fixtures: a fresh, migrated `ats_it` database, the real app (lifespan, outbox relay to the
+test Kafka) driven over ASGI, and helpers to read what reached Kafka."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from ats.config import Settings
+from ats.main import create_app
+from talentkit.kafka import ensure_topics
+from talentkit.testclient import running_app
+
+ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
+
+
+@dataclass
+class AtsHarness:
+    app: Any
+    client: httpx.AsyncClient  # sends the admin key by default
+    anon: httpx.AsyncClient  # sends no Authorization header
+    database_url: str
+    kafka_bootstrap: str
+    engine: AsyncEngine  # for direct checks of what was (not) stored
+
+    @staticmethod
+    def auth(key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    new_email = staticmethod(lambda tag="c": new_email(tag))
+    body = staticmethod(lambda **overrides: candidate_body(**overrides))
+
+    async def events_for(self, subject: str, *, until: Callable[[list[ConsumerRecord]], bool],
+                         topic: str = "ats.candidates", timeout: float = 30.0) -> list[ConsumerRecord]:
+        """Records of `topic` whose key is `subject`, once `until(records)` holds."""
+        return await read_topic(self.kafka_bootstrap, topic, match=lambda r: r.key == subject.encode(),
+                                until=until, timeout=timeout)
+
+    async def create(self, **overrides: Any) -> httpx.Response:
+        r = await self.client.post("/v1/candidates", json=candidate_body(**overrides))
+        assert r.status_code == 201, r.text
+        return r
+
+    async def count(self, client: httpx.AsyncClient | None = None) -> int:
+        """How many candidates the list endpoint shows, following `next` to the end."""
+        n, url = 0, "/v1/candidates?limit=200"
+        while url:
+            r = await (client or self.client).get(url)
+            assert r.status_code == 200, r.text
+            n += len(r.json()["data"])
+            url = r.json()["next"]
+        return n
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
+    url = talent_stack.fresh_database("ats_it")
+    talent_stack.migrate("ats-service", url, "ATS_")
+    settings = Settings.model_validate({
+        "database_url": url,
+        "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+        "TALENT_ADMIN_API_KEY": ADMIN_KEY,
+        "relay_poll_seconds": 0.05,
+    })
+    assert settings.database_url == url and settings.kafka_bootstrap_servers == talent_stack.kafka_bootstrap
+    app = create_app(settings)
+    engine = create_async_engine(url)
+    async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as anon:
+            yield AtsHarness(app=app, client=client, anon=anon, database_url=url,
+                             kafka_bootstrap=talent_stack.kafka_bootstrap, engine=engine)
+    await engine.dispose()
+
+
+def new_email(tag: str = "c") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def candidate_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"first_name": "Ada", "last_name": "Lovelace", "emails": [new_email()],
+                            "phones": ["+44 20 7946 0958"], "location": "London", "headline": "Engineer",
+                            "tags": ["python"], "source": "referral"}
+    body.update(overrides)
+    return body
+
+
+async def read_topic(bootstrap: str, topic: str, *, match: Callable[[ConsumerRecord], bool],
+                     until: Callable[[list[ConsumerRecord]], bool], timeout: float = 30.0) -> list[ConsumerRecord]:
+    """Read `topic` from the beginning (no consumer group) and return the matching records once `until` holds."""
+    await ensure_topics(bootstrap, (topic,))
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    got: list[ConsumerRecord] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=300)
+            for records in batches.values():
+                got.extend(r for r in records if match(r))
+            if until(got):
+                return got
+        raise AssertionError(f"timed out on {topic}: {len(got)} matching records: "
+                             f"{[(r.key, dict(r.headers).get('ce_type')) for r in got]}")
+    finally:
+        await consumer.stop()
+
+
+def headers_of(record: ConsumerRecord) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers}
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Await `check()` until it returns a truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(interval)
