@@ -11,6 +11,7 @@ from ats.db import platform
 from ats.events import SOURCE
 from ats.jobs.routes import board as job_board_router
 from ats.jobs.routes import router as jobs_router
+from ats.reports.routes import router as reports_router
 from shared_schemas.topics import ATS_TOPICS
 from talentkit.app import create_service_app
 
@@ -28,6 +29,7 @@ TAGS = [
     {"name": "Job board", "description": "Public feed of open jobs for job boards (no key needed)."},
     {"name": "Applications", "description": "A candidate in a job's pipeline, and the actions that move it."},
     {"name": "Reject reasons", "description": "Typed reasons for rejections and withdrawals."},
+    {"name": "Reports", "description": "Funnel, time to hire, time to fill, computed from stage history."},
     {"name": "Audit trail", "description": "Every write, append-only and hash-chained (scope `ats:audit`)."},
 ]
 
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
-        routers=[candidates_router, jobs_router, job_board_router, applications_router, reject_reasons_router, audit_router],
+        routers=[candidates_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
+                 reports_router, audit_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS,
     )

@@ -1,5 +1,7 @@
 """Candidate bodies."""
-from pydantic import Field, StringConstraints
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing import Annotated
 
 from talentkit.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch
@@ -20,4 +22,11 @@ class CandidateUpdate(ProfilePatch):
 
 
 class CandidateRead(ProfileOut):
-    """A candidate."""
+    """A candidate. `merged_into_id` is set when this record was merged into another (use that one)."""
+
+    merged_into_id: uuid.UUID | None = None
+
+
+class CandidateMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicate_id: uuid.UUID = Field(description="The candidate to fold into this one.")

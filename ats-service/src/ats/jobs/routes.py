@@ -142,15 +142,29 @@ _EMPLOYMENT = {"full_time": "FULL_TIME", "part_time": "PART_TIME", "contract": "
                "internship": "INTERN"}
 
 
-@board.get("/jobs", summary="Public job feed (schema.org JobPosting)", openapi_extra={"security": []})
-async def job_board(session: Session, request: Request) -> list[dict[str, Any]]:
-    """Open jobs as schema.org `JobPosting` JSON-LD objects, for job boards and career sites. No key needed."""
-    jobs = (await session.execute(select(Job).where(Job.status == JobStatus.OPEN).order_by(Job.opened_at))).scalars().all()
-    base = str(request.base_url).rstrip("/")
-    return [{
+def _posting(j: Job, base: str) -> dict[str, Any]:
+    return {
         "@context": "https://schema.org", "@type": "JobPosting", "identifier": str(j.id), "title": j.title,
         "description": j.description or "", "datePosted": j.opened_at.date().isoformat() if j.opened_at else None,
         "employmentType": _EMPLOYMENT.get(j.employment_type or ""), "industry": j.department,
         "jobLocation": {"@type": "Place", "address": j.location} if j.location else None,
         "totalJobOpenings": j.openings, "url": f"{base}/v1/job-board/jobs/{j.id}",
-    } for j in jobs]
+    }
+
+
+@board.get("/jobs", summary="Public job feed (schema.org JobPosting)", openapi_extra={"security": []})
+async def job_board(session: Session, request: Request) -> list[dict[str, Any]]:
+    """Open jobs as schema.org `JobPosting` JSON-LD objects, for job boards and career sites. No key needed."""
+    jobs = (await session.execute(select(Job).where(Job.status == JobStatus.OPEN).order_by(Job.opened_at))).scalars().all()
+    return [_posting(j, str(request.base_url).rstrip("/")) for j in jobs]
+
+
+@board.get("/jobs/{job_id}", summary="One public job posting", openapi_extra={"security": []},
+           responses={404: {"description": "No open job with this id.", **P}})
+async def job_posting(job_id: uuid.UUID, session: Session, request: Request) -> dict[str, Any]:
+    """One open job as a schema.org `JobPosting`; 404 once it is closed. No key needed."""
+    job = await session.get(Job, job_id)
+    if job is None or job.status != JobStatus.OPEN:
+        from talentkit.errors import NotFound
+        raise NotFound("No open job with this id.")
+    return _posting(job, str(request.base_url).rstrip("/"))
