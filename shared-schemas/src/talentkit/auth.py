@@ -1,6 +1,7 @@
 """API keys with scopes, sent as `Authorization: Bearer <key>`; every write knows its principal."""
 
 import hashlib
+import json
 import hmac
 import secrets
 import uuid
@@ -42,6 +43,7 @@ class RequestContext:
     request_id: str | None = None
     causation_id: str | None = None
     source_time: datetime | None = None
+    source_field_times: dict[str, datetime] = field(default_factory=dict)
     traceparent: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,23 +81,41 @@ async def _principal(request: Request, session: Session) -> Principal:
     return Principal(f"key:{row.name}", frozenset(row.scopes), obo)
 
 
+def _source_times(request: Request) -> tuple[datetime | None, dict[str, datetime]]:
+    """`Source-Time` and `Source-Field-Times` (JSON {field: time}): when the change a sync write carries happened."""
+    def parse(raw: object) -> datetime | None:
+        try:
+            value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return value if value.tzinfo else None
+    source_time = parse(request.headers.get("source-time")) if request.headers.get("source-time") else None
+    field_times: dict[str, datetime] = {}
+    if raw := request.headers.get("source-field-times"):
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = {}
+        if isinstance(decoded, dict):
+            field_times = {str(k): t for k, v in decoded.items() if (t := parse(v)) is not None}
+    return source_time, field_times
+
+
 def require(scope: str):
     """Dependency: the caller's RequestContext, or 401/403."""
 
     async def dependency(request: Request, principal: Annotated[Principal, Depends(_principal)]) -> RequestContext:
         if not principal.has(scope):
             raise Forbidden(f"This API key lacks the scope `{scope}`.", required_scope=scope)
-        source_time = None
-        if principal.has(SYNC_SCOPE) and (raw := request.headers.get("source-time")):
-            try:
-                source_time = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            except ValueError:
-                source_time = None
+        source_time, field_times = None, {}
+        if principal.has(SYNC_SCOPE):
+            source_time, field_times = _source_times(request)
         return RequestContext(
             principal=principal,
             request_id=getattr(request.state, "request_id", None),
             causation_id=request.headers.get("causation-id"),
             source_time=source_time,
+            source_field_times=field_times,
             traceparent=request.headers.get("traceparent"),
         )
 

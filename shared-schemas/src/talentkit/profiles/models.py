@@ -40,8 +40,10 @@ class ProfileMixin:
         self.created_at = self.updated_at = datetime.now(timezone.utc)
         self.created_by = self.updated_by = actor
 
-    def change(self, values: dict[str, Any], *, at: datetime, actor: str) -> dict[str, dict[str, Any]]:
-        """Apply the fields that really differ; bump the version once; return {field: {before, after}}."""
+    def change(self, values: dict[str, Any], *, at: datetime, actor: str,
+               field_at: dict[str, datetime] | None = None) -> dict[str, dict[str, Any]]:
+        """Apply the fields that really differ; bump the version once; return {field: {before, after}}.
+        `field_at` gives some fields their own change time (a sync write carrying each field's source time)."""
         changes: dict[str, dict[str, Any]] = {}
         for name, new in values.items():
             old = getattr(self, name)
@@ -54,7 +56,8 @@ class ProfileMixin:
                 # A field's time never goes backwards on one side, even with clock skew between services:
                 # latest-wins across systems relies on it.
                 previous = datetime.fromisoformat(times[name]) if name in times else None
-                times[name] = (max(at, previous + timedelta(microseconds=1)) if previous else at).isoformat()
+                when = (field_at or {}).get(name, at)
+                times[name] = (max(when, previous + timedelta(microseconds=1)) if previous else when).isoformat()
             self.field_times = times
             self.version += 1
             self.updated_at = datetime.now(timezone.utc)

@@ -91,7 +91,7 @@ class ProfileService(Generic[P]):
         record = await self.get(session, id, for_update=True)
         check_if_match(if_match, record.version)
         at = ctx.source_time or datetime.now(timezone.utc)
-        changes = record.change(values, at=at, actor=ctx.actor)
+        changes = record.change(values, at=at, actor=ctx.actor, field_at=ctx.source_field_times)
         if changes:
             await session.flush()
             data = self.events.updated_model.model_validate({

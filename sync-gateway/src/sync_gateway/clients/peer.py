@@ -2,6 +2,7 @@
 (principal `sync-gateway`), `Causation-Id` (the event being applied) and `Source-Time` (when the change happened)."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -53,10 +54,12 @@ class PeerClient:
         return resp.json()
 
     async def patch(self, record_id: uuid.UUID | str, body: dict[str, Any], *, etag: str, causation_id: str,
-                    source_time: datetime | None) -> dict[str, Any]:
-        """Change fields under If-Match; StaleWrite when the record moved on."""
-        resp = await self._send("PATCH", f"{self.collection}/{record_id}", json=body, allow=(412,),
-                                headers=self._origin(causation_id, source_time) | {"If-Match": etag})
+                    source_time: datetime | None, field_times: dict[str, datetime] | None = None) -> dict[str, Any]:
+        """Change fields under If-Match, each stamped with its own source time; StaleWrite when the record moved on."""
+        headers = self._origin(causation_id, source_time) | {"If-Match": etag}
+        if field_times:
+            headers["Source-Field-Times"] = json.dumps({k: v.isoformat() for k, v in field_times.items()})
+        resp = await self._send("PATCH", f"{self.collection}/{record_id}", json=body, allow=(412,), headers=headers)
         if resp.status_code == 412:
             raise StaleWrite(f"{self.side} {record_id} changed concurrently")
         return resp.json()

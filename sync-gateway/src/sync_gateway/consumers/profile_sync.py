@@ -90,7 +90,8 @@ class ProfileSync:
             link, created = await self._link_candidate(session, snapshot, event)
             if created or link is None:
                 return
-        await self.apply(session, link, side, field_states(snapshot, self.fields, event.time), event)
+        changed = set(event.data.get("changes") or {}) if event.type.endswith(".updated.v1") else None
+        await self.apply(session, link, side, field_states(snapshot, self.fields, event.time), event, changed=changed)
 
     async def _advance(self, session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
         """Record `sequence` as the newest applied for the aggregate; False when the event is older."""
@@ -110,8 +111,10 @@ class ProfileSync:
                 log.warning("prospect already linked to another candidate; not linking twice",
                             extra={"prospect_id": found["id"], "candidate_id": snapshot["id"], "event_id": event.id})
                 return None, False
+            # A prospect we created ourselves (an earlier attempt at this event died before its link committed).
+            ours = found.get("created_by") == GATEWAY_PRINCIPAL
             link = Link(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
-                        matched_by="email", confidence=1.0, caused_by_event=event.id)
+                        matched_by="created_in_crm" if ours else "email", confidence=1.0, caused_by_event=event.id)
             session.add(link)
             await session.flush()
             # What the CRM knew first flows to the ATS too (union of contact points, newer names).
@@ -131,7 +134,8 @@ class ProfileSync:
         return link, True
 
     async def apply(self, session: AsyncSession, link: Link, source: Side, states: dict[str, FieldState],
-                    event: EventEnvelope, *, only: set[str] | None = None, reassert: bool = True) -> None:
+                    event: EventEnvelope, *, only: set[str] | None = None, reassert: bool = True,
+                    changed: set[str] | None = None) -> None:
         """Write to the other side what the policy says the change on `source` implies. When the change loses
         a conflict, the winner is written back to `source` too, so both sides converge even if their clocks
         disagree (the loser's own later events are then older than what it holds, and lose again)."""
@@ -145,12 +149,18 @@ class ProfileSync:
                 return
             record, etag = got
             current = field_states(record, self.fields, event.time)
-            writes: dict[datetime | None, dict[str, Any]] = {}
+            writes: dict[str, Any] = {}
+            times: dict[str, datetime] = {}
             conflicts: list[Conflict] = []
             for name in self.fields:
                 if only is not None and name not in only:
                     continue
                 spec = self.policy[name]
+                if changed is not None and name not in changed and spec.mode.value != "two_way":
+                    # Only what this event changed flows for sets and one-way fields: an unrelated edit must not
+                    # re-add an element the other side removed. Two-way fields always compare (time-guarded, so
+                    # an event skipped as out of order loses nothing).
+                    continue
                 src = FieldState(translate(name, states[name].value, target), states[name].time)
                 decision = decide(spec.mode, source, src, current[name])
                 if decision.conflict:
@@ -159,12 +169,12 @@ class ProfileSync:
                                               event_id=event.id, ats_value=values["ats"].value, crm_value=values["crm"].value,
                                               ats_time=values["ats"].time, crm_time=values["crm"].time))
                 if decision.write:
-                    when = src.time or event.time
-                    writes.setdefault(when, {})[name] = decision.value
+                    writes[name] = decision.value
+                    times[name] = src.time or event.time
             try:
-                for when, body in writes.items():
-                    record = await client.patch(target_id, body, etag=etag, causation_id=event.id, source_time=when)  # type: ignore[arg-type]
-                    etag = f'"{record["version"]}"'
+                if writes:
+                    record = await client.patch(target_id, writes, etag=etag, causation_id=event.id,  # type: ignore[arg-type]
+                                                source_time=event.time, field_times=times)
                     WRITES.labels(target, "update").inc()
             except StaleWrite:
                 continue

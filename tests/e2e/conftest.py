@@ -1,0 +1,267 @@
+"""End-to-end stack: the ATS, the CRM and the sync gateway as real uvicorn processes on free ports, on fresh
+databases of the session's real PostgreSQL, talking over the session's real Kafka broker.
+
+Tests drive the system the way users and integrators do: HTTP against the services, aiokafka against the topics.
+Every test uses its own uuid-based emails so that tests never see each other's people.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import ConsumerRecord
+from talentkit.testclient import ServiceProcess
+from talentkit.testing import TalentStack, free_port
+
+ATS_TOPIC = "ats.candidates"
+CRM_TOPIC = "crm.prospects"
+DLQ_TOPIC = "dlq.sync-gateway"
+GATEWAY_PRINCIPAL = "sync-gateway"
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05,
+                     message: str = "condition") -> Any:
+    """Poll `predicate` (sync or async) until it returns something truthy; return that value.
+
+    Raises AssertionError naming `message` (and the last value seen) when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        last = predicate()
+        if inspect.isawaitable(last):
+            last = await last
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}; last value: {last!r}")
+        await asyncio.sleep(interval)
+
+
+def header(record: ConsumerRecord, name: str) -> str | None:
+    """A Kafka header of a record, decoded (None when absent)."""
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode() if value is not None else None
+    return None
+
+
+@dataclass
+class E2EStack:
+    """What the e2e tests get: the three services, their urls, the admin headers and Kafka."""
+
+    ats: ServiceProcess
+    crm: ServiceProcess
+    gateway: ServiceProcess
+    admin_key: str
+    gateway_key: str
+    kafka_bootstrap: str
+    log_dir: Path
+    headers: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.headers = {"Authorization": f"Bearer {self.admin_key}"}
+
+    @property
+    def ats_url(self) -> str:
+        return self.ats.url
+
+    @property
+    def crm_url(self) -> str:
+        return self.crm.url
+
+    @property
+    def gateway_url(self) -> str:
+        return self.gateway.url
+
+    wait_until = staticmethod(wait_until)
+    header = staticmethod(header)
+
+    async def restart_gateway(self) -> None:
+        """Start the gateway process again (same port, same consumer group), waiting for /readyz."""
+        await asyncio.to_thread(self.gateway.start)
+
+    async def partitions(self, topic: str) -> list[int]:
+        """The partition numbers of `topic` (empty when it does not exist)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka_bootstrap)
+        await admin.start()
+        try:
+            described = await admin.describe_topics([topic])
+        finally:
+            await admin.close()
+        for t in described:
+            if t.get("topic") == topic and not t.get("error_code"):
+                return [p["partition"] for p in t.get("partitions", [])]
+        return []
+
+    async def read_topic(self, topic: str, subjects: set[str] | None = None) -> list[ConsumerRecord]:
+        """Every record on `topic` from the beginning up to the current end (a fresh consumer group, manual
+        assignment), optionally only those whose `ce_subject` (or key, for non-CloudEvents) is in `subjects`."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka_bootstrap, group_id=f"e2e-reader-{uuid.uuid4().hex}",
+                                    enable_auto_commit=False, auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            parts = await self.partitions(topic)
+            if not parts:
+                return []
+            tps = [TopicPartition(topic, p) for p in sorted(parts)]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            end = await consumer.end_offsets(tps)
+            records: list[ConsumerRecord] = []
+            deadline = time.monotonic() + 20
+            while True:
+                positions = {tp: await consumer.position(tp) for tp in tps}
+                if all(positions[tp] >= end[tp] for tp in tps):
+                    break
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"could not read {topic} to its end: at {positions}, end {end}")
+                batch = await consumer.getmany(*tps, timeout_ms=500)
+                for tp_records in batch.values():
+                    records.extend(r for r in tp_records if r.offset < end[TopicPartition(r.topic, r.partition)])
+        finally:
+            await consumer.stop()
+        if subjects is not None:
+            keys = {s.encode() for s in subjects}
+            records = [r for r in records if header(r, "ce_subject") in subjects or (r.key in keys)]
+        return records
+
+    async def produce(self, topic: str, value: bytes, key: bytes | None = None,
+                      headers: list[tuple[str, bytes]] | None = None) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self.kafka_bootstrap, acks="all")
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
+        finally:
+            await producer.stop()
+
+
+def unique_email(tag: str = "p") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@e2e.example.com"
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
+    """Fresh databases e2e_ats / e2e_crm / e2e_gateway, migrated, and the three services started as processes
+    (logs under `.local/test-logs/`). Stopped at the end of the session."""
+    repo = talent_stack.repo_root
+    log_dir = repo / ".local" / "test-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    urls = {}
+    for db, service_dir, prefix in (("e2e_ats", "ats-service", "ATS_"), ("e2e_crm", "crm-service", "CRM_"),
+                                    ("e2e_gateway", "sync-gateway", "GATEWAY_")):
+        urls[prefix] = talent_stack.fresh_database(db)
+        talent_stack.migrate(service_dir, urls[prefix], prefix)
+
+    admin_key, gateway_key = f"e2e-admin-{secrets.token_hex(8)}", f"e2e-gateway-{secrets.token_hex(8)}"
+    common = {"KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": admin_key,
+              "TALENT_GATEWAY_API_KEY": gateway_key, "TALENT_ENVIRONMENT": "development"}
+    ats_port, crm_port, gw_port = free_port(), free_port(), free_port()
+    while len({ats_port, crm_port, gw_port}) < 3:
+        crm_port, gw_port = free_port(), free_port()
+    for name in ("e2e-ats.log", "e2e-crm.log", "e2e-gateway.log"):
+        (log_dir / name).write_bytes(b"")  # this session's logs only
+    ats = ServiceProcess(factory="ats.main:create_app", port=ats_port, bin_dir=talent_stack.venv_bin,
+                         env={**common, "ATS_DATABASE_URL": urls["ATS_"]}, log_path=log_dir / "e2e-ats.log")
+    crm = ServiceProcess(factory="crm.main:create_app", port=crm_port, bin_dir=talent_stack.venv_bin,
+                         env={**common, "CRM_DATABASE_URL": urls["CRM_"]}, log_path=log_dir / "e2e-crm.log")
+    gateway = ServiceProcess(factory="sync_gateway.main:create_app", port=gw_port, bin_dir=talent_stack.venv_bin,
+                             env={**common, "GATEWAY_DATABASE_URL": urls["GATEWAY_"],
+                                  "GATEWAY_ATS_URL": ats.url, "GATEWAY_CRM_URL": crm.url,
+                                  "GATEWAY_CONSUMER_GROUP": "sync-gateway"},
+                             log_path=log_dir / "e2e-gateway.log")
+    started: list[ServiceProcess] = []
+    try:
+        for proc in (ats, crm, gateway):
+            proc.start()
+            started.append(proc)
+        yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
+                       kafka_bootstrap=talent_stack.kafka_bootstrap, log_dir=log_dir)
+    finally:
+        for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
+            proc.stop()
+
+
+@pytest.fixture
+async def e2e(e2e_stack: E2EStack) -> AsyncIterator[E2EStack]:
+    """The stack, with the gateway guaranteed alive (a test that killed it and failed must not break the next)."""
+    if e2e_stack.gateway.proc is None or e2e_stack.gateway.proc.poll() is not None:
+        await e2e_stack.restart_gateway()
+    yield e2e_stack
+
+
+@pytest.fixture
+async def http(e2e: E2EStack) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client with the admin key (absolute urls: e2e.ats_url, e2e.crm_url, e2e.gateway_url)."""
+    async with httpx.AsyncClient(headers=e2e.headers, timeout=15) as client:
+        yield client
+
+
+class Api:
+    """Small HTTP helpers over the public API (admin key)."""
+
+    def __init__(self, e2e: E2EStack, http: httpx.AsyncClient) -> None:
+        self.e2e, self.http = e2e, http
+
+    def _base(self, side: str) -> str:
+        return {"ats": f"{self.e2e.ats_url}/v1/candidates", "crm": f"{self.e2e.crm_url}/v1/prospects"}[side]
+
+    async def create(self, side: str, **body: Any) -> dict[str, Any]:
+        resp = await self.http.post(self._base(side), json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
+    async def get(self, side: str, record_id: str) -> tuple[dict[str, Any], str]:
+        resp = await self.http.get(f"{self._base(side)}/{record_id}")
+        assert resp.status_code == 200, resp.text
+        return resp.json(), resp.headers["etag"]
+
+    async def patch(self, side: str, record_id: str, **body: Any) -> dict[str, Any]:
+        """PATCH with the current ETag (re-read and retry on 412: the gateway may write concurrently)."""
+        for _ in range(5):
+            _, etag = await self.get(side, record_id)
+            resp = await self.http.patch(f"{self._base(side)}/{record_id}", json=body, headers={"If-Match": etag})
+            if resp.status_code != 412:
+                assert resp.status_code == 200, resp.text
+                return resp.json()
+        raise AssertionError(f"PATCH {side} {record_id} kept getting 412")
+
+    async def by_email(self, side: str, email: str) -> list[dict[str, Any]]:
+        resp = await self.http.get(self._base(side), params={"email": email})
+        assert resp.status_code == 200, resp.text
+        return resp.json()["data"]
+
+    async def links(self, **params: str) -> list[dict[str, Any]]:
+        resp = await self.http.get(f"{self.e2e.gateway_url}/v1/links", params=params)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["data"]
+
+    async def link_of_candidate(self, candidate_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        async def found() -> dict[str, Any] | None:
+            data = await self.links(ats_candidate_id=candidate_id)
+            return data[0] if data else None
+        return await wait_until(found, timeout, message=f"a link for ATS candidate {candidate_id}")
+
+
+@pytest.fixture
+def api(e2e: E2EStack, http: httpx.AsyncClient) -> Api:
+    return Api(e2e, http)
+
+
+@pytest.fixture
+def email() -> Callable[[str], str]:
+    """`email("tag")` -> a unique address for this test."""
+    return unique_email
+
+
+

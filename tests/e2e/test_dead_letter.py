@@ -1,0 +1,23 @@
+"""A poison record goes to the dead-letter topic; the gateway keeps syncing."""
+import uuid
+
+
+async def test_malformed_record_is_dead_lettered_and_sync_continues(e2e, api, email):
+    marker = f"poison-{uuid.uuid4().hex}".encode()
+    await e2e.produce("ats.candidates", b"not json", key=marker)  # no headers at all: not a CloudEvent
+
+    async def dead_lettered():
+        return [r for r in await e2e.read_topic("dlq.sync-gateway") if r.key == marker]
+    parked = await e2e.wait_until(dead_lettered, 10, interval=0.3, message="the poison record on dlq.sync-gateway")
+    assert len(parked) == 1
+    record = parked[0]
+    assert record.value == b"not json"  # parked unchanged
+    error = e2e.header(record, "dlq_error")
+    assert error and "InvalidEvent" in error, error
+    assert e2e.header(record, "dlq_consumer") == "sync-gateway"
+
+    addr = email("afterpoison")
+    cand = await api.create("ats", first_name="Barbara", last_name="Liskov", emails=[addr])
+    link = await api.link_of_candidate(cand["id"], timeout=5)
+    assert link["matched_by"] == "created_in_crm"
+    assert [p["id"] for p in await api.by_email("crm", addr)] == [link["crm_prospect_id"]]
