@@ -9,9 +9,13 @@ from ats.candidates.routes import router as candidates_router
 from ats.config import Settings
 from ats.db import platform
 from ats.events import SOURCE
+from ats.interviews.routes import router as interviews_router
 from ats.jobs.routes import board as job_board_router
 from ats.jobs.routes import router as jobs_router
+from ats.notes.routes import router as notes_router
+from ats.offers.routes import router as offers_router
 from ats.reports.routes import router as reports_router
+from ats.scorecards.routes import router as scorecards_router
 from shared_schemas.topics import ATS_TOPICS
 from talentkit.app import create_service_app
 
@@ -30,6 +34,11 @@ TAGS = [
     {"name": "Applications", "description": "A candidate in a job's pipeline, and the actions that move it."},
     {"name": "Reject reasons", "description": "Typed reasons for rejections and withdrawals."},
     {"name": "Reports", "description": "Funnel, time to hire, time to fill, computed from stage history."},
+    {"name": "Interviews", "description": "Interviews of an application; an interviewer is never double-booked."},
+    {"name": "Scorecards", "description": "Each interviewer's feedback on an interview."},
+    {"name": "Offers", "description": "Versioned offers per application: draft, approval, sent, accepted or declined."},
+    {"name": "Notes", "description": "Notes on a candidate, public, private to their author, or admin-only."},
+    {"name": "Activity", "description": "A candidate's notes and recorded changes in one feed, newest first."},
     {"name": "Audit trail", "description": "Every write, append-only and hash-chained (scope `ats:audit`)."},
 ]
 
@@ -38,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
-        routers=[candidates_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
-                 reports_router, audit_router],
+        routers=[candidates_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
+                 interviews_router, scorecards_router, offers_router, reports_router, audit_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS,
     )

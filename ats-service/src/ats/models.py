@@ -3,6 +3,11 @@ from ats.applications.models import Application, RejectReason, StageHistory
 from ats.audit.models import AuditEvent
 from ats.candidates.models import Candidate
 from ats.db import Base, platform
+from ats.interviews.models import Interview, InterviewerSlot
 from ats.jobs.models import Job, JobStage
+from ats.notes.models import Note
+from ats.offers.models import Offer
+from ats.scorecards.models import Scorecard
 
-__all__ = ["Application", "AuditEvent", "Base", "Candidate", "Job", "JobStage", "RejectReason", "StageHistory", "platform"]
+__all__ = ["Application", "AuditEvent", "Base", "Candidate", "Interview", "InterviewerSlot", "Job", "JobStage", "Note",
+           "Offer", "RejectReason", "Scorecard", "StageHistory", "platform"]

@@ -1,0 +1,1 @@
+"""Interviews of an application, with interviewer slots that make double-booking impossible."""

@@ -1,0 +1,66 @@
+"""Interview queries, and booking interviewers' slots under the exclusion constraint."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.errors import Conflict
+
+from ats.interviews.models import Interview, InterviewerSlot, InterviewStatus
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+async def get(session: AsyncSession, interview_id: uuid.UUID, *, for_update: bool = False) -> Interview | None:
+    stmt = select(Interview).where(Interview.id == interview_id)
+    return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+
+
+def listing(*, application_id: uuid.UUID | None, interviewer: str | None, status: InterviewStatus | None,
+            updated_after: datetime | None) -> Select[Any]:
+    """Interviews filtered with AND; `status` as readers see it (an ended `scheduled` one is `awaiting_feedback`)."""
+    stmt = select(Interview)
+    if application_id:
+        stmt = stmt.where(Interview.application_id == application_id)
+    if interviewer:
+        stmt = stmt.where(Interview.interviewers.contains([interviewer.strip().lower()]))
+    if updated_after:
+        stmt = stmt.where(Interview.updated_at > updated_after)
+    now = datetime.now(UTC)
+    if status == InterviewStatus.SCHEDULED:
+        stmt = stmt.where(Interview.status == status, Interview.ends_at > now)
+    elif status == InterviewStatus.AWAITING_FEEDBACK:
+        stmt = stmt.where(or_(Interview.status == status,
+                              and_(Interview.status == InterviewStatus.SCHEDULED, Interview.ends_at <= now)))
+    elif status:
+        stmt = stmt.where(Interview.status == status)
+    return stmt
+
+
+async def book(session: AsyncSession, interview: Interview) -> None:
+    """Hold every interviewer's slot; 409 naming the clashing interview when one is already taken."""
+    during = interview.during()
+    try:
+        async with session.begin_nested():  # a savepoint, so the transaction survives to look up the clash
+            await session.execute(insert(InterviewerSlot), [
+                {"interview_id": interview.id, "interviewer": who, "during": during} for who in interview.interviewers])
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION and \
+                type(exc.orig.__cause__).__name__ != "ExclusionViolationError":
+            raise
+        clash = (await session.execute(select(InterviewerSlot.interview_id, InterviewerSlot.interviewer).where(
+            InterviewerSlot.interviewer.in_(interview.interviewers), InterviewerSlot.during.overlaps(during),
+            InterviewerSlot.interview_id != interview.id).limit(1))).first()
+        clashing_id, who = (str(clash[0]), clash[1]) if clash else (None, None)
+        raise Conflict(f"{who or 'An interviewer'} already has an interview at that time.",
+                       clashing_interview_id=clashing_id, interviewer=who,
+                       clashing_interview=f"/v1/interviews/{clashing_id}" if clashing_id else None) from None
+
+
+async def release(session: AsyncSession, interview_id: uuid.UUID) -> None:
+    """Free the interviewers' slots of an interview."""
+    await session.execute(delete(InterviewerSlot).where(InterviewerSlot.interview_id == interview_id))

@@ -1,0 +1,1 @@
+"""Notes on candidates, and the candidate's activity feed (notes plus audited changes)."""

@@ -1,0 +1,47 @@
+"""Notes on a candidate, with who may read them."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.auth import Principal
+from talentkit.errors import Forbidden
+
+from ats.db import Base
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"  # every reader
+    PRIVATE = "private"  # only the author (principal id)
+    ADMIN_ONLY = "admin_only"  # only the admin principal
+
+
+def is_admin(principal: Principal) -> bool:
+    return "*" in principal.scopes
+
+
+class Note(Base):
+    __tablename__ = "candidate_notes"
+    __table_args__ = (Index("ix_candidate_notes_candidate_created", "candidate_id", "created_at", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[Visibility] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    created_by: Mapped[str] = mapped_column(Text)
+
+    @classmethod
+    def write(cls, candidate_id: uuid.UUID, body: str, visibility: Visibility, principal: Principal, actor: str) -> Note:
+        """A note by `principal`; only the admin writes admin-only notes (nobody else could read them)."""
+        if visibility == Visibility.ADMIN_ONLY and not is_admin(principal):
+            raise Forbidden("Only the admin writes `admin_only` notes.")
+        now = datetime.now(UTC)
+        return cls(id=uuid.uuid4(), candidate_id=candidate_id, body=body, visibility=visibility, author=principal.id,
+                   version=1, created_at=now, updated_at=now, created_by=actor)

@@ -1,0 +1,78 @@
+"""Note queries, and the candidate's activity feed: notes and audit entries merged, newest first."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from talentkit.auth import Principal
+
+from ats.applications.models import Application
+from ats.audit.models import AuditEvent
+from ats.interviews.models import Interview
+from ats.notes.models import Note, Visibility, is_admin
+from ats.offers.models import Offer
+from ats.scorecards.models import Scorecard
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Public notes, the principal's own private notes, and admin-only notes for the admin."""
+    shown = [Note.visibility == Visibility.PUBLIC, and_(Note.visibility == Visibility.PRIVATE, Note.author == principal.id)]
+    if is_admin(principal):
+        shown.append(Note.visibility == Visibility.ADMIN_ONLY)
+    return or_(*shown)
+
+
+def listing(candidate_id: uuid.UUID, principal: Principal, updated_after: datetime | None) -> Select[Any]:
+    stmt = select(Note).where(Note.candidate_id == candidate_id, visible_to(principal))
+    return stmt.where(Note.updated_at > updated_after) if updated_after else stmt
+
+
+def _targets(candidate_id: uuid.UUID) -> ColumnElement[bool]:
+    """Audit entries about the candidate or anything of its applications."""
+    apps = select(Application.id).where(Application.candidate_id == candidate_id)
+    ids = lambda model, fk: select(cast(model.id, Text)).where(fk.in_(apps))
+    return or_(
+        and_(AuditEvent.target_type == "candidate", AuditEvent.target_id == str(candidate_id)),
+        and_(AuditEvent.target_type == "application", AuditEvent.target_id.in_(ids(Application, Application.id))),
+        and_(AuditEvent.target_type == "interview", AuditEvent.target_id.in_(ids(Interview, Interview.application_id))),
+        and_(AuditEvent.target_type == "scorecard", AuditEvent.target_id.in_(ids(Scorecard, Scorecard.application_id))),
+        and_(AuditEvent.target_type == "offer", AuditEvent.target_id.in_(ids(Offer, Offer.application_id))),
+    )
+
+
+async def activity(session: AsyncSession, candidate_id: uuid.UUID, principal: Principal, *,
+                   updated_after: datetime | None, after: list[str] | None, limit: int) -> list[Any]:
+    """Up to `limit` feed rows, newest first, strictly after the cursor key `[at, kind, key]`."""
+    notes = select(Note.created_at.label("at"), literal_column("'note'").label("kind"), cast(Note.id, Text).label("key"),
+                   literal_column("'note.created'").label("action"), literal_column("'note'").label("target_type"),
+                   cast(Note.id, Text).label("target_id"), Note.author.label("actor"), null().cast(JSONB).label("changes"),
+                   Note.body.label("body"), Note.visibility.label("visibility")
+                   ).where(Note.candidate_id == candidate_id, visible_to(principal))
+    audits = select(AuditEvent.occurred_at, literal_column("'audit'"), func.lpad(cast(AuditEvent.id, Text), 20, "0"),
+                    AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id, AuditEvent.actor,
+                    AuditEvent.changes, null().cast(Text), null().cast(Text)).where(_targets(candidate_id))
+    feed = union_all(notes, audits).subquery()
+    stmt = select(feed)
+    if updated_after:
+        stmt = stmt.where(feed.c.at > updated_after)
+    if after:
+        stmt = stmt.where(tuple_(feed.c.at, feed.c.kind, feed.c.key) < (datetime.fromisoformat(after[0]), after[1], after[2]))
+    stmt = stmt.order_by(feed.c.at.desc(), feed.c.kind.desc(), feed.c.key.desc()).limit(limit)
+    return list((await session.execute(stmt)).all())

@@ -1,0 +1,1 @@
+"""Offers: versioned per application, with an approval and acceptance state machine."""

@@ -1,0 +1,44 @@
+"""Offer queries; `has_accepted_offer` is what makes an application hireable."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ats.offers.models import OPEN, Offer, OfferStatus
+
+
+async def has_accepted_offer(session: AsyncSession, application_id: uuid.UUID) -> bool:
+    """True when the application has an accepted offer."""
+    return bool(await session.scalar(select(exists().where(
+        Offer.application_id == application_id, Offer.status == OfferStatus.ACCEPTED))))
+
+
+async def get(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer | None:
+    stmt = select(Offer).where(Offer.id == offer_id)
+    return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+
+
+async def next_offer_version(session: AsyncSession, application_id: uuid.UUID) -> int:
+    """1 for the first offer of an application, then 2, 3, ... (call with the application locked)."""
+    return (await session.scalar(select(func.max(Offer.offer_version)).where(Offer.application_id == application_id)) or 0) + 1
+
+
+async def open_offers(session: AsyncSession, application_id: uuid.UUID) -> list[Offer]:
+    """The application's offers still in play (draft to sent), locked."""
+    return list((await session.execute(select(Offer).where(
+        Offer.application_id == application_id, Offer.status.in_(OPEN)).order_by(Offer.offer_version).with_for_update())).scalars())
+
+
+def listing(*, application_id: uuid.UUID | None, status: OfferStatus | None, updated_after: datetime | None) -> Select[Any]:
+    stmt = select(Offer)
+    if application_id:
+        stmt = stmt.where(Offer.application_id == application_id)
+    if status:
+        stmt = stmt.where(Offer.status == status)
+    if updated_after:
+        stmt = stmt.where(Offer.updated_at > updated_after)
+    return stmt

@@ -1,0 +1,116 @@
+"""`/v1/offers` and the actions of the offer's state machine."""
+import uuid
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from talentkit.auth import RequestContext, require
+from talentkit.db import Session
+from talentkit.idempotency import IdempotencyGuard
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.responses import resource_response
+
+from ats.offers import repository, service
+from ats.offers.models import Offer, OfferStatus
+from ats.offers.schemas import (
+    OfferCreate,
+    OfferDecline,
+    OfferRead,
+    OfferRescind,
+    OfferUpdate,
+)
+
+router = APIRouter(prefix="/v1/offers", tags=["Offers"])
+Reader = Annotated[RequestContext, Depends(require("ats:read"))]
+Writer = Annotated[RequestContext, Depends(require("ats:write"))]
+IfMatch = Annotated[str | None, Header(description="The offer's `ETag` from your last read.")]
+P = {"content": {"application/problem+json": {}}}
+ACTION_ERRORS = {404: {"description": "No such offer.", **P},
+                 409: {"description": "Not allowed from the offer's current status (`offer_status`).", **P}}
+
+
+async def _read(coro: Awaitable[Offer], status_code: int = 200, created: bool = False) -> Response:
+    offer = await coro
+    return resource_response(OfferRead, offer, status_code=status_code, location=f"/v1/offers/{offer.id}" if created else None)
+
+
+@router.post("", status_code=201, response_model=OfferRead, summary="Draft an offer",
+             responses={409: {"description": "The application is not active.", **P},
+                        422: {"description": "Invalid body, unknown application, or a salary without currency.", **P}})
+async def create_offer(body: OfferCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """Draft an offer for an active application. It gets the next `offer_version` (1, 2, ...) and every earlier
+    offer of the application still in play (draft, approval_pending, approved, sent) becomes `rescinded`.
+    Then: `/request-approval` → `/approve` → `/send` → `/accept` or `/decline`. Emits `ats.offer.created.v1`."""
+    return await idem.run(lambda: _read(service.create(session, body.model_dump(mode="python"), ctx), 201, created=True))
+
+
+@router.get("", response_model=Page[OfferRead], summary="List offers")
+async def list_offers(request: Request, response: Response, ctx: Reader, session: Session,
+                      application_id: uuid.UUID | None = None,
+                      status: Annotated[OfferStatus | None, Query(description="One offer status.")] = None,
+                      updated_after: Annotated[datetime | None, Query(description="Only offers changed after this time.")] = None,
+                      cursor: str | None = None,
+                      limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Offers, oldest first, filtered with AND; follow `next`."""
+    stmt = repository.listing(application_id=application_id, status=status, updated_after=updated_after)
+    filters = {"application_id": str(application_id) if application_id else None, "status": status.value if status else None,
+               "updated_after": updated_after.isoformat() if updated_after else None}
+    rows, nxt = await paginate(session, request, response, stmt, created_col=Offer.created_at, id_col=Offer.id,
+                               filters=filters, cursor=cursor, limit=limit)
+    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+
+
+@router.get("/{offer_id}", response_model=OfferRead, summary="Get an offer", responses={404: {"description": "No such offer.", **P}})
+async def get_offer(offer_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+    """The offer; `ETag` carries its version."""
+    return await _read(service.get(session, offer_id))
+
+
+@router.patch("/{offer_id}", response_model=OfferRead, summary="Edit a draft offer",
+              responses={**ACTION_ERRORS, 412: {"description": "Stale `If-Match`.", **P},
+                         422: {"description": "Invalid field.", **P}, 428: {"description": "`If-Match` missing.", **P}})
+async def update_offer(offer_id: uuid.UUID, body: OfferUpdate, ctx: Writer, session: Session, if_match: IfMatch = None) -> Response:
+    """Change a draft offer's start date, salary, currency, terms or approver. Needs `If-Match`; only drafts
+    can be edited (409 otherwise: draft a new offer instead)."""
+    return await _read(service.update(session, offer_id, body.model_dump(mode="python", exclude_unset=True), if_match, ctx))
+
+
+@router.post("/{offer_id}/request-approval", response_model=OfferRead, summary="Ask for approval",
+             responses={**ACTION_ERRORS, 422: {"description": "`start_date`, `salary` or `currency` missing.", **P}})
+async def request_approval(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """draft → approval_pending. The offer needs `start_date`, `salary` and `currency` first."""
+    return await idem.run(lambda: _read(service.act(session, offer_id, "request_approval", ctx)))
+
+
+@router.post("/{offer_id}/approve", response_model=OfferRead, summary="Approve", responses=ACTION_ERRORS)
+async def approve(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """approval_pending → approved; records who approved. Emits `ats.offer.approved.v1`."""
+    return await idem.run(lambda: _read(service.act(session, offer_id, "approve", ctx)))
+
+
+@router.post("/{offer_id}/send", response_model=OfferRead, summary="Mark as sent", responses=ACTION_ERRORS)
+async def send(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """approved → sent (the offer went to the candidate). Emits `ats.offer.sent.v1`."""
+    return await idem.run(lambda: _read(service.act(session, offer_id, "send", ctx)))
+
+
+@router.post("/{offer_id}/accept", response_model=OfferRead, summary="Record acceptance", responses=ACTION_ERRORS)
+async def accept(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """sent → accepted. The application can then be hired from any stage. Emits `ats.offer.accepted.v1`."""
+    return await idem.run(lambda: _read(service.act(session, offer_id, "accept", ctx)))
+
+
+@router.post("/{offer_id}/decline", response_model=OfferRead, summary="Record a decline",
+             responses={**ACTION_ERRORS, 422: {"description": "`reason` missing.", **P}})
+async def decline(offer_id: uuid.UUID, body: OfferDecline, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """sent → declined, with the candidate's reason. Emits `ats.offer.declined.v1`."""
+    return await idem.run(lambda: _read(service.act(session, offer_id, "decline", ctx, body.reason)))
+
+
+@router.post("/{offer_id}/rescind", response_model=OfferRead, summary="Rescind", responses=ACTION_ERRORS)
+async def rescind(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard,
+                  body: OfferRescind | None = None) -> Response:
+    """Withdraw an offer that is draft, approval_pending, approved or sent; an optional `reason` goes to the audit
+    trail. No event is published."""
+    return await idem.run(lambda: _read(service.act(session, offer_id, "rescind", ctx, body.reason if body else None)))

@@ -1,0 +1,1 @@
+"""Scorecards: each interviewer's feedback on one interview."""
