@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
 from ats.config import Settings
 from ats.main import create_app
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from talentkit.kafka import ensure_topics
 from talentkit.testclient import running_app
 
@@ -73,9 +72,9 @@ async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
     assert settings.database_url == url and settings.kafka_bootstrap_servers == talent_stack.kafka_bootstrap
     app = create_app(settings)
     engine = create_async_engine(url)
-    async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as anon:
-            yield AtsHarness(app=app, client=client, anon=anon, database_url=url,
+    async with (running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client,
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as anon):
+        yield AtsHarness(app=app, client=client, anon=anon, database_url=url,
                              kafka_bootstrap=talent_stack.kafka_bootstrap, engine=engine)
     await engine.dispose()
 

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from talentkit.auth import api_keys_router
 from talentkit.db import PlatformTables, create_engine, sessionmaker
 from talentkit.errors import install_error_handlers, problem_response
+from talentkit.guards import InputGuard
 from talentkit.kafka import kafka_reachable
 from talentkit.observability import configure_logging, install_request_middleware
 from talentkit.outbox import OutboxRelay
@@ -64,6 +65,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
     app.state.platform = platform
     app.state.source = source
     install_error_handlers(app)
+    app.add_middleware(InputGuard)
     install_request_middleware(app, name)
     for router in routers:
         app.include_router(router)

@@ -1,8 +1,10 @@
 """Transactional outbox: the event row commits with the change; a relay publishes rows in order.
 
-Guarantees: no event is lost (a row stays unpublished until Kafka acknowledged it with acks=all),
-order per key is kept (rows go out in commit order, one relay at a time, idempotent producer),
-delivery is at least once (a crash between publish and mark re-sends; consumers dedupe by event id).
+Guarantees: no event is lost (a row stays unpublished until Kafka acknowledged it with acks=all);
+order per key is kept (rows go out in `seq` order, one relay at a time, idempotent producer; `seq` is taken at
+insert, and the services lock an aggregate's row before changing it, so one aggregate's rows get increasing `seq`
+in the order their transactions commit); delivery is at least once (a crash between publish and mark re-sends;
+consumers dedupe by event id).
 """
 from __future__ import annotations
 
@@ -86,7 +88,13 @@ class OutboxRelay:
                 await self.producer.start()
                 log.info("outbox relay leading", extra={"service": self.service})
                 idle_rounds = 0
+                last_check = asyncio.get_running_loop().time()
                 while True:
+                    if asyncio.get_running_loop().time() - last_check > 1:
+                        # Still the leader? If the lock session died (failover, network cut, terminated backend),
+                        # another relay may have taken over: stop publishing at once.
+                        await lock_conn.execute(text("SELECT 1"))
+                        last_check = asyncio.get_running_loop().time()
                     sent = await self.publish_batch()
                     if sent == 0:
                         idle_rounds += 1
@@ -96,8 +104,11 @@ class OutboxRelay:
                     else:
                         idle_rounds = 0
             finally:
-                await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_id})
-                await lock_conn.commit()
+                try:
+                    await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_id})
+                    await lock_conn.commit()
+                except Exception:  # noqa: BLE001 - a dead session has released the lock already; never mask a cancel
+                    log.warning("could not release the relay lock (session gone)", exc_info=True)
 
     async def publish_batch(self) -> int:
         """Send the oldest unpublished rows, wait for every ack, then mark them published."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -47,14 +48,17 @@ async def paginate(session: AsyncSession, request: Request, response: Response, 
     """Run `stmt` one page at a time (filters must already be applied); set the Link header; return rows and next cursor.
 
     When a cursor is given, its stored filters are authoritative and `filters` must equal them."""
-    after = None
     if cursor:
         payload = decode_cursor(cursor)
         if payload.get("filters", {}) != {k: v for k, v in filters.items() if v is not None}:
             raise BadRequest("The cursor was issued for other filters; drop the filters or the cursor.",
                              errors=[field_error("cursor", "filters differ from the cursor's")])
-        after = payload["after"]
-        stmt = stmt.where(tuple_(created_col, id_col) > (datetime.fromisoformat(after[0]), after[1]))
+        try:
+            created, last_id = payload["after"]
+            position = (datetime.fromisoformat(created), uuid.UUID(str(last_id)))
+        except (TypeError, ValueError):
+            raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+        stmt = stmt.where(tuple_(created_col, id_col) > position)
     rows = (await session.execute(stmt.order_by(created_col, id_col).limit(limit + 1))).scalars().all()
     next_cursor = None
     if len(rows) > limit:

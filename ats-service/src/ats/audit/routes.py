@@ -10,7 +10,8 @@ from ats.audit.models import AuditEvent
 from ats.audit.service import verify
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
-from talentkit.pagination import MAX_LIMIT, Page, encode_cursor, decode_cursor
+from talentkit.errors import BadRequest, field_error
+from talentkit.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/audit-events", tags=["Audit trail"])
 Auditor = Annotated[RequestContext, Depends(require("ats:audit"))]
@@ -55,7 +56,10 @@ async def list_audit_events(
     """Entries in the order they were written (oldest first), filtered with AND."""
     start = 0
     if cursor:
-        start = int(decode_cursor(cursor)["after"][0])
+        try:
+            start = int(decode_cursor(cursor)["after"][0])
+        except (IndexError, TypeError, ValueError):
+            raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
     stmt = select(AuditEvent).where(AuditEvent.id > start)
     for column, value in ((AuditEvent.target_type, target_type), (AuditEvent.target_id, target_id), (AuditEvent.actor, actor)):
         if value is not None:

@@ -1,0 +1,22 @@
+"""Emitting CRM events: validated against the shared contract, staged in the outbox of the current transaction."""
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.db import platform
+from shared_schemas.events import REGISTRY
+from talentkit.auth import RequestContext
+from talentkit.outbox import stage_event
+
+SOURCE = "/crm"
+
+
+async def emit(session: AsyncSession, ctx: RequestContext | None, event_type: str, *, aggregate_id: Any, sequence: int,
+               data: dict[str, Any] | BaseModel, topic: str | None = None) -> None:
+    """Stage `event_type`; the topic follows the type (`crm.pool.*` -> `crm.pools`) unless given."""
+    service, aggregate, *_ = event_type.split(".")
+    payload = REGISTRY[event_type].model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
+    await stage_event(session, platform, source=SOURCE, topic=topic or f"{service}.{aggregate}s", aggregate_type=aggregate,
+                      aggregate_id=str(aggregate_id), event_type=event_type, sequence=sequence,
+                      data=payload.model_dump(mode="json"), ctx=ctx)

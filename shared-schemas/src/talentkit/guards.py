@@ -1,0 +1,85 @@
+"""Input guards in front of every route: a body size limit, and no NUL characters (PostgreSQL cannot store them
+in text, so they would otherwise surface as a server error after validation passed)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from talentkit.errors import field_error, problem_response
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def _nul_path(value: Any, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if "\x00" in str(k):
+                return f"{path}.{k}".strip(".") or "body"
+            if found := _nul_path(v, f"{path}.{k}".strip(".")):
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if found := _nul_path(v, f"{path}.{i}".strip(".")):
+                return found
+    return None
+
+
+class InputGuard:
+    """Pure ASGI middleware: buffers the body (up to MAX_BODY_BYTES), refuses NUL characters with 422 naming the field."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            param = next((p.split(b"=")[0].decode(errors="replace") for p in query.split(b"&") if b"%00" in p or b"\x00" in p), "query")
+            await problem_response(422, "Validation failed", slug="validation-error", instance=scope["path"],
+                                   detail="NUL characters are not allowed.",
+                                   errors=[field_error(param, "contains a NUL character", "nul_character")])(scope, receive, send)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                await problem_response(413, "Content too large", slug="too-large", instance=scope["path"],
+                                       detail=f"Request bodies are limited to {MAX_BODY_BYTES} bytes.")(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"\x00" in body or b"\\u0000" in body.lower():
+            try:
+                where = _nul_path(json.loads(body)) or "body"
+            except ValueError:
+                where = "body"
+            if where != "body" or b"\x00" in body:
+                await problem_response(422, "Validation failed", slug="validation-error", instance=scope["path"],
+                                       detail="NUL characters are not allowed.",
+                                       errors=[field_error(where, "contains a NUL character", "nul_character")])(scope, receive, send)
+                return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
