@@ -1,24 +1,36 @@
 """The CRM app factory: `uvicorn --factory crm.main:create_app`."""
 from fastapi import FastAPI
 
+from crm import models  # noqa: F401 - every table mapped before the first query
+from crm.activities.routes import router as timeline_router
 from crm.config import Settings
 from crm.db import platform
+from crm.events import SOURCE
+from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
-from crm.prospects.service import SOURCE
-from shared_schemas.topics import CRM_PROSPECTS
+from shared_schemas.topics import CRM_TOPICS
 from talentkit.app import create_service_app
 
-DESCRIPTION = """The system of engagement for people who have not applied (yet).
+DESCRIPTION = """The system of engagement for people who have not applied (yet): prospects, talent pools with
+their stages, the activity timeline of each prospect.
 
 Every request needs `Authorization: Bearer <api key>`; errors are `application/problem+json` (RFC 9457).
-POSTs accept `Idempotency-Key`; updates need `If-Match` with the record's `ETag`.
-Every change is published as a CloudEvent on Kafka (topic `crm.prospects`)."""
+POSTs and actions accept `Idempotency-Key`; updates need `If-Match` with the record's `ETag`.
+Every change is published as a CloudEvent on Kafka (topics `crm.prospects`, `crm.pools`, …)."""
+
+TAGS = [
+    {"name": "Prospects", "description": "People the CRM knows and nurtures."},
+    {"name": "Timeline and notes", "description": "The append-only activity timeline of a prospect, and notes."},
+    {"name": "Talent pools", "description": "Pools with their own talent stages; a prospect's stage in each pool."},
+]
+ROUTERS = [prospects_router, timeline_router, pools_router]
+WORKERS: list = []  # type: ignore[type-arg]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the CRM."""
     return create_service_app(
         name="crm", title="Recruiting CRM API", description=DESCRIPTION, settings=settings or Settings(),
-        platform=platform, routers=[prospects_router], source=SOURCE, relay_topics=(CRM_PROSPECTS,),
-        openapi_tags=[{"name": "Prospects", "description": "People the CRM knows and nurtures."}],
+        platform=platform, routers=ROUTERS, source=SOURCE, relay_topics=CRM_TOPICS, workers=tuple(WORKERS),
+        openapi_tags=TAGS,
     )

@@ -7,9 +7,11 @@ ATS_INTERVIEWS = "ats.interviews"
 ATS_SCORECARDS = "ats.scorecards"
 ATS_OFFERS = "ats.offers"
 CRM_PROSPECTS = "crm.prospects"
+CRM_POOLS = "crm.pools"
 
 ATS_TOPICS = (ATS_CANDIDATES, ATS_JOBS, ATS_APPLICATIONS, ATS_INTERVIEWS, ATS_SCORECARDS, ATS_OFFERS)
-ALL_TOPICS = (*ATS_TOPICS, CRM_PROSPECTS)
+CRM_TOPICS = (CRM_PROSPECTS, CRM_POOLS)
+ALL_TOPICS = (*ATS_TOPICS, *CRM_TOPICS)
 
 
 def dead_letter_topic(consumer_group: str) -> str:

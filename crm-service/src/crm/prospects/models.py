@@ -1,5 +1,7 @@
 """The prospect table."""
-from sqlalchemy import Index
+from sqlalchemy import Index, Text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import Base
 from talentkit.profiles.models import ProfileMixin
@@ -14,3 +16,16 @@ class Prospect(ProfileMixin, Base):
         Index("ix_prospects_created", "created_at", "id"),
         Index("ix_prospects_updated", "updated_at"),
     )
+    EXTRA_FIELDS = ("current_company", "current_title", "skills", "links", "owner")
+    LIST_FIELDS = ("emails", "phones", "tags", "skills", "links")
+
+    current_company: Mapped[str | None] = mapped_column(Text)
+    current_title: Mapped[str | None] = mapped_column(Text)
+    skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    links: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    owner: Mapped[str | None] = mapped_column(Text)
+    # active; hired (the ATS hired them: no more nurture); excluded (never enroll again)
+    status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
+
+    def snapshot(self) -> dict[str, object]:
+        return {**super().snapshot(), "status": self.status}

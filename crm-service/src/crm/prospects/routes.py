@@ -1,8 +1,64 @@
-"""`/v1/prospects`."""
+"""`/v1/prospects` (the shared profile routes), status events from the ATS, and push-to-job."""
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
 from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
 from crm.prospects.service import prospects
+from talentkit.auth import RequestContext, require
+from talentkit.db import Session
+from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
+from talentkit.responses import resource_response
 
 router = profile_router(service=prospects, path="/v1/prospects", noun="prospect", tag="Prospects",
                         read_scope="crm:read", write_scope="crm:write", create_schema=ProspectCreate,
                         patch_schema=ProspectUpdate, out_schema=ProspectRead)
+Writer = Annotated[RequestContext, Depends(require("crm:write"))]
+P = {"content": {"application/problem+json": {}}}
+
+
+class StatusEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: StatusKind = Field(description="applied, hired, rejected or withdrawn (in the ATS).")
+    job_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    application_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    occurred_at: datetime | None = None
+    detail: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class PushToJobIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    job_id: uuid.UUID = Field(description="The ATS job.")
+
+
+@router.post("/{id}/status-events", summary="Record an ATS status (applied, hired, …)",
+             responses={404: {"description": "No such prospect.", **P}})
+async def post_status_event(id: uuid.UUID, body: StatusEventIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """Called by the sync gateway when the ATS sees the person apply, get hired or rejected. `applied` and `hired`
+    end every nurture enrollment (reason `applied`/`hired`) and move the prospect's pool stages; `hired` also
+    excludes the prospect from future enrollments. The timeline records it."""
+    async def run() -> Response:
+        out = await status_event(session, id, body.kind, job_id=body.job_id, application_id=body.application_id,
+                                 occurred_at=body.occurred_at, detail=body.detail, ctx=ctx)
+        return JSONResponse({k: str(v) if isinstance(v, uuid.UUID) else v for k, v in out.items()})
+    return await idem.run(run)
+
+
+@router.post("/{id}/push-to-job", status_code=202, response_model=ProspectRead, summary="Push to an ATS job",
+             responses={404: {"description": "No such prospect.", **P}, 409: {"description": "Excluded, or no email.", **P}})
+async def post_push_to_job(id: uuid.UUID, body: PushToJobIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """Ask for the prospect to be considered for an ATS job. Accepted (202): the sync gateway creates or finds the
+    ATS candidate and the application, links them, and the prospect's pool stage becomes `applied`.
+    Emits `crm.prospect.pushed_to_job.v1`."""
+    async def run() -> Response:
+        return resource_response(ProspectRead, await push_to_job(session, id, body.job_id, ctx), status_code=202)
+    return await idem.run(run)
+
+
+__all__: list[Any] = ["router"]

@@ -1,9 +1,19 @@
 """Prospect bodies."""
 from enum import StrEnum
 
-from pydantic import Field
+from typing import Annotated
 
-from talentkit.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch
+from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints, TypeAdapter
+
+from talentkit.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch, Tag, Text200
+
+Skills = Annotated[list[Tag], Field(max_length=100, description="Skills, e.g. `python`, `kubernetes`."),
+                   AfterValidator(lambda v: list(dict.fromkeys(v)))]
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+Url = Annotated[str, StringConstraints(max_length=500), AfterValidator(lambda v: str(_HTTP_URL.validate_python(v)))]
+Links = Annotated[list[Url], Field(max_length=20, description="Profile links (LinkedIn, GitHub, portfolio)."),
+                  AfterValidator(lambda v: list(dict.fromkeys(v)))]
+Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ProspectSource(StrEnum):
@@ -21,13 +31,30 @@ class ProspectCreate(ProfileIn):
     """A new prospect."""
 
     source: ProspectSource | None = Field(None, description="First touch: " + ", ".join(s.value for s in ProspectSource) + ".")
+    current_company: Text200 | None = None
+    current_title: Text200 | None = None
+    skills: Skills = []
+    links: Links = []
+    owner: Owner | None = Field(None, description="The recruiter or sourcer who owns the relationship.")
 
 
 class ProspectUpdate(ProfilePatch):
     """Fields of a prospect to change."""
 
     source: ProspectSource | None = None
+    current_company: Text200 | None = None
+    current_title: Text200 | None = None
+    skills: Skills | None = None
+    links: Links | None = None
+    owner: Owner | None = None
 
 
 class ProspectRead(ProfileOut):
-    """A prospect."""
+    """A prospect. `status` is `active`, `hired` (hired through the ATS: no more nurture) or `excluded`."""
+
+    current_company: str | None
+    current_title: str | None
+    skills: list[str]
+    links: list[str]
+    owner: str | None
+    status: str

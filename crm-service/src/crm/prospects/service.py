@@ -5,7 +5,7 @@ from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
 from shared_schemas.topics import CRM_PROSPECTS
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
-SOURCE = "/crm"
+from crm.events import SOURCE
 
 prospects = ProfileService(Prospect, platform, ProfileEvents(
     source=SOURCE, topic=CRM_PROSPECTS, aggregate="prospect",

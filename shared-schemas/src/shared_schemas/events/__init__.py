@@ -1,7 +1,7 @@
 """Event payload models (the `data` of each CloudEvent), by type name."""
 from pydantic import BaseModel
 
-from shared_schemas.events import ats
+from shared_schemas.events import ats, crm
 from shared_schemas.events.ats import CandidateCreatedV1, CandidateUpdatedV1
 from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
 
@@ -31,6 +31,13 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "ats.offer.declined.v1": ats.OfferDeclinedV1,
     "crm.prospect.created.v1": ProspectCreatedV1,
     "crm.prospect.updated.v1": ProspectUpdatedV1,
+    "crm.prospect.pushed_to_job.v1": crm.ProspectPushedToJobV1,
+    "crm.pool.member_stage_changed.v1": crm.PoolMemberStageChangedV1,
+    "crm.consent.changed.v1": crm.ConsentChangedV1,
+    "crm.enrollment.started.v1": crm.EnrollmentStartedV1,
+    "crm.enrollment.exited.v1": crm.EnrollmentExitedV1,
+    "crm.message.sent.v1": crm.MessageSentV1,
+    "crm.message.bounced.v1": crm.MessageBouncedV1,
 }
 
 __all__ = ["REGISTRY", "CandidateCreatedV1", "CandidateUpdatedV1", "ProspectCreatedV1", "ProspectUpdatedV1"]

@@ -1,13 +1,21 @@
 """CRM events (topic `crm.prospects`)."""
+from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared_schemas.events.common import FieldChange, PersonSnapshot
 
 
 class ProspectSnapshot(PersonSnapshot):
     """A CRM prospect as it stands after the change."""
+
+    current_company: str | None = None
+    current_title: str | None = None
+    skills: list[str] = []
+    links: list[str] = []
+    owner: str | None = None
+    status: str | None = None  # active | hired | excluded
 
 
 class ProspectCreatedV1(BaseModel):
@@ -21,4 +29,99 @@ class ProspectUpdatedV1(BaseModel):
 
     prospect_id: UUID
     changes: dict[str, FieldChange]
+    prospect: ProspectSnapshot
+
+
+# --- Nurture sequences, consent and messages (topics `crm.consents`, `crm.enrollments`, `crm.messages`) ---
+
+class ConsentChangedV1(BaseModel):
+    """`crm.consent.changed.v1`: a prospect's consent or suppressions for one channel changed."""
+
+    prospect_id: UUID
+    channel: str
+    status: str
+    lawful_basis: str | None = None
+    source: str | None = None
+    text_version: str | None = None
+    expires_at: datetime | None = None
+    suppressions: list[str] = Field(default_factory=list)
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
+class EnrollmentSnapshot(BaseModel):
+    """An enrollment of a prospect in a sequence, as it stands after the change."""
+
+    id: UUID
+    sequence_id: UUID
+    sequence_version: int
+    prospect_id: UUID
+    status: str
+    exit_reason: str | None = None
+    version: int
+
+
+class EnrollmentStartedV1(BaseModel):
+    """`crm.enrollment.started.v1`: a prospect was enrolled in a sequence."""
+
+    enrollment: EnrollmentSnapshot
+
+
+class EnrollmentExitedV1(BaseModel):
+    """`crm.enrollment.exited.v1`: an enrollment stopped before its end (reply, unsubscribe, bounce, consent, ATS, manual)."""
+
+    enrollment: EnrollmentSnapshot
+    reason: str
+
+
+class MessageSnapshot(BaseModel):
+    """One message of a sequence step sent to a prospect."""
+
+    id: UUID
+    enrollment_id: UUID
+    prospect_id: UUID
+    sequence_id: UUID
+    step_index: int
+    channel: str
+    variant: str | None = None
+    message_id_header: str | None = Field(None, description="The RFC 5322 Message-ID of an email.")
+    sent_at: datetime | None = None
+
+
+class MessageSentV1(BaseModel):
+    """`crm.message.sent.v1`: a sequence step was handed to the mail server or SMS provider."""
+
+    message: MessageSnapshot
+
+
+class MessageBouncedV1(BaseModel):
+    """`crm.message.bounced.v1`: a sent email bounced; the address is suppressed."""
+
+    message: MessageSnapshot
+    diagnostic: str | None = None
+
+
+class StageRef(BaseModel):
+    """A talent stage of a pool."""
+
+    id: UUID
+    name: str
+    position: int
+
+
+class PoolMemberStageChangedV1(BaseModel):
+    """`crm.pool.member_stage_changed.v1`: a prospect entered a pool (`from_stage` null) or moved within it."""
+
+    pool_id: UUID
+    pool_name: str
+    prospect_id: UUID
+    from_stage: StageRef | None = None
+    to_stage: StageRef
+
+
+class ProspectPushedToJobV1(BaseModel):
+    """`crm.prospect.pushed_to_job.v1`: a recruiter asked for this prospect to be considered for an ATS job."""
+
+    prospect_id: UUID
+    job_id: UUID
+    requested_by: str
     prospect: ProspectSnapshot

@@ -31,11 +31,16 @@ class ProfileMixin:
     created_by: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(Text)
 
+    # Service-specific profile fields (e.g. the CRM's current_company), carried in events like the shared ones.
+    EXTRA_FIELDS: tuple[str, ...] = ()
+    LIST_FIELDS: tuple[str, ...] = ("emails", "phones", "tags")
+
     def start(self, values: dict[str, Any], *, at: datetime, actor: str) -> None:
         """Fill a new profile; every given field gets `at` as its change time."""
-        for name in PROFILE_FIELDS:
-            setattr(self, name, values.get(name, [] if name in ("emails", "phones", "tags") else None))
-        self.field_times = {name: at.isoformat() for name in PROFILE_FIELDS if values.get(name) not in (None, [])}
+        for name in (*PROFILE_FIELDS, *self.EXTRA_FIELDS):
+            setattr(self, name, values.get(name, [] if name in self.LIST_FIELDS else None))
+        self.field_times = {name: at.isoformat() for name in (*PROFILE_FIELDS, *self.EXTRA_FIELDS)
+                            if values.get(name) not in (None, [])}
         self.version = 1
         self.created_at = self.updated_at = datetime.now(timezone.utc)
         self.created_by = self.updated_by = actor
@@ -70,5 +75,5 @@ class ProfileMixin:
             "id": str(self.id), "version": self.version,
             "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
             "field_times": dict(self.field_times or {}),
-            **{name: getattr(self, name) for name in PROFILE_FIELDS},
+            **{name: getattr(self, name) for name in (*PROFILE_FIELDS, *self.EXTRA_FIELDS)},
         }

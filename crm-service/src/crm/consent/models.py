@@ -1,0 +1,88 @@
+"""Consent records (one per prospect and channel) and suppressions; `may_send` is the sending rule."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.db import Base
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class ConsentStatus(StrEnum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+    UNKNOWN = "unknown"
+
+
+class SuppressionReason(StrEnum):
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    MANUAL = "manual"
+
+
+FIELDS = ("status", "lawful_basis", "source", "text_version", "expires_at")
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+
+    prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, default=ConsentStatus.UNKNOWN)
+    lawful_basis: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    text_version: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str] = mapped_column(Text)
+
+    def record(self, values: dict[str, Any], actor: str) -> dict[str, dict[str, Any]]:
+        """Apply a new consent statement; returns the changed fields."""
+        changes = {k: {"before": getattr(self, k), "after": values.get(k)} for k in FIELDS if getattr(self, k) != values.get(k)}
+        for k, c in changes.items():
+            setattr(self, k, c["after"])
+        if changes:
+            self.version += 1
+            self.updated_at, self.updated_by = datetime.now(UTC), actor
+        return changes
+
+    def allows(self, now: datetime) -> bool:
+        """Granted and unexpired, or a legitimate-interest basis not withdrawn."""
+        if self.expires_at is not None and self.expires_at <= now:
+            return False
+        if self.status == ConsentStatus.GRANTED:
+            return True
+        return self.lawful_basis == "legitimate_interest" and self.status != ConsentStatus.WITHDRAWN
+
+
+class Suppression(Base):
+    __tablename__ = "suppressions"
+
+    prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+def sending_verdict(consent: Consent | None, suppressions: list[str], now: datetime) -> str | None:
+    """None when a message may go out on the channel, else the exit reason (`unsubscribed`, `bounced`, `suppressed`,
+    `consent_missing`)."""
+    for reason in (SuppressionReason.UNSUBSCRIBED, SuppressionReason.BOUNCED):
+        if reason in suppressions:
+            return str(reason)
+    if suppressions:
+        return "suppressed"
+    if consent is None or not consent.allows(now):
+        return "consent_missing"
+    return None

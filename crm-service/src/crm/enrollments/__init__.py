@@ -1,0 +1,1 @@
+"""Enrollments: one prospect going through one version of a sequence, until completed or exited."""

@@ -1,0 +1,1 @@
+"""Talent pools, their ordered talent stages, and prospects' memberships."""

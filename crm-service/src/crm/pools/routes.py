@@ -1,0 +1,109 @@
+"""`/v1/pools` and their members."""
+import uuid
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy import select
+
+from crm.pools import service
+from crm.pools.models import Pool, PoolMember
+from crm.pools.schemas import MemberAdd, MemberMove, MemberRead, PoolCreate, PoolRead, PoolUpdate
+from talentkit.auth import RequestContext, require
+from talentkit.db import Session
+from talentkit.idempotency import IdempotencyGuard
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.responses import resource_response
+
+router = APIRouter(prefix="/v1/pools", tags=["Talent pools"])
+Reader = Annotated[RequestContext, Depends(require("crm:read"))]
+Writer = Annotated[RequestContext, Depends(require("crm:write"))]
+P = {"content": {"application/problem+json": {}}}
+
+
+async def _pool(coro: Awaitable[Pool], status_code: int = 200) -> Response:
+    pool = await coro
+    return resource_response(PoolRead, pool, status_code=status_code,
+                             location=f"/v1/pools/{pool.id}" if status_code == 201 else None)
+
+
+async def _member(coro: Awaitable[PoolMember], status_code: int = 200) -> Response:
+    return resource_response(MemberRead, await coro, status_code=status_code)
+
+
+@router.post("", status_code=201, response_model=PoolRead, summary="Create a pool",
+             responses={409: {"description": "A pool with this name exists.", **P}})
+async def create_pool(body: PoolCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """A pool with its own ordered talent stages (default: identified … not_interested)."""
+    return await idem.run(lambda: _pool(service.create(session, name=body.name, description=body.description,
+                                                       stages=body.stages, sequence_id=body.sequence_id, ctx=ctx), 201))
+
+
+@router.get("", response_model=Page[PoolRead], summary="List pools")
+async def list_pools(request: Request, response: Response, ctx: Reader, session: Session,
+                     updated_after: datetime | None = None, cursor: str | None = None,
+                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Pools, oldest first (the built-in Silver medalists pool included)."""
+    stmt = select(Pool)
+    if updated_after:
+        stmt = stmt.where(Pool.updated_at > updated_after)
+    rows, nxt = await paginate(session, request, response, stmt, created_col=Pool.created_at, id_col=Pool.id,
+                               filters={"updated_after": updated_after.isoformat() if updated_after else None},
+                               cursor=cursor, limit=limit)
+    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+
+
+@router.get("/{pool_id}", response_model=PoolRead, summary="Get a pool", responses={404: {"description": "No such pool.", **P}})
+async def get_pool(pool_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+    """The pool with its stages."""
+    return await _pool(service.get(session, pool_id))
+
+
+@router.patch("/{pool_id}", response_model=PoolRead, summary="Update a pool",
+              responses={412: {"description": "Stale `If-Match`.", **P}, 428: {"description": "`If-Match` missing.", **P}})
+async def update_pool(pool_id: uuid.UUID, body: PoolUpdate, ctx: Writer, session: Session,
+                      if_match: Annotated[str | None, Header()] = None) -> Response:
+    """Rename, describe, or set the pool's nurture sequence. Needs `If-Match`."""
+    return await _pool(service.update(session, pool_id, body.model_dump(exclude_unset=True), if_match, ctx))
+
+
+@router.post("/{pool_id}/members", status_code=201, response_model=MemberRead, summary="Add a prospect to a pool",
+             responses={409: {"description": "Already a member.", **P}, 422: {"description": "Unknown prospect or stage.", **P}})
+async def add_member(pool_id: uuid.UUID, body: MemberAdd, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """Add a prospect at a stage (default: the first). Emits `crm.pool.member_stage_changed.v1`."""
+    return await idem.run(lambda: _member(service.add_member(session, pool_id, body.prospect_id, body.stage_id, ctx), 201))
+
+
+@router.get("/{pool_id}/members", response_model=Page[MemberRead], summary="List a pool's members")
+async def list_members(pool_id: uuid.UUID, request: Request, response: Response, ctx: Reader, session: Session,
+                       stage_id: uuid.UUID | None = None, updated_after: datetime | None = None, cursor: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Members in the order they were added; filter by stage."""
+    await service.get(session, pool_id)
+    stmt = select(PoolMember).where(PoolMember.pool_id == pool_id)
+    if stage_id:
+        stmt = stmt.where(PoolMember.stage_id == stage_id)
+    if updated_after:
+        stmt = stmt.where(PoolMember.updated_at > updated_after)
+    rows, nxt = await paginate(session, request, response, stmt, created_col=PoolMember.added_at, id_col=PoolMember.prospect_id,
+                               filters={"stage_id": str(stage_id) if stage_id else None,
+                                        "updated_after": updated_after.isoformat() if updated_after else None},
+                               cursor=cursor, limit=limit)
+    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+
+
+@router.post("/{pool_id}/members/{prospect_id}/move", response_model=MemberRead, summary="Move a member to another stage",
+             responses={404: {"description": "Not a member.", **P}, 409: {"description": "Not in `from_stage_id` any more, or already there.", **P}})
+async def move_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, body: MemberMove, ctx: Writer, session: Session,
+                      idem: IdempotencyGuard) -> Response:
+    """Move the prospect to another talent stage of this pool. Emits `crm.pool.member_stage_changed.v1`."""
+    return await idem.run(lambda: _member(service.move_member(session, pool_id, prospect_id, body.to_stage_id,
+                                                              body.from_stage_id, ctx)))
+
+
+@router.delete("/{pool_id}/members/{prospect_id}", status_code=204, summary="Remove a prospect from a pool",
+               responses={404: {"description": "Not a member.", **P}})
+async def remove_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, ctx: Writer, session: Session) -> None:
+    """Remove the membership (the prospect's timeline keeps the history)."""
+    await service.remove_member(session, pool_id, prospect_id, ctx)

@@ -1,0 +1,1 @@
+"""Nurture sequences: versioned, ordered steps (email, sms, task) with delays, send windows and personalization."""
