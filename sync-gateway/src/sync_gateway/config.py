@@ -1,4 +1,6 @@
 """Gateway settings (env prefix `GATEWAY_`; Kafka and keys are platform-wide)."""
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -14,3 +16,5 @@ class Settings(ServiceSettings):
     consumer_group: str = "sync-gateway"
     consumer_enabled: bool = True
     http_timeout_seconds: float = 10.0
+    silver_medalist_min_stage: Literal["screen", "interview", "offer"] = Field(
+        "interview", description="A rejection at this stage kind or later makes a silver medalist.")

@@ -4,9 +4,10 @@ import logging
 from fastapi import FastAPI
 
 from shared_schemas.policy import DEFAULT_POLICY
-from shared_schemas.topics import ATS_CANDIDATES, CRM_PROSPECTS
+from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, CRM_PROSPECTS
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
+from sync_gateway.consumers.flows import BusinessFlows
 from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.db import platform
 from sync_gateway.links.routes import router as links_router
@@ -36,9 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
                          api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
         sync = ProfileSync(ats=ats, crm=crm, policy=DEFAULT_POLICY)
-        consumer = EventConsumer(group=settings.consumer_group, topics=(ATS_CANDIDATES, CRM_PROSPECTS),
+        flows = BusinessFlows(ats=ats, crm=crm, profiles=sync, silver_min_stage=settings.silver_medalist_min_stage)
+
+        async def handle(session, event):  # type: ignore[no-untyped-def]
+            await sync.handle(session, event)
+            await flows.handle(session, event)
+
+        consumer = EventConsumer(group=settings.consumer_group, topics=(ATS_CANDIDATES, ATS_APPLICATIONS, CRM_PROSPECTS),
                                  bootstrap=settings.kafka_bootstrap_servers, sessions=app.state.sessionmaker,
-                                 tables=platform, handler=sync.handle,
+                                 tables=platform, handler=handle,
                                  is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable)))
         app.state.consumer = consumer
         try:

@@ -64,6 +64,17 @@ class PeerClient:
             raise StaleWrite(f"{self.side} {record_id} changed concurrently")
         return resp.json()
 
+    async def get_json(self, path: str, **params: Any) -> Any | None:
+        """GET any path of this service; None on 404."""
+        resp = await self._send("GET", path, params=params or None, allow=(404,))
+        return None if resp.status_code == 404 else resp.json()
+
+    async def post(self, path: str, body: dict[str, Any] | None, *, idempotency_key: str, causation_id: str,
+                   allow: tuple[int, ...] = ()) -> httpx.Response:
+        """POST an action or creation with the gateway's origin and an idempotency key derived from the event."""
+        return await self._send("POST", path, json=body, allow=allow,
+                                headers=self._origin(causation_id, None) | {"Idempotency-Key": idempotency_key})
+
     @staticmethod
     def _origin(causation_id: str, source_time: datetime | None) -> dict[str, str]:
         headers = {"Causation-Id": causation_id}
