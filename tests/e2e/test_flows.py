@@ -123,3 +123,21 @@ async def test_an_early_rejection_does_not_make_a_silver_medalist(e2e, http, api
     await e2e.wait_until(rejected_seen, timeout=5, message="the rejection on the CRM timeline")
     prospect, _ = await api.get("crm", link["crm_prospect_id"])
     assert "silver-medalist" not in prospect["tags"]
+
+
+async def test_a_job_opening_alerts_its_recruiter_with_matching_silver_medalists(e2e, http, api, email):
+    addr = email("match")
+    prospect = await api.create("crm", first_name="Kube", last_name="Expert", emails=[addr], source="sourced",
+                                headline="Site reliability engineer")
+    assert (await http.post(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}/members", json={"prospect_id": prospect["id"]})).status_code in (201, 409)
+    recruiter = f"rec-{uuid.uuid4().hex[:8]}@acme.io"
+    job = (await http.post(f"{e2e.ats_url}/v1/jobs", json={"title": "Site Reliability Engineer", "recruiter": recruiter})).json()
+    assert (await http.post(f"{e2e.ats_url}/v1/jobs/{job['id']}/open")).status_code == 200
+
+    async def alert():
+        data = (await http.get(f"{e2e.crm_url}/v1/alerts", params={"recipient": recruiter})).json()["data"]
+        return data or None
+    alerts = await e2e.wait_until(alert, timeout=5, message="a job_matches alert for the recruiter")
+    assert alerts[0]["kind"] == "job_matches" and alerts[0]["data"]["job_id"] == job["id"]
+    top = alerts[0]["data"]["matches"]
+    assert any(m["prospect_id"] == prospect["id"] and "silver medalist" in m["reasons"] for m in top)

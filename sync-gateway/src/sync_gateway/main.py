@@ -4,7 +4,7 @@ import logging
 from fastapi import FastAPI
 
 from shared_schemas.policy import DEFAULT_POLICY
-from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, CRM_PROSPECTS
+from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, ATS_JOBS, CRM_PROSPECTS
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
 from sync_gateway.consumers.flows import BusinessFlows
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sync.handle(session, event)
             await flows.handle(session, event)
 
-        consumer = EventConsumer(group=settings.consumer_group, topics=(ATS_CANDIDATES, ATS_APPLICATIONS, CRM_PROSPECTS),
+        consumer = EventConsumer(group=settings.consumer_group, topics=(ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS),
                                  bootstrap=settings.kafka_bootstrap_servers, sessions=app.state.sessionmaker,
                                  tables=platform, handler=handle,
                                  is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable)))

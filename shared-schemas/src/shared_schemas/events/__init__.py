@@ -33,6 +33,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "crm.prospect.updated.v1": ProspectUpdatedV1,
     "crm.prospect.pushed_to_job.v1": crm.ProspectPushedToJobV1,
     "crm.pool.member_stage_changed.v1": crm.PoolMemberStageChangedV1,
+    "crm.alert.raised.v1": crm.AlertRaisedV1,
     "crm.consent.changed.v1": crm.ConsentChangedV1,
     "crm.enrollment.started.v1": crm.EnrollmentStartedV1,
     "crm.enrollment.exited.v1": crm.EnrollmentExitedV1,

@@ -1,5 +1,6 @@
 """CRM events (topic `crm.prospects`)."""
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -125,3 +126,13 @@ class ProspectPushedToJobV1(BaseModel):
     job_id: UUID
     requested_by: str
     prospect: ProspectSnapshot
+
+
+class AlertRaisedV1(BaseModel):
+    """`crm.alert.raised.v1`: an alert for a recruiter (e.g. people to consider for a newly opened job)."""
+
+    alert_id: UUID
+    kind: str  # job_matches | engagement_threshold
+    recipient: str | None = None
+    title: str
+    data: dict[str, Any] = {}

@@ -4,7 +4,8 @@
 2. an ATS application of someone known to the CRM: the CRM timeline shows it, nurture ends (`applied`);
 3. an ATS hire: CRM marks hired, ends every enrollment, excludes from nurture; source of hire from the CRM;
 4. an ATS rejection at a late stage: tagged silver medalist, added to the Silver medalists pool, enrolled in the
-   pool's sequence when consent allows.
+   pool's sequence when consent allows;
+5. an ATS job opens: the CRM finds matching silver medalists and past prospects and alerts the job's recruiter.
 Every write carries the gateway's origin and an idempotency key derived from the event, so a replay is harmless."""
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class BusinessFlows:
             "ats.application.created.v1": self.applied,
             "ats.application.hired.v1": self.hired,
             "ats.application.rejected.v1": self.rejected,
+            "ats.job.opened.v1": self.job_opened,
         }.get(event.type)
         if handler is None:
             return
@@ -150,6 +152,16 @@ class BusinessFlows:
                                 idempotency_key=f"sync-gateway:{event.id}:enroll", causation_id=event.id,
                                 allow=(409, 422))
         FLOWS.labels("silver_medalist").inc()
+
+    # --- flow 5 ------------------------------------------------------------------------------------------------
+    async def job_opened(self, session: AsyncSession, event: EventEnvelope) -> None:
+        """Ask the CRM for silver medalists and past prospects matching the job; it alerts the job's recruiter."""
+        job = event.data["job"]
+        await self.crm.post("/v1/rediscovery/job-openings",
+                            {"job_id": job["id"], "title": job["title"], "location": job.get("location"),
+                             "recruiter": job.get("recruiter"), "skills": []},
+                            idempotency_key=f"sync-gateway:{event.id}:rediscover", causation_id=event.id)
+        FLOWS.labels("job_opened").inc()
 
     # --- helpers -----------------------------------------------------------------------------------------------
     async def _link_for_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:
