@@ -3,7 +3,13 @@ from fastapi import FastAPI
 
 from crm import models  # noqa: F401 - every table mapped before the first query
 from crm.activities.routes import router as timeline_router
+from crm.alerts.routes import router as alerts_router
 from crm.config import Settings
+from crm.consent.routes import router as consent_router
+from crm.enrollments.routes import router as enrollments_router
+from crm.sending.routes import router as messages_router
+from crm.sending.scheduler import sequence_scheduler
+from crm.sequences.routes import router as sequences_router
 from crm.db import platform
 from crm.events import SOURCE
 from crm.pools.routes import router as pools_router
@@ -22,9 +28,12 @@ TAGS = [
     {"name": "Prospects", "description": "People the CRM knows and nurtures."},
     {"name": "Timeline and notes", "description": "The append-only activity timeline of a prospect, and notes."},
     {"name": "Talent pools", "description": "Pools with their own talent stages; a prospect's stage in each pool."},
+    {"name": "Alerts and rediscovery", "description": "Talent for newly opened jobs, and alerts for recruiters."},
 ]
-ROUTERS = [prospects_router, timeline_router, pools_router]
+ROUTERS = [prospects_router, timeline_router, pools_router, alerts_router]
+ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 WORKERS: list = []  # type: ignore[type-arg]
+WORKERS.append(sequence_scheduler)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,7 +1,12 @@
 """Every CRM table, imported so that Alembic and the model/migration check see them all."""
 from crm.activities.models import Activity
+from crm.alerts.models import Alert
+from crm.consent.models import Consent, Suppression
 from crm.db import Base, platform
+from crm.enrollments.models import Enrollment
 from crm.pools.models import Pool, PoolMember, PoolStage
 from crm.prospects.models import Prospect
+from crm.sending.models import Message
+from crm.sequences.models import Sequence, SequenceVersion
 
-__all__ = ["Activity", "Base", "Pool", "PoolMember", "PoolStage", "Prospect", "platform"]
+__all__ = ["Activity", "Alert", "Base", "Consent", "Enrollment", "Message", "Pool", "PoolMember", "PoolStage", "Prospect", "Sequence", "SequenceVersion", "Suppression", "platform"]

@@ -3,13 +3,13 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
+from talentkit.auth import RequestContext, require
+from talentkit.db import Session
 
 from crm.consent import service
 from crm.consent.models import Channel
 from crm.consent.schemas import ChannelConsent, ConsentPut, ConsentRead
 from crm.sequences.clock import clock_of
-from talentkit.auth import RequestContext, require
-from talentkit.db import Session
 
 router = APIRouter(prefix="/v1/prospects/{prospect_id}/consent", tags=["Consent"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

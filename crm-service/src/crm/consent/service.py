@@ -8,14 +8,20 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from crm.activities.service import record as record_activity
-from crm.consent.models import Channel, Consent, ConsentStatus, Suppression, sending_verdict
-from crm.events import emit
-from crm.prospects.models import Prospect
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import NotFound
+
+from crm.activities.service import record as record_activity
+from crm.consent.models import (
+    Channel,
+    Consent,
+    ConsentStatus,
+    Suppression,
+    sending_verdict,
+)
+from crm.events import emit
+from crm.prospects.models import Prospect
 
 TOPIC = "crm.consents"
 

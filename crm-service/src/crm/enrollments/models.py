@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.errors import Conflict
 
 from crm.db import Base
-from talentkit.errors import Conflict
 
 
 class EnrollmentStatus(StrEnum):

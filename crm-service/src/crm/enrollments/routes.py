@@ -5,16 +5,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-
-from crm.enrollments import service
-from crm.enrollments.models import Enrollment
-from crm.enrollments.schemas import EnrollmentCreate, EnrollmentExit, EnrollmentRead
-from crm.sequences.clock import clock_of
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from crm.enrollments import service
+from crm.enrollments.models import Enrollment
+from crm.enrollments.schemas import EnrollmentCreate, EnrollmentExit, EnrollmentRead
+from crm.sequences.clock import clock_of
 
 router = APIRouter(tags=["Enrollments"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 from crm.activities.service import record as record_activity
 from crm.enrollments.models import RUNNING, Enrollment, EnrollmentStatus
 from crm.events import emit
 from crm.prospects.models import Prospect
 from crm.sequences import service as sequences
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 TOPIC = "crm.enrollments"
 

@@ -5,15 +5,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy import select
-
-from crm.sequences import service
-from crm.sequences.models import Sequence
-from crm.sequences.schemas import SequenceCreate, SequenceRead, SequenceUpdate
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from crm.sequences import service
+from crm.sequences.models import Sequence
+from crm.sequences.schemas import SequenceCreate, SequenceRead, SequenceUpdate
 
 router = APIRouter(prefix="/v1/sequences", tags=["Sequences"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from crm.sequences.models import Sequence, SequenceVersion
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import NotFound
+
+from crm.sequences.models import Sequence, SequenceVersion
 
 
 async def get(session: AsyncSession, sequence_id: uuid.UUID, *, for_update: bool = False) -> Sequence:

@@ -1,0 +1,71 @@
+"""Email over SMTP (stdlib `smtplib` in a worker thread) and SMS through a pluggable HTTP provider."""
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Protocol
+
+import httpx
+
+from crm.sending.config import SendingSettings
+from crm.sending.tracking import Tracker
+
+
+def message_id_header(message_id: str, mail_from: str) -> str:
+    """The stable RFC 5322 Message-ID of a message row: a re-send after a crash carries the same one."""
+    return f"<{message_id}@{mail_from.rpartition('@')[2] or 'crm.local'}>"
+
+
+def build_email(*, message_id: str, prospect_id: str, sender: str, to: str, subject: str, body: str,
+                sent_at: datetime, settings: SendingSettings) -> EmailMessage:
+    """The email of a step: tracked links and pixel, List-Unsubscribe (one-click), stable Message-ID."""
+    t = Tracker(settings.public_base_url, settings.tracking_secret.get_secret_value(), message_id, prospect_id)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
+    msg["Message-ID"] = message_id_header(message_id, sender)
+    msg["Date"] = format_datetime(sent_at)
+    msg["List-Unsubscribe"] = f"<{t.unsubscribe()}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(t.rewrite_text(body) + f"\n\n--\nUnsubscribe: {t.unsubscribe()}\n")
+    msg.add_alternative(t.html(body) + f'\n<p><a href="{t.unsubscribe()}">Unsubscribe</a></p>', subtype="html")
+    return msg
+
+
+class Mailer(Protocol):
+    async def send(self, msg: EmailMessage) -> None: ...
+
+
+class SmtpMailer:
+    """Hands an email to the configured SMTP server; raises on any failure (the message stays claimed)."""
+
+    def __init__(self, settings: SendingSettings) -> None:
+        self.settings = settings
+
+    def _send(self, msg: EmailMessage) -> None:
+        with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=self.settings.smtp_timeout_seconds) as smtp:
+            smtp.send_message(msg)
+
+    async def send(self, msg: EmailMessage) -> None:
+        await asyncio.to_thread(self._send, msg)
+
+
+class SmsSender(Protocol):
+    async def send(self, *, message_id: str, to: str, body: str) -> None: ...
+
+
+class HttpSmsSender:
+    """POSTs `{id, to, body}` to `CRM_SMS_PROVIDER_URL` with `Idempotency-Key: <message id>`; any non-2xx raises."""
+
+    def __init__(self, settings: SendingSettings) -> None:
+        self.settings = settings
+
+    async def send(self, *, message_id: str, to: str, body: str) -> None:
+        if not self.settings.sms_provider_url:
+            raise RuntimeError("CRM_SMS_PROVIDER_URL is not set")
+        async with httpx.AsyncClient(timeout=10) as client:
+            r = await client.post(self.settings.sms_provider_url, json={"id": message_id, "to": to, "body": body},
+                                  headers={"Idempotency-Key": message_id})
+            r.raise_for_status()
