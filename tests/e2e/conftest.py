@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import secrets
+import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -163,8 +165,19 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
         urls[prefix] = talent_stack.fresh_database(db)
         talent_stack.migrate(service_dir, urls[prefix], prefix)
 
+    # A broker of its own: the in-process integration suites publish to the same topic names on the session's
+    # broker, and the e2e gateway (which reads its topics from the beginning) must not chew through their events.
+    from talentkit import localstack as ls
+    kafka_port, controller_port = free_port(), free_port()
+    while controller_port == kafka_port:
+        controller_port = free_port()
+    kafka_dir = log_dir.parent / "test-stack" / f"e2e-kafka-{os.getpid()}"
+    shutil.rmtree(kafka_dir, ignore_errors=True)
+    kafka = ls.start_kafka(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo))
+    bootstrap = f"127.0.0.1:{kafka_port}"
+
     admin_key, gateway_key = f"e2e-admin-{secrets.token_hex(8)}", f"e2e-gateway-{secrets.token_hex(8)}"
-    common = {"KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": admin_key,
+    common = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TALENT_ADMIN_API_KEY": admin_key,
               "TALENT_GATEWAY_API_KEY": gateway_key, "TALENT_ENVIRONMENT": "development"}
     ats_port, crm_port, gw_port = free_port(), free_port(), free_port()
     while len({ats_port, crm_port, gw_port}) < 3:
@@ -186,10 +199,12 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
             proc.start()
             started.append(proc)
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
-                       kafka_bootstrap=talent_stack.kafka_bootstrap, log_dir=log_dir)
+                       kafka_bootstrap=bootstrap, log_dir=log_dir)
     finally:
         for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
             proc.stop()
+        ls.stop_kafka(kafka)
+        shutil.rmtree(kafka_dir, ignore_errors=True)
 
 
 @pytest.fixture

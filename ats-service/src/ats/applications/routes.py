@@ -82,7 +82,7 @@ async def stage_history(application_id: uuid.UUID, ctx: Reader, session: Session
     """Every stay in a stage, oldest first: when it entered and left, from which stage, how and by whom."""
     app = await service.get(session, application_id)
     names = dict((await session.execute(select(JobStage.id, JobStage.name).where(
-        JobStage.id.in_([h.to_stage_id for h in app.history])))).tuples().all())
+        JobStage.id.in_([h.to_stage_id for h in app.history])))).all())
     rows = [StageHistoryRead.model_validate(h).model_copy(update={"to_stage_name": names.get(h.to_stage_id)}).model_dump(mode="json")
             for h in app.history]
     return JSONResponse(rows)

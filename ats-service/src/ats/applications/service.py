@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.applications.models import Application, RejectReason
@@ -36,23 +37,42 @@ async def create(session: AsyncSession, *, job_id: uuid.UUID, candidate_id: uuid
     if candidate is not None:
         candidate_id = (await candidates.create(session, candidate, ctx)).id
     else:
-        if await candidates.repo.get(session, candidate_id) is None:  # type: ignore[arg-type]
+        found = await candidates.repo.get(session, candidate_id)  # type: ignore[arg-type]
+        if found is None:
             raise Unprocessable("No such candidate.", errors=[field_error("candidate_id", "unknown candidate")])
-        existing = (await session.execute(select(Application.id).where(
-            Application.candidate_id == candidate_id, Application.job_id == job_id))).scalar()
-        if existing:
-            raise Conflict("The candidate already applied to this job.", existing_application_id=str(existing),
-                           existing_application=f"/v1/applications/{existing}")
+        if found.merged_into_id:
+            raise Conflict("The candidate was merged into another one; apply that one.", merged_into_id=str(found.merged_into_id))
+        await _no_other_application(session, candidate_id, job_id)  # type: ignore[arg-type]
     app = Application.start(candidate_id=candidate_id, first_stage=job.first_stage(), source=source,  # type: ignore[arg-type]
                             referrer=referrer, actor=ctx.actor)
-    session.add(app)
-    await session.flush()
+    await _insert_unique(session, app)
     await emit(session, ctx, "ats.application.created.v1", aggregate_id=app.id, sequence=app.version,
                data={"application": app.snapshot()})
     await audit.record(session, ctx, "application.created", "application", app.id,
                        {"job_id": {"before": None, "after": str(job_id)}, "candidate_id": {"before": None, "after": str(candidate_id)},
                         "stage_id": {"before": None, "after": str(app.stage_id)}})
     return app
+
+
+async def _no_other_application(session: AsyncSession, candidate_id: uuid.UUID, job_id: uuid.UUID) -> None:
+    with session.no_autoflush:  # after a failed savepoint, never re-flush the losing change
+        existing = (await session.execute(select(Application.id).where(
+            Application.candidate_id == candidate_id, Application.job_id == job_id))).scalar()
+    if existing:
+        raise Conflict("The candidate already applied to this job.", existing_application_id=str(existing),
+                       existing_application=f"/v1/applications/{existing}")
+
+
+async def _insert_unique(session: AsyncSession, app: Application) -> None:
+    """Flush inside a savepoint: a concurrent application of the same candidate to the same job (the unique
+    constraint) becomes a 409 pointing at the winner, not a server error."""
+    try:
+        async with session.begin_nested():
+            session.add(app)
+            await session.flush()
+    except IntegrityError:
+        await _no_other_application(session, app.candidate_id, app.job_id)
+        raise
 
 
 def _ids(app: Application) -> dict[str, Any]:
@@ -138,12 +158,18 @@ async def transfer(session: AsyncSession, application_id: uuid.UUID, job_id: uui
     target = await jobs.get(session, job_id)
     if target.status != JobStatus.OPEN:
         raise Conflict(f"The target job is {target.status}; transfers need an open job.")
-    existing = (await session.execute(select(Application.id).where(
-        Application.candidate_id == app.candidate_id, Application.job_id == job_id))).scalar()
-    if existing:
-        raise Conflict("The candidate already has an application to the target job.", existing_application_id=str(existing),
-                       existing_application=f"/v1/applications/{existing}")
+    await _no_other_application(session, app.candidate_id, job_id)
+    candidate_id = app.candidate_id
+    savepoint = await session.begin_nested()  # before the change: begin_nested() flushes what is pending
     old_job, left = app.transfer(target.first_stage(), ctx.actor)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await savepoint.rollback()
+        session.expunge(app)  # its in-memory transfer lost the race; never flush it again
+        await _no_other_application(session, candidate_id, job_id)
+        raise
+    await savepoint.commit()
     return await _done(session, ctx, app, "ats.application.transferred.v1",
                        {"application_id": app.id, "candidate_id": app.candidate_id, "from_job_id": old_job,
                         "to_job_id": job_id, "from_stage": left.ref(), "to_stage": app.stage.ref()},

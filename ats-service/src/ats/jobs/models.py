@@ -105,7 +105,9 @@ class Job(Base):
         return next((s for s in self.stages if s.kind == StageKind.HIRED), None)
 
     def renumber(self) -> None:
-        for i, s in enumerate(sorted(self.stages, key=lambda s: s.position)):
+        """Positions 0..n-1 in pipeline order, and the list itself in that order."""
+        self.stages.sort(key=lambda s: s.position)
+        for i, s in enumerate(self.stages):
             s.position = i
 
     def snapshot(self) -> dict[str, object]:

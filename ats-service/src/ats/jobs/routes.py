@@ -98,8 +98,8 @@ async def close_job(job_id: uuid.UUID, body: JobClose, ctx: Writer, session: Ses
     return await idem.run(lambda: _wrap(service.close_job(session, job_id, body.reason, ctx)))
 
 
-async def _wrap(coro: Any) -> Response:
-    return _job(await coro)
+async def _wrap(coro: Any, status_code: int = 200) -> Response:
+    return _job(await coro, status_code)
 
 
 @router.get("/{job_id}/stages", response_model=list[StageRead], summary="List a job's stages")
@@ -114,7 +114,7 @@ async def list_stages(job_id: uuid.UUID, ctx: Reader, session: Session) -> Respo
              responses={409: {"description": "A stage with this name exists.", **P}})
 async def add_stage(job_id: uuid.UUID, body: StageCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
     """Insert a stage at `position` (default: before the first stage of a later kind). Returns the job."""
-    return await idem.run(lambda: _wrap(service.add_stage(session, job_id, body.name, body.kind, body.position, ctx)))
+    return await idem.run(lambda: _wrap(service.add_stage(session, job_id, body.name, body.kind, body.position, ctx), 201))
 
 
 @router.patch("/{job_id}/stages/{stage_id}", response_model=JobRead, summary="Rename a stage",

@@ -108,6 +108,7 @@ async def reorder_stages(session: AsyncSession, job_id: uuid.UUID, stage_ids: li
     if before != [str(i) for i in stage_ids]:
         for i, sid in enumerate(stage_ids):
             _stage(job, sid).position = i
+        job.renumber()
         job.touch(ctx.actor)
         await _changed(session, ctx, job, "job.stages_reordered", {"stages": {"before": before, "after": [str(i) for i in stage_ids]}})
     return job

@@ -65,7 +65,7 @@ async def time_to_hire(session: AsyncSession, job_id: uuid.UUID | None) -> dict[
 async def time_to_fill(session: AsyncSession, job_id: uuid.UUID | None) -> dict[str, Any]:
     """Days from the job opening to each hire, over current hires."""
     hires = await _hires(session, job_id)
-    opened = dict((await session.execute(select(Job.id, Job.opened_at))).tuples().all())
+    opened = {j: t for j, t in (await session.execute(select(Job.id, Job.opened_at))).all()}
     days = [(h - opened[j]).total_seconds() / 86400 for _, j, _, h in hires if opened.get(j)]
     return {"job_id": job_id, **summary(days)}
 
