@@ -1,18 +1,17 @@
 """EventEnvelope speaks CloudEvents 1.0 Kafka binary mode, readable by the official SDK."""
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.v1.event import CloudEvent
 from cloudevents.v1.kafka.conversion import KafkaMessage, from_binary
-
 from shared_schemas.envelope import EventEnvelope, InvalidEvent
 from shared_schemas.events import REGISTRY, CandidateCreatedV1
 
 CANDIDATE_ID = uuid.UUID("0b6a4a52-7f62-4a4e-9d52-55a4d1a2c001")
-WHEN = datetime(2025, 3, 4, 12, 30, 15, 123456, tzinfo=timezone.utc)
+WHEN = datetime(2025, 3, 4, 12, 30, 15, 123456, tzinfo=UTC)
 
 
 def _event(**overrides) -> EventEnvelope:

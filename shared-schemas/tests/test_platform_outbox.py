@@ -9,7 +9,6 @@ import time
 import uuid
 from collections import defaultdict
 
-import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer
 from ats.db import platform

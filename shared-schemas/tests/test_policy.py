@@ -3,10 +3,15 @@ import json
 import typing
 
 import pytest
-
 from shared_schemas import generate
 from shared_schemas.events.common import PersonProfile, PersonSnapshot
-from shared_schemas.policy import CATALOGUE, DEFAULT_POLICY, SYNCED_PROFILE_FIELDS, FieldKind, OwnershipMode
+from shared_schemas.policy import (
+    CATALOGUE,
+    DEFAULT_POLICY,
+    SYNCED_PROFILE_FIELDS,
+    FieldKind,
+    OwnershipMode,
+)
 
 M = OwnershipMode
 

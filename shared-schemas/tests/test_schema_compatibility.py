@@ -7,7 +7,6 @@ from typing import Literal
 
 import pytest
 from pydantic import BaseModel
-
 from shared_schemas import generate
 from shared_schemas.compat import breaking_changes
 from shared_schemas.events import REGISTRY

@@ -4,10 +4,10 @@ Revision ID: 9b67d2ac6a14
 Revises: d14e09893f9f
 Create Date: 2026-11-27 08:08:40.391520
 """
-from alembic import op
 import uuid
 
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '9b67d2ac6a14'

@@ -4,8 +4,8 @@ Revision ID: d14e09893f9f
 Revises: 
 Create Date: 2026-11-27 07:51:49.839520
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'd14e09893f9f'

@@ -1,6 +1,5 @@
 """ATS settings (env prefix `ATS_`; Kafka and keys are platform-wide)."""
 from pydantic_settings import SettingsConfigDict
-
 from talentkit.settings import ServiceSettings
 
 

@@ -1,6 +1,5 @@
 """The ATS's declarative base and its platform tables (outbox, processed events, idempotency, API keys)."""
 from sqlalchemy.orm import DeclarativeBase
-
 from talentkit.db import new_metadata, platform_tables
 
 

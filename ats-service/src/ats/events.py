@@ -2,12 +2,12 @@
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ats.db import platform
 from shared_schemas.events import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
 from talentkit.outbox import stage_event
+
+from ats.db import platform
 
 SOURCE = "/ats"
 

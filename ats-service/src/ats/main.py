@@ -1,5 +1,7 @@
 """The ATS app factory: `uvicorn --factory ats.main:create_app`."""
 from fastapi import FastAPI
+from shared_schemas.topics import ATS_TOPICS
+from talentkit.app import create_service_app
 
 from ats import models  # noqa: F401 - every table mapped before the first query
 from ats.applications.routes import reasons as reject_reasons_router
@@ -16,8 +18,6 @@ from ats.notes.routes import router as notes_router
 from ats.offers.routes import router as offers_router
 from ats.reports.routes import router as reports_router
 from ats.scorecards.routes import router as scorecards_router
-from shared_schemas.topics import ATS_TOPICS
-from talentkit.app import create_service_app
 
 DESCRIPTION = """The system of record for people who have applied: jobs and their pipelines, candidates,
 applications moving through stages, and a tamper-evident audit trail of every write.

@@ -3,8 +3,12 @@ import uuid
 from itertools import product
 
 import pytest
-
-from ats.applications.models import Application, ApplicationStatus, RejectKind, RejectReason
+from ats.applications.models import (
+    Application,
+    ApplicationStatus,
+    RejectKind,
+    RejectReason,
+)
 from ats.jobs.models import DEFAULT_STAGES, JobStage, StageKind
 from talentkit.errors import Conflict, Unprocessable
 

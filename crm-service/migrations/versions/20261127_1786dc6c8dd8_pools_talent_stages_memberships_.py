@@ -4,10 +4,10 @@ Revision ID: 1786dc6c8dd8
 Revises: 9f125f6e6224
 Create Date: 2026-11-27 08:24:55.856628
 """
-from alembic import op
 import uuid
 
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '1786dc6c8dd8'

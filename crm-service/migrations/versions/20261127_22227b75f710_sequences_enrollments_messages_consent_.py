@@ -4,8 +4,8 @@ Revision ID: 22227b75f710
 Revises: 1786dc6c8dd8
 Create Date: 2026-11-27 08:26:44.228812
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '22227b75f710'

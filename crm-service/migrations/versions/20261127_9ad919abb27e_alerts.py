@@ -4,8 +4,8 @@ Revision ID: 9ad919abb27e
 Revises: 22227b75f710
 Create Date: 2026-11-27 08:31:19.423757
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '9ad919abb27e'

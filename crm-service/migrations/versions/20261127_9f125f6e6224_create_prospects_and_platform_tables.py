@@ -4,8 +4,8 @@ Revision ID: 9f125f6e6224
 Revises: 
 Create Date: 2026-11-27 07:51:52.113521
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '9f125f6e6224'

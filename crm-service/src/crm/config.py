@@ -1,6 +1,5 @@
 """CRM settings (env prefix `CRM_`; Kafka and keys are platform-wide)."""
 from pydantic_settings import SettingsConfigDict
-
 from talentkit.settings import ServiceSettings
 
 

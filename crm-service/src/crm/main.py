@@ -1,21 +1,21 @@
 """The CRM app factory: `uvicorn --factory crm.main:create_app`."""
 from fastapi import FastAPI
+from shared_schemas.topics import CRM_TOPICS
+from talentkit.app import create_service_app
 
 from crm import models  # noqa: F401 - every table mapped before the first query
 from crm.activities.routes import router as timeline_router
 from crm.alerts.routes import router as alerts_router
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
-from crm.enrollments.routes import router as enrollments_router
-from crm.sending.routes import router as messages_router
-from crm.sending.scheduler import sequence_scheduler
-from crm.sequences.routes import router as sequences_router
 from crm.db import platform
+from crm.enrollments.routes import router as enrollments_router
 from crm.events import SOURCE
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
-from shared_schemas.topics import CRM_TOPICS
-from talentkit.app import create_service_app
+from crm.sending.routes import router as messages_router
+from crm.sending.scheduler import sequence_scheduler
+from crm.sequences.routes import router as sequences_router
 
 DESCRIPTION = """The system of engagement for people who have not applied (yet): prospects, talent pools with
 their stages, the activity timeline of each prospect.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +28,7 @@ class EventEnvelope(BaseModel):
     source: str = Field(description="URI-reference of the producing service, e.g. `/ats`.")
     type: str = Field(description="Event type, e.g. `ats.candidate.created.v1`.")
     subject: str = Field(description="Aggregate id; also the Kafka key, so one aggregate's events stay ordered.")
-    time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
     sequence: int = Field(ge=0, description="Per-aggregate version after the change (extension `sequence`).")
     data: dict[str, Any]
     origin: str | None = Field(default=None, description="Principal whose write caused the event (extension `origin`).")
@@ -48,7 +48,7 @@ class EventEnvelope(BaseModel):
             if value is None:
                 continue
             if isinstance(value, datetime):
-                value = value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+                value = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
             headers.append((f"ce_{attr}", str(value).encode()))
         return headers
 
@@ -57,7 +57,7 @@ class EventEnvelope(BaseModel):
         return json.dumps(self.data, separators=(",", ":"), default=str).encode()
 
     @classmethod
-    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> "EventEnvelope":
+    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> EventEnvelope:
         """Read a binary-mode record; raise InvalidEvent with the reason when it is not one."""
         attrs: dict[str, str] = {}
         for name, raw in headers or ():

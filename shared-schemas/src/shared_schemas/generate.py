@@ -17,7 +17,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared_schemas.compat import breaking_changes
-from shared_schemas.envelope import _HEADER_ATTRS, CONTENT_TYPE, SPECVERSION, EventEnvelope
+from shared_schemas.envelope import (
+    _HEADER_ATTRS,
+    CONTENT_TYPE,
+    SPECVERSION,
+    EventEnvelope,
+)
 from shared_schemas.events import REGISTRY
 from shared_schemas.policy import CATALOGUE, OwnershipMode
 from shared_schemas.topics import ALL_TOPICS

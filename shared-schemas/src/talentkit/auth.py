@@ -1,8 +1,8 @@
 """API keys with scopes, sent as `Authorization: Bearer <key>`; every write knows its principal."""
 
 import hashlib
-import json
 import hmac
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field

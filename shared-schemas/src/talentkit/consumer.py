@@ -8,17 +8,22 @@ import logging
 import random
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from shared_schemas.envelope import EventEnvelope, InvalidEvent
+from shared_schemas.topics import dead_letter_topic
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared_schemas.envelope import EventEnvelope, InvalidEvent
-from shared_schemas.topics import dead_letter_topic
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
-from talentkit.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENT_APPLY_LATENCY, EVENTS_CONSUMED
+from talentkit.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    EVENT_APPLY_LATENCY,
+    EVENTS_CONSUMED,
+)
 
 log = logging.getLogger("talentkit.consumer")
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -89,11 +94,11 @@ class EventConsumer:
                 EVENTS_CONSUMED.labels(self.group, event.type, "applied" if applied else "duplicate").inc()
                 if applied:
                     EVENT_APPLY_LATENCY.labels(self.group).observe(
-                        max((datetime.now(timezone.utc) - event.time).total_seconds(), 0))
+                        max((datetime.now(UTC) - event.time).total_seconds(), 0))
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - classify below
+            except Exception as exc:
                 if self.is_transient(exc):
                     delay = min(self.max_backoff, 0.2 * 2 ** min(attempt, 10)) * (0.5 + random.random() / 2)
                     log.warning("transient failure; retrying", extra={"consumer": self.group, "event_id": event.id,
@@ -135,6 +140,6 @@ class EventConsumer:
             if client is not None:
                 try:
                     await client.stop()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.warning("kafka client stop failed", exc_info=True)
         self.consumer = self.producer = None

@@ -6,10 +6,27 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import (ARRAY, BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, Table, Text,
-                        func, text)
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,7 +52,7 @@ class PlatformTables:
 
 def platform_tables(metadata: MetaData) -> PlatformTables:
     """Declare the platform's own tables in a service's metadata (so its migrations create them)."""
-    ts = lambda name, **kw: Column(name, DateTime(timezone=True), **kw)  # noqa: E731
+    ts = lambda name, **kw: Column(name, DateTime(timezone=True), **kw)
     outbox = Table(
         "outbox", metadata,
         Column("seq", BigInteger, Identity(always=True), primary_key=True, comment="publish order"),
@@ -93,9 +110,8 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: one transaction, committed when the route returns, before the response."""
-    async with request.app.state.sessionmaker() as session:
-        async with session.begin():
-            yield session
+    async with request.app.state.sessionmaker() as session, session.begin():
+        yield session
 
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]

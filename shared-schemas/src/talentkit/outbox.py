@@ -11,18 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from shared_schemas.envelope import EventEnvelope
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared_schemas.envelope import EventEnvelope
 from talentkit.auth import RequestContext
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
-from talentkit.metrics import OUTBOX_PUBLISHED, OUTBOX_LAG
+from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
 
 log = logging.getLogger("talentkit.outbox")
 
@@ -34,7 +34,7 @@ async def stage_event(session: AsyncSession, tables: PlatformTables, *, source: 
     """Write an event to the outbox inside the caller's transaction."""
     envelope = EventEnvelope(
         source=source, type=event_type, subject=aggregate_id, sequence=sequence, data=data,
-        time=time or datetime.now(timezone.utc),
+        time=time or datetime.now(UTC),
         origin=ctx.principal.id if ctx else None,
         causationid=ctx.causation_id if ctx else None,
         traceparent=ctx.traceparent if ctx else None,
@@ -107,7 +107,7 @@ class OutboxRelay:
                 try:
                     await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_id})
                     await lock_conn.commit()
-                except Exception:  # noqa: BLE001 - a dead session has released the lock already; never mask a cancel
+                except Exception:
                     log.warning("could not release the relay lock (session gone)", exc_info=True)
 
     async def publish_batch(self) -> int:
@@ -131,9 +131,9 @@ class OutboxRelay:
         await asyncio.gather(*futures)
         async with self.engine.begin() as conn:
             await conn.execute(update(ob).where(ob.c.seq.in_([r.seq for r in rows]))
-                               .values(published_at=datetime.now(timezone.utc)))
+                               .values(published_at=datetime.now(UTC)))
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        OUTBOX_LAG.labels(self.service).set((datetime.now(timezone.utc) - rows[0].created_at).total_seconds())
+        OUTBOX_LAG.labels(self.service).set((datetime.now(UTC) - rows[0].created_at).total_seconds())
         return len(rows)
 
     async def _purge_published(self) -> None:
@@ -146,6 +146,6 @@ class OutboxRelay:
         if self.producer is not None:
             try:
                 await self.producer.stop()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("producer stop failed", exc_info=True)
             self.producer = None

@@ -4,8 +4,8 @@ Revision ID: d18ebf1083f9
 Revises: 
 Create Date: 2026-11-27 07:54:23.717433
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'd18ebf1083f9'

@@ -3,7 +3,6 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
 from talentkit.settings import ServiceSettings
 
 

@@ -1,6 +1,5 @@
 """The gateway's declarative base and its platform tables."""
 from sqlalchemy.orm import DeclarativeBase
-
 from talentkit.db import new_metadata, platform_tables
 
 

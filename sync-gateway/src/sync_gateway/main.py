@@ -2,9 +2,16 @@
 import logging
 
 from fastapi import FastAPI
-
 from shared_schemas.policy import DEFAULT_POLICY
-from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, ATS_JOBS, CRM_PROSPECTS
+from shared_schemas.topics import (
+    ATS_APPLICATIONS,
+    ATS_CANDIDATES,
+    ATS_JOBS,
+    CRM_PROSPECTS,
+)
+from talentkit.app import create_service_app
+from talentkit.consumer import EventConsumer, TransientError
+
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
 from sync_gateway.consumers.flows import BusinessFlows
@@ -12,8 +19,6 @@ from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.db import platform
 from sync_gateway.links.routes import router as links_router
 from sync_gateway.policy.routes import router as policy_router
-from talentkit.app import create_service_app
-from talentkit.consumer import EventConsumer, TransientError
 
 log = logging.getLogger("sync_gateway")
 DESCRIPTION = """Links the same person across the ATS and the CRM and carries every profile change to the other

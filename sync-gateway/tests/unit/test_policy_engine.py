@@ -1,14 +1,13 @@
 """The field policy, decided field by field; convergence of concurrent edits over random interleavings."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from shared_schemas.policy import OwnershipMode as Mode
 from sync_gateway.consumers.profile_sync import translate
 from sync_gateway.policy.engine import FieldState, decide, other
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:

@@ -3,15 +3,24 @@ appends to its stage history."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from talentkit.errors import Conflict, Unprocessable, field_error
 
 from ats.db import Base
 from ats.jobs.models import JobStage, StageKind
-from talentkit.errors import Conflict, Unprocessable, field_error
 
 
 class ApplicationStatus(StrEnum):
@@ -83,7 +92,7 @@ class Application(Base):
     def start(cls, *, candidate_id: uuid.UUID, first_stage: JobStage, source: str | None, referrer: str | None,
               actor: str) -> Application:
         """A new application in the job's first stage."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         app = cls(id=uuid.uuid4(), candidate_id=candidate_id, job_id=first_stage.job_id, stage_id=first_stage.id,
                   stage=first_stage, status=ApplicationStatus.ACTIVE, source=source, referrer=referrer, applied_at=now,
                   version=1, created_by=actor, updated_by=actor, history=[])
@@ -113,7 +122,7 @@ class Application(Base):
         self._require(ApplicationStatus.ACTIVE, "reject")
         self.status = ApplicationStatus.WITHDRAWN if reason.kind == RejectKind.THEY_WITHDREW else ApplicationStatus.REJECTED
         self.reject_reason_id, self.reject_notes = reason.id, notes
-        self.rejected_at = datetime.now(timezone.utc)
+        self.rejected_at = datetime.now(UTC)
         self._touch(actor)
 
     def unreject(self, actor: str) -> None:
@@ -135,7 +144,7 @@ class Application(Base):
         left = self.stage
         self._enter(hired_stage, left, "hired", actor)
         self.status, self.hired_at, self.start_date, self.hire_override = (
-            ApplicationStatus.HIRED, datetime.now(timezone.utc), start_date, override)
+            ApplicationStatus.HIRED, datetime.now(UTC), start_date, override)
         return left
 
     def unhire(self, back_to: JobStage, actor: str) -> None:
@@ -166,7 +175,7 @@ class Application(Base):
                            application_status=str(self.status))
 
     def _enter(self, stage: JobStage, left: JobStage | None, action: str, actor: str, now: datetime | None = None) -> None:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         for h in self.history:
             if h.exited_at is None:
                 h.exited_at = now
@@ -177,7 +186,7 @@ class Application(Base):
         self._touch(actor, now)
 
     def _touch(self, actor: str, now: datetime | None = None) -> None:
-        self.updated_at = now or datetime.now(timezone.utc)
+        self.updated_at = now or datetime.now(UTC)
         self.updated_by = actor
 
     def bump(self) -> None:

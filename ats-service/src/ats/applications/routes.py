@@ -7,17 +7,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-
-from ats.applications import service
-from ats.applications.models import Application, ApplicationStatus, RejectReason
-from ats.applications.schemas import (ApplicationCreate, ApplicationRead, Hire, Move, Reject, RejectReasonCreate,
-                                      RejectReasonRead, StageHistoryRead, Transfer)
-from ats.jobs.models import JobStage
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from ats.applications import service
+from ats.applications.models import Application, ApplicationStatus, RejectReason
+from ats.applications.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    Hire,
+    Move,
+    Reject,
+    RejectReasonCreate,
+    RejectReasonRead,
+    StageHistoryRead,
+    Transfer,
+)
+from ats.jobs.models import JobStage
 
 router = APIRouter(prefix="/v1/applications", tags=["Applications"])
 reasons = APIRouter(prefix="/v1/reject-reasons", tags=["Reject reasons"])

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 from ats.applications.models import Application, RejectReason
 from ats.audit import service as audit
@@ -15,8 +17,6 @@ from ats.candidates.service import candidates
 from ats.events import emit
 from ats.jobs import service as jobs
 from ats.jobs.models import JobStatus
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 
 async def get(session: AsyncSession, application_id: uuid.UUID, *, for_update: bool = False) -> Application:
@@ -126,7 +126,7 @@ async def unreject(session: AsyncSession, application_id: uuid.UUID, ctx: Reques
 
 async def hire(session: AsyncSession, application_id: uuid.UUID, *, start_date: date | None, override: bool,
                override_reason: str | None, ctx: RequestContext) -> Application:
-    from ats.offers.repository import has_accepted_offer  # noqa: PLC0415 - offers depend on applications
+    from ats.offers.repository import has_accepted_offer
 
     app = await get(session, application_id, for_update=True)
     job = await jobs.get(session, app.job_id)

@@ -5,13 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-
-from ats.audit.models import AuditEvent
-from ats.audit.service import verify
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.errors import BadRequest, field_error
 from talentkit.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+
+from ats.audit.models import AuditEvent
+from ats.audit.service import verify
 
 router = APIRouter(prefix="/v1/audit-events", tags=["Audit trail"])
 Auditor = Annotated[RequestContext, Depends(require("ats:audit"))]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
 
 from ats.audit.models import AuditEvent
-from talentkit.auth import RequestContext
 
 GENESIS = "0" * 64
 _LOCK = 0x41554454  # "AUDT"
@@ -21,7 +21,7 @@ _LOCK = 0x41554454  # "AUDT"
 def entry_hash(prev_hash: str, e: AuditEvent) -> str:
     """sha256 over the previous hash and the entry's canonical JSON (every field but id and hash)."""
     canonical = json.dumps({
-        "occurred_at": e.occurred_at.astimezone(timezone.utc).isoformat(), "actor": e.actor,
+        "occurred_at": e.occurred_at.astimezone(UTC).isoformat(), "actor": e.actor,
         "on_behalf_of": e.on_behalf_of, "request_id": e.request_id, "causation_id": e.causation_id,
         "action": e.action, "target_type": e.target_type, "target_id": e.target_id, "changes": e.changes,
     }, sort_keys=True, separators=(",", ":"), default=str)
@@ -37,7 +37,7 @@ async def record(session: AsyncSession, ctx: RequestContext, action: str, target
     """Append one entry in the caller's transaction."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
     prev = (await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))).scalar()
-    entry = AuditEvent(occurred_at=datetime.now(timezone.utc), actor=ctx.principal.id,
+    entry = AuditEvent(occurred_at=datetime.now(UTC), actor=ctx.principal.id,
                        on_behalf_of=ctx.principal.on_behalf_of, request_id=ctx.request_id,
                        causation_id=ctx.causation_id, action=action, target_type=target_type,
                        target_id=str(target_id), changes=_jsonable(changes), prev_hash=prev or GENESIS)

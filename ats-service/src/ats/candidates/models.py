@@ -3,9 +3,9 @@ import uuid
 
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.profiles.models import ProfileMixin
 
 from ats.db import Base
-from talentkit.profiles.models import ProfileMixin
 
 
 class Candidate(ProfileMixin, Base):

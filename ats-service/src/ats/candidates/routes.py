@@ -3,14 +3,19 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Response
-
-from ats.candidates.schemas import CandidateCreate, CandidateMerge, CandidateRead, CandidateUpdate
-from ats.candidates.service import candidates, merge
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
+
+from ats.candidates.schemas import (
+    CandidateCreate,
+    CandidateMerge,
+    CandidateRead,
+    CandidateUpdate,
+)
+from ats.candidates.service import candidates, merge
 
 router = profile_router(service=candidates, path="/v1/candidates", noun="candidate", tag="Candidates",
                         read_scope="ats:read", write_scope="ats:write", create_schema=CandidateCreate,

@@ -1,9 +1,8 @@
 """Candidate bodies."""
 import uuid
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from talentkit.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch
 
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -1,20 +1,18 @@
 """Candidate use cases: the shared profile rules bound to the ATS's topic and event types, plus merging."""
 import uuid
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ats.audit import service as audit
-from ats.events import emit
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict, Unprocessable, field_error
-from ats.candidates.models import Candidate
-from ats.db import platform
 from shared_schemas.events.ats import CandidateCreatedV1, CandidateUpdatedV1
 from shared_schemas.topics import ATS_CANDIDATES
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.errors import Conflict, Unprocessable, field_error
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
-from ats.events import SOURCE
+from ats.audit import service as audit
+from ats.candidates.models import Candidate
+from ats.db import platform
+from ats.events import SOURCE, emit
 
 candidates = ProfileService(Candidate, platform, ProfileEvents(
     source=SOURCE, topic=ATS_CANDIDATES, aggregate="candidate",
@@ -27,7 +25,7 @@ async def merge(session: AsyncSession, survivor_id: uuid.UUID, duplicate_id: uui
     """Fold `duplicate_id` into `survivor_id`: its applications (with their stage history) and notes move over,
     contact points and tags are added to the survivor, the duplicate is marked merged. One application per job:
     when both applied to the same job, the merge is refused (409) until one of them is resolved."""
-    from ats.applications.models import Application  # noqa: PLC0415 - applications depend on candidates
+    from ats.applications.models import Application
 
     if survivor_id == duplicate_id:
         raise Unprocessable("A candidate cannot be merged into itself.", errors=[field_error("duplicate_id", "same as the survivor")])
@@ -48,7 +46,7 @@ async def merge(session: AsyncSession, survivor_id: uuid.UUID, duplicate_id: uui
         a.candidate_id = survivor_id
         a.bump()
     try:
-        from ats.notes.models import Note  # noqa: PLC0415
+        from ats.notes.models import Note
         await session.execute(update(Note).where(Note.candidate_id == duplicate_id).values(candidate_id=survivor_id))
     except ImportError:  # notes not installed
         pass

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, Integer, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from talentkit.errors import Conflict
 
 from ats.db import Base
-from talentkit.errors import Conflict
 
 
 class JobStatus(StrEnum):
@@ -76,7 +76,7 @@ class Job(Base):
 
     def touch(self, actor: str) -> None:
         self.version += 1
-        self.updated_at = datetime.now(timezone.utc)
+        self.updated_at = datetime.now(UTC)
         self.updated_by = actor
 
     def open(self, actor: str) -> bool:
@@ -85,14 +85,14 @@ class Job(Base):
             raise Conflict("The job is already open.")
         reopened = self.status == JobStatus.CLOSED
         self.status, self.close_reason, self.closed_at = JobStatus.OPEN, None, None
-        self.opened_at = self.opened_at if reopened and self.opened_at else datetime.now(timezone.utc)
+        self.opened_at = self.opened_at if reopened and self.opened_at else datetime.now(UTC)
         self.touch(actor)
         return reopened
 
     def close(self, reason: str, actor: str) -> None:
         if self.status != JobStatus.OPEN:
             raise Conflict(f"Only an open job can be closed; this one is {self.status}.")
-        self.status, self.close_reason, self.closed_at = JobStatus.CLOSED, reason, datetime.now(timezone.utc)
+        self.status, self.close_reason, self.closed_at = JobStatus.CLOSED, reason, datetime.now(UTC)
         self.touch(actor)
 
     def stage(self, stage_id: uuid.UUID) -> JobStage | None:

@@ -6,15 +6,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-
-from ats.jobs import service
-from ats.jobs.models import Job, JobStatus
-from ats.jobs.schemas import JobClose, JobCreate, JobRead, JobUpdate, StageCreate, StageOrder, StageRead, StageRename
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from ats.jobs import service
+from ats.jobs.models import Job, JobStatus
+from ats.jobs.schemas import (
+    JobClose,
+    JobCreate,
+    JobRead,
+    JobUpdate,
+    StageCreate,
+    StageOrder,
+    StageRead,
+    StageRename,
+)
 
 router = APIRouter(prefix="/v1/jobs", tags=["Jobs"])
 board = APIRouter(prefix="/v1/job-board", tags=["Job board"])

@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.concurrency import check_if_match
+from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 from ats.audit import service as audit
 from ats.events import emit
 from ats.jobs.models import DEFAULT_STAGES, Job, JobStage, JobStatus, StageKind
-from talentkit.auth import RequestContext
-from talentkit.concurrency import check_if_match
-from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 
 async def get(session: AsyncSession, job_id: uuid.UUID, *, for_update: bool = False) -> Job:
@@ -115,7 +115,7 @@ async def reorder_stages(session: AsyncSession, job_id: uuid.UUID, stage_ids: li
 
 
 async def remove_stage(session: AsyncSession, job_id: uuid.UUID, stage_id: uuid.UUID, ctx: RequestContext) -> Job:
-    from ats.applications.models import Application, StageHistory  # noqa: PLC0415 - stages are used by applications
+    from ats.applications.models import Application, StageHistory
 
     job = await get(session, job_id, for_update=True)
     stage = _stage(job, stage_id)

@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-
-from ats.reports import service
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
+
+from ats.reports import service
 
 router = APIRouter(prefix="/v1/reports", tags=["Reports"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]

@@ -6,15 +6,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import or_, select
-
-from crm.activities import service
-from crm.activities.models import Activity
-from crm.prospects.service import prospects
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from crm.activities import service
+from crm.activities.models import Activity
+from crm.prospects.service import prospects
 
 router = APIRouter(prefix="/v1/prospects/{prospect_id}", tags=["Timeline and notes"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

@@ -1,6 +1,6 @@
 """Append to a prospect's timeline (never update or delete)."""
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ async def record(session: AsyncSession, prospect_id: uuid.UUID, kind: str, summa
                  at: datetime | None = None) -> Activity:
     """Append one activity in the caller's transaction."""
     activity = Activity(prospect_id=prospect_id, kind=kind, summary=summary, data=data or {}, visibility=visibility,
-                        actor=actor, occurred_at=at or datetime.now(timezone.utc))
+                        actor=actor, occurred_at=at or datetime.now(UTC))
     session.add(activity)
     await session.flush()
     return activity

@@ -1,21 +1,21 @@
 """`/v1/alerts` and `/v1/rediscovery`."""
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
-
-from crm.alerts.matching import find_matches, summary
-from crm.alerts.models import Alert
-from crm.events import emit
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.errors import Conflict, NotFound
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from crm.alerts.matching import find_matches, summary
+from crm.alerts.models import Alert
+from crm.events import emit
 
 router = APIRouter(tags=["Alerts and rediscovery"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
@@ -115,6 +115,6 @@ async def acknowledge(alert_id: uuid.UUID, ctx: Writer, session: Session, idem: 
             raise NotFound("No such alert.")
         if alert.status == "acknowledged":
             raise Conflict("The alert is already acknowledged.")
-        alert.status, alert.version, alert.updated_at = "acknowledged", alert.version + 1, datetime.now(timezone.utc)
+        alert.status, alert.version, alert.updated_at = "acknowledged", alert.version + 1, datetime.now(UTC)
         return resource_response(AlertRead, alert)
     return await idem.run(run)

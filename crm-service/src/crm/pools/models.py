@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from talentkit.errors import Conflict, Unprocessable, field_error
 
 from crm.db import Base
-from talentkit.errors import Conflict, Unprocessable, field_error
 
 DEFAULT_STAGES = ("identified", "contacted", "engaged", "interested", "nurturing", "silver_medalist", "applied",
                   "hired", "not_interested")
@@ -76,5 +76,5 @@ class PoolMember(Base):
         left = self.stage
         self.stage_id, self.stage = to.id, to
         self.version += 1
-        self.updated_at = datetime.now(timezone.utc)
+        self.updated_at = datetime.now(UTC)
         return left

@@ -6,15 +6,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy import select
-
-from crm.pools import service
-from crm.pools.models import Pool, PoolMember
-from crm.pools.schemas import MemberAdd, MemberMove, MemberRead, PoolCreate, PoolRead, PoolUpdate
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from crm.pools import service
+from crm.pools.models import Pool, PoolMember
+from crm.pools.schemas import (
+    MemberAdd,
+    MemberMove,
+    MemberRead,
+    PoolCreate,
+    PoolRead,
+    PoolUpdate,
+)
 
 router = APIRouter(prefix="/v1/pools", tags=["Talent pools"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.concurrency import check_if_match
+from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 from crm.activities import service as activities
 from crm.events import emit
 from crm.pools.models import Pool, PoolMember, PoolStage
 from crm.prospects.service import prospects
-from talentkit.auth import RequestContext
-from talentkit.concurrency import check_if_match
-from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 
 
 async def get(session: AsyncSession, pool_id: uuid.UUID, *, for_update: bool = False) -> Pool:
@@ -50,7 +50,7 @@ async def update(session: AsyncSession, pool_id: uuid.UUID, values: dict[str, An
         for k, v in changed.items():
             setattr(pool, k, v)
         pool.version += 1
-        pool.updated_at, pool.updated_by = datetime.now(timezone.utc), ctx.actor
+        pool.updated_at, pool.updated_by = datetime.now(UTC), ctx.actor
         await session.flush()
     return pool
 
@@ -69,7 +69,7 @@ async def add_member(session: AsyncSession, pool_id: uuid.UUID, prospect_id: uui
     if (existing := await member(session, pool_id, prospect_id)) is not None:
         raise Conflict("The prospect is already in this pool.", current_stage_id=str(existing.stage_id))
     stage = pool.require_stage(stage_id, "stage_id") if stage_id else pool.stages[0]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     m = PoolMember(pool_id=pool_id, prospect_id=prospect_id, stage_id=stage.id, stage=stage, version=1,
                    added_at=now, updated_at=now, added_by=ctx.actor)
     session.add(m)

@@ -8,14 +8,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.errors import Conflict
 
 from crm.activities import service as activities
 from crm.events import emit
 from crm.pools import service as pools
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict
 
 
 class StatusKind(StrEnum):
@@ -27,7 +27,7 @@ class StatusKind(StrEnum):
 
 async def _exit_enrollments(session: AsyncSession, prospect_id: uuid.UUID, reason: str, ctx: RequestContext) -> int:
     try:
-        from crm.enrollments.service import exit_all  # noqa: PLC0415 - sequences are an optional feature folder
+        from crm.enrollments.service import exit_all
     except ImportError:
         return 0
     return await exit_all(session, prospect_id, reason, ctx)

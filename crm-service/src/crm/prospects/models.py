@@ -2,9 +2,9 @@
 from sqlalchemy import Index, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.profiles.models import ProfileMixin
 
 from crm.db import Base
-from talentkit.profiles.models import ProfileMixin
 
 
 class Prospect(ProfileMixin, Base):

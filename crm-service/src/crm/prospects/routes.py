@@ -6,15 +6,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
-from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
-from crm.prospects.service import prospects
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
+
+from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
+from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
+from crm.prospects.service import prospects
 
 router = profile_router(service=prospects, path="/v1/prospects", noun="prospect", tag="Prospects",
                         read_scope="crm:read", write_scope="crm:write", create_schema=ProspectCreate,

@@ -1,10 +1,8 @@
 """Prospect bodies."""
 from enum import StrEnum
-
 from typing import Annotated
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints, TypeAdapter
-
 from talentkit.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch, Tag, Text200
 
 Skills = Annotated[list[Tag], Field(max_length=100, description="Skills, e.g. `python`, `kubernetes`."),

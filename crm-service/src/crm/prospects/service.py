@@ -1,11 +1,11 @@
 """Prospect use cases: the shared profile rules bound to the CRM's topic and event types."""
-from crm.db import platform
-from crm.prospects.models import Prospect
 from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
 from shared_schemas.topics import CRM_PROSPECTS
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
+from crm.db import platform
 from crm.events import SOURCE
+from crm.prospects.models import Prospect
 
 prospects = ProfileService(Prospect, platform, ProfileEvents(
     source=SOURCE, topic=CRM_PROSPECTS, aggregate="prospect",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, Text, func
@@ -42,7 +42,7 @@ class ProfileMixin:
         self.field_times = {name: at.isoformat() for name in (*PROFILE_FIELDS, *self.EXTRA_FIELDS)
                             if values.get(name) not in (None, [])}
         self.version = 1
-        self.created_at = self.updated_at = datetime.now(timezone.utc)
+        self.created_at = self.updated_at = datetime.now(UTC)
         self.created_by = self.updated_by = actor
 
     def change(self, values: dict[str, Any], *, at: datetime, actor: str,
@@ -65,7 +65,7 @@ class ProfileMixin:
                 times[name] = (max(when, previous + timedelta(microseconds=1)) if previous else when).isoformat()
             self.field_times = times
             self.version += 1
-            self.updated_at = datetime.now(timezone.utc)
+            self.updated_at = datetime.now(UTC)
             self.updated_by = actor
         return changes
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.responses import resource_response
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.profiles.service import ProfileService
+from talentkit.responses import resource_response
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -66,7 +66,7 @@ class ProfileService(Generic[P]):
 
     async def create(self, session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> P:
         """Store a new profile and stage its created event."""
-        at = ctx.source_time or datetime.now(timezone.utc)
+        at = ctx.source_time or datetime.now(UTC)
         record = self.model()
         record.start(values, at=at, actor=ctx.actor)
         session.add(record)
@@ -90,7 +90,7 @@ class ProfileService(Generic[P]):
         """Apply a partial change under If-Match; a change that changes nothing emits nothing."""
         record = await self.get(session, id, for_update=True)
         check_if_match(if_match, record.version)
-        at = ctx.source_time or datetime.now(timezone.utc)
+        at = ctx.source_time or datetime.now(UTC)
         changes = record.change(values, at=at, actor=ctx.actor, field_at=ctx.source_field_times)
         if changes:
             await session.flush()

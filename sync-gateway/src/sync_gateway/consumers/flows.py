@@ -14,14 +14,14 @@ import uuid
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared_schemas.envelope import EventEnvelope
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import GATEWAY_PRINCIPAL
+
 from sync_gateway.clients.peer import PeerClient, PeerRejected
 from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.links import repository as links
 from sync_gateway.links.models import Link
-from talentkit.auth import GATEWAY_PRINCIPAL
 
 log = logging.getLogger("sync_gateway.flows")
 FLOWS = Counter("gateway_flows_total", "Business flows carried", ["flow"])
@@ -172,7 +172,7 @@ class BusinessFlows:
         got = await self.ats.get(candidate_id)
         if got is None:
             return None
-        link, _ = await self.profiles._link_candidate(session, got[0], event)  # noqa: SLF001 - same package
+        link, _ = await self.profiles._link_candidate(session, got[0], event)
         return link
 
     async def _status(self, event: EventEnvelope, prospect_id: uuid.UUID, kind: str, application: dict[str, Any],

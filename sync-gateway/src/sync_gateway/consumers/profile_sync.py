@@ -11,20 +11,20 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.events import REGISTRY
 from shared_schemas.policy import FieldSpec
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import GATEWAY_PRINCIPAL
+from talentkit.consumer import TransientError
+
 from sync_gateway.clients.peer import PeerClient, StaleWrite
 from sync_gateway.conflicts.models import Conflict
 from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.links import repository as links
 from sync_gateway.links.models import Link
 from sync_gateway.policy.engine import FieldState, Side, decide, other
-from talentkit.auth import GATEWAY_PRINCIPAL
-from talentkit.consumer import TransientError
 
 log = logging.getLogger("sync_gateway.profile_sync")
 ECHOES_DROPPED = Counter("gateway_echo_events_dropped_total", "Events caused by the gateway's own writes, not re-applied")

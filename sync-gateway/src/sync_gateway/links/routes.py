@@ -3,14 +3,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-
-from sync_gateway.links import repository
-from sync_gateway.links.models import Link
-from sync_gateway.links.schemas import LinkRead
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.errors import NotFound
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+
+from sync_gateway.links import repository
+from sync_gateway.links.models import Link
+from sync_gateway.links.schemas import LinkRead
 
 router = APIRouter(prefix="/v1/links", tags=["Links"])
 Reader = Annotated[RequestContext, Depends(require("gateway:read"))]

@@ -6,13 +6,13 @@ win unless X is blank; `ats`/`crm` flow one way; `none` never flows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from shared_schemas.policy import OwnershipMode as Mode
 
 Side = Literal["ats", "crm"]
-_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 _TIE_RANK = {"ats": 1, "crm": 0}
 
 

@@ -3,7 +3,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-
 from shared_schemas.policy import CATALOGUE, FieldKind, OwnershipMode
 from talentkit.auth import RequestContext, require
 
