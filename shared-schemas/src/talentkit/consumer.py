@@ -39,10 +39,12 @@ class EventConsumer:
     def __init__(self, *, group: str, topics: tuple[str, ...], bootstrap: str,
                  sessions: async_sessionmaker[AsyncSession], tables: PlatformTables, handler: Handler,
                  is_transient: Callable[[BaseException], bool] = lambda e: isinstance(e, TransientError),
-                 max_backoff: float = 30.0) -> None:
+                 max_backoff: float = 30.0,
+                 on_dead_letter: Callable[[ConsumerRecord, BaseException, int], Awaitable[None]] | None = None) -> None:
         self.group, self.topics, self.bootstrap = group, topics, bootstrap
         self.sessions, self.tables, self.handler = sessions, tables, handler
         self.is_transient, self.max_backoff = is_transient, max_backoff
+        self.on_dead_letter = on_dead_letter  # e.g. keep an inspectable, replayable copy in the database
         self.dlq_topic = dead_letter_topic(group)
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -134,6 +136,8 @@ class EventConsumer:
         ]
         assert self.producer is not None
         await self.producer.send_and_wait(self.dlq_topic, value=record.value, key=record.key, headers=headers)
+        if self.on_dead_letter is not None:
+            await self.on_dead_letter(record, error, attempts)
 
     async def _close(self) -> None:
         for client in (self.consumer, self.producer):

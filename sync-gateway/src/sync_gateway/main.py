@@ -2,29 +2,36 @@
 import logging
 
 from fastapi import FastAPI
-from shared_schemas.policy import DEFAULT_POLICY
-from shared_schemas.topics import (
-    ATS_APPLICATIONS,
-    ATS_CANDIDATES,
-    ATS_JOBS,
-    CRM_PROSPECTS,
-)
-from talentkit.app import create_service_app
-from talentkit.consumer import EventConsumer, TransientError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared_schemas.envelope import EventEnvelope
+from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, ATS_JOBS, CRM_PROSPECTS
+from sync_gateway import models  # noqa: F401 - every table mapped before the first query
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
 from sync_gateway.consumers.flows import BusinessFlows
-from sync_gateway.consumers.profile_sync import ProfileSync
+from sync_gateway.consumers.profile_sync import ProfileSync, field_states
 from sync_gateway.db import platform
+from sync_gateway.links.models import Link
 from sync_gateway.links.routes import router as links_router
+from sync_gateway.operations import dead_letters
+from sync_gateway.operations.routes import router as operations_router
 from sync_gateway.policy.routes import router as policy_router
+from sync_gateway.policy.store import effective_policy
+from talentkit.app import create_service_app
+from talentkit.auth import RequestContext
+from talentkit.consumer import EventConsumer, TransientError
 
 log = logging.getLogger("sync_gateway")
 DESCRIPTION = """Links the same person across the ATS and the CRM and carries every profile change to the other
-side under a per-field ownership policy, in real time, from both systems' Kafka events.
+side under a per-field ownership policy, in real time, from both systems' Kafka events; carries the business flows
+(push to job, applied, hired, silver medalists, job openings); keeps conflicts and dead letters inspectable.
 
-Every request needs `Authorization: Bearer <api key>` (scope `gateway:read`); errors are `application/problem+json`."""
+Every request needs `Authorization: Bearer <api key>` (scope `gateway:read`, or `gateway:admin` for changes);
+errors are `application/problem+json`."""
+TAGS = [{"name": "Links", "description": "The same person in the ATS and the CRM."},
+        {"name": "Field policy", "description": "Who owns each profile field."}]
+TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,25 +40,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     key = (settings.gateway_api_key or settings.admin_api_key)
     if key is None:
         raise RuntimeError("set TALENT_GATEWAY_API_KEY: the gateway writes to the ATS and CRM with it")
+    ats = PeerClient(side="ats", base_url=settings.ats_url, collection="/v1/candidates",
+                     api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
+    crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
+                     api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
+    sync = ProfileSync(ats=ats, crm=crm, policy=dict(), policy_source=effective_policy)
+    flows = BusinessFlows(ats=ats, crm=crm, profiles=sync, silver_min_stage=settings.silver_medalist_min_stage)
+
+    async def handle(session: AsyncSession, event: EventEnvelope) -> None:
+        await sync.handle(session, event)
+        await flows.handle(session, event)
+
+    async def resync(session: AsyncSession, link: Link, ctx: RequestContext) -> None:
+        """Re-apply the current policy both ways to one link."""
+        sync.policy = await effective_policy(session)
+        event = EventEnvelope(source="/sync-gateway", type="gateway.resync", subject=str(link.id), sequence=0,
+                              data={}, causationid=ctx.request_id)
+        for side, client, record_id in (("ats", ats, link.ats_candidate_id), ("crm", crm, link.crm_prospect_id)):
+            got = await client.get(record_id)  # type: ignore[arg-type]
+            if got is not None:
+                await sync.apply(session, link, side, field_states(got[0], sync.fields, event.time), event)  # type: ignore[arg-type]
 
     async def sync_consumer(app: FastAPI) -> None:
         if not settings.consumer_enabled:
             return
-        ats = PeerClient(side="ats", base_url=settings.ats_url, collection="/v1/candidates",
-                         api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
-        crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
-                         api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
-        sync = ProfileSync(ats=ats, crm=crm, policy=DEFAULT_POLICY)
-        flows = BusinessFlows(ats=ats, crm=crm, profiles=sync, silver_min_stage=settings.silver_medalist_min_stage)
-
-        async def handle(session, event):  # type: ignore[no-untyped-def]
-            await sync.handle(session, event)
-            await flows.handle(session, event)
-
-        consumer = EventConsumer(group=settings.consumer_group, topics=(ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS),
+        consumer = EventConsumer(group=settings.consumer_group, topics=TOPICS,
                                  bootstrap=settings.kafka_bootstrap_servers, sessions=app.state.sessionmaker,
                                  tables=platform, handler=handle,
-                                 is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable)))
+                                 is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable)),
+                                 on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.sessionmaker))
         app.state.consumer = consumer
         try:
             await consumer.run()
@@ -59,9 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await ats.close()
             await crm.close()
 
-    return create_service_app(
+    app = create_service_app(
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
-        platform=platform, routers=[links_router, policy_router], source="/sync-gateway", workers=(sync_consumer,),
-        openapi_tags=[{"name": "Links", "description": "The same person in the ATS and the CRM."},
-                      {"name": "Field policy", "description": "Who owns each profile field."}],
+        platform=platform, routers=[links_router, policy_router, operations_router], source="/sync-gateway",
+        workers=(sync_consumer,), openapi_tags=TAGS,
     )
+    app.state.resync = resync
+    return app

@@ -3,5 +3,6 @@ from sync_gateway.conflicts.models import Conflict
 from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.db import Base, platform
 from sync_gateway.links.models import Link
+from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
 
-__all__ = ["AggregateCursor", "Base", "Conflict", "Link", "platform"]
+__all__ = ["AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "platform"]

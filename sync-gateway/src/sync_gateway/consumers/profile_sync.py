@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -63,9 +64,11 @@ def field_states(record: dict[str, Any], fields: list[str], default_time: dateti
 class ProfileSync:
     """The handler for profile events of both systems."""
 
-    def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: dict[str, FieldSpec]) -> None:
+    def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: dict[str, FieldSpec],
+                 policy_source: Callable[[AsyncSession], Awaitable[dict[str, FieldSpec]]] | None = None) -> None:
         self.clients: dict[Side, PeerClient] = {"ats": ats, "crm": crm}
         self.policy = policy
+        self.policy_source = policy_source  # the effective policy, read per event (runtime changes apply at once)
 
     @property
     def fields(self) -> list[str]:
@@ -78,6 +81,8 @@ class ProfileSync:
         if event.origin == GATEWAY_PRINCIPAL:
             ECHOES_DROPPED.inc()
             return
+        if self.policy_source is not None:
+            self.policy = await self.policy_source(session)
         side, key = PROFILE_EVENTS[event.type]
         snapshot = getattr(REGISTRY[event.type].model_validate(event.data), key).model_dump(mode="json")
         record_id = uuid.UUID(snapshot["id"])

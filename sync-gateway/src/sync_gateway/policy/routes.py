@@ -3,8 +3,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from shared_schemas.policy import CATALOGUE, FieldKind, OwnershipMode
+from shared_schemas.policy import FieldKind, OwnershipMode
+from sync_gateway.policy.store import effective_policy
 from talentkit.auth import RequestContext, require
+from talentkit.db import Session
 
 router = APIRouter(prefix="/v1/field-policy", tags=["Field policy"])
 
@@ -20,6 +22,8 @@ class FieldPolicyRead(BaseModel):
 
 
 @router.get("", response_model=list[FieldPolicyRead], summary="Show the field ownership policy")
-async def field_policy(ctx: Annotated[RequestContext, Depends(require("gateway:read"))]) -> list[FieldPolicyRead]:
-    """Which system owns each profile field and how changes move between the ATS and the CRM."""
-    return [FieldPolicyRead(field=s.name, kind=s.kind, mode=s.mode, why=s.why, synced_now=s.synced_now) for s in CATALOGUE]
+async def field_policy(ctx: Annotated[RequestContext, Depends(require("gateway:read"))], session: Session) -> list[FieldPolicyRead]:
+    """Which system owns each profile field and how changes move between the ATS and the CRM (the defaults from
+    the shared catalogue, with any runtime change an admin made through `PUT /v1/field-policy/{field}`)."""
+    policy = await effective_policy(session)
+    return [FieldPolicyRead(field=s.name, kind=s.kind, mode=s.mode, why=s.why, synced_now=s.synced_now) for s in policy.values()]

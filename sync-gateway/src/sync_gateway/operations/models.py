@@ -1,0 +1,46 @@
+"""Dead letters kept for inspection and replay; field-policy overrides set at runtime."""
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, LargeBinary, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sync_gateway.db import Base
+
+
+class DeadLetter(Base):
+    """A record the consumer could not apply (also on the dead-letter topic), with its error."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    consumer: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(Text)
+    partition: Mapped[int] = mapped_column(Integer)
+    offset: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str | None] = mapped_column(Text, index=True)
+    event_type: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    headers: Mapped[list[list[str]]] = mapped_column(JSONB, default=list)
+    value: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text, default="open")  # open | replayed | discarded
+    resolved_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FieldPolicyOverride(Base):
+    """An admin's runtime change of one field's ownership mode (the default lives in shared-schemas)."""
+
+    __tablename__ = "field_policy_overrides"
+
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    mode: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # the audit of every change
