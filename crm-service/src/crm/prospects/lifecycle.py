@@ -26,11 +26,9 @@ class StatusKind(StrEnum):
 
 
 async def _exit_enrollments(session: AsyncSession, prospect_id: uuid.UUID, reason: str, ctx: RequestContext) -> int:
-    try:
-        from crm.enrollments.service import exit_all
-    except ImportError:
-        return 0
-    return await exit_all(session, prospect_id, reason, ctx)
+    from crm.enrollments.service import exit_all  # noqa: PLC0415 - enrollments depend on prospects
+
+    return len(await exit_all(session, prospect_id, reason, ctx))
 
 
 async def status_event(session: AsyncSession, prospect_id: uuid.UUID, kind: StatusKind, *, job_id: str | None,
