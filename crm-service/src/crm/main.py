@@ -10,12 +10,14 @@ from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import platform
 from crm.enrollments.routes import router as enrollments_router
+from crm.engagement.routes import router as engagement_router
 from crm.events import SOURCE
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
 from crm.sequences.routes import router as sequences_router
+from crm.tracking.routes import router as tracking_router
 
 DESCRIPTION = """The system of engagement for people who have not applied (yet): prospects, talent pools with
 their stages, the activity timeline of each prospect.
@@ -29,9 +31,12 @@ TAGS = [
     {"name": "Timeline and notes", "description": "The append-only activity timeline of a prospect, and notes."},
     {"name": "Talent pools", "description": "Pools with their own talent stages; a prospect's stage in each pool."},
     {"name": "Alerts and rediscovery", "description": "Talent for newly opened jobs, and alerts for recruiters."},
+    {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
+    {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
 ]
 ROUTERS = [prospects_router, timeline_router, pools_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
+ROUTERS += [tracking_router, engagement_router]
 WORKERS: list = []  # type: ignore[type-arg]
 WORKERS.append(sequence_scheduler)
 

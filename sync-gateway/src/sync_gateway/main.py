@@ -18,6 +18,10 @@ from sync_gateway.operations import dead_letters
 from sync_gateway.operations.routes import router as operations_router
 from sync_gateway.policy.routes import router as policy_router
 from sync_gateway.policy.store import effective_policy
+from sync_gateway.webhooks.config import WebhookSettings
+from sync_gateway.webhooks.routes import TAG as WEBHOOKS_TAG
+from sync_gateway.webhooks.routes import router as webhooks_router
+from sync_gateway.webhooks.workers import webhook_workers
 from talentkit.app import create_service_app
 from talentkit.auth import RequestContext
 from talentkit.consumer import EventConsumer, TransientError
@@ -34,9 +38,10 @@ TAGS = [{"name": "Links", "description": "The same person in the ATS and the CRM
 TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, webhook_settings: WebhookSettings | None = None) -> FastAPI:
     """Build the gateway: its API plus the consumer of ATS and CRM events."""
     settings = settings or Settings()
+    webhook_settings = webhook_settings or WebhookSettings()
     key = (settings.gateway_api_key or settings.admin_api_key)
     if key is None:
         raise RuntimeError("set TALENT_GATEWAY_API_KEY: the gateway writes to the ATS and CRM with it")
@@ -78,8 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = create_service_app(
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
-        platform=platform, routers=[links_router, policy_router, operations_router], source="/sync-gateway",
-        workers=(sync_consumer,), openapi_tags=TAGS,
+        platform=platform, routers=[links_router, policy_router, operations_router, webhooks_router], source="/sync-gateway",
+        workers=(sync_consumer, *webhook_workers(settings.kafka_bootstrap_servers, webhook_settings)),
+        openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
     app.state.resync = resync
+    app.state.webhook_settings = webhook_settings
     return app

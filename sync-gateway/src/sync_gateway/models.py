@@ -4,5 +4,11 @@ from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.db import Base, platform
 from sync_gateway.links.models import Link
 from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
+from sync_gateway.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
-__all__ = ["AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "platform"]
+__all__ = ["AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "WebhookAttempt", "WebhookDelivery",
+           "WebhookEndpoint", "platform"]

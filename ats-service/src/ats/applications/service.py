@@ -31,7 +31,7 @@ async def create(session: AsyncSession, *, job_id: uuid.UUID, candidate_id: uuid
                  candidate: dict[str, Any] | None, source: str | None, referrer: str | None,
                  ctx: RequestContext) -> Application:
     """Apply a candidate to an open job (one application per candidate and job)."""
-    job = await jobs.get(session, job_id)
+    job = await _job_in_body(session, job_id)
     if job.status != JobStatus.OPEN:
         raise Conflict(f"The job is {job.status}; applications need an open job.")
     if candidate is not None:
@@ -52,6 +52,14 @@ async def create(session: AsyncSession, *, job_id: uuid.UUID, candidate_id: uuid
                        {"job_id": {"before": None, "after": str(job_id)}, "candidate_id": {"before": None, "after": str(candidate_id)},
                         "stage_id": {"before": None, "after": str(app.stage_id)}})
     return app
+
+
+async def _job_in_body(session: AsyncSession, job_id: uuid.UUID) -> Any:
+    """A job named in a request body: unknown is a 422 naming `job_id` (404 is for the URL's resource)."""
+    try:
+        return await jobs.get(session, job_id)
+    except NotFound:
+        raise Unprocessable("No such job.", errors=[field_error("job_id", "unknown job")]) from None
 
 
 async def _no_other_application(session: AsyncSession, candidate_id: uuid.UUID, job_id: uuid.UUID) -> None:
@@ -155,7 +163,7 @@ async def unhire(session: AsyncSession, application_id: uuid.UUID, ctx: RequestC
 
 async def transfer(session: AsyncSession, application_id: uuid.UUID, job_id: uuid.UUID, ctx: RequestContext) -> Application:
     app = await get(session, application_id, for_update=True)
-    target = await jobs.get(session, job_id)
+    target = await _job_in_body(session, job_id)
     if target.status != JobStatus.OPEN:
         raise Conflict(f"The target job is {target.status}; transfers need an open job.")
     await _no_other_application(session, app.candidate_id, job_id)

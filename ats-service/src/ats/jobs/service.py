@@ -104,6 +104,9 @@ async def reorder_stages(session: AsyncSession, job_id: uuid.UUID, stage_ids: li
     job = await get(session, job_id, for_update=True)
     if sorted(map(str, stage_ids)) != sorted(str(s.id) for s in job.stages):
         raise Unprocessable("List every stage of the job exactly once.", errors=[field_error("stage_ids", "must be a permutation of the job's stage ids")])
+    if _stage(job, stage_ids[0]).kind == StageKind.HIRED:
+        raise Unprocessable("The first stage cannot be of kind `hired`: applications start there.",
+                            errors=[field_error("stage_ids", "first stage is of kind hired")])
     before = [str(s.id) for s in sorted(job.stages, key=lambda s: s.position)]
     if before != [str(i) for i in stage_ids]:
         for i, sid in enumerate(stage_ids):

@@ -1,5 +1,7 @@
 """The prospect table."""
-from sqlalchemy import Index, Text
+import uuid
+
+from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.profiles.models import ProfileMixin
@@ -24,8 +26,9 @@ class Prospect(ProfileMixin, Base):
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     links: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     owner: Mapped[str | None] = mapped_column(Text)
-    # active; hired (the ATS hired them: no more nurture); excluded (never enroll again)
+    # active; hired (the ATS hired them: no more nurture); excluded (never enroll again); merged (see merged_into_id)
     status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prospects.id"))
 
     def snapshot(self) -> dict[str, object]:
         return {**super().snapshot(), "status": self.status}

@@ -12,6 +12,7 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
 
+from crm.prospects.merge import merge
 from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
 from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
 from crm.prospects.service import prospects
@@ -58,6 +59,22 @@ async def post_push_to_job(id: uuid.UUID, body: PushToJobIn, ctx: Writer, sessio
     Emits `crm.prospect.pushed_to_job.v1`."""
     async def run() -> Response:
         return resource_response(ProspectRead, await push_to_job(session, id, body.job_id, ctx), status_code=202)
+    return await idem.run(run)
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicate_id: uuid.UUID = Field(description="The prospect to fold into this one.")
+
+
+@router.post("/{id}/merge", response_model=ProspectRead, summary="Merge a duplicate into this prospect",
+             responses={404: {"description": "Unknown prospect.", **P}, 409: {"description": "Already merged.", **P}})
+async def post_merge(id: uuid.UUID, body: MergeIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """Fold `duplicate_id` into this prospect: emails, phones, tags, skills and links are added, the timeline,
+    pool memberships and a running enrollment move here, and the duplicate keeps only `merged_into_id`.
+    Emits `crm.prospect.merged.v1` (the sync gateway re-points the link)."""
+    async def run() -> Response:
+        return resource_response(ProspectRead, await merge(session, id, body.duplicate_id, ctx))
     return await idem.run(run)
 
 

@@ -1,4 +1,5 @@
 """Prospect bodies."""
+import uuid
 from enum import StrEnum
 from typing import Annotated
 
@@ -56,3 +57,5 @@ class ProspectRead(ProfileOut):
     links: list[str]
     owner: str | None
     status: str
+    merged_into_id: uuid.UUID | None = Field(None, description="Set when this prospect was merged into another.")
+

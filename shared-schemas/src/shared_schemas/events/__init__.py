@@ -32,6 +32,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "crm.prospect.created.v1": ProspectCreatedV1,
     "crm.prospect.updated.v1": ProspectUpdatedV1,
     "crm.prospect.pushed_to_job.v1": crm.ProspectPushedToJobV1,
+    "crm.prospect.merged.v1": crm.ProspectMergedV1,
     "crm.pool.member_stage_changed.v1": crm.PoolMemberStageChangedV1,
     "crm.alert.raised.v1": crm.AlertRaisedV1,
     "crm.consent.changed.v1": crm.ConsentChangedV1,
@@ -39,6 +40,11 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "crm.enrollment.exited.v1": crm.EnrollmentExitedV1,
     "crm.message.sent.v1": crm.MessageSentV1,
     "crm.message.bounced.v1": crm.MessageBouncedV1,
+    "crm.message.opened.v1": crm.MessageOpenedV1,
+    "crm.message.clicked.v1": crm.MessageClickedV1,
+    "crm.message.replied.v1": crm.MessageRepliedV1,
+    "crm.prospect.page_visited.v1": crm.ProspectPageVisitedV1,
+    "crm.prospect.engaged.v1": crm.ProspectEngagedV1,
 }
 
 __all__ = ["REGISTRY", "CandidateCreatedV1", "CandidateUpdatedV1", "ProspectCreatedV1", "ProspectUpdatedV1"]

@@ -136,3 +136,58 @@ class AlertRaisedV1(BaseModel):
     recipient: str | None = None
     title: str
     data: dict[str, Any] = {}
+
+
+# --- Engagement tracking (topics `crm.messages`, `crm.prospects`) ---
+
+class MessageOpenedV1(BaseModel):
+    """`crm.message.opened.v1`: the open pixel of an email was loaded for the first time (repeats are only counted)."""
+
+    message: MessageSnapshot
+    opened_at: datetime
+    opens: int = Field(description="Times the pixel was loaded so far.")
+
+
+class MessageClickedV1(BaseModel):
+    """`crm.message.clicked.v1`: a tracked link of an email was followed."""
+
+    message: MessageSnapshot
+    url: str
+    clicked_at: datetime
+    clicks: int = Field(description="Clicks on any link of the message so far.")
+
+
+class MessageRepliedV1(BaseModel):
+    """`crm.message.replied.v1`: a human (not an auto-reply) answered the email; the prospect's enrollments exit."""
+
+    message: MessageSnapshot
+    replied_at: datetime
+    from_address: str | None = None
+    subject: str | None = None
+
+
+class ProspectPageVisitedV1(BaseModel):
+    """`crm.prospect.page_visited.v1`: the prospect visited a tracked page (career site, job page)."""
+
+    prospect_id: UUID
+    url: str
+    visited_at: datetime
+
+
+class ProspectEngagedV1(BaseModel):
+    """`crm.prospect.engaged.v1`: the prospect's engagement score crossed the alert threshold upwards."""
+
+    prospect_id: UUID
+    score: float
+    level: str  # cold | warm | hot
+    threshold: float
+    owner: str | None = None
+    alert_id: UUID | None = None
+
+
+class ProspectMergedV1(BaseModel):
+    """`crm.prospect.merged.v1`: `merged_id` was folded into `survivor_id` (timeline, pools, enrollment moved)."""
+
+    survivor_id: UUID
+    merged_id: UUID
+    prospect: ProspectSnapshot

@@ -5,7 +5,8 @@
 3. an ATS hire: CRM marks hired, ends every enrollment, excludes from nurture; source of hire from the CRM;
 4. an ATS rejection at a late stage: tagged silver medalist, added to the Silver medalists pool, enrolled in the
    pool's sequence when consent allows;
-5. an ATS job opens: the CRM finds matching silver medalists and past prospects and alerts the job's recruiter.
+5. an ATS job opens: the CRM finds matching silver medalists and past prospects and alerts the job's recruiter;
+7. a merge on either side re-points the link, and merges the other side when both people were linked.
 Every write carries the gateway's origin and an idempotency key derived from the event, so a replay is harmless."""
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ class BusinessFlows:
             "ats.application.hired.v1": self.hired,
             "ats.application.rejected.v1": self.rejected,
             "ats.job.opened.v1": self.job_opened,
+            "ats.candidate.merged.v1": self.merged,
+            "crm.prospect.merged.v1": self.merged,
         }.get(event.type)
         if handler is None:
             return
@@ -162,6 +165,38 @@ class BusinessFlows:
                              "recruiter": job.get("recruiter"), "skills": []},
                             idempotency_key=f"sync-gateway:{event.id}:rediscover", causation_id=event.id)
         FLOWS.labels("job_opened").inc()
+
+    # --- flow 7 ------------------------------------------------------------------------------------------------
+    async def merged(self, session: AsyncSession, event: EventEnvelope) -> None:
+        """A merge on one side re-points the link to the survivor; when both people were linked, the other side
+        merges too (its survivor is the survivor's partner), so one person never has two links."""
+        side = "ats" if event.type.startswith("ats.") else "crm"
+        other, client = ("crm", self.crm) if side == "ats" else ("ats", self.ats)
+        survivor_id, merged_id = uuid.UUID(event.data["survivor_id"]), uuid.UUID(event.data["merged_id"])
+        merged_link = await links.by_side(session, side, merged_id)
+        if merged_link is None:
+            return
+        survivor_link = await links.by_side(session, side, survivor_id)
+        if survivor_link is None:
+            if side == "ats":
+                merged_link.ats_candidate_id = survivor_id
+            else:
+                merged_link.crm_prospect_id = survivor_id
+            await session.flush()
+            FLOWS.labels("merge_repointed").inc()
+            return
+        keep = survivor_link.crm_prospect_id if side == "ats" else survivor_link.ats_candidate_id
+        fold = merged_link.crm_prospect_id if side == "ats" else merged_link.ats_candidate_id
+        await session.delete(merged_link)
+        await session.flush()
+        if keep and fold and keep != fold:
+            collection = "/v1/prospects" if other == "crm" else "/v1/candidates"
+            resp = await client.post(f"{collection}/{keep}/merge", {"duplicate_id": str(fold)},
+                                     idempotency_key=f"sync-gateway:{event.id}:merge", causation_id=event.id, allow=(409,))
+            if resp.status_code == 409:
+                log.warning("the other side refused the merge; its two records stay, only the survivor stays linked",
+                            extra={"side": other, "keep": str(keep), "fold": str(fold), "detail": resp.json().get("detail")})
+        FLOWS.labels("merge_propagated").inc()
 
     # --- helpers -----------------------------------------------------------------------------------------------
     async def _link_for_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:

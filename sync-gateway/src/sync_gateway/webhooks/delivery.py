@@ -14,7 +14,11 @@ import httpx
 
 from sync_gateway.webhooks import signing
 from sync_gateway.webhooks.config import WebhookSettings
-from sync_gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from sync_gateway.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from sync_gateway.webhooks.ssrf import UnsafeDestination, resolve_safe
 
 log = logging.getLogger("sync_gateway.webhooks")

@@ -1,0 +1,1 @@
+"""Engagement scoring: weighted, time-decayed opens, clicks, replies and page visits; threshold alerts; the report."""

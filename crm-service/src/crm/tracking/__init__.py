@@ -1,0 +1,1 @@
+"""Tracking endpoints: open pixel, click redirect, one-click unsubscribe, inbound replies, page visits."""
