@@ -24,9 +24,10 @@ log = logging.getLogger("sync_gateway.webhooks")
 
 
 async def fan_out(session: AsyncSession, event: EventEnvelope) -> None:
-    """One pending delivery per enabled endpoint whose filter matches; idempotent on (endpoint, event)."""
+    """One pending delivery per enabled endpoint whose filter matches; idempotent on (endpoint, event).
+    An endpoint receives the events that happen after it was created, never the history before it."""
     rows = (await session.execute(select(WebhookEndpoint.id, WebhookEndpoint.event_types)
-                                  .where(WebhookEndpoint.enabled.is_(True)))).all()
+                                  .where(WebhookEndpoint.enabled.is_(True), WebhookEndpoint.created_at <= event.time))).all()
     targets = [row.id for row in rows if filters.matches(row.event_types, event.type)]
     if not targets:
         return
