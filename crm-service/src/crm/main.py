@@ -15,6 +15,8 @@ from crm.events import SOURCE
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
+from crm.public.routes import api_router as public_links_router
+from crm.public.routes import router as public_pages_router
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
 from crm.sequences.routes import router as sequences_router
@@ -38,6 +40,7 @@ TAGS = [
 ROUTERS = [prospects_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
+ROUTERS += [public_pages_router, public_links_router]
 WORKERS: list = []  # type: ignore[type-arg]
 WORKERS.append(sequence_scheduler)
 

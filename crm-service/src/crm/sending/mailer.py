@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 from datetime import datetime
+import email.policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Protocol
@@ -23,7 +24,9 @@ def build_email(*, message_id: str, prospect_id: str, sender: str, to: str, subj
                 sent_at: datetime, settings: SendingSettings) -> EmailMessage:
     """The email of a step: tracked links and pixel, List-Unsubscribe (one-click), stable Message-ID."""
     t = Tracker(settings.public_base_url, settings.tracking_secret.get_secret_value(), message_id, prospect_id)
-    msg = EmailMessage()
+    # Long header lines are allowed up to 998 characters (RFC 5322); the default 78 would fold the signed
+    # List-Unsubscribe URL into an encoded word, which mail clients cannot read back as a URL.
+    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Message-ID"] = message_id_header(message_id, sender)
     msg["Date"] = format_datetime(sent_at)
