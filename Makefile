@@ -14,7 +14,7 @@ TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests
 PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
 	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
 
-.PHONY: help venv kafka run stop test lint schemas clean
+.PHONY: help venv kafka chromium run stop test lint schemas clean
 
 help:
 	@echo "make run | stop | test | lint | schemas | venv | kafka | clean"
@@ -48,11 +48,19 @@ stop:
 	@echo "==> stopping the dev stack"
 	@$(PY) -m talentkit.localstack stop
 
-test: venv kafka
+test: venv kafka chromium
 	@test -n "$(TEST_DIRS)" || { echo "==> no test directories found"; exit 1; }
 	@echo "==> pytest $(TEST_DIRS)"
 	@$(PY) -m pytest $(PYTEST_OPTS) $(TEST_DIRS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "==> FAILED: no tests were collected"; fi; exit $$rc
+
+chromium:
+	@# The public pages are tested in Debian's headless Chromium (Playwright drives /usr/bin/chromium; it never
+	@# downloads a browser of its own).
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> installing Debian's chromium (apt-get)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "==> /usr/bin/chromium is missing: run 'sudo apt-get install -y chromium'"; exit 1; fi; fi
 
 lint: venv
 	@if [ -x $(VENV)/bin/ruff ]; then echo "==> ruff check"; $(VENV)/bin/ruff check .; \

@@ -237,13 +237,13 @@ def test_browser_signup_unsubscribe_and_renewal(crm_process, browser) -> None:
     try:
         page.goto(f"{base}/public/talent-community")
         page.screenshot(path="/tmp/signup.png", full_page=True)
-        page.get_by_label("First name").fill("Katherine")
-        page.get_by_label("Last name").fill("Johnson")
-        page.get_by_label("Email address").fill(email)
+        page.get_by_label("First name", exact=True).fill("Katherine")
+        page.get_by_label("Last name", exact=True).fill("Johnson")
+        page.get_by_label("Email address", exact=True).fill(email)
         page.get_by_label("Skills (optional)").fill("orbital mechanics, fortran")
         page.get_by_role("button", name="Join the talent community").click()
         assert page.locator("#consent-error").inner_text().startswith("Tick the box")  # 422 re-render in the browser
-        assert page.get_by_label("Email address").input_value() == email
+        assert page.get_by_label("Email address", exact=True).input_value() == email
         page.get_by_label(re.compile("I agree")).check()
         page.get_by_role("button", name="Join the talent community").click()
         assert page.get_by_role("heading").inner_text() == "Thank you, Katherine!"
