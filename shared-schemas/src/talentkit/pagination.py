@@ -76,3 +76,30 @@ def next_url(request: Request, response: Response) -> str | None:
     """The `next` URL that `paginate` put in the Link header."""
     link = response.headers.get("Link")
     return link[1:link.index(">")] if link else None
+
+
+async def paginate_by_offset(session: AsyncSession, request: Request, response: Response, stmt: Select[Any],
+                             ordered: Any, *, filters: dict[str, Any], cursor: str | None,
+                             limit: int) -> tuple[list[Any], str | None]:
+    """Pages of a computed order (e.g. a decaying score) that has no stable key: the cursor carries an offset
+    and the filters. `ordered(session, request, stmt, offset, limit)` returns the rows."""
+    offset = 0
+    kept = {k: v for k, v in filters.items() if v is not None}
+    if cursor:
+        payload = decode_cursor(cursor)
+        if payload.get("filters", {}) != kept:
+            raise BadRequest("The cursor was issued for other filters; drop the filters or the cursor.",
+                             errors=[field_error("cursor", "filters differ from the cursor's")])
+        try:
+            (offset,) = payload["after"]
+            offset = int(offset)
+        except (TypeError, ValueError):
+            raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+    rows = list(await ordered(session, request, stmt, offset, limit + 1))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor({"after": [offset + limit], "filters": kept})
+        params = kept | {"cursor": next_cursor, "limit": limit}
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(params, doseq=True)}>; rel="next"'
+    return rows, next_cursor

@@ -142,3 +142,17 @@ async def report(session: AsyncSession, *, sequence_id: uuid.UUID | None, since:
                     "delivered": c.delivered, "opened": t.opened if t else 0, "clicked": t.clicked if t else 0,
                     "replied": t.replied if t else 0})
     return out
+
+
+def prospect_ordering(descending: bool) -> Any:
+    """`GET /v1/prospects?order=-engagement_score` (or `engagement_score`): prospects by their score decayed to
+    now; those who never engaged count as 0."""
+    from crm.engagement.config import engagement_settings  # noqa: PLC0415
+    from crm.sequences.clock import clock_of  # noqa: PLC0415
+
+    async def ordered(session: AsyncSession, request: Any, stmt: Any, offset: int, limit: int) -> list[Any]:
+        score = func.coalesce(_decayed_sql(clock_of(request.app).now(), engagement_settings(request.app)), 0.0)
+        stmt = stmt.outerjoin(EngagementScore, EngagementScore.prospect_id == Prospect.id)
+        stmt = stmt.order_by(score.desc() if descending else score.asc(), Prospect.id).offset(offset).limit(limit)
+        return list((await session.execute(stmt)).scalars())
+    return ordered

@@ -13,13 +13,15 @@ from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
 
 from crm.prospects.merge import merge
+from crm.engagement.service import prospect_ordering
 from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
 from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
 from crm.prospects.service import prospects
 
 router = profile_router(service=prospects, path="/v1/prospects", noun="prospect", tag="Prospects",
                         read_scope="crm:read", write_scope="crm:write", create_schema=ProspectCreate,
-                        patch_schema=ProspectUpdate, out_schema=ProspectRead)
+                        patch_schema=ProspectUpdate, out_schema=ProspectRead,
+                        orderings={"-engagement_score": prospect_ordering(True), "engagement_score": prospect_ordering(False)})
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 P = {"content": {"application/problem+json": {}}}
 

@@ -1,27 +1,36 @@
 """HTTP for a profile resource: POST, GET one, GET list (cursor pages), PATCH with If-Match."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import Select
 
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.errors import Unprocessable, field_error
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate, paginate_by_offset
 from talentkit.profiles.service import ProfileService
 from talentkit.responses import resource_response
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 
 
+# An ordering other than "oldest first": (session, request, filters statement, offset, limit) -> rows.
+Ordering = Callable[[Any, Request, Select[Any], int, int], Awaitable[list[Any]]]
+
+
 def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: str, read_scope: str,
                    write_scope: str, create_schema: type[BaseModel], patch_schema: type[BaseModel],
-                   out_schema: type[BaseModel]) -> APIRouter:
-    """Routes for one profile resource, documented in the resource's own words (`noun`)."""
+                   out_schema: type[BaseModel], orderings: dict[str, Ordering] | None = None) -> APIRouter:
+    """Routes for one profile resource, documented in the resource's own words (`noun`). `orderings` adds
+    `?order=` values (e.g. the CRM's `-engagement_score`), paginated by offset inside an opaque cursor."""
+    orderings = orderings or {}
     router = APIRouter(prefix=path, tags=[tag])
     Reader = Annotated[RequestContext, Depends(require(read_scope))]
     Writer = Annotated[RequestContext, Depends(require(write_scope))]
@@ -58,11 +67,21 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
                        email: Annotated[str | None, Query(description=f"Only {noun}s having this email address (any case).")] = None,
                        updated_after: Annotated[datetime | None, Query(description="Only records changed after this time (ISO 8601 with offset).")] = None,
                        cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
-                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+                       order: Annotated[str | None, Query(description="Sort order other than oldest first"
+                                                          + (": " + ", ".join(f"`{o}`" for o in orderings) if orderings else " (none for this resource)")
+                                                          + ".")] = None) -> dict[str, Any]:
         filters = {"email": email, "updated_after": updated_after.isoformat() if updated_after else None}
         stmt = service.repo.listing(email=email, updated_after=updated_after)
-        rows, cursor_next = await paginate(session, request, response, stmt, created_col=service.model.created_at,
-                                           id_col=service.model.id, filters=filters, cursor=cursor, limit=limit)
+        if order is not None:
+            if order not in orderings:
+                raise Unprocessable("Unknown sort order.", errors=[field_error("order", f"one of {sorted(orderings) or 'none'}")])
+            filters["order"] = order
+            rows, cursor_next = await paginate_by_offset(session, request, response, stmt, orderings[order],
+                                                         filters=filters, cursor=cursor, limit=limit)
+        else:
+            rows, cursor_next = await paginate(session, request, response, stmt, created_col=service.model.created_at,
+                                               id_col=service.model.id, filters=filters, cursor=cursor, limit=limit)
         return {"data": rows, "next_cursor": cursor_next, "next": next_url(request, response)}
 
 
