@@ -3,6 +3,7 @@ from sync_gateway.conflicts.models import Conflict
 from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.db import Base, platform
 from sync_gateway.links.models import Link
+from sync_gateway.links.tombstones import Tombstone
 from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
 from sync_gateway.webhooks.models import (
     WebhookAttempt,
@@ -10,5 +11,5 @@ from sync_gateway.webhooks.models import (
     WebhookEndpoint,
 )
 
-__all__ = ["AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "WebhookAttempt", "WebhookDelivery",
+__all__ = ["AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "Tombstone", "WebhookAttempt", "WebhookDelivery",
            "WebhookEndpoint", "platform"]

@@ -1,7 +1,9 @@
 """The candidate table."""
 import uuid
 
-from sqlalchemy import ForeignKey, Index
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.profiles.models import ProfileMixin
 
@@ -19,3 +21,4 @@ class Candidate(ProfileMixin, Base):
     )
 
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("candidates.id"))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -11,11 +11,12 @@ from talentkit.responses import resource_response
 
 from ats.candidates.schemas import (
     CandidateCreate,
+    CandidateErase,
     CandidateMerge,
     CandidateRead,
     CandidateUpdate,
 )
-from ats.candidates.service import candidates, merge
+from ats.candidates.service import candidates, erase, merge
 
 router = profile_router(service=candidates, path="/v1/candidates", noun="candidate", tag="Candidates",
                         read_scope="ats:read", write_scope="ats:write", create_schema=CandidateCreate,
@@ -32,4 +33,16 @@ async def merge_candidates(id: uuid.UUID, body: CandidateMerge, ctx: Annotated[R
     phones and tags are added, and the duplicate keeps only `merged_into_id`. Emits `ats.candidate.merged.v1`."""
     async def run() -> Response:
         return resource_response(CandidateRead, await merge(session, id, body.duplicate_id, ctx))
+    return await idem.run(run)
+
+
+@router.post("/{id}/erase", response_model=CandidateRead, summary="Erase a candidate's personal data",
+             responses={404: {"description": "Unknown candidate.", **P}, 409: {"description": "Already erased.", **P}})
+async def erase_candidate(id: uuid.UUID, body: CandidateErase, ctx: Annotated[RequestContext, Depends(require("ats:write"))],
+                          session: Session, idem: IdempotencyGuard) -> Response:
+    """Right to be forgotten: names, contact points, tags, location, headline and notes are anonymised; the
+    applications and their history stay for reporting, without personal data. Emits `ats.candidate.erased.v1`
+    (email hashes only); the sync gateway erases the CRM side and blocks a silent re-import."""
+    async def run() -> Response:
+        return resource_response(CandidateRead, await erase(session, id, body.reason, ctx))
     return await idem.run(run)

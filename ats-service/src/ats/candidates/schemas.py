@@ -1,5 +1,6 @@
 """Candidate bodies."""
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -24,6 +25,12 @@ class CandidateRead(ProfileOut):
     """A candidate. `merged_into_id` is set when this record was merged into another (use that one)."""
 
     merged_into_id: uuid.UUID | None = None
+    erased_at: datetime | None = Field(None, description="Set when the person's data was erased (anonymised).")
+
+
+class CandidateErase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="e.g. `gdpr_request`.")
 
 
 class CandidateMerge(BaseModel):

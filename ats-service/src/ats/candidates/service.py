@@ -1,11 +1,13 @@
 """Candidate use cases: the shared profile rules bound to the ATS's topic and event types, plus merging."""
 import uuid
+from datetime import UTC, datetime
 
 from shared_schemas.events.ats import CandidateCreatedV1, CandidateUpdatedV1
 from shared_schemas.topics import ATS_CANDIDATES
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
+from talentkit.profiles.erasure import anonymise
 from talentkit.errors import Conflict, Unprocessable, field_error
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
@@ -66,3 +68,23 @@ async def merge(session: AsyncSession, survivor_id: uuid.UUID, duplicate_id: uui
     await audit.record(session, ctx, "candidate.merged_into", "candidate", duplicate_id,
                        {"merged_into_id": {"before": None, "after": str(survivor_id)}})
     return survivor
+
+
+async def erase(session: AsyncSession, candidate_id: uuid.UUID, reason: str | None, ctx: RequestContext) -> Candidate:
+    """Right to be forgotten: anonymise the candidate and their notes; applications, stage history and the audit
+    trail stay (no personal data in them beyond ids; the audit trail is the legal record). Emits
+    `ats.candidate.erased.v1` with email hashes only."""
+    from ats.notes.models import Note  # noqa: PLC0415 - notes depend on candidates
+
+    record = await candidates.get(session, candidate_id, for_update=True)
+    if record.erased_at:
+        raise Conflict("The candidate is already erased.")
+    hashes = anonymise(record, ctx.actor)
+    record.erased_at = datetime.now(UTC)
+    await session.execute(update(Note).where(Note.candidate_id == candidate_id).values(body="[erased]"))
+    await session.flush()
+    await emit(session, ctx, "ats.candidate.erased.v1", aggregate_id=candidate_id, sequence=record.version,
+               data={"candidate_id": candidate_id, "email_hashes": hashes, "reason": reason})
+    await audit.record(session, ctx, "candidate.erased", "candidate", candidate_id,
+                       {"erased": {"before": False, "after": True}, "reason": {"before": None, "after": reason}})
+    return record

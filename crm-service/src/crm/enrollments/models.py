@@ -24,7 +24,7 @@ class EnrollmentStatus(StrEnum):
 
 
 RUNNING = frozenset({EnrollmentStatus.SCHEDULED, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED})
-EXIT_REASONS = ("manual", "reply", "unsubscribed", "bounced", "consent_missing", "suppressed", "applied", "hired",
+EXIT_REASONS = ("manual", "reply", "erased", "unsubscribed", "bounced", "consent_missing", "suppressed", "applied", "hired",
                 "sequence_archived")
 
 

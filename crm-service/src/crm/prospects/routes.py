@@ -12,6 +12,7 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
 
+from crm.prospects.erasure import erase
 from crm.prospects.merge import merge
 from crm.engagement.service import prospect_ordering
 from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
@@ -77,6 +78,22 @@ async def post_merge(id: uuid.UUID, body: MergeIn, ctx: Writer, session: Session
     Emits `crm.prospect.merged.v1` (the sync gateway re-points the link)."""
     async def run() -> Response:
         return resource_response(ProspectRead, await merge(session, id, body.duplicate_id, ctx))
+    return await idem.run(run)
+
+
+class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="e.g. `gdpr_request`.")
+
+
+@router.post("/{id}/erase", response_model=ProspectRead, summary="Erase a prospect's personal data",
+             responses={404: {"description": "Unknown prospect.", **P}, 409: {"description": "Already erased.", **P}})
+async def post_erase(id: uuid.UUID, body: EraseIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+    """Right to be forgotten: names, contact points, work details, the timeline's contents and sent messages are
+    anonymised, every enrollment ends (reason `erased`) and the prospect can never be enrolled again. Emits
+    `crm.prospect.erased.v1` (email hashes only); the sync gateway erases the ATS side too."""
+    async def run() -> Response:
+        return resource_response(ProspectRead, await erase(session, id, body.reason, ctx))
     return await idem.run(run)
 
 

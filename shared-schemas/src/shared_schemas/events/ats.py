@@ -272,3 +272,12 @@ class OfferDeclinedV1(BaseModel):
 
     offer: OfferSnapshot
     reason: str | None = None
+
+
+class CandidateErasedV1(BaseModel):
+    """`ats.candidate.erased.v1`: personal data was anonymised (right to be forgotten). Carries only hashes of
+    the normalized email addresses, so other systems can erase and refuse silent re-imports."""
+
+    candidate_id: UUID
+    email_hashes: list[str]
+    reason: str | None = None

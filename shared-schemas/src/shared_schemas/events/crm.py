@@ -191,3 +191,11 @@ class ProspectMergedV1(BaseModel):
     survivor_id: UUID
     merged_id: UUID
     prospect: ProspectSnapshot
+
+
+class ProspectErasedV1(BaseModel):
+    """`crm.prospect.erased.v1`: personal data was anonymised. Carries only hashes of the normalized emails."""
+
+    prospect_id: UUID
+    email_hashes: list[str]
+    reason: str | None = None

@@ -6,7 +6,8 @@
 4. an ATS rejection at a late stage: tagged silver medalist, added to the Silver medalists pool, enrolled in the
    pool's sequence when consent allows;
 5. an ATS job opens: the CRM finds matching silver medalists and past prospects and alerts the job's recruiter;
-7. a merge on either side re-points the link, and merges the other side when both people were linked.
+7. a merge on either side re-points the link, and merges the other side when both people were linked;
+8. an erasure on either side erases the other side; the link becomes a tombstone (email hashes).
 Every write carries the gateway's origin and an idempotency key derived from the event, so a replay is harmless."""
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from talentkit.auth import GATEWAY_PRINCIPAL
 from sync_gateway.clients.peer import PeerClient, PeerRejected
 from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.links import repository as links
+from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
 
 log = logging.getLogger("sync_gateway.flows")
@@ -47,6 +49,8 @@ class BusinessFlows:
             "ats.job.opened.v1": self.job_opened,
             "ats.candidate.merged.v1": self.merged,
             "crm.prospect.merged.v1": self.merged,
+            "ats.candidate.erased.v1": self.erased,
+            "crm.prospect.erased.v1": self.erased,
         }.get(event.type)
         if handler is None:
             return
@@ -197,6 +201,24 @@ class BusinessFlows:
                 log.warning("the other side refused the merge; its two records stay, only the survivor stays linked",
                             extra={"side": other, "keep": str(keep), "fold": str(fold), "detail": resp.json().get("detail")})
         FLOWS.labels("merge_propagated").inc()
+
+    # --- flow 8 ------------------------------------------------------------------------------------------------
+    async def erased(self, session: AsyncSession, event: EventEnvelope) -> None:
+        """Erasure on one side erases the other side too; the link becomes a tombstone of email hashes that
+        stops the person being silently re-imported."""
+        side = "ats" if event.type.startswith("ats.") else "crm"
+        record_id = uuid.UUID(event.data["candidate_id" if side == "ats" else "prospect_id"])
+        await tombstones.bury(session, event.data.get("email_hashes", []), side)
+        link = await links.by_side(session, side, record_id)
+        if link is None:
+            return
+        other_id = link.crm_prospect_id if side == "ats" else link.ats_candidate_id
+        client, collection = (self.crm, "/v1/prospects") if side == "ats" else (self.ats, "/v1/candidates")
+        if other_id is not None:
+            await client.post(f"{collection}/{other_id}/erase", {"reason": f"erased in the {side.upper()}"},
+                              idempotency_key=f"sync-gateway:{event.id}:erase", causation_id=event.id, allow=(404, 409))
+        await session.delete(link)
+        FLOWS.labels("erased").inc()
 
     # --- helpers -----------------------------------------------------------------------------------------------
     async def _link_for_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:

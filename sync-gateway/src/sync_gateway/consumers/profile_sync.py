@@ -24,6 +24,7 @@ from sync_gateway.clients.peer import PeerClient, StaleWrite
 from sync_gateway.conflicts.models import Conflict
 from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.links import repository as links
+from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
 from sync_gateway.policy.engine import FieldState, Side, decide, other
 
@@ -31,6 +32,7 @@ log = logging.getLogger("sync_gateway.profile_sync")
 ECHOES_DROPPED = Counter("gateway_echo_events_dropped_total", "Events caused by the gateway's own writes, not re-applied")
 WRITES = Counter("gateway_writes_total", "Writes the gateway made", ["side", "kind"])
 CONFLICTS = Counter("gateway_conflicts_total", "Field conflicts resolved", ["field"])
+REIMPORTS_BLOCKED = Counter("gateway_reimports_blocked_total", "Erased people not re-imported (tombstones)")
 
 PROFILE_EVENTS: dict[str, tuple[Side, str]] = {
     "ats.candidate.created.v1": ("ats", "candidate"),
@@ -106,8 +108,13 @@ class ProfileSync:
         return (await session.execute(stmt)).first() is not None
 
     async def _link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope) -> tuple[Link | None, bool]:
-        """Link a new ATS candidate to the CRM prospect with the same email, or create the prospect."""
+        """Link a new ATS candidate to the CRM prospect with the same email, or create the prospect; never for
+        an erased person (a tombstone holds one of the emails)."""
         crm = self.clients["crm"]
+        if await tombstones.buried(session, snapshot["emails"]):
+            REIMPORTS_BLOCKED.inc()
+            log.info("not re-importing an erased person", extra={"candidate_id": snapshot["id"], "event_id": event.id})
+            return None, False
         for email in snapshot["emails"]:
             found = await crm.find_by_email(email)
             if found is None:
