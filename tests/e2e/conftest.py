@@ -7,6 +7,8 @@ Every test uses its own uuid-based emails so that tests never see each other's p
 from __future__ import annotations
 
 import asyncio
+import email as email_lib
+import email.policy
 import inspect
 import os
 import secrets
@@ -69,6 +71,7 @@ class E2EStack:
     gateway_key: str
     kafka_bootstrap: str
     log_dir: Path
+    mailbox: list[Any] = field(default_factory=list)  # every email the CRM sent (email.message.Message)
     headers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -186,8 +189,23 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
         (log_dir / name).write_bytes(b"")  # this session's logs only
     ats = ServiceProcess(factory="ats.main:create_app", port=ats_port, bin_dir=talent_stack.venv_bin,
                          env={**common, "ATS_DATABASE_URL": urls["ATS_"]}, log_path=log_dir / "e2e-ats.log")
+    # A real SMTP server receiving what the CRM sends.
+    from aiosmtpd.controller import Controller
+    mailbox: list[Any] = []
+
+    class Sink:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+            mailbox.append(email_lib.message_from_bytes(envelope.original_content or envelope.content,
+                                                        policy=email_lib.policy.default))
+            return "250 OK"
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    crm_url = f"http://127.0.0.1:{crm_port}"
     crm = ServiceProcess(factory="crm.main:create_app", port=crm_port, bin_dir=talent_stack.venv_bin,
-                         env={**common, "CRM_DATABASE_URL": urls["CRM_"]}, log_path=log_dir / "e2e-crm.log")
+                         env={**common, "CRM_DATABASE_URL": urls["CRM_"], "CRM_SMTP_HOST": "127.0.0.1",
+                              "CRM_SMTP_PORT": str(smtp.port), "CRM_PUBLIC_BASE_URL": crm_url,
+                              "CRM_SCHEDULER_POLL_SECONDS": "0.2"},
+                         log_path=log_dir / "e2e-crm.log")
     gateway = ServiceProcess(factory="sync_gateway.main:create_app", port=gw_port, bin_dir=talent_stack.venv_bin,
                              env={**common, "GATEWAY_DATABASE_URL": urls["GATEWAY_"],
                                   "GATEWAY_ATS_URL": ats.url, "GATEWAY_CRM_URL": crm.url,
@@ -199,12 +217,13 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
             proc.start()
             started.append(proc)
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
-                       kafka_bootstrap=bootstrap, log_dir=log_dir)
+                       kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=mailbox)
     finally:
         for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
             proc.stop()
         ls.stop_kafka(kafka)
         shutil.rmtree(kafka_dir, ignore_errors=True)
+        smtp.stop()
 
 
 @pytest.fixture
