@@ -171,6 +171,8 @@ async def test_public_links_unsubscribe_and_consent_renewal(crm) -> None:
         assert (await c.get(renew.replace("/consent/", "/unsubscribe/"))).status_code == 404  # kinds do not mix
         page = await c.get(renew)
         assert page.status_code == 200 and "text version v1" in page.text and "expires on" in page.text
+        timeline = (await crm.client.get(f"/v1/prospects/{pid}/activities", params={"kind": "page_visit"})).json()["data"]
+        assert [a["data"]["url"] for a in timeline] == ["/public/consent"]  # the visit counts as engagement
         r = await c.post(renew, data={"csrf_token": html.unescape(CSRF.search(page.text).group(1)), "action": "renew"})
         assert r.status_code == 200 and "Consent renewed" in r.text
         email = next(ch for ch in (await crm.client.get(f"/v1/prospects/{pid}/consent")).json()["channels"] if ch["channel"] == "email")

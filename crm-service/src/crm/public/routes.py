@@ -17,12 +17,14 @@ from talentkit.db import Session
 from talentkit.errors import NotFound
 
 from crm.consent.models import Channel
+from crm.engagement.config import engagement_settings
 from crm.prospects.schemas import ProspectCreate
 from crm.public import pages, security
 from crm.public import service as public
 from crm.public.pages import esc
 from crm.sending.scheduler import sending_settings
 from crm.sequences.clock import clock_of
+from crm.tracking.service import page_visit
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["Prospects"])
@@ -243,6 +245,10 @@ async def consent_page(token: str, request: Request, session: Session) -> Respon
     pid = await _prospect_of(request, session, token, (security.CONSENT,))
     if pid is None:
         return _not_found(request)
+    # A visit of the person's own page is engagement: it lands on the timeline and in the score.
+    await page_visit(session, pid, str(request.url.path).rsplit("/", 1)[0], None,
+                     RequestContext(principal=Principal("public", frozenset())), _now(request),
+                     engagement_settings(request.app))
     email = (await public.channel_status(session, pid))["email"]
     action = f"/public/consent/{esc(token)}"
     return _render(request, 200, lambda csrf: pages.page("Your consent", pages.CONSENT.substitute(
