@@ -72,6 +72,8 @@ class E2EStack:
     kafka_bootstrap: str
     log_dir: Path
     mailbox: list[Any] = field(default_factory=list)  # every email the CRM sent (email.message.Message)
+    broker: list[Any] = field(default_factory=list)  # [the Kafka process] (replaced by restart_broker)
+    broker_args: tuple[Any, ...] = ()
     headers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +93,13 @@ class E2EStack:
 
     wait_until = staticmethod(wait_until)
     header = staticmethod(header)
+
+    async def restart_broker(self) -> None:
+        """Stop the e2e Kafka broker (SIGTERM) and start it again on the same ports and data."""
+        from talentkit import localstack as ls
+        kafka_dir, port, controller, libs = self.broker_args
+        await asyncio.to_thread(ls.stop_kafka, self.broker[0])
+        self.broker[0] = await asyncio.to_thread(ls.start_kafka, kafka_dir, port, controller, libs)
 
     async def restart_gateway(self) -> None:
         """Start the gateway process again (same port, same consumer group), waiting for /readyz."""
@@ -176,7 +185,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
         controller_port = free_port()
     kafka_dir = log_dir.parent / "test-stack" / f"e2e-kafka-{os.getpid()}"
     shutil.rmtree(kafka_dir, ignore_errors=True)
-    kafka = ls.start_kafka(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo))
+    broker = [ls.start_kafka(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo))]
     bootstrap = f"127.0.0.1:{kafka_port}"
 
     admin_key, gateway_key = f"e2e-admin-{secrets.token_hex(8)}", f"e2e-gateway-{secrets.token_hex(8)}"
@@ -217,11 +226,12 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
             proc.start()
             started.append(proc)
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
-                       kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=mailbox)
+                       kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=mailbox, broker=broker,
+                       broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)))
     finally:
         for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
             proc.stop()
-        ls.stop_kafka(kafka)
+        ls.stop_kafka(broker[0])
         shutil.rmtree(kafka_dir, ignore_errors=True)
         smtp.stop()
 
