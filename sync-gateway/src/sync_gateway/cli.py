@@ -27,7 +27,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,8 +35,16 @@ log = logging.getLogger("sync_gateway.cli")
 
 STATE_DIR_ENV = "GATEWAY_STATE_DIR"
 DEFAULT_STATE_DIR = ".local/gateway-cli"
-BACKFILL_OUTCOMES = ("created", "linked", "resynced", "unlinked", "merged", "skipped", "failed")
+BACKFILL_OUTCOMES = ("created", "linked", "resynced", "unlinked", "merged", "erased", "skipped", "failed")
 RETRIES = 5
+
+
+class ErasedRecord(Exception):
+    """One side of the person was erased: nothing may be copied to or from it (the erasure flow deletes the link)."""
+
+
+def is_erased(record: dict[str, Any]) -> bool:
+    return bool(record.get("erased_at")) or record.get("status") == "erased"  # ATS candidate | CRM prospect
 
 
 class CliError(Exception):
@@ -53,12 +61,13 @@ class Gateway:
     """The peer clients, ProfileSync, BusinessFlows and the database sessions of the gateway service."""
 
     def __init__(self, settings: Any) -> None:
+        from talentkit.db import create_engine, sessionmaker
+
         from sync_gateway import models  # noqa: F401 - every table mapped before the first query
         from sync_gateway.clients.peer import PeerClient
         from sync_gateway.consumers.flows import BusinessFlows
         from sync_gateway.consumers.profile_sync import ProfileSync
         from sync_gateway.policy.store import effective_policy
-        from talentkit.db import create_engine, sessionmaker
 
         key = settings.gateway_api_key or settings.admin_api_key
         if key is None:
@@ -90,20 +99,42 @@ class Gateway:
         self.sync.policy = await self._effective_policy(session)
 
     async def resync(self, session: Any, link: Any, event: Any) -> None:
-        """Re-apply the current policy both ways to one link (as `create_app.resync`)."""
+        """Re-apply the current policy both ways to one link, as `create_app.resync` does (ATS side first, then
+        the CRM side read again) except for the event's time, see `resync_time`."""
         from sync_gateway.consumers.profile_sync import field_states
 
         await self.load_policy(session)
-        for side, record_id in (("ats", link.ats_candidate_id), ("crm", link.crm_prospect_id)):
-            if record_id is None:
-                continue
-            got = await self.clients[side].get(record_id)
+        ids = {"ats": link.ats_candidate_id, "crm": link.crm_prospect_id}
+        records = {side: await self.clients[side].get(rid) if rid else None for side, rid in ids.items()}
+        for side, got in records.items():
+            if got is not None and is_erased(got[0]):
+                raise ErasedRecord(f"the {side.upper()} side ({ids[side]}) is erased")
+        event = event.model_copy(update={"time": resync_time(*(got[0] for got in records.values() if got))})
+        for side in ("ats", "crm"):
+            got = records[side] if side == "ats" else (await self.clients[side].get(ids[side]) if ids[side] else None)
             if got is not None:
                 await self.sync.apply(session, link, side, field_states(got[0], self.sync.fields, event.time), event)
 
 
+def resync_time(*records: dict[str, Any]) -> datetime:
+    """The time a resync is applied under: just before anything known of either record.
+
+    ProfileSync dates a field that was never set on a side (no `field_times` entry) with the event's time.
+    `create_app.resync` uses now, which makes such a field the newest change of all: a headline set in the ATS
+    while the CRM never had one is blanked in the ATS instead of copied to the CRM. Dated before everything,
+    a never-set field loses to any real value, and set fields still compare by their own times."""
+    times: list[datetime] = []
+    for record in records:
+        for raw in (record.get("created_at"), *(record.get("field_times") or {}).values()):
+            if isinstance(raw, str):
+                with contextlib.suppress(ValueError):
+                    times.append(datetime.fromisoformat(raw))
+    return (min(times) if times else datetime.now(UTC)) - timedelta(milliseconds=1)
+
+
 def _settings() -> Any:
     from pydantic import ValidationError
+
     from sync_gateway.config import Settings
 
     try:
@@ -227,10 +258,12 @@ class Checkpoints:
 
 def backfill_event(side: str, record: dict[str, Any]) -> Any:
     """The synthetic event a record is applied under: its id is fixed per record, so the CRM create's
-    Idempotency-Key (`sync-gateway:<event id>:create`) is too and a re-run or retry never creates twice."""
+    Idempotency-Key (`sync-gateway:<event id>:create`) is too and a re-run or retry never creates twice. Its time
+    is the record's creation, the time of the created event the live consumer would have linked it under
+    (a re-sync of a linked record uses `resync_time` instead)."""
     from shared_schemas.envelope import EventEnvelope
 
-    raw = record.get("updated_at")
+    raw = record.get("created_at")
     at = datetime.fromisoformat(raw) if isinstance(raw, str) else datetime.now(UTC)
     return EventEnvelope(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"backfill:{record['id']}")), source="/sync-gateway",
                          type="gateway.backfill", subject=str(record["id"]), sequence=0, data={}, time=at)
@@ -243,6 +276,8 @@ async def backfill_record(gw: Gateway, side: str, record: dict[str, Any], seen: 
 
     if record.get("merged_into_id"):
         return "merged"  # a husk: its survivor carries the person
+    if is_erased(record):
+        return "erased"  # never re-imported nor re-synced (the erasure flow handles its link)
     event = backfill_event(side, record)
     async with gw.sessions() as session, session.begin():
         await gw.load_policy(session)
@@ -252,14 +287,17 @@ async def backfill_record(gw: Gateway, side: str, record: dict[str, Any], seen: 
                 return "unlinked"  # a prospect reaches the ATS only when pushed to a job
             link, created = await gw.sync._link_candidate(session, record, event)
             if link is None:
-                return "skipped"  # its email's prospect is linked to another candidate (logged)
+                return "skipped"  # an erased person's email (tombstone), or its prospect is linked to another (logged)
             seen.add(link.id)
             if created:
                 return "created"
             await gw.sync.apply(session, link, "ats", field_states(record, gw.sync.fields, event.time), event)
             return "linked"
         if link.id not in seen:  # with --side both, a link is re-synced once
-            await gw.resync(session, link, event)
+            try:
+                await gw.resync(session, link, event)
+            except ErasedRecord:
+                return "erased"
             seen.add(link.id)
         return "resynced"
 
@@ -296,17 +334,19 @@ async def backfill_side(gw: Gateway, side: str, *, batch: int, restart: bool, ma
         while True:
             params: dict[str, Any] = {"limit": batch, **filters, **({"cursor": cursor} if cursor else {})}
             try:
-                page = await _with_retries(f"{side} page", lambda: client.get_json(client.collection, **params))
-            except Exception as exc:
+                page = await _with_retries(f"{side} page", lambda p=params: client.get_json(client.collection, **p))
+            except Exception as exc:  # noqa: BLE001 - reported in one line; the checkpoint is untouched
                 raise CliError(f"{side}: cannot read {client.collection} ({exc}); "
                                f"with a stale checkpoint, run again with --restart") from None
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise CliError(f"{side}: {client.collection} did not answer with a page of records")
             records, next_cursor = page["data"], page.get("next_cursor")
             progress.new_page(len(records))
             for record in records:
                 try:
                     outcome = await _with_retries(f"{side} {record['id']}",
                                                   lambda r=record: backfill_record(gw, side, r, seen))
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others (as a dead letter)
                     if _is_retryable(exc):  # still unavailable after the retries: stop; the checkpoint holds
                         raise CliError(f"{side} {record['id']}: gave up after {RETRIES} attempts ({exc}); "
                                        f"run again to resume") from None
@@ -368,6 +408,7 @@ async def cmd_backfill(args: argparse.Namespace) -> int:
 
 async def cmd_resync(args: argparse.Namespace) -> int:
     from shared_schemas.envelope import EventEnvelope
+
     from sync_gateway.links import repository as links
 
     side, record_id = ("ats", args.candidate) if args.candidate else ("crm", args.prospect)
@@ -381,7 +422,10 @@ async def cmd_resync(args: argparse.Namespace) -> int:
             before = await _snapshots(gw, link)
             event = EventEnvelope(source="/sync-gateway", type="gateway.resync", subject=str(link.id), sequence=0,
                                   data={}, causationid=f"cli-{uuid.uuid4()}")
-            await gw.resync(session, link, event)
+            try:
+                await gw.resync(session, link, event)
+            except ErasedRecord as exc:
+                raise CliError(f"not re-synced: {exc}; the erasure flow removes this link") from None
             fields = gw.sync.fields
         after = await _snapshots(gw, link)
     finally:
@@ -410,10 +454,12 @@ async def _snapshots(gw: Gateway, link: Any) -> dict[str, dict[str, Any] | None]
 
 async def cmd_replay(args: argparse.Namespace) -> int:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+    from talentkit.consumer import EventConsumer, TransientError
+
     from sync_gateway.clients.peer import PeerUnavailable
     from sync_gateway.db import platform
     from sync_gateway.operations import dead_letters
-    from talentkit.consumer import EventConsumer, TransientError
 
     class CountingConsumer(EventConsumer):
         """The live consumer's record handling (parse, dedupe on processed events, one transaction, retry
@@ -442,10 +488,16 @@ async def cmd_replay(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     first = last = None
     try:
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await admin.start()
+        try:
+            partitions = await _partitions(admin, {args.topic})
+        finally:
+            await admin.close()
+        if args.partition not in partitions.get(args.topic, []):
+            raise CliError(f"{args.topic} has no partition {args.partition}")
         await reader.start()
         await producer.start()
-        if args.topic not in await reader.topics() or args.partition not in (reader.partitions_for_topic(args.topic) or set()):
-            raise CliError(f"{args.topic} has no partition {args.partition}")
         reader.assign([tp])
         begin = (await reader.beginning_offsets([tp]))[tp]
         end = (await reader.end_offsets([tp]))[tp]
@@ -486,9 +538,18 @@ async def cmd_replay(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         span = f"offsets {first}..{last}" if first is not None else "no records in that range"
-        print(f"replay {args.topic}[{args.partition}] ({span}) as {group}: {out['records']} records: "
-              f"{out['applied']} applied, {out['duplicates']} duplicates, {out['dead_lettered']} dead-lettered")
+        print(f"replay {args.topic}[{args.partition}] ({span}) as {group}: records {out['records']}: "
+              f"applied {out['applied']}, duplicates {out['duplicates']}, dead-lettered {out['dead_lettered']}")
     return 0
+
+
+async def _partitions(admin: Any, topics: set[str]) -> dict[str, list[int]]:
+    """The partitions of those of `topics` that exist (a missing topic is left out, never auto-created)."""
+    existing = sorted(topics & set(await admin.list_topics()))
+    if not existing:
+        return {}
+    return {t["topic"]: sorted(p["partition"] for p in t.get("partitions", ()))
+            for t in await admin.describe_topics(existing) if not t.get("error_code")}
 
 
 # --- lag ------------------------------------------------------------------------------------------------------
@@ -496,6 +557,7 @@ async def cmd_replay(args: argparse.Namespace) -> int:
 async def cmd_lag(args: argparse.Namespace) -> int:
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
+
     settings = _settings()
     group = args.group or settings.consumer_group
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
@@ -504,14 +566,13 @@ async def cmd_lag(args: argparse.Namespace) -> int:
         await admin.start()
         await reader.start()
         committed = await admin.list_consumer_group_offsets(group)
-        await reader.topics()  # load the metadata of every topic (partitions_for_topic reads it)
         topics = {tp.topic for tp in committed} | set(args.topic or ())
         if group == settings.consumer_group and not args.topic:
-            from sync_gateway.main import TOPICS  # the topics the gateway's consumer subscribes to
-            topics |= set(TOPICS)
-        existing = set(await admin.list_topics())  # (describing a missing topic could auto-create it)
-        tps = [TopicPartition(t, p) for t in sorted(topics & existing) for p in sorted(reader.partitions_for_topic(t) or ())]
-        missing = sorted(topics - existing)
+            from sync_gateway.main import TOPICS
+            topics |= set(TOPICS)  # the topics the gateway's consumer subscribes to
+        partitions = await _partitions(admin, topics)
+        tps = [TopicPartition(t, p) for t in sorted(partitions) for p in partitions[t]]
+        missing = sorted(topics - set(partitions))
         begin = await reader.beginning_offsets(tps) if tps else {}
         end = await reader.end_offsets(tps) if tps else {}
     finally:

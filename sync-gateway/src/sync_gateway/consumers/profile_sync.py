@@ -56,10 +56,17 @@ def translate(field: str, value: Any, to: Side) -> Any:
 
 
 def field_states(record: dict[str, Any], fields: list[str], default_time: datetime) -> dict[str, FieldState]:
+    """Each field's value and change time. A field that was never set has no time: it never wins `two_way`
+    against a value that was set (else a resync or a link by email would blank the other side)."""
     times = record.get("field_times") or {}
-    def at(name: str) -> datetime:
+
+    def at(name: str) -> datetime | None:
         raw = times.get(name)
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else (raw or default_time)
+        if isinstance(raw, str):
+            return datetime.fromisoformat(raw)
+        if raw is not None:
+            return raw
+        return None if record.get(name) in (None, "", []) else default_time
     return {name: FieldState(record.get(name), at(name)) for name in fields}
 
 

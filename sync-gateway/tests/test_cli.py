@@ -1,0 +1,82 @@
+"""The operations CLI without servers: argument checks, the backfill checkpoint file, the synthetic events' ids
+and times, the progress line. The commands themselves run against the real stack in tests/e2e/test_gateway_cli.py."""
+import io
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sync_gateway import cli
+
+
+def settings(db: str = "postgresql+asyncpg://postgres:secret@db:5432/gateway") -> SimpleNamespace:
+    return SimpleNamespace(database_url=db, ats_url="http://ats", crm_url="http://crm")
+
+
+@pytest.mark.parametrize("argv", [["backfill", "--batch", "0"], ["backfill", "--batch", "201"], ["backfill", "--side", "x"],
+                                  ["resync"], ["resync", "--candidate", "not-a-uuid"],
+                                  ["resync", "--candidate", str(uuid.uuid4()), "--prospect", str(uuid.uuid4())],
+                                  ["replay", "--topic", "t", "--partition", "0"],
+                                  ["replay", "--topic", "t", "--partition", "0", "--from-offset", "-1"],
+                                  ["backfill", "--updated-after", "2025-01-01T00:00:00"], []])
+def test_bad_usage_exits_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+
+
+def test_parser_defaults():
+    args = cli.build_parser().parse_args(["backfill"])
+    assert (args.side, args.batch, args.restart, args.max_pages, args.json) == ("both", 100, False, None, False)
+    args = cli.build_parser().parse_args(["lag", "--json"])
+    assert args.group is None and args.json
+
+
+def test_checkpoint_per_target_atomic_and_without_the_password(tmp_path):
+    store = cli.Checkpoints(tmp_path, settings())
+    assert store.load() == {}
+    with store.locked():
+        store.save("ats", {"cursor": "abc", "records": 2})
+        store.save("crm", {"cursor": None, "records": 0})
+        with pytest.raises(cli.CliError, match="another backfill"), cli.Checkpoints(tmp_path, settings()).locked():
+            pass
+    assert store.load() == {"ats": {"cursor": "abc", "records": 2}, "crm": {"cursor": None, "records": 0}}
+    text = store.path.read_text()
+    assert "secret" not in text and json.loads(text)["target"]["ats_url"] == "http://ats"
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    other = cli.Checkpoints(tmp_path, settings("postgresql+asyncpg://postgres@db:5432/other"))
+    assert other.path != store.path and other.load() == {}
+    store.path.write_text("{not json")
+    assert store.load() == {}  # unreadable: start over rather than fail
+
+
+def test_backfill_event_is_fixed_per_record_and_dated_at_its_creation():
+    record = {"id": str(uuid.uuid4()), "created_at": "2025-01-02T03:04:05+00:00", "updated_at": "2025-02-01T00:00:00+00:00"}
+    first, again = cli.backfill_event("ats", record), cli.backfill_event("ats", dict(record))
+    assert first.id == again.id == str(uuid.uuid5(uuid.NAMESPACE_URL, f"backfill:{record['id']}"))
+    assert first.time == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC) and first.subject == record["id"]
+
+
+def test_resync_time_is_before_everything_known_of_both_records():
+    ats = {"created_at": "2025-03-01T00:00:00+00:00", "field_times": {"headline": "2025-03-05T00:00:00+00:00"}}
+    crm = {"created_at": "2025-03-02T00:00:00+00:00", "field_times": {"first_name": "2025-02-20T00:00:00+00:00"}}
+    assert cli.resync_time(ats, crm) == datetime(2025, 2, 20, tzinfo=UTC) - timedelta(milliseconds=1)
+    assert abs(cli.resync_time({}) - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_erased_records_are_recognised_on_both_sides():
+    assert cli.is_erased({"erased_at": "2025-01-01T00:00:00+00:00"}) and cli.is_erased({"status": "erased"})
+    assert not cli.is_erased({"erased_at": None, "status": "active"})
+
+
+def test_progress_line_without_a_terminal_is_one_line_per_page():
+    out = io.StringIO()
+    progress = cli.Progress("backfill ats", stream=out, width=10)
+    progress.new_page(4)
+    for outcome in ("created", "created", "resynced"):
+        progress.step(outcome)
+    assert out.getvalue() == ""  # not a terminal: no redraws
+    progress.end_page()
+    line = out.getvalue()
+    assert line.startswith("backfill ats page 1 [########--] 3/4 | 3 done | created 2 resynced 1 |") and line.endswith("/s\n")
