@@ -141,3 +141,83 @@ async def test_a_job_opening_alerts_its_recruiter_with_matching_silver_medalists
     assert alerts[0]["kind"] == "job_matches" and alerts[0]["data"]["job_id"] == job["id"]
     top = alerts[0]["data"]["matches"]
     assert any(m["prospect_id"] == prospect["id"] and "silver medalist" in m["reasons"] for m in top)
+
+
+async def _nurtured(e2e, http, prospect_id: str) -> dict:
+    """Grant email consent and enroll the prospect in a fresh two-step sequence (the second step days later)."""
+    assert (await http.put(f"{e2e.crm_url}/v1/prospects/{prospect_id}/consent/email", json={
+        "status": "granted", "lawful_basis": "consent", "source": "event", "text_version": "v1"})).status_code == 200
+    seq = (await http.post(f"{e2e.crm_url}/v1/sequences", json={"name": f"n-{uuid.uuid4().hex[:6]}", "steps": [
+        {"kind": "task", "body": "Call them"}, {"kind": "email", "delay": 5, "subject": "Hi", "body": "Hello"}]})).json()
+    enrollment = await http.post(f"{e2e.crm_url}/v1/sequences/{seq['id']}/enrollments", json={"prospect_id": prospect_id})
+    assert enrollment.status_code == 201, enrollment.text
+    return {"sequence": seq, "enrollment": enrollment.json()}
+
+
+async def _exited(e2e, http, enrollment_id: str, reason: str) -> None:
+    async def done():
+        e = (await http.get(f"{e2e.crm_url}/v1/enrollments/{enrollment_id}")).json()
+        return e if e["status"] == "exited" else None
+    e = await e2e.wait_until(done, 8, message=f"the enrollment exited ({reason})")
+    assert e["exit_reason"] == reason
+
+
+async def test_applying_in_the_ats_ends_nurture_with_reason_applied(e2e, http, api, email):
+    job = await _open_job(e2e, http)
+    addr = email("nurtured")
+    prospect = await api.create("crm", first_name="Nur", last_name="Tured", emails=[addr], source="sourced")
+    n = await _nurtured(e2e, http, prospect["id"])
+    resp = await http.post(f"{e2e.ats_url}/v1/applications", json={
+        "job_id": job["id"], "candidate": {"first_name": "Nur", "last_name": "Tured", "emails": [addr]}})
+    assert resp.status_code == 201, resp.text
+    await _exited(e2e, http, n["enrollment"]["id"], "applied")
+
+
+async def test_a_hire_ends_every_enrollment_and_excludes_the_person_from_nurture(e2e, http, api, email):
+    job = await _open_job(e2e, http)
+    addr = email("hired")
+    prospect = await api.create("crm", first_name="Hi", last_name="Red", emails=[addr], source="event")
+    n = await _nurtured(e2e, http, prospect["id"])
+    app = (await http.post(f"{e2e.ats_url}/v1/applications", json={
+        "job_id": job["id"], "candidate": {"first_name": "Hi", "last_name": "Red", "emails": [addr]}})).json()
+    await _exited(e2e, http, n["enrollment"]["id"], "applied")
+    assert (await http.post(f"{e2e.ats_url}/v1/applications/{app['id']}/hire",
+                            json={"override": True, "override_reason": "referral"})).status_code == 200
+
+    async def hired():
+        p, _ = await api.get("crm", prospect["id"])
+        return p if p["status"] == "hired" else None
+    await e2e.wait_until(hired, 8, message="the prospect hired")
+    again = await http.post(f"{e2e.crm_url}/v1/sequences/{n['sequence']['id']}/enrollments", json={"prospect_id": prospect["id"]})
+    assert again.status_code == 409 and again.json()["prospect_status"] == "hired"
+
+
+async def test_a_silver_medalist_is_enrolled_in_the_pools_sequence(e2e, http, api, email):
+    seq = (await http.post(f"{e2e.crm_url}/v1/sequences", json={"name": f"silver-{uuid.uuid4().hex[:6]}", "steps": [
+        {"kind": "task", "body": "Keep in touch"}]})).json()
+    pool = await http.get(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}")
+    patched = await http.patch(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}", json={"sequence_id": seq["id"]},
+                               headers={"If-Match": pool.headers["etag"]})
+    assert patched.status_code == 200, patched.text
+    try:
+        job = await _open_job(e2e, http)
+        addr = email("silverseq")
+        prospect = await api.create("crm", first_name="Sil", last_name="Ver", emails=[addr], source="event")
+        assert (await http.put(f"{e2e.crm_url}/v1/prospects/{prospect['id']}/consent/email", json={
+            "status": "granted", "lawful_basis": "consent"})).status_code == 200
+        app = (await http.post(f"{e2e.ats_url}/v1/applications", json={
+            "job_id": job["id"], "candidate": {"first_name": "Sil", "last_name": "Ver", "emails": [addr]}})).json()
+        stages = (await http.get(f"{e2e.ats_url}/v1/jobs/{job['id']}/stages")).json()
+        offer = next(s for s in stages if s["kind"] == "offer")
+        assert (await http.post(f"{e2e.ats_url}/v1/applications/{app['id']}/move",
+                                json={"from_stage_id": stages[0]["id"], "to_stage_id": offer["id"]})).status_code == 200
+        assert (await http.post(f"{e2e.ats_url}/v1/applications/{app['id']}/reject",
+                                json={"reject_reason_id": WE_REJECTED})).status_code == 200
+
+        async def enrolled():
+            data = (await http.get(f"{e2e.crm_url}/v1/enrollments", params={"prospect_id": prospect["id"]})).json()["data"]
+            return [e for e in data if e["sequence_id"] == seq["id"]] or None
+        await e2e.wait_until(enrolled, 8, message="the silver medalist enrolled in the pool's sequence")
+    finally:
+        pool = await http.get(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}")
+        await http.patch(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}", json={"sequence_id": None}, headers={"If-Match": pool.headers["etag"]})

@@ -61,10 +61,14 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
         sync.policy = await effective_policy(session)
         event = EventEnvelope(source="/sync-gateway", type="gateway.resync", subject=str(link.id), sequence=0,
                               data={}, causationid=ctx.request_id)
+        records = {}
         for side, client, record_id in (("ats", ats, link.ats_candidate_id), ("crm", crm, link.crm_prospect_id)):
             got = await client.get(record_id)  # type: ignore[arg-type]
-            if got is not None:
-                await sync.apply(session, link, side, field_states(got[0], sync.fields, event.time), event)  # type: ignore[arg-type]
+            if got is None or got[0].get("erased_at") or got[0].get("status") in ("erased", "merged") or got[0].get("merged_into_id"):
+                return  # an erased or merged-away record is never written again
+            records[side] = got[0]
+        for side in ("ats", "crm"):
+            await sync.apply(session, link, side, field_states(records[side], sync.fields, event.time), event)  # type: ignore[arg-type]
 
     async def sync_consumer(app: FastAPI) -> None:
         if not settings.consumer_enabled:
