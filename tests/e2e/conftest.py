@@ -290,7 +290,7 @@ class Api:
         assert resp.status_code == 200, resp.text
         return resp.json()["data"]
 
-    async def link_of_candidate(self, candidate_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def link_of_candidate(self, candidate_id: str, timeout: float = 15.0) -> dict[str, Any]:
         async def found() -> dict[str, Any] | None:
             data = await self.links(ats_candidate_id=candidate_id)
             return data[0] if data else None

@@ -13,7 +13,7 @@ async def test_an_ats_erasure_erases_the_crm_side_and_blocks_a_silent_reimport(e
     async def crm_erased():
         p, _ = await api.get("crm", link["crm_prospect_id"])
         return p if p["status"] == "erased" else None
-    prospect = await e2e.wait_until(crm_erased, 8, message="the CRM prospect erased")
+    prospect = await e2e.wait_until(crm_erased, 15, message="the CRM prospect erased")
     assert prospect["emails"] == [] and prospect["phones"] == [] and prospect["first_name"] == "Erased"
     assert await api.links(ats_candidate_id=cand["id"]) == []
 
@@ -35,6 +35,6 @@ async def test_a_crm_erasure_erases_the_ats_side(e2e, http, api, email):
     async def ats_erased():
         c, _ = await api.get("ats", cand["id"])
         return c if c["erased_at"] else None
-    erased = await e2e.wait_until(ats_erased, 8, message="the ATS candidate erased")
+    erased = await e2e.wait_until(ats_erased, 15, message="the ATS candidate erased")
     assert erased["emails"] == [] and erased["last_name"] == "Erased"
     assert await api.links(crm_prospect_id=link["crm_prospect_id"]) == []

@@ -35,7 +35,7 @@ async def test_pushing_a_prospect_to_a_job_creates_the_candidate_and_application
             return None
         apps = (await http.get(f"{e2e.ats_url}/v1/applications", params={"candidate_id": cands[0]["id"]})).json()["data"]
         return (cands, apps) if apps else None
-    cands, apps = await e2e.wait_until(application, timeout=5, message="the ATS candidate and application")
+    cands, apps = await e2e.wait_until(application, timeout=15, message="the ATS candidate and application")
     assert len(cands) == 1 and len(apps) == 1
     assert apps[0]["job_id"] == job["id"] and apps[0]["stage"]["kind"] == "applied"
     link = await api.link_of_candidate(cands[0]["id"])
@@ -45,7 +45,7 @@ async def test_pushing_a_prospect_to_a_job_creates_the_candidate_and_application
         members = (await http.get(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}/members")).json()["data"]
         mine = [m for m in members if m["prospect_id"] == prospect["id"]]
         return mine if mine and mine[0]["stage"]["name"] == "applied" else None
-    await e2e.wait_until(applied_stage, timeout=5, message="the prospect's talent stage `applied`")
+    await e2e.wait_until(applied_stage, timeout=15, message="the prospect's talent stage `applied`")
     kinds = [a["kind"] for a in await _timeline(e2e, http, prospect["id"])]
     assert "pushed_to_job" in kinds and "applied" in kinds
 
@@ -60,7 +60,7 @@ async def test_an_application_from_someone_in_the_crm_shows_on_the_crm_timeline(
 
     async def applied():
         return [a for a in await _timeline(e2e, http, prospect["id"]) if a["kind"] == "applied"] or None
-    entries = await e2e.wait_until(applied, timeout=5, message="`applied` on the CRM timeline")
+    entries = await e2e.wait_until(applied, timeout=15, message="`applied` on the CRM timeline")
     assert entries[0]["data"]["job_id"] == job["id"]
     assert len(await api.by_email("crm", addr)) == 1  # linked, not duplicated
 
@@ -78,12 +78,12 @@ async def test_a_hire_marks_the_prospect_hired_and_attributes_the_source_of_hire
     async def hired():
         p, _ = await api.get("crm", prospect["id"])
         return p if p["status"] == "hired" else None
-    await e2e.wait_until(hired, timeout=5, message="the prospect marked hired")
+    await e2e.wait_until(hired, timeout=15, message="the prospect marked hired")
 
     async def attributed():
         c, _ = await api.get("ats", app["candidate_id"])
         return c if c["source"] == "referral" else None
-    await e2e.wait_until(attributed, timeout=5, message="source of hire = the CRM's first touch")
+    await e2e.wait_until(attributed, timeout=15, message="source of hire = the CRM's first touch")
 
 
 async def test_a_late_stage_rejection_makes_a_silver_medalist(e2e, http, api, email):
@@ -103,7 +103,7 @@ async def test_a_late_stage_rejection_makes_a_silver_medalist(e2e, http, api, em
         members = (await http.get(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}/members", params={"limit": 200})).json()["data"]
         mine = [m for m in members if m["prospect_id"] == link["crm_prospect_id"]]
         return mine or None
-    members = await e2e.wait_until(silver, timeout=5, message="membership of the Silver medalists pool")
+    members = await e2e.wait_until(silver, timeout=15, message="membership of the Silver medalists pool")
     assert members[0]["stage"]["name"] == "silver_medalist"
     prospect, _ = await api.get("crm", link["crm_prospect_id"])
     assert "silver-medalist" in prospect["tags"]
@@ -120,7 +120,7 @@ async def test_an_early_rejection_does_not_make_a_silver_medalist(e2e, http, api
 
     async def rejected_seen():
         return [a for a in await _timeline(e2e, http, link["crm_prospect_id"]) if a["kind"] == "rejected"] or None
-    await e2e.wait_until(rejected_seen, timeout=5, message="the rejection on the CRM timeline")
+    await e2e.wait_until(rejected_seen, timeout=15, message="the rejection on the CRM timeline")
     prospect, _ = await api.get("crm", link["crm_prospect_id"])
     assert "silver-medalist" not in prospect["tags"]
 
@@ -137,7 +137,7 @@ async def test_a_job_opening_alerts_its_recruiter_with_matching_silver_medalists
     async def alert():
         data = (await http.get(f"{e2e.crm_url}/v1/alerts", params={"recipient": recruiter})).json()["data"]
         return data or None
-    alerts = await e2e.wait_until(alert, timeout=5, message="a job_matches alert for the recruiter")
+    alerts = await e2e.wait_until(alert, timeout=15, message="a job_matches alert for the recruiter")
     assert alerts[0]["kind"] == "job_matches" and alerts[0]["data"]["job_id"] == job["id"]
     top = alerts[0]["data"]["matches"]
     assert any(m["prospect_id"] == prospect["id"] and "silver medalist" in m["reasons"] for m in top)
@@ -158,7 +158,7 @@ async def _exited(e2e, http, enrollment_id: str, reason: str) -> None:
     async def done():
         e = (await http.get(f"{e2e.crm_url}/v1/enrollments/{enrollment_id}")).json()
         return e if e["status"] == "exited" else None
-    e = await e2e.wait_until(done, 8, message=f"the enrollment exited ({reason})")
+    e = await e2e.wait_until(done, 15, message=f"the enrollment exited ({reason})")
     assert e["exit_reason"] == reason
 
 
@@ -187,7 +187,7 @@ async def test_a_hire_ends_every_enrollment_and_excludes_the_person_from_nurture
     async def hired():
         p, _ = await api.get("crm", prospect["id"])
         return p if p["status"] == "hired" else None
-    await e2e.wait_until(hired, 8, message="the prospect hired")
+    await e2e.wait_until(hired, 15, message="the prospect hired")
     again = await http.post(f"{e2e.crm_url}/v1/sequences/{n['sequence']['id']}/enrollments", json={"prospect_id": prospect["id"]})
     assert again.status_code == 409 and again.json()["prospect_status"] == "hired"
 
@@ -217,7 +217,7 @@ async def test_a_silver_medalist_is_enrolled_in_the_pools_sequence(e2e, http, ap
         async def enrolled():
             data = (await http.get(f"{e2e.crm_url}/v1/enrollments", params={"prospect_id": prospect["id"]})).json()["data"]
             return [e for e in data if e["sequence_id"] == seq["id"]] or None
-        await e2e.wait_until(enrolled, 8, message="the silver medalist enrolled in the pool's sequence")
+        await e2e.wait_until(enrolled, 15, message="the silver medalist enrolled in the pool's sequence")
     finally:
         pool = await http.get(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}")
         await http.patch(f"{e2e.crm_url}/v1/pools/{SILVER_POOL}", json={"sequence_id": None}, headers={"If-Match": pool.headers["etag"]})

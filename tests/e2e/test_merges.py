@@ -13,7 +13,7 @@ async def test_an_ats_merge_of_two_linked_candidates_merges_their_prospects(e2e,
     async def crm_merged():
         p, _ = await api.get("crm", link_b["crm_prospect_id"])
         return p if p["merged_into_id"] == link_a["crm_prospect_id"] else None
-    await e2e.wait_until(crm_merged, 8, message="the CRM duplicate merged into the survivor's prospect")
+    await e2e.wait_until(crm_merged, 15, message="the CRM duplicate merged into the survivor's prospect")
     survivor, _ = await api.get("crm", link_a["crm_prospect_id"])
     assert set(b["emails"]) <= set(survivor["emails"]) and "+1 555 0100" in survivor["phones"]
     assert await api.links(ats_candidate_id=b["id"]) == []
@@ -33,5 +33,5 @@ async def test_a_crm_merge_into_an_unlinked_prospect_repoints_the_link(e2e, http
     async def repointed():
         data = await api.links(ats_candidate_id=cand["id"])
         return data if data and data[0]["crm_prospect_id"] == unlinked["id"] else None
-    await e2e.wait_until(repointed, 8, message="the link re-pointed to the surviving prospect")
+    await e2e.wait_until(repointed, 15, message="the link re-pointed to the surviving prospect")
     assert await api.links(crm_prospect_id=link["crm_prospect_id"]) == []
