@@ -54,6 +54,14 @@ async def create(session: AsyncSession, *, job_id: uuid.UUID, candidate_id: uuid
     return app
 
 
+async def referenced(session: AsyncSession, application_id: uuid.UUID) -> Application:
+    """An application named in a request body, locked: unknown is a 422 naming `application_id`."""
+    try:
+        return await get(session, application_id, for_update=True)
+    except NotFound:
+        raise Unprocessable("No such application.", errors=[field_error("application_id", "unknown application")]) from None
+
+
 async def _job_in_body(session: AsyncSession, job_id: uuid.UUID) -> Any:
     """A job named in a request body: unknown is a 422 naming `job_id` (404 is for the URL's resource)."""
     try:

@@ -10,7 +10,6 @@ from talentkit.auth import RequestContext
 from talentkit.errors import NotFound, Unprocessable, field_error
 
 from ats.applications import service as applications
-from ats.applications.models import Application
 from ats.audit import service as audit
 from ats.events import emit
 from ats.interviews import repository
@@ -26,16 +25,8 @@ async def get(session: AsyncSession, interview_id: uuid.UUID, *, for_update: boo
     return interview
 
 
-async def referenced_application(session: AsyncSession, application_id: uuid.UUID) -> Application:
-    """The application a body names, locked; 422 naming `application_id` when there is none."""
-    try:
-        return await applications.get(session, application_id, for_update=True)
-    except NotFound:
-        raise Unprocessable("No such application.", errors=[field_error("application_id", "unknown application")]) from None
-
-
 async def schedule(session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> Interview:
-    app = await referenced_application(session, values["application_id"])
+    app = await applications.referenced(session, values["application_id"])
     stage = await session.get(JobStage, values["stage_id"])
     if stage is None:
         raise Unprocessable("No such stage.", errors=[field_error("stage_id", "unknown stage")])

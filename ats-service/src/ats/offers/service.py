@@ -7,10 +7,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
-from talentkit.errors import NotFound, Unprocessable, field_error
+from talentkit.errors import NotFound
 
 from ats.applications import service as applications
-from ats.applications.models import Application
 from ats.audit import service as audit
 from ats.events import emit
 from ats.offers import repository
@@ -25,16 +24,9 @@ async def get(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = 
     return offer
 
 
-async def _application(session: AsyncSession, application_id: uuid.UUID) -> Application:
-    try:
-        return await applications.get(session, application_id, for_update=True)
-    except NotFound:
-        raise Unprocessable("No such application.", errors=[field_error("application_id", "unknown application")]) from None
-
-
 async def create(session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> Offer:
     """Draft the application's next offer version; earlier offers still in play are rescinded."""
-    app = await _application(session, values.pop("application_id"))  # locked: versions are assigned in turn
+    app = await applications.referenced(session, values.pop("application_id"))  # locked: versions are assigned in turn
     offer = Offer.draft(app, await repository.next_offer_version(session, app.id), values, ctx.actor)
     earlier = await repository.open_offers(session, app.id)
     session.add(offer)
