@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from sync_gateway import cli
+from sync_gateway.consumers.profile_sync import resync_time
 
 
 def settings(db: str = "postgresql+asyncpg://postgres:secret@db:5432/gateway") -> SimpleNamespace:
@@ -61,8 +62,8 @@ def test_backfill_event_is_fixed_per_record_and_dated_at_its_creation():
 def test_resync_time_is_before_everything_known_of_both_records():
     ats = {"created_at": "2025-03-01T00:00:00+00:00", "field_times": {"headline": "2025-03-05T00:00:00+00:00"}}
     crm = {"created_at": "2025-03-02T00:00:00+00:00", "field_times": {"first_name": "2025-02-20T00:00:00+00:00"}}
-    assert cli.resync_time(ats, crm) == datetime(2025, 2, 20, tzinfo=UTC) - timedelta(milliseconds=1)
-    assert abs(cli.resync_time({}) - datetime.now(UTC)) < timedelta(seconds=5)
+    assert resync_time(ats, crm) == datetime(2025, 2, 20, tzinfo=UTC) - timedelta(milliseconds=1)
+    assert abs(resync_time({}) - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 def test_erased_records_are_recognised_on_both_sides():

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -78,7 +78,7 @@ class Gateway:
         self.crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
                               api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
         self.clients = {"ats": self.ats, "crm": self.crm}
-        self.sync = ProfileSync(ats=self.ats, crm=self.crm, policy={}, policy_source=effective_policy)
+        self.sync = ProfileSync(ats=self.ats, crm=self.crm, policy=effective_policy)
         self.flows = BusinessFlows(ats=self.ats, crm=self.crm, profiles=self.sync,
                                    silver_min_stage=settings.silver_medalist_min_stage)
         self.engine = create_engine(settings.database_url)
@@ -95,41 +95,17 @@ class Gateway:
         await self.sync.handle(session, event)
         await self.flows.handle(session, event)
 
-    async def load_policy(self, session: Any) -> None:
-        self.sync.policy = await self._effective_policy(session)
+    async def load_policy(self, session: Any) -> Any:
+        return await self._effective_policy(session)
 
     async def resync(self, session: Any, link: Any, event: Any) -> None:
-        """Re-apply the current policy both ways to one link, as `create_app.resync` does (ATS side first, then
-        the CRM side read again) except for the event's time, see `resync_time`."""
-        from sync_gateway.consumers.profile_sync import field_states
+        """Re-apply the current policy both ways to one link, as a resync job does."""
+        from sync_gateway.conflicts import repository as conflicts
 
-        await self.load_policy(session)
-        ids = {"ats": link.ats_candidate_id, "crm": link.crm_prospect_id}
-        records = {side: await self.clients[side].get(rid) if rid else None for side, rid in ids.items()}
-        for side, got in records.items():
-            if got is not None and is_erased(got[0]):
-                raise ErasedRecord(f"the {side.upper()} side ({ids[side]}) is erased")
-        event = event.model_copy(update={"time": resync_time(*(got[0] for got in records.values() if got))})
-        for side in ("ats", "crm"):
-            got = records[side] if side == "ats" else (await self.clients[side].get(ids[side]) if ids[side] else None)
-            if got is not None:
-                await self.sync.apply(session, link, side, field_states(got[0], self.sync.fields, event.time), event)
-
-
-def resync_time(*records: dict[str, Any]) -> datetime:
-    """The time a resync is applied under: just before anything known of either record.
-
-    ProfileSync dates a field that was never set on a side (no `field_times` entry) with the event's time.
-    `create_app.resync` uses now, which makes such a field the newest change of all: a headline set in the ATS
-    while the CRM never had one is blanked in the ATS instead of copied to the CRM. Dated before everything,
-    a never-set field loses to any real value, and set fields still compare by their own times."""
-    times: list[datetime] = []
-    for record in records:
-        for raw in (record.get("created_at"), *(record.get("field_times") or {}).values()):
-            if isinstance(raw, str):
-                with contextlib.suppress(ValueError):
-                    times.append(datetime.fromisoformat(raw))
-    return (min(times) if times else datetime.now(UTC)) - timedelta(milliseconds=1)
+        outcome, found = await self.sync.resync(link, policy=await self.load_policy(session), causation_id=event.id)
+        if outcome == "skipped":
+            raise ErasedRecord("one side is erased, merged away or gone")
+        await conflicts.record(session, found)
 
 
 def _settings() -> Any:
@@ -271,6 +247,7 @@ def backfill_event(side: str, record: dict[str, Any]) -> Any:
 
 async def backfill_record(gw: Gateway, side: str, record: dict[str, Any], seen: set[uuid.UUID]) -> str:
     """Link or re-sync one record in its own transaction, like the live consumer handles its created event."""
+    from sync_gateway.conflicts import repository as conflicts
     from sync_gateway.consumers.profile_sync import field_states
     from sync_gateway.links import repository as links
 
@@ -280,18 +257,19 @@ async def backfill_record(gw: Gateway, side: str, record: dict[str, Any], seen: 
         return "erased"  # never re-imported nor re-synced (the erasure flow handles its link)
     event = backfill_event(side, record)
     async with gw.sessions() as session, session.begin():
-        await gw.load_policy(session)
+        policy = await gw.load_policy(session)
         link = await links.by_side(session, side, uuid.UUID(str(record["id"])))
         if link is None:
             if side == "crm":
                 return "unlinked"  # a prospect reaches the ATS only when pushed to a job
-            link, created = await gw.sync._link_candidate(session, record, event)
+            link, created = await gw.sync.link_candidate(session, record, event, policy)
             if link is None:
                 return "skipped"  # an erased person's email (tombstone), or its prospect is linked to another (logged)
             seen.add(link.id)
             if created:
                 return "created"
-            await gw.sync.apply(session, link, "ats", field_states(record, gw.sync.fields, event.time), event)
+            found = await gw.sync.apply(link, "ats", field_states(record, policy.synced, event.time), event, policy=policy)
+            await conflicts.record(session, found)
             return "linked"
         if link.id not in seen:  # with --side both, a link is re-synced once
             try:
@@ -426,7 +404,7 @@ async def cmd_resync(args: argparse.Namespace) -> int:
                 await gw.resync(session, link, event)
             except ErasedRecord as exc:
                 raise CliError(f"not re-synced: {exc}; the erasure flow removes this link") from None
-            fields = gw.sync.fields
+            fields = (await gw.load_policy(session)).synced
         after = await _snapshots(gw, link)
     finally:
         await gw.close()
@@ -700,3 +678,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+

@@ -2,29 +2,37 @@
 import logging
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared_schemas.envelope import EventEnvelope
-from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, ATS_JOBS, CRM_PROSPECTS
+from shared_schemas.topics import (
+    ATS_APPLICATIONS,
+    ATS_CANDIDATES,
+    ATS_JOBS,
+    CRM_PROSPECTS,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.app import create_service_app
+from talentkit.consumer import EventConsumer, TransientError
+
 from sync_gateway import models  # noqa: F401 - every table mapped before the first query
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
 from sync_gateway.consumers.flows import BusinessFlows
-from sync_gateway.consumers.profile_sync import ProfileSync, field_states
+from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.db import platform
-from sync_gateway.links.models import Link
+from sync_gateway.health.routes import router as health_router
+from sync_gateway.health.service import DeadLetterAlarm
 from sync_gateway.links.routes import router as links_router
 from sync_gateway.operations import dead_letters
 from sync_gateway.operations.routes import router as operations_router
 from sync_gateway.policy.routes import router as policy_router
 from sync_gateway.policy.store import effective_policy
+from sync_gateway.resync.routes import router as resync_router
+from sync_gateway.resync.runner import ResyncRunner
 from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.routes import TAG as WEBHOOKS_TAG
 from sync_gateway.webhooks.routes import router as webhooks_router
 from sync_gateway.webhooks.workers import webhook_workers
-from talentkit.app import create_service_app
-from talentkit.auth import RequestContext
-from talentkit.consumer import EventConsumer, TransientError
 
 log = logging.getLogger("sync_gateway")
 DESCRIPTION = """Links the same person across the ATS and the CRM and carries every profile change to the other
@@ -34,7 +42,8 @@ side under a per-field ownership policy, in real time, from both systems' Kafka 
 Every request needs `Authorization: Bearer <api key>` (scope `gateway:read`, or `gateway:admin` for changes);
 errors are `application/problem+json`."""
 TAGS = [{"name": "Links", "description": "The same person in the ATS and the CRM."},
-        {"name": "Field policy", "description": "Who owns each profile field."}]
+        {"name": "Field policy", "description": "Who owns each profile field."},
+        {"name": "Resync", "description": "Re-applying the field policy to existing links, as background jobs."}]
 TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
 
 
@@ -49,26 +58,14 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
                      api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
     crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
                      api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
-    sync = ProfileSync(ats=ats, crm=crm, policy=dict(), policy_source=effective_policy)
+    sync = ProfileSync(ats=ats, crm=crm, policy=effective_policy)
     flows = BusinessFlows(ats=ats, crm=crm, profiles=sync, silver_min_stage=settings.silver_medalist_min_stage)
+    alarm = DeadLetterAlarm(threshold=settings.dead_letter_alert_threshold,
+                            window_seconds=settings.dead_letter_alert_window_seconds)
 
     async def handle(session: AsyncSession, event: EventEnvelope) -> None:
         await sync.handle(session, event)
         await flows.handle(session, event)
-
-    async def resync(session: AsyncSession, link: Link, ctx: RequestContext) -> None:
-        """Re-apply the current policy both ways to one link."""
-        sync.policy = await effective_policy(session)
-        event = EventEnvelope(source="/sync-gateway", type="gateway.resync", subject=str(link.id), sequence=0,
-                              data={}, causationid=ctx.request_id)
-        records = {}
-        for side, client, record_id in (("ats", ats, link.ats_candidate_id), ("crm", crm, link.crm_prospect_id)):
-            got = await client.get(record_id)  # type: ignore[arg-type]
-            if got is None or got[0].get("erased_at") or got[0].get("status") in ("erased", "merged") or got[0].get("merged_into_id"):
-                return  # an erased or merged-away record is never written again
-            records[side] = got[0]
-        for side in ("ats", "crm"):
-            await sync.apply(session, link, side, field_states(records[side], sync.fields, event.time), event)  # type: ignore[arg-type]
 
     async def sync_consumer(app: FastAPI) -> None:
         if not settings.consumer_enabled:
@@ -76,8 +73,10 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
         consumer = EventConsumer(group=settings.consumer_group, topics=TOPICS,
                                  bootstrap=settings.kafka_bootstrap_servers, sessions=app.state.sessionmaker,
                                  tables=platform, handler=handle,
-                                 is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable)),
-                                 on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.sessionmaker))
+                                 # no pooled connection free in time: retry, the event is fine
+                                 is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable, PoolTimeout)),
+                                 on_dead_letter=alarm.after(dead_letters.sink(settings.consumer_group, app.state.sessionmaker),
+                                                            app.state.uow_factory))
         app.state.consumer = consumer
         try:
             await consumer.run()
@@ -85,12 +84,23 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
             await ats.close()
             await crm.close()
 
+    runner = ResyncRunner(uow_factory=lambda: app.state.uow_factory(), profiles=sync,
+                          concurrency=settings.resync_concurrency, batch=settings.resync_batch,
+                          lease_seconds=settings.resync_lease_seconds, poll_seconds=settings.resync_poll_seconds,
+                          link_attempts=settings.resync_link_attempts)
+
+    async def resync_jobs(app: FastAPI) -> None:
+        if settings.resync_runner_enabled:
+            await runner.run()
+
     app = create_service_app(
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
-        platform=platform, routers=[links_router, policy_router, operations_router, webhooks_router], source="/sync-gateway",
-        workers=(sync_consumer, *webhook_workers(settings.kafka_bootstrap_servers, webhook_settings)),
+        platform=platform, routers=[links_router, policy_router, operations_router, resync_router, health_router,
+                                    webhooks_router], source="/sync-gateway",
+        workers=(sync_consumer, resync_jobs, *webhook_workers(settings.kafka_bootstrap_servers, webhook_settings)),
         openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
-    app.state.resync = resync
+    app.state.resync_runner = runner
+    app.state.dead_letter_alarm = alarm
     app.state.webhook_settings = webhook_settings
     return app

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import GATEWAY_PRINCIPAL
 
 from sync_gateway.clients.peer import PeerClient, PeerRejected
-from sync_gateway.consumers.profile_sync import ProfileSync
+from sync_gateway.conflicts import repository as conflicts
+from sync_gateway.consumers.profile_sync import ProfileSync, creation_body
 from sync_gateway.links import repository as links
 from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
@@ -31,6 +32,11 @@ FLOWS = Counter("gateway_flows_total", "Business flows carried", ["flow"])
 STAGE_RANK = {"applied": 0, "screen": 1, "interview": 2, "offer": 3, "hired": 4}
 SILVER_MEDALISTS_POOL_ID = "00000000-0000-4000-8000-00000000c0de"
 SILVER_TAG = "silver-medalist"
+SETTLED = (404, 409, 410, 422)  # answers to a merge or erasure that end the flow (anything else: retry or dead letter)
+
+
+def other_side(side: str) -> str:
+    return "crm" if side == "ats" else "ats"
 
 
 class BusinessFlows:
@@ -78,8 +84,8 @@ class BusinessFlows:
         if candidate_id:
             body["candidate_id"] = candidate_id
         else:
-            fields = ("first_name", "last_name", "emails", "phones", "location", "headline", "tags")
-            body["candidate"] = {k: prospect[k] for k in fields if prospect.get(k) not in (None, [])}
+            policy = await self.profiles.policy(session)
+            body["candidate"] = creation_body(policy, "crm", prospect, event.time)
             body["candidate"]["source"] = prospect.get("source") or "crm"
             matched_by = "created_in_ats"
         # The key names the body's shape: a retry that now finds the candidate it created sends another body.
@@ -104,7 +110,7 @@ class BusinessFlows:
         if event.origin == GATEWAY_PRINCIPAL:
             return  # our own push (flow 1) already told the CRM
         application = event.data["application"]
-        link = await self._link_for_candidate(session, uuid.UUID(application["candidate_id"]), event)
+        link = await self.profiles.link_of_candidate(session, uuid.UUID(application["candidate_id"]), event)
         if link is None or link.crm_prospect_id is None:
             return
         await self._status(event, link.crm_prospect_id, "applied", application)
@@ -113,7 +119,7 @@ class BusinessFlows:
     # --- flow 3 ------------------------------------------------------------------------------------------------
     async def hired(self, session: AsyncSession, event: EventEnvelope) -> None:
         application = event.data["application"]
-        link = await self._link_for_candidate(session, uuid.UUID(application["candidate_id"]), event)
+        link = await self.profiles.link_of_candidate(session, uuid.UUID(application["candidate_id"]), event)
         if link is None or link.crm_prospect_id is None:
             return
         await self._status(event, link.crm_prospect_id, "hired", application)
@@ -131,7 +137,7 @@ class BusinessFlows:
     async def rejected(self, session: AsyncSession, event: EventEnvelope) -> None:
         data = event.data
         application = data["application"]
-        link = await self._link_for_candidate(session, uuid.UUID(application["candidate_id"]), event)
+        link = await self.profiles.link_of_candidate(session, uuid.UUID(application["candidate_id"]), event)
         if link is None or link.crm_prospect_id is None:
             return
         prospect_id = link.crm_prospect_id
@@ -191,13 +197,16 @@ class BusinessFlows:
             return
         keep = survivor_link.crm_prospect_id if side == "ats" else survivor_link.ats_candidate_id
         fold = merged_link.crm_prospect_id if side == "ats" else merged_link.ats_candidate_id
+        await conflicts.move(session, from_link=merged_link.id, to_link=survivor_link.id)
         await session.delete(merged_link)
         await session.flush()
         if keep and fold and keep != fold:
             collection = "/v1/prospects" if other == "crm" else "/v1/candidates"
+            # Whatever the other side answers (already merged, gone, erased, refused), the link is re-pointed.
             resp = await client.post(f"{collection}/{keep}/merge", {"duplicate_id": str(fold)},
-                                     idempotency_key=f"sync-gateway:{event.id}:merge", causation_id=event.id, allow=(409,))
-            if resp.status_code == 409:
+                                     idempotency_key=f"sync-gateway:{event.id}:merge", causation_id=event.id,
+                                     allow=SETTLED)
+            if resp.status_code in SETTLED:
                 log.warning("the other side refused the merge; its two records stay, only the survivor stays linked",
                             extra={"side": other, "keep": str(keep), "fold": str(fold), "detail": resp.json().get("detail")})
         FLOWS.labels("merge_propagated").inc()
@@ -215,23 +224,16 @@ class BusinessFlows:
         other_id = link.crm_prospect_id if side == "ats" else link.ats_candidate_id
         client, collection = (self.crm, "/v1/prospects") if side == "ats" else (self.ats, "/v1/candidates")
         if other_id is not None:
-            await client.post(f"{collection}/{other_id}/erase", {"reason": f"erased in the {side.upper()}"},
-                              idempotency_key=f"sync-gateway:{event.id}:erase", causation_id=event.id, allow=(404, 409))
+            # 404/409/410: already gone or erased there; 422: refused (e.g. a legal hold): logged, the link still goes.
+            resp = await client.post(f"{collection}/{other_id}/erase", {"reason": f"erased in the {side.upper()}"},
+                                     idempotency_key=f"sync-gateway:{event.id}:erase", causation_id=event.id, allow=SETTLED)
+            if resp.status_code == 422:
+                log.warning("the other side refused the erasure", extra={"side": other_side(side), "id": str(other_id)})
+        await conflicts.erase_values(session, link.id)
         await session.delete(link)
         FLOWS.labels("erased").inc()
 
     # --- helpers -----------------------------------------------------------------------------------------------
-    async def _link_for_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:
-        """The candidate's link; application events may overtake the candidate's own (other topic): link now."""
-        link = await links.by_side(session, "ats", candidate_id)
-        if link is not None:
-            return link
-        got = await self.ats.get(candidate_id)
-        if got is None:
-            return None
-        link, _ = await self.profiles._link_candidate(session, got[0], event)
-        return link
-
     async def _status(self, event: EventEnvelope, prospect_id: uuid.UUID, kind: str, application: dict[str, Any],
                       detail: str | None = None) -> None:
         await self.crm.post(f"/v1/prospects/{prospect_id}/status-events",

@@ -5,33 +5,35 @@ Loop prevention: events caused by our own writes (origin `sync-gateway`) are dro
 already holds the value is not written; an event older than one already applied (per-aggregate sequence) is skipped."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.events import REGISTRY
-from shared_schemas.policy import FieldSpec
+from shared_schemas.policy import REQUIRED_ON_CREATE, FieldKind
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import GATEWAY_PRINCIPAL
 from talentkit.consumer import TransientError
 
 from sync_gateway.clients.peer import PeerClient, StaleWrite
+from sync_gateway.conflicts import repository as conflicts
 from sync_gateway.conflicts.models import Conflict
 from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.links import repository as links
 from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
-from sync_gateway.policy.engine import FieldState, Side, decide, other
+from sync_gateway.policy.engine import UNKNOWN, FieldState, Side, decide, other
+from sync_gateway.policy.store import Policy
 
 log = logging.getLogger("sync_gateway.profile_sync")
 ECHOES_DROPPED = Counter("gateway_echo_events_dropped_total", "Events caused by the gateway's own writes, not re-applied")
 WRITES = Counter("gateway_writes_total", "Writes the gateway made", ["side", "kind"])
-CONFLICTS = Counter("gateway_conflicts_total", "Field conflicts resolved", ["field"])
 REIMPORTS_BLOCKED = Counter("gateway_reimports_blocked_total", "Erased people not re-imported (tombstones)")
 
 PROFILE_EVENTS: dict[str, tuple[Side, str]] = {
@@ -42,6 +44,7 @@ PROFILE_EVENTS: dict[str, tuple[Side, str]] = {
 }
 CRM_SOURCES = {"sourced", "referral", "event", "career_site", "talent_community", "ats_import"}
 MAX_STALE_RETRIES = 5
+PolicySource = Callable[[AsyncSession], Awaitable[Policy]]
 
 
 def translate(field: str, value: Any, to: Side) -> Any:
@@ -55,7 +58,7 @@ def translate(field: str, value: Any, to: Side) -> Any:
     return value
 
 
-def field_states(record: dict[str, Any], fields: list[str], default_time: datetime) -> dict[str, FieldState]:
+def field_states(record: dict[str, Any], fields: tuple[str, ...] | list[str], default_time: datetime) -> dict[str, FieldState]:
     """Each field's value and change time. A field that was never set has no time: it never wins `two_way`
     against a value that was set (else a resync or a link by email would blank the other side)."""
     times = record.get("field_times") or {}
@@ -70,18 +73,48 @@ def field_states(record: dict[str, Any], fields: list[str], default_time: dateti
     return {name: FieldState(record.get(name), at(name)) for name in fields}
 
 
+def is_gone(record: dict[str, Any]) -> bool:
+    """An erased or merged-away record (ATS candidate or CRM prospect): nothing is ever copied to or from it."""
+    return bool(record.get("erased_at") or record.get("merged_into_id")) or record.get("status") in ("erased", "merged")
+
+
+def resync_time(*records: dict[str, Any]) -> datetime:
+    """The time a resync is applied under: just before anything known of either record. A field never set on a
+    side is dated with the event's time; dated before everything, it loses to any real value, and set fields still
+    compare by their own times (with now, a headline set only in the ATS would be blanked instead of copied)."""
+    times: list[datetime] = []
+    for record in records:
+        for raw in (record.get("created_at"), *(record.get("field_times") or {}).values()):
+            if isinstance(raw, str):
+                with contextlib.suppress(ValueError):
+                    times.append(datetime.fromisoformat(raw))
+    return (min(times) if times else datetime.now(UTC)) - timedelta(milliseconds=1)
+
+
+def creation_body(policy: Policy, source: Side, record: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """What a new record on the other side starts with: each field the policy carries from `source` into a blank
+    record, and always the fields every person needs (first and last name), whatever their mode."""
+    target = other(source)
+    states = field_states(record, policy.synced, at)
+    body: dict[str, Any] = {}
+    for name in policy.synced:
+        value = translate(name, states[name].value, target)
+        if name in REQUIRED_ON_CREATE:
+            body[name] = value
+            continue
+        empty = FieldState([] if policy.specs[name].kind is FieldKind.SET else None)
+        decision = decide(policy.mode(name), source, FieldState(value, states[name].time), empty, before=None)
+        if decision.write:
+            body[name] = decision.value
+    return {k: v for k, v in body.items() if v not in (None, [])}
+
+
 class ProfileSync:
-    """The handler for profile events of both systems."""
+    """The handler for profile events of both systems, and the resync of one link."""
 
-    def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: dict[str, FieldSpec],
-                 policy_source: Callable[[AsyncSession], Awaitable[dict[str, FieldSpec]]] | None = None) -> None:
+    def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: PolicySource) -> None:
         self.clients: dict[Side, PeerClient] = {"ats": ats, "crm": crm}
-        self.policy = policy
-        self.policy_source = policy_source  # the effective policy, read per event (runtime changes apply at once)
-
-    @property
-    def fields(self) -> list[str]:
-        return [name for name, spec in self.policy.items() if spec.synced_now]
+        self.policy = policy  # the effective policy, read per event (runtime changes apply at once)
 
     async def handle(self, session: AsyncSession, event: EventEnvelope) -> None:
         """Apply one event (called inside the consumer's transaction)."""
@@ -90,8 +123,7 @@ class ProfileSync:
         if event.origin == GATEWAY_PRINCIPAL:
             ECHOES_DROPPED.inc()
             return
-        if self.policy_source is not None:
-            self.policy = await self.policy_source(session)
+        policy = await self.policy(session)
         side, key = PROFILE_EVENTS[event.type]
         snapshot = getattr(REGISTRY[event.type].model_validate(event.data), key).model_dump(mode="json")
         record_id = uuid.UUID(snapshot["id"])
@@ -101,11 +133,13 @@ class ProfileSync:
         if link is None:
             if side == "crm":
                 return  # a CRM prospect reaches the ATS only when pushed to a job
-            link, created = await self._link_candidate(session, snapshot, event)
+            link, created = await self.link_candidate(session, snapshot, event, policy)
             if created or link is None:
                 return
-        changed = set(event.data.get("changes") or {}) if event.type.endswith(".updated.v1") else None
-        await self.apply(session, link, side, field_states(snapshot, self.fields, event.time), event, changed=changed)
+        changes = (event.data.get("changes") or {}) if event.type.endswith(".updated.v1") else None
+        found = await self.apply(link, side, field_states(snapshot, policy.synced, event.time), event, policy=policy,
+                                 changes=changes)
+        await conflicts.record(session, found)
 
     async def _advance(self, session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
         """Record `sequence` as the newest applied for the aggregate; False when the event is older."""
@@ -114,9 +148,21 @@ class ProfileSync:
                                           where=AggregateCursor.sequence < sequence).returning(AggregateCursor.sequence)
         return (await session.execute(stmt)).first() is not None
 
-    async def _link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope) -> tuple[Link | None, bool]:
+    async def link_of_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:
+        """The candidate's link; application events may overtake the candidate's own (other topic): link now."""
+        link = await links.by_side(session, "ats", candidate_id)
+        if link is not None:
+            return link
+        got = await self.clients["ats"].get(candidate_id)
+        if got is None:
+            return None
+        link, _ = await self.link_candidate(session, got[0], event, await self.policy(session))
+        return link
+
+    async def link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope,
+                             policy: Policy) -> tuple[Link | None, bool]:
         """Link a new ATS candidate to the CRM prospect with the same email, or create the prospect; never for
-        an erased person (a tombstone holds one of the emails)."""
+        an erased person (a tombstone holds one of the emails). True when the prospect was created."""
         crm = self.clients["crm"]
         if await tombstones.buried(session, snapshot["emails"]):
             REIMPORTS_BLOCKED.inc()
@@ -137,13 +183,13 @@ class ProfileSync:
             session.add(link)
             await session.flush()
             # What the CRM knew first flows to the ATS too (union of contact points, newer names).
-            await self.apply(session, link, "crm", field_states(found, self.fields, event.time), event)
+            found_conflicts = await self.apply(link, "crm", field_states(found, policy.synced, event.time), event,
+                                               policy=policy)
+            await conflicts.record(session, found_conflicts)
             return link, False
-        body = {name: translate(name, snapshot.get(name), "crm") for name in self.fields
-                if self.policy[name].mode.value not in ("none", "crm")}
+        body = creation_body(policy, "ats", snapshot, event.time)
         body["source"] = "ats_import"
-        created = await crm.create({k: v for k, v in body.items() if v is not None},
-                                   idempotency_key=f"sync-gateway:{event.id}:create", causation_id=event.id,
+        created = await crm.create(body, idempotency_key=f"sync-gateway:{event.id}:create", causation_id=event.id,
                                    source_time=event.time)
         WRITES.labels("crm", "create").inc()
         link = Link(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(created["id"]),
@@ -152,12 +198,32 @@ class ProfileSync:
         await session.flush()
         return link, True
 
-    async def apply(self, session: AsyncSession, link: Link, source: Side, states: dict[str, FieldState],
-                    event: EventEnvelope, *, only: set[str] | None = None, reassert: bool = True,
-                    changed: set[str] | None = None) -> None:
-        """Write to the other side what the policy says the change on `source` implies. When the change loses
-        a conflict, the winner is written back to `source` too, so both sides converge even if their clocks
-        disagree (the loser's own later events are then older than what it holds, and lose again)."""
+    async def resync(self, link: Link, *, policy: Policy, causation_id: str | None = None) -> tuple[str, list[Conflict]]:
+        """Re-apply the policy both ways to one link (HTTP only: the caller records the conflicts). Returns
+        `resynced`, or `skipped` when a side is erased, merged away or gone (never written again)."""
+        ids: dict[Side, uuid.UUID | None] = {"ats": link.ats_candidate_id, "crm": link.crm_prospect_id}
+        records: dict[Side, dict[str, Any]] = {}
+        for side, record_id in ids.items():
+            got = await self.clients[side].get(record_id) if record_id else None
+            if got is None or is_gone(got[0]):
+                return "skipped", []
+            records[side] = got[0]
+        event = EventEnvelope(source="/sync-gateway", type="gateway.resync", subject=str(link.id), sequence=0, data={},
+                              time=resync_time(*records.values()), causationid=causation_id)
+        found = await self.apply(link, "ats", field_states(records["ats"], policy.synced, event.time), event, policy=policy)
+        got = await self.clients["crm"].get(ids["crm"])  # type: ignore[arg-type] - the ATS side may have written to it
+        if got is not None:
+            found += await self.apply(link, "crm", field_states(got[0], policy.synced, event.time), event, policy=policy)
+        return "resynced", found
+
+    async def apply(self, link: Link, source: Side, states: dict[str, FieldState], event: EventEnvelope, *,
+                    policy: Policy, changes: dict[str, Any] | None = None, only: set[str] | None = None,
+                    reassert: bool = True) -> list[Conflict]:
+        """Write to the other side what the policy says the change on `source` implies; return the overridden
+        values (the caller logs them). `changes` are an update's before/after per field; None for a creation, a
+        link or a resync (all fields compare). When the change loses a `two_way` conflict, the winner is written
+        back to `source` too, so both sides converge even if their clocks disagree (the loser's own later events
+        are then older than what it holds, and lose again)."""
         target = other(source)
         client = self.clients[target]
         target_id = link.crm_prospect_id if target == "crm" else link.ats_candidate_id
@@ -165,28 +231,29 @@ class ProfileSync:
             got = await client.get(target_id)  # type: ignore[arg-type]
             if got is None:
                 log.warning("linked record is gone", extra={"side": target, "id": str(target_id), "event_id": event.id})
-                return
+                return []
             record, etag = got
-            current = field_states(record, self.fields, event.time)
+            current = field_states(record, policy.synced, event.time)
             writes: dict[str, Any] = {}
             times: dict[str, datetime] = {}
-            conflicts: list[Conflict] = []
-            for name in self.fields:
+            found: list[Conflict] = []
+            for name in policy.synced:
                 if only is not None and name not in only:
                     continue
-                spec = self.policy[name]
-                if changed is not None and name not in changed and spec.mode.value != "two_way":
+                mode = policy.mode(name)
+                if changes is not None and name not in changes and mode.value != "two_way":
                     # Only what this event changed flows for sets and one-way fields: an unrelated edit must not
                     # re-add an element the other side removed. Two-way fields always compare (time-guarded, so
                     # an event skipped as out of order loses nothing).
                     continue
+                before = None if changes is None else (changes[name].get("before") if name in changes else UNKNOWN)
                 src = FieldState(translate(name, states[name].value, target), states[name].time)
-                decision = decide(spec.mode, source, src, current[name])
+                decision = decide(mode, source, src, current[name], before=before)
                 if decision.conflict:
                     values = {source: states[name], target: current[name]}
-                    conflicts.append(Conflict(link_id=link.id, field=name, rule=decision.rule, winner=decision.winner,
-                                              event_id=event.id, ats_value=values["ats"].value, crm_value=values["crm"].value,
-                                              ats_time=values["ats"].time, crm_time=values["crm"].time))
+                    found.append(Conflict(link_id=link.id, field=name, rule=decision.rule, winner=decision.winner,
+                                          event_id=event.id, ats_value=values["ats"].value, crm_value=values["crm"].value,
+                                          ats_time=values["ats"].time, crm_time=values["crm"].time))
                 if decision.write:
                     writes[name] = decision.value
                     times[name] = src.time or event.time
@@ -197,11 +264,10 @@ class ProfileSync:
                     WRITES.labels(target, "update").inc()
             except StaleWrite:
                 continue
-            for conflict in conflicts:
-                CONFLICTS.labels(conflict.field).inc()
-                session.add(conflict)
-            if conflicts and reassert:
-                await self.apply(session, link, target, field_states(record, self.fields, event.time), event,
-                                 only={c.field for c in conflicts}, reassert=False)
-            return
+            lost = {c.field for c in found if c.rule == "two_way" and c.winner == target}
+            if lost and reassert:
+                # Only the winner's value goes back; it overrides nothing new (logged once, above).
+                await self.apply(link, target, field_states(record, policy.synced, event.time), event, policy=policy,
+                                 changes={}, only=lost, reassert=False)
+            return found
         raise TransientError(f"{target} {target_id} kept changing under us; retrying later")

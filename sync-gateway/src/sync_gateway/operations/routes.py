@@ -1,4 +1,4 @@
-"""`/v1/dead-letters`, `PUT /v1/field-policy/{field}`, `/v1/conflicts`, `/v1/resync`."""
+"""`/v1/dead-letters`, `PUT /v1/field-policy/{field}`, `/v1/conflicts`."""
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -6,18 +6,18 @@ from typing import Annotated, Any
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
-
-from shared_schemas.policy import DEFAULT_POLICY, OwnershipMode
-from sync_gateway.conflicts.models import Conflict as ConflictRow
-from sync_gateway.links.models import Link
-from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
+from shared_schemas.policy import DEFAULT_POLICY, Carrier, OwnershipMode
+from sqlalchemy import select
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
+
+from sync_gateway.conflicts import repository as conflicts_repository
+from sync_gateway.conflicts.models import Conflict as ConflictRow
+from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
 
 router = APIRouter(tags=["Operations"])
 Reader = Annotated[RequestContext, Depends(require("gateway:read"))]
@@ -107,12 +107,25 @@ class PolicyChange(BaseModel):
 
 
 @router.put("/v1/field-policy/{field}", summary="Change a field's ownership mode",
-            responses={404: {"description": "Not a catalogued field.", **P}})
+            responses={404: {"description": "Not a catalogued field.", **P},
+                       422: {"description": "A mode that does not fit the field (`errors` names `mode`).", **P}})
 async def set_policy(field: str, body: PolicyChange, ctx: Admin, session: Session) -> dict[str, Any]:
     """Change how one field syncs from now on (audited: who, when, from which mode). Nothing already synced is
-    touched; `POST /v1/resync` re-applies the policy to existing links when you want that."""
+    touched; `POST /v1/resync` re-applies the policy to existing links when you want that.
+
+    The mode must fit the field (see `allowed_modes` in `GET /v1/field-policy`): `union` only for list fields
+    (emails, phones, tags), `two_way` and `prefer_*_unless_blank` only for single values; fields carried by the
+    business flows or never synced by design keep their mode. Creating a person on the other side always carries
+    the fields every person needs there (`first_name`, `last_name`), whatever their mode: the mode governs every
+    other field of a creation and every change afterwards, so no mode can make creations impossible."""
     if field not in DEFAULT_POLICY:
         raise NotFound(f"{field!r} is not in the field catalogue.")
+    spec = DEFAULT_POLICY[field]
+    if body.mode not in spec.allowed_modes:
+        allowed = ", ".join(m.value for m in spec.allowed_modes)
+        why = (f"{field} keeps its mode ({spec.why})" if spec.carried_by is not Carrier.PROFILE
+               else f"{body.mode.value} does not fit a {spec.kind.value} field")
+        raise Unprocessable(f"{why}; allowed: {allowed}.", errors=[field_error("mode", f"{why}; allowed: {allowed}")])
     row = (await session.execute(select(FieldPolicyOverride).where(FieldPolicyOverride.field == field).with_for_update())).scalar_one_or_none()
     before = row.mode if row else DEFAULT_POLICY[field].mode.value
     entry = {"at": datetime.now(UTC).isoformat(), "by": ctx.actor, "from": before, "to": body.mode.value}
@@ -128,7 +141,7 @@ async def set_policy(field: str, body: PolicyChange, ctx: Admin, session: Sessio
 class ConflictRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
-    link_id: uuid.UUID
+    link_id: uuid.UUID | None = Field(description="Null once the person was erased or merged away.")
     field: str
     ats_value: Any
     crm_value: Any
@@ -138,6 +151,7 @@ class ConflictRead(BaseModel):
     winner: str
     event_id: str
     created_at: datetime
+    values_erased_at: datetime | None = Field(None, description="When the person was erased: both values were removed.")
 
 
 @router.get("/v1/conflicts", response_model=Page[ConflictRead], summary="List resolved conflicts")
@@ -146,40 +160,13 @@ async def list_conflicts(request: Request, response: Response, ctx: Reader, sess
                          prospect: Annotated[uuid.UUID | None, Query(description="A CRM prospect id.")] = None,
                          field: str | None = None, cursor: str | None = None,
                          limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
-    """Every field where the two sides disagreed: both values, both source times, the rule applied, the winner,
-    and the event that triggered the decision."""
-    stmt = select(ConflictRow)
-    if candidate or prospect:
-        stmt = stmt.join(Link, Link.id == ConflictRow.link_id).where(or_(
-            Link.ats_candidate_id == candidate if candidate else False, Link.crm_prospect_id == prospect if prospect else False))
-    if field:
-        stmt = stmt.where(ConflictRow.field == field)
+    """Every value the field policy overrode: a `two_way` edit that lost to a later one, a change a one-way or
+    `prefer_*_unless_blank` rule did not carry, a value of one side that a sync wrote over. Each with both values,
+    both source times, the rule applied, the winner and the event that triggered the decision. A standing
+    difference is listed once. An erased person's conflicts stay without their values (`values_erased_at`)."""
+    stmt = conflicts_repository.listing(candidate=candidate, prospect=prospect, field=field)
     rows, nxt = await paginate(session, request, response, stmt, created_col=ConflictRow.created_at, id_col=ConflictRow.id,
                                filters={"candidate": str(candidate) if candidate else None,
                                         "prospect": str(prospect) if prospect else None, "field": field},
                                cursor=cursor, limit=limit)
     return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
-
-
-class ResyncRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ats_candidate_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
-    crm_prospect_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
-    all: bool = Field(False, description="Every link (ignores the id lists).")
-
-
-@router.post("/v1/resync", status_code=202, summary="Re-apply the field policy to existing links")
-async def resync(body: ResyncRequest, request: Request, ctx: Admin, session: Session) -> dict[str, Any]:
-    """Re-apply the current policy, both ways, to the chosen links (e.g. after changing a field's mode)."""
-    if not (body.all or body.ats_candidate_ids or body.crm_prospect_ids):
-        raise Unprocessable("Choose links to resync.", errors=[field_error("all", "give ids or all: true")])
-    stmt = select(Link)
-    if not body.all:
-        stmt = stmt.where(or_(Link.ats_candidate_id.in_(body.ats_candidate_ids), Link.crm_prospect_id.in_(body.crm_prospect_ids)))
-    links = (await session.execute(stmt)).scalars().all()
-    resyncer = request.app.state.resync
-    done = 0
-    for link in links:
-        await resyncer(session, link, ctx)
-        done += 1
-    return {"links_resynced": done}
