@@ -20,6 +20,21 @@ async def add_links(gw, n: int) -> list[uuid.UUID]:
     return ids
 
 
+async def abandoned_job(gw, *, claims: int, cursor: uuid.UUID | None = None, total: int | None = None,
+                        done: int = 0) -> uuid.UUID:
+    """A job a runner took on and then went silent (its lease ran out five minutes ago)."""
+    job_id = uuid.uuid4()
+    async with gw.db.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO resync_jobs (id, scope, all_links, ats_candidate_ids, crm_prospect_ids, status, total, done, "
+            "skipped, failed, conflicts, errors, cursor, runner, heartbeat_at, claims, requested_by, started_at) VALUES "
+            "(:id, 'all', true, '{}', '{}', 'running', :total, :done, 0, 0, 0, '[]', :cursor, 'dead-host:1', :beat, "
+            ":claims, 'admin', :beat)"),
+            {"id": job_id, "total": total, "done": done, "cursor": cursor, "claims": claims,
+             "beat": datetime.now(UTC) - timedelta(minutes=5)})
+    return job_id
+
+
 async def job(gw, job_id: str) -> dict:
     resp = await gw.client.get(f"/v1/resync-jobs/{job_id}")
     assert resp.status_code == 200, resp.text
@@ -34,7 +49,7 @@ async def queue(start_gateway):
 
 
 def runner_of(gw, **kw) -> ResyncRunner:
-    return ResyncRunner(uow_factory=gw.app.state.uow_factory, profiles=gw.app.state.resync_runner.profiles,
+    return ResyncRunner(uow_factory=gw.app.state.uow_factory, profiles=gw.app.state.gateway.profiles,
                         link_attempts=1, **kw)
 
 
@@ -117,13 +132,7 @@ async def test_a_job_counts_each_link_it_could_not_reach_as_failed_with_the_erro
 async def test_a_job_left_running_by_a_dead_runner_is_taken_over_and_resumed_from_its_cursor(start_gateway):
     async with start_gateway("resync_takeover", resync_runner_enabled=False) as gw:
         links = await add_links(gw, 3)
-        job_id = uuid.uuid4()
-        async with gw.db.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO resync_jobs (id, scope, all_links, ats_candidate_ids, crm_prospect_ids, status, total, done, "
-                "skipped, failed, conflicts, errors, cursor, runner, heartbeat_at, claims, requested_by, started_at) VALUES "
-                "(:id, 'all', true, '{}', '{}', 'running', 3, 2, 0, 0, 0, '[]', :cursor, 'dead-host:1', :beat, 1, 'admin', :beat)"),
-                {"id": job_id, "cursor": links[1], "beat": datetime.now(UTC) - timedelta(minutes=5)})
+        job_id = await abandoned_job(gw, claims=1, cursor=links[1], total=3, done=2)
         live = runner_of(gw, lease_seconds=60)
         assert await live.run_once()
         done = await job(gw, str(job_id))
@@ -134,13 +143,7 @@ async def test_a_job_left_running_by_a_dead_runner_is_taken_over_and_resumed_fro
 
 async def test_a_job_whose_runner_keeps_dying_fails_instead_of_hanging(start_gateway):
     async with start_gateway("resync_dying", resync_runner_enabled=False) as gw:
-        job_id = uuid.uuid4()
-        async with gw.db.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO resync_jobs (id, scope, all_links, ats_candidate_ids, crm_prospect_ids, status, done, skipped, "
-                "failed, conflicts, errors, runner, heartbeat_at, claims, requested_by) VALUES "
-                "(:id, 'all', true, '{}', '{}', 'running', 0, 0, 0, 0, '[]', 'dead-host:2', :beat, 3, 'admin')"),
-                {"id": job_id, "beat": datetime.now(UTC) - timedelta(minutes=5)})
+        job_id = await abandoned_job(gw, claims=3)
         await runner_of(gw, max_claims=3).run_once()
         failed = await job(gw, str(job_id))
         assert failed["status"] == "failed" and failed["finished_at"]

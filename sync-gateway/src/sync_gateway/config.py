@@ -17,6 +17,7 @@ class Settings(ServiceSettings):
     http_timeout_seconds: float = 10.0
     silver_medalist_min_stage: Literal["screen", "interview", "offer"] = Field(
         "interview", description="A rejection at this stage kind or later makes a silver medalist.")
+    policy_cache_seconds: float = Field(1.0, gt=0, description="A field-policy change applies on every replica within this time.")
     resync_runner_enabled: bool = Field(True, description="Run queued resync jobs in this process.")
     resync_concurrency: int = Field(4, ge=1, le=32, description="Links a resync job re-applies at once.")
     resync_batch: int = Field(25, ge=1, le=500, description="Links read (and progress saved) per step.")

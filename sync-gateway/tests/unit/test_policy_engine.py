@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_schemas.policy import OwnershipMode as Mode
-from sync_gateway.consumers.profile_sync import translate
 from sync_gateway.policy.engine import FieldState, decide, other
+from sync_gateway.profiles.records import translate
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -1,11 +1,12 @@
 """`GET /v1/health`: is the gateway healthy, or does it need a human."""
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 
+from sync_gateway.container import Wiring
 from sync_gateway.health import service
 
 router = APIRouter(tags=["Operations"])
@@ -37,11 +38,11 @@ class Health(BaseModel):
 
 
 @router.get("/v1/health", response_model=Health, summary="Health beyond readiness")
-async def health(request: Request, ctx: Annotated[RequestContext, Depends(require("gateway:read"))], uow: UoW) -> dict[str, Any]:
+async def health(ctx: Annotated[RequestContext, Depends(require("gateway:read"))], uow: UoW, gateway: Wiring) -> dict[str, Any]:
     """Always 200 while the gateway answers; `status` is `degraded` when events keep failing: at least `threshold`
     dead letters in the last `window_seconds` (each such run also raises an alert: an ERROR log line with
     `alert: dead_letters` and the metric `gateway_alerts_total`; `gateway_dead_letters_recent` is the count).
     Degraded is not unready: `/readyz` stays 200 as long as PostgreSQL and Kafka are reachable, since taking this
     replica out would not fix the events and everyone else's still sync. Fix the cause, then replay or discard
     the dead letters (`/v1/dead-letters`)."""
-    return await service.report(uow=uow, alarm=request.app.state.dead_letter_alarm)
+    return await service.report(uow=uow, alarm=gateway.alarm)

@@ -1,7 +1,6 @@
-"""Dead letters kept for inspection and replay; field-policy overrides set at runtime."""
+"""Dead letters kept for inspection and replay."""
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import DateTime, Integer, LargeBinary, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,15 +31,3 @@ class DeadLetter(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-
-class FieldPolicyOverride(Base):
-    """An admin's runtime change of one field's ownership mode (the default lives in shared-schemas)."""
-
-    __tablename__ = "field_policy_overrides"
-
-    field: Mapped[str] = mapped_column(Text, primary_key=True)
-    mode: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_by: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # the audit of every change

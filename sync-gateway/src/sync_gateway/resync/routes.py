@@ -2,7 +2,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
@@ -10,6 +10,7 @@ from talentkit.errors import Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import Page
 
+from sync_gateway.container import Wiring
 from sync_gateway.paging import Pages, page
 from sync_gateway.resync import repository, service
 from sync_gateway.resync.models import ResyncJob
@@ -26,7 +27,7 @@ NO_JOB = {404: {"description": "No such job.", **P}}
              responses={409: {"description": "A job for the same links is queued or running: `running_job` is it.", **P},
                         422: {"description": "No links chosen, or ids together with `all` (`errors` names the field).", **P},
                         503: {"description": "The gateway is busy: retry after `Retry-After` seconds.", **P}})
-async def request_resync(body: ResyncRequest, request: Request, ctx: Admin, uow: UoW, idem: IdempotencyGuard) -> Response:
+async def request_resync(body: ResyncRequest, ctx: Admin, uow: UoW, idem: IdempotencyGuard, gateway: Wiring) -> Response:
     """Queue a background job that re-applies the current policy, both ways, to the chosen links (e.g. after
     changing a field's mode) and answer at once with the job (`Location`: `/v1/resync-jobs/{id}`); poll it for
     progress, `POST /v1/resync-jobs/{id}/cancel` to stop it. One job at a time per set of links: asking again while
@@ -40,7 +41,7 @@ async def request_resync(body: ResyncRequest, request: Request, ctx: Admin, uow:
     async def run() -> Response:
         job = await service.request(uow=uow, all_links=body.all, ats_candidate_ids=body.ats_candidate_ids,
                                     crm_prospect_ids=body.crm_prospect_ids, ctx=ctx)
-        uow.after_commit.append(request.app.state.resync_runner.wake)
+        uow.after_commit.append(gateway.wake_runner)
         return JSONResponse(job_body(job), status_code=202, headers={"Location": f"/v1/resync-jobs/{job.id}"})
     return await idem.run(run)
 

@@ -22,9 +22,9 @@ from talentkit.uow import UnitOfWork
 
 from sync_gateway.conflicts import repository as conflicts
 from sync_gateway.conflicts.models import Conflict
-from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.links.models import Link
 from sync_gateway.policy.store import Policy
+from sync_gateway.profiles.service import ProfileSync
 from sync_gateway.resync import repository
 from sync_gateway.resync.models import ResyncJob
 
@@ -104,7 +104,7 @@ class ResyncRunner:
         while True:
             async with self.uow_factory() as uow:
                 links = await repository.links_after(uow.session, job, cursor, self.batch)
-                policy = await self.profiles.policy(uow.session)
+                policy = await self.profiles.policy.current(uow.session)
                 await uow.commit()
             if not links:
                 return "succeeded"

@@ -1,12 +1,18 @@
-"""Resync jobs as a service: request one (at most one active per scope), read it, cancel it."""
+"""Resync as a service: request a job (at most one active per scope), read it, cancel it; resync one person now."""
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from talentkit.auth import RequestContext
 from talentkit.errors import Conflict, NotFound
 from talentkit.uow import UnitOfWork
 
+from sync_gateway.conflicts import repository as conflicts
+from sync_gateway.links import repository as links
+from sync_gateway.links.models import Link
+from sync_gateway.policy.engine import Side
+from sync_gateway.profiles.service import ProfileSync
 from sync_gateway.resync import repository
 from sync_gateway.resync.models import ACTIVE, ResyncJob
 from sync_gateway.resync.schemas import job_body
@@ -57,3 +63,22 @@ async def cancel(*, uow: UnitOfWork, job_id: uuid.UUID, ctx: RequestContext) -> 
     job.status, job.cancelled_by, job.finished_at = "cancelled", ctx.actor, datetime.now(UTC)
     await uow.flush()
     return job
+
+
+async def resync_person(*, uow_factory: Callable[[], UnitOfWork], profiles: ProfileSync, side: Side,
+                        record_id: uuid.UUID, causation_id: str) -> tuple[Link | None, str]:
+    """Re-apply the policy both ways to one person's link now, without a job (the CLI): the link is read in one
+    short transaction, the peers are called with none open, the conflicts are logged in another. Returns the link
+    (None when the person has none) and `resynced` or `skipped` (a side erased, merged away or gone)."""
+    async with uow_factory() as uow:
+        link = await links.by_side(uow.session, side, record_id)
+        policy = await profiles.policy.current(uow.session)
+        await uow.commit()
+    if link is None:
+        return None, "unlinked"
+    outcome, found = await profiles.resync(link, policy=policy, causation_id=causation_id)
+    if found:
+        async with uow_factory() as uow:
+            await conflicts.record(uow.session, found)
+            await uow.commit()
+    return link, outcome

@@ -5,18 +5,14 @@ Loop prevention: events caused by our own writes (origin `sync-gateway`) are dro
 already holds the value is not written; an event older than one already applied (per-aggregate sequence) is skipped."""
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.events import REGISTRY
-from shared_schemas.policy import REQUIRED_ON_CREATE, FieldKind
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import GATEWAY_PRINCIPAL
 from talentkit.consumer import TransientError
@@ -24,14 +20,21 @@ from talentkit.consumer import TransientError
 from sync_gateway.clients.peer import PeerClient, StaleWrite
 from sync_gateway.conflicts import repository as conflicts
 from sync_gateway.conflicts.models import Conflict
-from sync_gateway.consumers.models import AggregateCursor
 from sync_gateway.links import repository as links
 from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
 from sync_gateway.policy.engine import UNKNOWN, FieldState, Side, decide, other
-from sync_gateway.policy.store import Policy
+from sync_gateway.policy.store import Policy, PolicyCache
+from sync_gateway.profiles import repository
+from sync_gateway.profiles.records import (
+    creation_body,
+    field_states,
+    is_gone,
+    resync_time,
+    translate,
+)
 
-log = logging.getLogger("sync_gateway.profile_sync")
+log = logging.getLogger("sync_gateway.profiles")
 ECHOES_DROPPED = Counter("gateway_echo_events_dropped_total", "Events caused by the gateway's own writes, not re-applied")
 WRITES = Counter("gateway_writes_total", "Writes the gateway made", ["side", "kind"])
 REIMPORTS_BLOCKED = Counter("gateway_reimports_blocked_total", "Erased people not re-imported (tombstones)")
@@ -42,92 +45,28 @@ PROFILE_EVENTS: dict[str, tuple[Side, str]] = {
     "crm.prospect.created.v1": ("crm", "prospect"),
     "crm.prospect.updated.v1": ("crm", "prospect"),
 }
-CRM_SOURCES = {"sourced", "referral", "event", "career_site", "talent_community", "ats_import"}
 MAX_STALE_RETRIES = 5
-PolicySource = Callable[[AsyncSession], Awaitable[Policy]]
-
-
-def translate(field: str, value: Any, to: Side) -> Any:
-    """Values that mean something on one side only: CRM `source` is a closed list, and its `ats_import`
-    says only that the ATS was the first touch, which is no news to the ATS."""
-    if field == "source":
-        if to == "crm" and value not in CRM_SOURCES:
-            return None
-        if to == "ats" and value == "ats_import":
-            return None
-    return value
-
-
-def field_states(record: dict[str, Any], fields: tuple[str, ...] | list[str], default_time: datetime) -> dict[str, FieldState]:
-    """Each field's value and change time. A field that was never set has no time: it never wins `two_way`
-    against a value that was set (else a resync or a link by email would blank the other side)."""
-    times = record.get("field_times") or {}
-
-    def at(name: str) -> datetime | None:
-        raw = times.get(name)
-        if isinstance(raw, str):
-            return datetime.fromisoformat(raw)
-        if raw is not None:
-            return raw
-        return None if record.get(name) in (None, "", []) else default_time
-    return {name: FieldState(record.get(name), at(name)) for name in fields}
-
-
-def is_gone(record: dict[str, Any]) -> bool:
-    """An erased or merged-away record (ATS candidate or CRM prospect): nothing is ever copied to or from it."""
-    return bool(record.get("erased_at") or record.get("merged_into_id")) or record.get("status") in ("erased", "merged")
-
-
-def resync_time(*records: dict[str, Any]) -> datetime:
-    """The time a resync is applied under: just before anything known of either record. A field never set on a
-    side is dated with the event's time; dated before everything, it loses to any real value, and set fields still
-    compare by their own times (with now, a headline set only in the ATS would be blanked instead of copied)."""
-    times: list[datetime] = []
-    for record in records:
-        for raw in (record.get("created_at"), *(record.get("field_times") or {}).values()):
-            if isinstance(raw, str):
-                with contextlib.suppress(ValueError):
-                    times.append(datetime.fromisoformat(raw))
-    return (min(times) if times else datetime.now(UTC)) - timedelta(milliseconds=1)
-
-
-def creation_body(policy: Policy, source: Side, record: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """What a new record on the other side starts with: each field the policy carries from `source` into a blank
-    record, and always the fields every person needs (first and last name), whatever their mode."""
-    target = other(source)
-    states = field_states(record, policy.synced, at)
-    body: dict[str, Any] = {}
-    for name in policy.synced:
-        value = translate(name, states[name].value, target)
-        if name in REQUIRED_ON_CREATE:
-            body[name] = value
-            continue
-        empty = FieldState([] if policy.specs[name].kind is FieldKind.SET else None)
-        decision = decide(policy.mode(name), source, FieldState(value, states[name].time), empty, before=None)
-        if decision.write:
-            body[name] = decision.value
-    return {k: v for k, v in body.items() if v not in (None, [])}
 
 
 class ProfileSync:
-    """The handler for profile events of both systems, and the resync of one link."""
+    """Profile events of both systems, the link of a new candidate, the resync and backfill of one person."""
 
-    def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: PolicySource) -> None:
+    def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: PolicyCache) -> None:
         self.clients: dict[Side, PeerClient] = {"ats": ats, "crm": crm}
-        self.policy = policy  # the effective policy, read per event (runtime changes apply at once)
+        self.policy = policy
 
     async def handle(self, session: AsyncSession, event: EventEnvelope) -> None:
-        """Apply one event (called inside the consumer's transaction)."""
+        """Apply one profile event (inside the consumer's transaction)."""
         if event.type not in PROFILE_EVENTS:
             return
         if event.origin == GATEWAY_PRINCIPAL:
             ECHOES_DROPPED.inc()
             return
-        policy = await self.policy(session)
+        policy = await self.policy.current(session)
         side, key = PROFILE_EVENTS[event.type]
         snapshot = getattr(REGISTRY[event.type].model_validate(event.data), key).model_dump(mode="json")
         record_id = uuid.UUID(snapshot["id"])
-        if not await self._advance(session, side, str(record_id), event.sequence):
+        if not await repository.advance(session, side, str(record_id), event.sequence):
             return
         link = await links.by_side(session, side, record_id)
         if link is None:
@@ -141,13 +80,6 @@ class ProfileSync:
                                  changes=changes)
         await conflicts.record(session, found)
 
-    async def _advance(self, session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
-        """Record `sequence` as the newest applied for the aggregate; False when the event is older."""
-        stmt = insert(AggregateCursor).values(side=side, aggregate_id=aggregate_id, sequence=sequence)
-        stmt = stmt.on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": sequence},
-                                          where=AggregateCursor.sequence < sequence).returning(AggregateCursor.sequence)
-        return (await session.execute(stmt)).first() is not None
-
     async def link_of_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:
         """The candidate's link; application events may overtake the candidate's own (other topic): link now."""
         link = await links.by_side(session, "ats", candidate_id)
@@ -156,7 +88,7 @@ class ProfileSync:
         got = await self.clients["ats"].get(candidate_id)
         if got is None:
             return None
-        link, _ = await self.link_candidate(session, got[0], event, await self.policy(session))
+        link, _ = await self.link_candidate(session, got[0], event, await self.policy.current(session))
         return link
 
     async def link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope,
@@ -178,25 +110,51 @@ class ProfileSync:
                 return None, False
             # A prospect we created ourselves (an earlier attempt at this event died before its link committed).
             ours = found.get("created_by") == GATEWAY_PRINCIPAL
-            link = Link(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
-                        matched_by="created_in_crm" if ours else "email", confidence=1.0, caused_by_event=event.id)
-            session.add(link)
-            await session.flush()
+            link = await links.add(session, ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
+                                   matched_by="created_in_crm" if ours else "email", caused_by_event=event.id)
             # What the CRM knew first flows to the ATS too (union of contact points, newer names).
-            found_conflicts = await self.apply(link, "crm", field_states(found, policy.synced, event.time), event,
-                                               policy=policy)
-            await conflicts.record(session, found_conflicts)
+            await conflicts.record(session, await self.apply(link, "crm", field_states(found, policy.synced, event.time),
+                                                             event, policy=policy))
             return link, False
         body = creation_body(policy, "ats", snapshot, event.time)
         body["source"] = "ats_import"
         created = await crm.create(body, idempotency_key=f"sync-gateway:{event.id}:create", causation_id=event.id,
                                    source_time=event.time)
         WRITES.labels("crm", "create").inc()
-        link = Link(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(created["id"]),
-                    matched_by="created_in_crm", confidence=1.0, caused_by_event=event.id)
-        session.add(link)
-        await session.flush()
+        link = await links.add(session, ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(created["id"]),
+                               matched_by="created_in_crm", caused_by_event=event.id)
         return link, True
+
+    async def backfill(self, session: AsyncSession, side: Side, record: dict[str, Any], seen: set[uuid.UUID]) -> str:
+        """Handle one existing record as the live consumer handles its created event: link (or create) an unlinked
+        candidate, re-sync a linked person (once per `seen`). Returns the outcome: created, linked, resynced,
+        unlinked (a prospect reaches the ATS only when pushed to a job), merged, erased or skipped."""
+        if record.get("merged_into_id"):
+            return "merged"  # a husk: its survivor carries the person
+        if is_gone(record):
+            return "erased"  # never re-imported nor re-synced (the erasure flow handles its link)
+        event = backfill_event(record)
+        policy = await self.policy.current(session)
+        link = await links.by_side(session, side, uuid.UUID(str(record["id"])))
+        if link is None:
+            if side == "crm":
+                return "unlinked"
+            link, created = await self.link_candidate(session, record, event, policy)
+            if link is None:
+                return "skipped"  # an erased person's email (tombstone), or its prospect is linked to another (logged)
+            seen.add(link.id)
+            if created:
+                return "created"
+            await conflicts.record(session, await self.apply(link, "ats", field_states(record, policy.synced, event.time),
+                                                             event, policy=policy))
+            return "linked"
+        if link.id not in seen:  # with both sides backfilled, a link is re-synced once
+            outcome, found = await self.resync(link, policy=policy, causation_id=event.id)
+            if outcome == "skipped":
+                return "erased"
+            await conflicts.record(session, found)
+            seen.add(link.id)
+        return "resynced"
 
     async def resync(self, link: Link, *, policy: Policy, causation_id: str | None = None) -> tuple[str, list[Conflict]]:
         """Re-apply the policy both ways to one link (HTTP only: the caller records the conflicts). Returns
@@ -271,3 +229,14 @@ class ProfileSync:
                                  changes={}, only=lost, reassert=False)
             return found
         raise TransientError(f"{target} {target_id} kept changing under us; retrying later")
+
+
+def backfill_event(record: dict[str, Any]) -> EventEnvelope:
+    """The synthetic event a record is backfilled under: its id is fixed per record, so the CRM create's
+    Idempotency-Key (`sync-gateway:<event id>:create`) is too and a re-run or retry never creates twice. Its time
+    is the record's creation, the time of the created event the live consumer would have linked it under
+    (a re-sync of a linked record uses `resync_time` instead)."""
+    raw = record.get("created_at")
+    at = datetime.fromisoformat(raw) if isinstance(raw, str) else datetime.now(UTC)
+    return EventEnvelope(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"backfill:{record['id']}")), source="/sync-gateway",
+                         type="gateway.backfill", subject=str(record["id"]), sequence=0, data={}, time=at)

@@ -1,0 +1,127 @@
+"""The composition root: the gateway's parts, built once from the settings, used by the app (`main.py`) and by
+the operations CLI (`cli/`), so both run exactly the same code with the same wiring.
+
+    gateway = build(settings)            # peers, policy cache, profile sync, flows, consumer handler, alarm
+    gateway.handler(session, event)      # what the consumer calls for each event
+    gateway.resync_runner(uow_factory)   # the resync job runner of this process
+    db = open_database(settings)         # engine + unit-of-work factory, for entry points outside the app
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from aiokafka import ConsumerRecord
+from fastapi import Depends, Request
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from talentkit.consumer import TransientError
+from talentkit.db import create_engine, sessionmaker
+from talentkit.uow import OutboxWriter, UnitOfWork, UnitOfWorkFactory
+
+from sync_gateway import models  # noqa: F401 - every table mapped before the first query
+from sync_gateway.clients.peer import PeerClient, PeerUnavailable
+from sync_gateway.config import Settings
+from sync_gateway.consumers.handler import EventHandler
+from sync_gateway.db import platform
+from sync_gateway.flows import BusinessFlows
+from sync_gateway.flows.common import STAGE_RANK, FlowContext
+from sync_gateway.health.service import DeadLetterAlarm
+from sync_gateway.operations import dead_letters
+from sync_gateway.policy.store import PolicyCache
+from sync_gateway.profiles.service import ProfileSync
+from sync_gateway.resync.runner import ResyncRunner
+
+SOURCE = "/sync-gateway"
+# Retry, never dead-letter: a peer down or busy, a record that kept changing, no pooled connection free in time.
+TRANSIENT = (TransientError, PeerUnavailable, PoolTimeout)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the consumer should retry an event that failed this way."""
+    return isinstance(exc, TRANSIENT)
+
+
+@dataclass
+class Gateway:
+    """The gateway's parts."""
+
+    settings: Settings
+    ats: PeerClient
+    crm: PeerClient
+    policy: PolicyCache
+    profiles: ProfileSync
+    flows: BusinessFlows
+    handler: EventHandler
+    alarm: DeadLetterAlarm
+    runner: ResyncRunner | None = field(default=None)
+
+    def resync_runner(self, uow_factory: Callable[[], UnitOfWork]) -> ResyncRunner:
+        """The resync job runner of this process."""
+        s = self.settings
+        self.runner = ResyncRunner(uow_factory=uow_factory, profiles=self.profiles, concurrency=s.resync_concurrency,
+                                   batch=s.resync_batch, lease_seconds=s.resync_lease_seconds,
+                                   poll_seconds=s.resync_poll_seconds, link_attempts=s.resync_link_attempts)
+        return self.runner
+
+    async def wake_runner(self) -> None:
+        """Tell this process's runner a job was queued (other replicas find it at their next poll)."""
+        if self.runner is not None:
+            await self.runner.wake()
+
+    def dead_letter_hook(self, sessions: async_sessionmaker[AsyncSession], uow_factory: Callable[[], UnitOfWork]
+                         ) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:
+        """The consumer's dead-letter hook: keep the record, count the run, alert."""
+        return self.alarm.after(dead_letters.sink(self.settings.consumer_group, sessions), uow_factory)
+
+    async def close(self) -> None:
+        """Close the peer clients."""
+        await self.ats.close()
+        await self.crm.close()
+
+
+def build(settings: Settings) -> Gateway:
+    """Every part, wired."""
+    key = settings.gateway_api_key or settings.admin_api_key
+    if key is None:
+        raise RuntimeError("set TALENT_GATEWAY_API_KEY: the gateway writes to the ATS and CRM with it")
+    ats = PeerClient(side="ats", base_url=settings.ats_url, collection="/v1/candidates",
+                     api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
+    crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
+                     api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
+    policy = PolicyCache(max_age=settings.policy_cache_seconds)
+    profiles = ProfileSync(ats=ats, crm=crm, policy=policy)
+    flows = BusinessFlows(FlowContext(ats=ats, crm=crm, profiles=profiles,
+                                      silver_min_rank=STAGE_RANK[settings.silver_medalist_min_stage]))
+    alarm = DeadLetterAlarm(threshold=settings.dead_letter_alert_threshold,
+                            window_seconds=settings.dead_letter_alert_window_seconds)
+    return Gateway(settings=settings, ats=ats, crm=crm, policy=policy, profiles=profiles, flows=flows,
+                   handler=EventHandler(profiles=profiles, flows=flows), alarm=alarm)
+
+
+@dataclass
+class Database:
+    """The gateway database for an entry point outside the app (the CLI): sessions and units of work."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    uow_factory: UnitOfWorkFactory
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(settings: Settings) -> Database:
+    """An engine and a unit-of-work factory like the app's (same outbox)."""
+    engine = create_engine(settings.database_url, pool_timeout=settings.db_pool_timeout_seconds)
+    sessions = sessionmaker(engine)
+    return Database(engine, sessions, UnitOfWorkFactory(sessions, sinks=(OutboxWriter(platform, SOURCE),)))
+
+
+def _gateway(request: Request) -> Gateway:
+    return request.app.state.gateway  # type: ignore[no-any-return]
+
+
+Wiring = Annotated[Gateway, Depends(_gateway)]
+"""The app's gateway parts, for a route."""
