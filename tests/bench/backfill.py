@@ -43,6 +43,7 @@ async def run(ctx: Context) -> None:
             env={**s.gateway_env(), "GATEWAY_STATE_DIR": str(state_dir)},
             stdout=asyncio.subprocess.PIPE, stderr=stderr)
         samples: list[tuple[float, int]] = []
+        cap = ctx.cap(d.backfill_cap)
         capped = False
         stdout = b""
         try:
@@ -51,7 +52,7 @@ async def run(ctx: Context) -> None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(proc.wait(), 2)
                 samples.append((time.monotonic() - t0, await linked_since()))
-                if proc.returncode is None and time.monotonic() - t0 >= d.backfill_cap:
+                if proc.returncode is None and time.monotonic() - t0 >= cap:
                     capped = True
                     proc.send_signal(signal.SIGINT)
                     with contextlib.suppress(TimeoutError):

@@ -26,10 +26,8 @@ import asyncpg
 from talentkit import localstack as ls
 
 from . import api, backfill, drain, idle, report, sync
-from .context import Context, Durations
+from .context import BUDGET_S, Context, Durations
 from .stack import BenchStack, log
-
-BUDGET_S = 15 * 60
 
 
 def _sections(repeat: int) -> dict[str, Callable[[Context], Awaitable[None]]]:
@@ -115,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_run(ctx, args.only, args.repeat, errors, timings))
     except (KeyboardInterrupt, asyncio.CancelledError):
         status = "interrupted"
-        traceback.print_exc()
+        log("interrupted: stopping everything the bench started")
     except Exception:  # noqa: BLE001 - the stack failed to start: report it, still clean up
         status = "failed"
         errors["stack"] = traceback.format_exc()

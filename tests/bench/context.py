@@ -12,6 +12,8 @@ from . import kafka
 from .report import Row
 from .stack import BenchStack, log
 
+BUDGET_S = 15 * 60  # the whole run, stack start and tear-down included
+
 
 @dataclass(frozen=True)
 class Durations:
@@ -20,11 +22,11 @@ class Durations:
     open_loop: float = 8  # s per open-loop latency run
     idle: float = 10  # s over which idle CPU is measured
     sync_phase: float = 30  # s of open-loop load per sync rate and direction
-    sync_wait: float = 30  # s to wait after a phase for events still in flight
+    sync_wait: float = 20  # s to wait after a phase for events still in flight
     drain_people: int = 5000  # people in the backlog (a create and an update each: 2 events per person)
-    drain_cap: float = 150  # s the gateway gets to drain; beyond, the rate so far is extrapolated
+    drain_cap: float = 120  # s the gateway gets to drain; beyond, the rate so far is extrapolated
     backfill_people: int = 100_000
-    backfill_cap: float = 90  # s the backfill gets; beyond, the rate so far is extrapolated
+    backfill_cap: float = 130  # s the backfill gets (just over its 120 s target); beyond, the rate is extrapolated
 
     @classmethod
     def quick(cls) -> Durations:
@@ -43,6 +45,11 @@ class Context:
     ats_create_rps: float | None = None  # saturation of ATS POST /v1/candidates (the sync rates are fractions of it)
     crm_create_rps: float | None = None  # saturation of CRM POST /v1/prospects (the ceiling of any drain)
     gateway_groups: set[str] = field(default_factory=set)
+    deadline: float = field(default_factory=lambda: time.monotonic() + BUDGET_S)
+
+    def cap(self, seconds: float, reserve: float = 30) -> float:
+        """`seconds`, or less when the run's 15-minute budget (minus `reserve` for tear-down) would be overrun."""
+        return max(5.0, min(seconds, self.deadline - time.monotonic() - reserve))
 
     def add(self, row: Row) -> None:
         self.rows.append(row)

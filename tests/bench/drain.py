@@ -127,7 +127,8 @@ async def run(ctx: Context) -> None:
     samples: list[tuple[float, int, int]] = []
     try:
         ready = await ctx.start_gateway()
-        deadline = ready + d.drain_cap
+        cap = ctx.cap(d.drain_cap)
+        deadline = ready + cap
         while True:
             done = await kafka.committed(s.bootstrap, "sync-gateway")
             consumed = sum(min(done.get(tp, start.get(tp, 0)), end[tp]) - start.get(tp, 0) for tp in end)
@@ -152,7 +153,7 @@ async def run(ctx: Context) -> None:
                             "crm_create_saturation": ctx.crm_create_rps,
                             "samples (s since ready, events committed, people complete)": samples}
     log(f"drain: gateway {rate or 0:.1f} events/s ({'capped' if capped else 'complete'} after {elapsed:.0f} s)")
-    how = (f"capped at {d.drain_cap:g} s: {consumed} of {events} events committed, "
+    how = (f"capped at {cap:.0f} s: {consumed} of {events} events committed, "
            f"{samples[-1][2]} of {len(finals)} people complete; rate so far" if capped else
            f"every person in the CRM with the latest value {elapsed:.1f} s after the gateway was ready")
     ctx.add(Row("drain", f"gateway drain rate, {events:,}-event backlog", rate, "events/s",

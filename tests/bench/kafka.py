@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -16,6 +16,7 @@ from shared_schemas.envelope import EventEnvelope, InvalidEvent
 
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
 BENCH_GROUP_PREFIX = "bench-"
+T = TypeVar("T")
 
 
 def write_time(event: EventEnvelope, aggregate: str) -> float:
@@ -43,12 +44,7 @@ async def consumer(bootstrap: str, **kwargs: Any) -> AsyncIterator[AIOKafkaConsu
 
 async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
     """The partitions of those of `topics` that exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(topics)
-    finally:
-        await admin.close()
+    described = await _admin(bootstrap, lambda admin: admin.describe_topics(topics))
     return sorted(TopicPartition(t["topic"], p["partition"]) for t in described if not t.get("error_code")
                   for p in t.get("partitions", []))
 
@@ -104,23 +100,37 @@ class EventTap:
                 await self.consumer.stop()
 
 
-async def committed(bootstrap: str, group: str, timeout: float = 30) -> dict[TopicPartition, int]:
-    """The committed offsets of a consumer group (retried while the broker has no group coordinator yet)."""
+async def _admin(bootstrap: str, call: Callable[[AIOKafkaAdminClient], Awaitable[T]], timeout: float = 30) -> T:
+    """`call(admin)`, retried while the broker is still settling (no group coordinator yet, groups loading)."""
     deadline = asyncio.get_running_loop().time() + timeout
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         while True:
             try:
-                offsets = await admin.list_consumer_group_offsets(group)
-                break
+                return await call(admin)
             except KafkaError:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
                 await asyncio.sleep(0.5)
     finally:
         await admin.close()
+
+
+async def committed(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+    """The committed offsets of a consumer group."""
+    offsets = await _admin(bootstrap, lambda admin: admin.list_consumer_group_offsets(group))
     return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+
+async def total_lag(bootstrap: str, groups: set[str]) -> int:
+    """Records the groups have yet to commit, over the partitions each has committed offsets for."""
+    lag = 0
+    for group in groups:
+        done = await committed(bootstrap, group)
+        ends = await end_offsets(bootstrap, sorted({tp.topic for tp in done}))
+        lag += sum(max(end - done.get(tp, 0), 0) for tp, end in ends.items())
+    return lag
 
 
 async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
@@ -132,12 +142,8 @@ async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
 
 async def active_groups(bootstrap: str) -> set[str]:
     """Consumer groups the broker knows, but the bench's own."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return {g[0] for g in await admin.list_consumer_groups() if not g[0].startswith(BENCH_GROUP_PREFIX)}
-    finally:
-        await admin.close()
+    groups = await _admin(bootstrap, lambda admin: admin.list_consumer_groups())
+    return {g[0] for g in groups if not g[0].startswith(BENCH_GROUP_PREFIX)}
 
 
 async def skip_to_end(bootstrap: str, groups: set[str], timeout: float = 30) -> dict[str, int]:
@@ -145,12 +151,7 @@ async def skip_to_end(bootstrap: str, groups: set[str], timeout: float = 30) -> 
     stopped): the next section starts with no backlog left by the one before. Returns the records skipped per
     group. A group whose stopped member the broker has not let go yet refuses the commit: retried until `timeout`."""
     groups = groups | await active_groups(bootstrap)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        topics = [t for t in await admin.list_topics() if not t.startswith("__")]
-    finally:
-        await admin.close()
+    topics = [t for t in await _admin(bootstrap, lambda admin: admin.list_topics()) if not t.startswith("__")]
     ends = await end_offsets(bootstrap, topics)
     skipped: dict[str, int] = {}
     for group in sorted(groups):
