@@ -27,6 +27,8 @@ from talentkit import localstack as ls
 
 from . import api, backfill, drain, idle, report, sync
 from .context import BUDGET_S, Context, Durations
+from .cpu import Monitor
+from .report import Row
 from .stack import BenchStack, log
 
 
@@ -75,16 +77,29 @@ async def _run(ctx: Context, sections: list[str], repeat: int, errors: dict[str,
     ctx.details["postgresql"] = await _postgres_facts(ctx.stack.admin_url)
     await ctx.discover_gateway_groups()
     runners = _sections(repeat)
+    shares: list[Row] = []
     for name in sections:
         t0 = time.monotonic()
         log(f"=== section {name}")
+        monitor = Monitor(ctx.stack.pids)
+        monitor.start()
         try:
             await runners[name](ctx)
         except Exception:  # noqa: BLE001 - one broken section must not cost the figures of the others
             errors[name] = traceback.format_exc()
             log(f"section {name} FAILED:\n{errors[name]}")
+        finally:
+            share = await monitor.stop()
         timings[name] = round(time.monotonic() - t0, 1)
-        log(f"=== section {name} done in {timings[name]:.0f} s")
+        ctx.details.setdefault("machine_share", {})[name] = share
+        shares.append(Row("machine", f"CPU taken by other work on the machine during {name}", share["others_pct"], "%",
+                          note=f"the bench's own processes {share['bench_pct']:.0f} %, stolen by the hypervisor "
+                               f"{share['steal_pct']:.0f} % (% of all {os.cpu_count()} cores); other work skews "
+                               f"every figure of the section" if share["others_pct"] >= 10 else ""))
+        log(f"=== section {name} done in {timings[name]:.0f} s; other work took {share['others_pct']:.0f} % of the "
+            f"machine meanwhile")
+    for row in shares:
+        ctx.add(row)
 
 
 def _raise_interrupt(signum: int, _frame: Any) -> None:

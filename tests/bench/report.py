@@ -70,7 +70,7 @@ def render(rows: list[Row]) -> str:
     for row in rows:
         baseline = f"{fmt(row.baseline, row.unit)}" + (f" ({row.baseline_label})" if row.baseline_label else "")
         lines.append((f"[{row.section}] {row.figure}", fmt(row.value, row.unit),
-                      baseline if row.baseline is not None else row.baseline_label,
+                      baseline if row.baseline is not None else f"n/a ({row.baseline_label})" if row.baseline_label else "",
                       f"{row.ratio:.2f}" if row.ratio is not None else "", target_text(row),
                       {True: "yes", False: "NO", None: ""}[row.met]))
     widths = [max(len(r[i]) for r in (header, *lines)) for i in range(len(header))]

@@ -128,6 +128,13 @@ class BenchStack:
     def stop_gateway(self) -> None:
         self.procs["gateway"].stop()
 
+    def pids(self) -> list[int]:
+        """Every process of the stack running now (services, Kafka, PostgreSQL and its backends)."""
+        from .cpu import postgres_pids
+
+        running = [p.proc.pid for p in self.procs.values() if p.proc is not None and p.proc.poll() is None]
+        return running + ([self.kafka.pid] if self.kafka else []) + (postgres_pids(self.pg_dir) if self.pg_started else [])
+
     def gateway_env(self) -> dict[str, str]:
         """The gateway service's environment (for its CLI)."""
         return {**os.environ, **self.procs["gateway"].env}
