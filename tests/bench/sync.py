@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +61,9 @@ class Phase:
 
     def figures(self) -> dict[str, Any]:
         accepted = [r for r in self.results if r.latency != MISSING]
+        statuses = Counter(str(r.status) for r in self.results)
         return {"direction": self.direction, "label": self.label, "rate": self.rate, "sent": len(self.results),
-                "accepted": len(accepted), "request": summary([r.latency for r in self.results]),
+                "accepted": len(accepted), "statuses": dict(statuses), "request": summary([r.latency for r in self.results]),
                 "sync": summary(self.latencies), "floor": summary(self.floor),
                 "lag": lag_verdict([(r.intended, lat) for r, lat in zip(accepted, self.latencies)]),
                 "gateway_lag_at_end_of_load": self.lag_end, "backlog_skipped_after": self.skipped}
@@ -132,7 +134,9 @@ def rows_of(phase: Phase, wait: float) -> list[Row]:
         notes.append(f"{sync['missing']} of {sync['n']} not synced within {wait:g} s after the load ended "
                      f"(counted as never)")
     if f["accepted"] < f["sent"]:
-        notes.append(f"{f['sent'] - f['accepted']} of {f['sent']} requests failed")
+        failed = {k: v for k, v in f["statuses"].items() if not k.startswith("2")}
+        notes.append(f"{f['sent'] - f['accepted']} of {f['sent']} requests failed (HTTP status: count, 0 = no "
+                     f"answer in 30 s: {failed})")
     if phase.skipped:
         notes.append(f"the gateway had not caught up {wait:g} s after the load: its backlog ({phase.skipped} records, "
                      f"all its consumer groups) was skipped before the next phase")
