@@ -1,7 +1,7 @@
 """Bulk SQL seeding (COPY) of ATS candidates, optionally with the outbox rows the ATS would have written for them.
 
-The rows are built by the ATS's own code (the candidate model's `start`/`change`/`snapshot`, the event contracts,
-the envelope) and only written in bulk, so a backlog seeded here is what the relay would publish after the same
+The rows are built from the ATS's candidate model (its `start`/`change`/`snapshot` rules) and the shared event
+contracts and envelope, as the ATS's outbox writer builds them, and only written in bulk, so a backlog seeded here is what the relay would publish after the same
 changes made through the API (minus the audit entries, which the sync never reads)."""
 from __future__ import annotations
 
@@ -49,13 +49,17 @@ def _row(record: Any) -> dict[str, Any]:
     return {c.name: getattr(record, c.key) for c in record.__table__.columns}
 
 
-def _outbox_row(events: Any, record: Any, event_type: str, data: Any, at: datetime) -> dict[str, Any]:
-    """The outbox row `talentkit.outbox.stage_event` writes for this change (no request context: no origin)."""
+def _outbox_row(record: Any, event_type: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The outbox row the ATS writes for this event of a candidate (no request context: no origin)."""
+    from ats.events import SOURCE
     from shared_schemas.envelope import EventEnvelope
+    from shared_schemas.events import REGISTRY
+    from shared_schemas.topics import ATS_CANDIDATES
 
-    envelope = EventEnvelope(source=events.source, type=event_type, subject=str(record.id), sequence=record.version,
-                             data=data.model_dump(mode="json"), time=at)
-    return {"event_id": envelope.id, "topic": events.topic, "aggregate_type": events.aggregate,
+    payload = REGISTRY[event_type].model_validate(data).model_dump(mode="json")  # the contract, checked
+    envelope = EventEnvelope(source=SOURCE, type=event_type, subject=str(record.id), sequence=record.version,
+                             data=payload, time=at)
+    return {"event_id": envelope.id, "topic": ATS_CANDIDATES, "aggregate_type": "candidate",
             "aggregate_id": str(record.id), "event_type": event_type, "envelope": envelope.model_dump(mode="json")}
 
 
@@ -63,10 +67,8 @@ async def seed_candidates(database_url: str, run: str, count: int, *, with_event
     """Insert `count` candidates in one transaction. With events: each is created and then its headline changed
     (2 outbox rows per person, the final headline `Final <i>`); returns the emails and their final headlines."""
     from ats.candidates.models import Candidate
-    from ats.candidates.service import candidates
     from ats.db import platform
 
-    events = candidates.events
     t0 = time.monotonic()
     people, created, updated, finals = [], [], [], {}
     now = datetime.now(UTC)
@@ -75,12 +77,12 @@ async def seed_candidates(database_url: str, run: str, count: int, *, with_event
         record.id = uuid.uuid4()
         record.start(_person(run, i), at=now, actor=ACTOR)
         if with_events:
-            created.append(_outbox_row(events, record, events.created_type,
-                                       events.created_model.model_validate({"candidate": record.snapshot()}), now))
+            created.append(_outbox_row(record, "ats.candidate.created.v1", {"candidate": record.snapshot()}, now))
             later = now + timedelta(milliseconds=1)
             changes = record.change({"headline": f"Final {i}"}, at=later, actor=ACTOR)
-            updated.append(_outbox_row(events, record, events.updated_type, events.updated_model.model_validate(
-                {"candidate_id": record.id, "changes": changes, "candidate": record.snapshot()}), later))
+            updated.append(_outbox_row(record, "ats.candidate.updated.v1",
+                                       {"candidate_id": record.id, "changes": changes, "candidate": record.snapshot()},
+                                       later))
             finals[record.emails[0]] = record.headline
         people.append(_row(record))
     built = time.monotonic() - t0
