@@ -94,6 +94,7 @@ async def seed_candidates(database_url: str, run: str, count: int, *, with_event
     finally:
         await conn.close()
     return {"people": count, "events": len(created) + len(updated), "finals": finals,
+            "event_ids": [str(row["event_id"]) for row in created + updated],
             "build_s": built, "seconds": time.monotonic() - t0}
 
 
@@ -115,14 +116,14 @@ async def fetch_ids(database_url: str, table: str, limit: int = 1000) -> list[st
         await conn.close()
 
 
-async def count_rows(database_url: str, sql: str) -> int | None:
+async def count_rows(database_url: str, sql: str, *args: Any) -> int | None:
     """A count from a database, None when the query fails (a table renamed by later work)."""
     try:
         conn = await asyncpg.connect(_pg_url(database_url))
     except (OSError, asyncpg.PostgresError):
         return None
     try:
-        return await conn.fetchval(sql)
+        return await conn.fetchval(sql, *args)
     except asyncpg.PostgresError:
         return None
     finally:
