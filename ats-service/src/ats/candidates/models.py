@@ -1,6 +1,5 @@
 """The candidate table."""
 import uuid
-
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index

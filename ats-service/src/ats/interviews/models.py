@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from talentkit.errors import Conflict, Unprocessable, field_error
+from talentkit.errors import Conflict, Forbidden, Unprocessable, field_error
 
 from ats.applications.models import Application, ApplicationStatus
 from ats.db import Base
@@ -104,12 +104,12 @@ class Interview(Base):
         self._touch(actor)
 
     def accepts_feedback_from(self, interviewer: str) -> None:
-        """Raise unless `interviewer` may submit a scorecard for this interview."""
+        """Raise unless `interviewer` (the caller, see `ats.users.acting_user`) may submit a scorecard for it."""
+        if interviewer.lower() not in self.interviewers:
+            raise Forbidden(f"{interviewer} is not an interviewer of this interview: scorecards are filed by (or on "
+                            "behalf of, with `On-Behalf-Of`) one of its interviewers.", reason="not_an_interviewer")
         if self.status == InterviewStatus.CANCELLED:
             raise Conflict("The interview was cancelled; it takes no scorecards.", interview_status=str(self.status))
-        if interviewer not in self.interviewers:
-            raise Unprocessable("Only the interview's interviewers submit scorecards.",
-                                errors=[field_error("interviewer", "not one of the interview's interviewers")])
 
     def feedback_received(self, submitted_by: set[str], actor: str) -> InterviewStatus:
         """Complete once every interviewer has submitted, else awaiting feedback; returns the status before."""

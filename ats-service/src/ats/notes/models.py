@@ -15,7 +15,7 @@ from ats.db import Base
 
 class Visibility(StrEnum):
     PUBLIC = "public"  # every reader
-    PRIVATE = "private"  # only the author (principal id)
+    PRIVATE = "private"  # only the author (the On-Behalf-Of user, else the principal id)
     ADMIN_ONLY = "admin_only"  # only the admin principal
 
 
@@ -38,10 +38,12 @@ class Note(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
     @classmethod
-    def write(cls, candidate_id: uuid.UUID, body: str, visibility: Visibility, principal: Principal, actor: str) -> Note:
-        """A note by `principal`; only the admin writes admin-only notes (nobody else could read them)."""
+    def write(cls, candidate_id: uuid.UUID, body: str, visibility: Visibility, *, principal: Principal, author: str,
+              actor: str) -> Note:
+        """A note by `author` (the acting user, see `ats.users`); only the admin writes admin-only notes (nobody
+        else could read them)."""
         if visibility == Visibility.ADMIN_ONLY and not is_admin(principal):
             raise Forbidden("Only the admin writes `admin_only` notes.")
         now = datetime.now(UTC)
-        return cls(id=uuid.uuid4(), candidate_id=candidate_id, body=body, visibility=visibility, author=principal.id,
+        return cls(id=uuid.uuid4(), candidate_id=candidate_id, body=body, visibility=visibility, author=author,
                    version=1, created_at=now, updated_at=now, created_by=actor)

@@ -10,12 +10,13 @@ from talentkit.auth import RequestContext
 from ats.audit import service as audit
 from ats.candidates.service import candidates
 from ats.notes.models import Note, Visibility
+from ats.users import acting_user
 
 
 async def add(session: AsyncSession, candidate_id: uuid.UUID, body: str, visibility: Visibility, ctx: RequestContext) -> Note:
     """Write a note on the candidate (404 for an unknown candidate)."""
     await candidates.get(session, candidate_id)
-    note = Note.write(candidate_id, body, visibility, ctx.principal, ctx.actor)
+    note = Note.write(candidate_id, body, visibility, principal=ctx.principal, author=acting_user(ctx), actor=ctx.actor)
     session.add(note)
     await session.flush()
     # The entry's target is the note, not the candidate: the activity feed shows notes by visibility, never their audit.

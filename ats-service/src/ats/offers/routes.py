@@ -14,6 +14,7 @@ from talentkit.responses import resource_response
 from ats.offers import repository, service
 from ats.offers.models import Offer, OfferStatus
 from ats.offers.schemas import (
+    ApprovalRejection,
     OfferCreate,
     OfferDecline,
     OfferRead,
@@ -41,8 +42,10 @@ async def _read(coro: Awaitable[Offer], status_code: int = 200, created: bool = 
 async def create_offer(body: OfferCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
     """Draft an offer for an active application. It gets the next `offer_version` (1, 2, ...) and every earlier
     offer of the application still in play (draft, approval_pending, approved, sent) becomes `rescinded`.
-    Then: `/request-approval` → `/approve` → `/send` → `/accept` or `/decline`. Emits `ats.offer.created.v1`."""
-    return await idem.run(lambda: _read(service.create(session, body.model_dump(mode="python"), ctx), 201, created=True))
+    You (the `On-Behalf-Of` user, else your API key) are its author (`drafted_by`) and cannot be one of its
+    `approvers`. Then: `/request-approval` → each approver in turn `/approve`s (or `/reject`s back to draft) →
+    `/send` → `/accept` or `/decline`. Emits `ats.offer.created.v1`."""
+    return await idem.run(lambda: _read(service.create(session, body.values(), ctx), 201, created=True))
 
 
 @router.get("", response_model=Page[OfferRead], summary="List offers")
@@ -71,22 +74,51 @@ async def get_offer(offer_id: uuid.UUID, ctx: Reader, session: Session) -> Respo
               responses={**ACTION_ERRORS, 412: {"description": "Stale `If-Match`.", **P},
                          422: {"description": "Invalid field.", **P}, 428: {"description": "`If-Match` missing.", **P}})
 async def update_offer(offer_id: uuid.UUID, body: OfferUpdate, ctx: Writer, session: Session, if_match: IfMatch = None) -> Response:
-    """Change a draft offer's start date, salary, currency, terms or approver. Needs `If-Match`; only drafts
+    """Change a draft offer's start date, salary, currency, terms or approver chain. Needs `If-Match`; only drafts
     can be edited (409 otherwise: draft a new offer instead)."""
-    return await _read(service.update(session, offer_id, body.model_dump(mode="python", exclude_unset=True), if_match, ctx))
+    return await _read(service.update(session, offer_id, body.values(exclude_unset=True), if_match, ctx))
 
 
 @router.post("/{offer_id}/request-approval", response_model=OfferRead, summary="Ask for approval",
-             responses={**ACTION_ERRORS, 422: {"description": "`start_date`, `salary` or `currency` missing.", **P}})
+             responses={**ACTION_ERRORS, 422: {"description": "`start_date`, `salary`, `currency` or `approvers` missing, "
+                                                              "or the author is in the chain.", **P}})
 async def request_approval(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
-    """draft → approval_pending. The offer needs `start_date`, `salary` and `currency` first."""
+    """draft → approval_pending. The offer needs `start_date`, `salary`, `currency` and an approver chain
+    (`approvers`) first. Every approver approves again in this round, in order, starting with the first."""
     return await idem.run(lambda: _read(service.act(session, offer_id, "request_approval", ctx)))
 
 
-@router.post("/{offer_id}/approve", response_model=OfferRead, summary="Approve", responses=ACTION_ERRORS)
+APPROVAL_ERRORS = {404: {"description": "No such offer.", **P},
+                   403: {"description": "You are the offer's author (`reason: self_approval`) or not one of its "
+                                        "approvers (`reason: not_an_approver`).", **P},
+                   409: {"description": "Not approval_pending (`offer_status`), or another approver comes first "
+                                        "(`reason: out_of_order`, `next_approver`).", **P}}
+WHO_APPROVES = """Only the approver the offer waits for (`next_approver`) may do this: the user named in
+`On-Behalf-Of` (when your key acts for users), or else your API key's own principal id, must be that approver
+(compared lower-cased). The offer's author never approves or rejects their own offer. The audit trail keeps the
+API key (`actor`) and the user (`on_behalf_of`) of every decision."""
+
+
+@router.post("/{offer_id}/approve", response_model=OfferRead, summary="Approve (as the next approver)",
+             responses=APPROVAL_ERRORS, description=(
+                 "Record your approval. While later approvers remain, the offer stays `approval_pending` and "
+                 "`next_approver` moves on; the last approval makes it `approved` (`approved_by` names that "
+                 "approver) and emits `ats.offer.approved.v1`.\n\n" + WHO_APPROVES))
 async def approve(offer_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
-    """approval_pending → approved; records who approved. Emits `ats.offer.approved.v1`."""
-    return await idem.run(lambda: _read(service.act(session, offer_id, "approve", ctx)))
+    """Approve as the next approver of the chain."""
+    return await idem.run(lambda: _read(service.approve(session, offer_id, ctx)))
+
+
+
+@router.post("/{offer_id}/reject", response_model=OfferRead, summary="Reject (as the next approver)",
+             responses={**APPROVAL_ERRORS, 422: {"description": "`reason` missing.", **P}}, description=(
+                 "approval_pending → draft, with your reason (kept in `approvals` and the audit trail): edit the "
+                 "offer, then ask for approval again. No event is published.\n\n" + WHO_APPROVES))
+async def reject(offer_id: uuid.UUID, body: ApprovalRejection, ctx: Writer, session: Session,
+                 idem: IdempotencyGuard) -> Response:
+    """Send the offer back to draft as the next approver."""
+    return await idem.run(lambda: _read(service.reject(session, offer_id, body.reason, ctx)))
+
 
 
 @router.post("/{offer_id}/send", response_model=OfferRead, summary="Mark as sent", responses=ACTION_ERRORS)

@@ -14,6 +14,7 @@ from ats.audit import service as audit
 from ats.events import emit
 from ats.offers import repository
 from ats.offers.models import Offer
+from ats.users import acting_user
 
 
 async def get(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer:
@@ -27,7 +28,8 @@ async def get(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = 
 async def create(session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> Offer:
     """Draft the application's next offer version; earlier offers still in play are rescinded."""
     app = await applications.referenced(session, values.pop("application_id"))  # locked: versions are assigned in turn
-    offer = Offer.draft(app, await repository.next_offer_version(session, app.id), values, ctx.actor)
+    offer = Offer.draft(app, await repository.next_offer_version(session, app.id), values, author=acting_user(ctx),
+                        actor=ctx.actor)
     earlier = await repository.open_offers(session, app.id)
     session.add(offer)
     await session.flush()
@@ -53,8 +55,30 @@ async def update(session: AsyncSession, offer_id: uuid.UUID, values: dict[str, A
     return offer
 
 
+async def approve(session: AsyncSession, offer_id: uuid.UUID, ctx: RequestContext) -> Offer:
+    """The caller's approval, as the next approver of the chain; the last one approves the offer."""
+    offer = await get(session, offer_id, for_update=True)
+    changes = offer.approve(by=acting_user(ctx), principal=ctx.principal.id, actor=ctx.actor)
+    await session.flush()
+    if offer.status == "approved":
+        await emit(session, ctx, "ats.offer.approved.v1", aggregate_id=offer.id, sequence=offer.version,
+                   data={"offer": offer.snapshot()})
+    await audit.record(session, ctx, "offer.approved" if offer.status == "approved" else "offer.approval_given",
+                       "offer", offer.id, changes)
+    return offer
+
+
+async def reject(session: AsyncSession, offer_id: uuid.UUID, reason: str, ctx: RequestContext) -> Offer:
+    """The next approver sends the offer back to draft."""
+    offer = await get(session, offer_id, for_update=True)
+    changes = offer.reject(by=acting_user(ctx), reason=reason, principal=ctx.principal.id, actor=ctx.actor)
+    await session.flush()
+    await audit.record(session, ctx, "offer.approval_rejected", "offer", offer.id, changes)
+    return offer
+
+
 async def act(session: AsyncSession, offer_id: uuid.UUID, action: str, ctx: RequestContext, reason: str | None = None) -> Offer:
-    """Run one transition: request_approval, approve, send, accept, decline (with reason) or rescind."""
+    """Run one transition: request_approval, send, accept, decline (with reason) or rescind."""
     offer = await get(session, offer_id, for_update=True)
     if action == "rescind":
         return await _rescind(session, offer, reason, ctx)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.errors import Forbidden
 
 from ats.db import Base
 from ats.interviews.models import Interview
@@ -68,8 +69,11 @@ class Scorecard(Base):
                    interviewer=interviewer, ratings=ratings, overall_recommendation=overall_recommendation, notes=notes,
                    submitted_at=now, version=1, created_at=now, updated_at=now, created_by=actor, updated_by=actor)
 
-    def revise(self, values: dict[str, Any], actor: str) -> dict[str, dict[str, Any]]:
-        """Apply changed fields; returns `{field: {before, after}}` (empty when nothing changed)."""
+    def revise(self, values: dict[str, Any], *, by: str, actor: str) -> dict[str, dict[str, Any]]:
+        """Apply changed fields, for the scorecard's own interviewer `by` only; returns `{field: {before, after}}`
+        (empty when nothing changed)."""
+        if by.lower() != self.interviewer:
+            raise Forbidden("Only the interviewer who filed a scorecard revises it.", reason="not_your_scorecard")
         changes = {k: {"before": getattr(self, k), "after": v} for k, v in values.items() if getattr(self, k) != v}
         for k, c in changes.items():
             setattr(self, k, c["after"])

@@ -14,6 +14,7 @@ from talentkit.responses import resource_response
 from ats.scorecards import repository, service
 from ats.scorecards.models import Scorecard
 from ats.scorecards.schemas import ScorecardCreate, ScorecardRead, ScorecardUpdate
+from ats.users import acting_user
 
 router = APIRouter(prefix="/v1/scorecards", tags=["Scorecards"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
@@ -31,11 +32,16 @@ async def _read(coro: Awaitable[Scorecard], status_code: int = 200, created: boo
 @router.post("", status_code=201, response_model=ScorecardRead, summary="Submit a scorecard",
              responses={409: {"description": "The interview is cancelled, or this interviewer already submitted "
                                              "(`existing_scorecard_id`).", **P},
-                        422: {"description": "Invalid body, unknown interview, or `interviewer` is not on the interview.", **P}})
+                        403: {"description": "You are not one of the interview's interviewers (`reason: not_an_interviewer`), "
+                                             "or `interviewer` names someone else (`reason: not_you`).", **P},
+                        422: {"description": "Invalid body or unknown interview.", **P}})
 async def submit_scorecard(body: ScorecardCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
-    """Submit one interviewer's feedback on an interview they were on. Each interviewer submits once per interview
-    (a second submission is 409 pointing at the first; PATCH that one). The interview becomes `complete` when every
-    interviewer has submitted, else `awaiting_feedback`. Emits `ats.scorecard.submitted.v1` (without ratings or notes)."""
+    """Submit your feedback on an interview you were on. You are the interviewer: the user named in
+    `On-Behalf-Of` (when your key acts for users), else your API key's principal id, and it must be one of the
+    interview's `interviewers` (compared lower-cased; 403 otherwise, also for a recruiter's key without
+    `On-Behalf-Of`). Each interviewer submits once per interview (a second submission is 409 pointing at the first;
+    PATCH that one). The interview becomes `complete` when every interviewer has submitted, else
+    `awaiting_feedback`. Emits `ats.scorecard.submitted.v1` (without ratings or notes)."""
     return await idem.run(lambda: _read(service.submit(session, body.model_dump(mode="json") | {"interview_id": body.interview_id}, ctx),
                                         201, created=True))
 
@@ -46,8 +52,12 @@ async def list_scorecards(request: Request, response: Response, ctx: Reader, ses
                           updated_after: Annotated[datetime | None, Query(description="Only scorecards changed after this time.")] = None,
                           cursor: str | None = None,
                           limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
-    """Scorecards, oldest first, filtered with AND; follow `next`."""
-    stmt = repository.listing(interview_id=interview_id, application_id=application_id, updated_after=updated_after)
+    """Scorecards, oldest first, filtered with AND; follow `next`. Blind feedback: while you (the `On-Behalf-Of`
+    user, else your API key) are an interviewer of an application's interview (not cancelled) without having
+    submitted your scorecard for it, other interviewers' scorecards of that application are left out. Everyone
+    else (recruiters and admins calling without `On-Behalf-Of`, hiring managers who do not interview) sees all."""
+    stmt = repository.listing(interview_id=interview_id, application_id=application_id, updated_after=updated_after,
+                              reader=acting_user(ctx).lower())
     filters = {"interview_id": str(interview_id) if interview_id else None,
                "application_id": str(application_id) if application_id else None,
                "updated_after": updated_after.isoformat() if updated_after else None}
@@ -57,17 +67,21 @@ async def list_scorecards(request: Request, response: Response, ctx: Reader, ses
 
 
 @router.get("/{scorecard_id}", response_model=ScorecardRead, summary="Get a scorecard",
-            responses={404: {"description": "No such scorecard.", **P}})
+            responses={404: {"description": "No such scorecard.", **P},
+                       403: {"description": "Another interviewer's scorecard, while you still owe feedback on the "
+                                            "application (`reason: feedback_owed`).", **P}})
 async def get_scorecard(scorecard_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
-    """The scorecard with its ratings and notes; `ETag` carries its version."""
-    return await _read(service.get(session, scorecard_id))
+    """The scorecard with its ratings and notes; `ETag` carries its version. The blind-feedback rule of the list
+    applies: 403 while you owe your own scorecard on the application."""
+    return await _read(service.read(session, scorecard_id, ctx))
 
 
 @router.patch("/{scorecard_id}", response_model=ScorecardRead, summary="Revise a scorecard",
-              responses={404: {"description": "No such scorecard.", **P}, 412: {"description": "Stale `If-Match`.", **P},
+              responses={404: {"description": "No such scorecard.", **P},
+                         403: {"description": "Not your scorecard (`reason: not_your_scorecard`).", **P}, 412: {"description": "Stale `If-Match`.", **P},
                          422: {"description": "Invalid field.", **P}, 428: {"description": "`If-Match` missing.", **P}})
 async def update_scorecard(scorecard_id: uuid.UUID, body: ScorecardUpdate, ctx: Writer, session: Session,
                            if_match: IfMatch = None) -> Response:
-    """Change ratings, recommendation or notes of a submitted scorecard. Needs `If-Match`; the audit trail keeps
-    every revision."""
+    """Change ratings, recommendation or notes of your submitted scorecard (only its interviewer, as for
+    submitting, may: 403 otherwise). Needs `If-Match`; the audit trail keeps every revision."""
     return await _read(service.update(session, scorecard_id, body.model_dump(mode="json", exclude_unset=True), if_match, ctx))

@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
-from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.errors import Conflict, Forbidden, NotFound, Unprocessable, field_error
 
 from ats.audit import service as audit
 from ats.events import emit
 from ats.interviews import repository as interviews
 from ats.scorecards import repository
 from ats.scorecards.models import Scorecard
+from ats.users import acting_user
 
 
 async def get(session: AsyncSession, scorecard_id: uuid.UUID, *, for_update: bool = False) -> Scorecard:
@@ -24,12 +25,27 @@ async def get(session: AsyncSession, scorecard_id: uuid.UUID, *, for_update: boo
     return card
 
 
+async def read(session: AsyncSession, scorecard_id: uuid.UUID, ctx: RequestContext) -> Scorecard:
+    """The scorecard, or 403 while the caller still owes their own feedback on its application."""
+    card = await get(session, scorecard_id)
+    if await repository.hidden_from(session, acting_user(ctx).lower(), [card.id]):
+        raise Forbidden("Submit your own scorecard first: interviewers read other interviewers' feedback on an "
+                        "application once they have given theirs for every interview of it they are on.",
+                        reason="feedback_owed")
+    return card
+
+
 async def submit(session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> Scorecard:
     # The interview's lock serializes its scorecards, so "has everyone submitted?" is answered once, correctly.
     interview = await interviews.get(session, values["interview_id"], for_update=True)
     if interview is None:
         raise Unprocessable("No such interview.", errors=[field_error("interview_id", "unknown interview")])
-    card = Scorecard.submit(interview, interviewer=values["interviewer"], ratings=values["ratings"],
+    interviewer = acting_user(ctx).lower()
+    if values.get("interviewer") not in (None, interviewer):
+        raise Forbidden(f"You file your own scorecard: `interviewer` must be {interviewer} (the On-Behalf-Of user, "
+                        "else your API key), or be left out.", reason="not_you")
+    values = {**values, "interviewer": interviewer}
+    card = Scorecard.submit(interview, interviewer=interviewer, ratings=values["ratings"],
                             overall_recommendation=values["overall_recommendation"], notes=values.get("notes"),
                             actor=ctx.actor)
     existing = await repository.find(session, interview.id, card.interviewer)
@@ -56,7 +72,7 @@ async def update(session: AsyncSession, scorecard_id: uuid.UUID, values: dict[st
                  ctx: RequestContext) -> Scorecard:
     card = await get(session, scorecard_id, for_update=True)
     check_if_match(if_match, card.version)
-    changes = card.revise(values, ctx.actor)
+    changes = card.revise(values, by=acting_user(ctx), actor=ctx.actor)
     if changes:
         await session.flush()
         await audit.record(session, ctx, "scorecard.updated", "scorecard", card.id, changes)
