@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.auth import Principal
 from talentkit.errors import Forbidden
+from talentkit.uow import RecordsEvents
 
 from ats.db import Base
 
@@ -23,7 +24,7 @@ def is_admin(principal: Principal) -> bool:
     return "*" in principal.scopes
 
 
-class Note(Base):
+class Note(RecordsEvents, Base):
     __tablename__ = "candidate_notes"
     __table_args__ = (Index("ix_candidate_notes_candidate_created", "candidate_id", "created_at", "id"),)
 
@@ -45,5 +46,11 @@ class Note(Base):
         if visibility == Visibility.ADMIN_ONLY and not is_admin(principal):
             raise Forbidden("Only the admin writes `admin_only` notes.")
         now = datetime.now(UTC)
-        return cls(id=uuid.uuid4(), candidate_id=candidate_id, body=body, visibility=visibility, author=author,
+        note = cls(id=uuid.uuid4(), candidate_id=candidate_id, body=body, visibility=visibility, author=author,
                    version=1, created_at=now, updated_at=now, created_by=actor)
+        # Notes never leave the ATS. The entry's target is the note, not the candidate: the activity feed shows
+        # notes by their visibility, never their audit entries.
+        note.record_event("ats.note.created.internal", internal=True, data={"note_id": note.id}, changes={
+            "candidate_id": {"before": None, "after": candidate_id}, "body": {"before": None, "after": body},
+            "visibility": {"before": None, "after": visibility}})
+        return note

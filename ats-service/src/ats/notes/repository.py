@@ -18,6 +18,7 @@ from sqlalchemy import (
     select,
     tuple_,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,16 @@ def visible_to(principal: Principal, reader: str) -> ColumnElement[bool]:
 def listing(candidate_id: uuid.UUID, principal: Principal, reader: str, updated_after: datetime | None) -> Select[Any]:
     stmt = select(Note).where(Note.candidate_id == candidate_id, visible_to(principal, reader))
     return stmt.where(Note.updated_at > updated_after) if updated_after else stmt
+
+
+async def erase_bodies(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Blank the text of every note on the candidate."""
+    await session.execute(update(Note).where(Note.candidate_id == candidate_id).values(body="[erased]"))
+
+
+async def move(session: AsyncSession, from_candidate: uuid.UUID, to_candidate: uuid.UUID) -> None:
+    """Re-point every note of one candidate to another."""
+    await session.execute(update(Note).where(Note.candidate_id == from_candidate).values(candidate_id=to_candidate))
 
 
 def _targets(candidate_id: uuid.UUID) -> ColumnElement[bool]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from talentkit.errors import Conflict, Forbidden, Unprocessable, field_error
+from talentkit.uow import RecordsEvents
 
 from ats.applications.models import Application, ApplicationStatus
 from ats.db import Base
@@ -52,7 +53,7 @@ TRANSITIONS: dict[str, tuple[frozenset[OfferStatus], OfferStatus]] = {
 REQUIRED_FOR_APPROVAL = ("start_date", "salary", "currency", "approvers")
 
 
-class Offer(Base):
+class Offer(RecordsEvents, Base):
     __tablename__ = "offers"
     __table_args__ = (UniqueConstraint("application_id", "offer_version", name="uq_offers_application_version"),
                       Index("ix_offers_created", "created_at", "id"))
@@ -91,9 +92,14 @@ class Offer(Base):
         _check_money(values.get("salary"), values.get("currency"))
         _check_approvers(values.get("approvers") or [], author)
         now = datetime.now(UTC)
-        return cls(id=uuid.uuid4(), application_id=application.id, application=application, offer_version=offer_version,
-                   status=OfferStatus.DRAFT, version=1, created_at=now, updated_at=now, created_by=actor,
-                   updated_by=actor, drafted_by=author, approvals=[], **{"approvers": [], **values})
+        offer = cls(id=uuid.uuid4(), application_id=application.id, application=application, offer_version=offer_version,
+                    status=OfferStatus.DRAFT, version=1, created_at=now, updated_at=now, created_by=actor,
+                    updated_by=actor, drafted_by=author, approvals=[], **{"approvers": [], **values})
+        offer.record_event("ats.offer.created.v1", data={"offer": offer.snapshot()}, changes={
+            "application_id": {"before": None, "after": application.id},
+            "offer_version": {"before": None, "after": offer_version},
+            **{k: {"before": None, "after": v} for k, v in values.items()}})
+        return offer
 
     @property
     def approver(self) -> str | None:
@@ -118,6 +124,7 @@ class Offer(Base):
             setattr(self, k, c["after"])
         if changes:
             self._touch(actor)
+            self._happened_inside("updated", changes)
         return changes
 
     def request_approval(self, actor: str) -> None:
@@ -130,6 +137,7 @@ class Offer(Base):
             _check_approvers(self.approvers, self.drafted_by)
         self._go("request approval for", actor)
         self.approvals = []  # a new round: the whole chain approves again
+        self._happened_inside("approval_pending", {"status": {"before": OfferStatus.DRAFT, "after": self.status}})
 
     def approve(self, *, by: str, principal: str, actor: str) -> dict[str, dict[str, Any]]:
         """`by`'s approval, who must be the next approver of the chain (`principal` sent it); the last approval
@@ -144,6 +152,10 @@ class Offer(Base):
             self.approved_by, self.approved_at = by, self.updated_at
             changes["approved_by"] = {"before": None, "after": by}
         changes["status"] = {"before": before, "after": self.status}
+        if self.status == OfferStatus.APPROVED:
+            self.record_event("ats.offer.approved.v1", data={"offer": self.snapshot()}, changes=changes)
+        else:  # one step of the chain: inside the ATS only
+            self._happened_inside("approval_given", changes)
         return changes
 
     def reject(self, *, by: str, reason: str, principal: str, actor: str) -> dict[str, dict[str, Any]]:
@@ -151,8 +163,10 @@ class Offer(Base):
         self._their_turn(by, "reject")
         self._go("reject", actor)
         self.approvals = [*self.approvals, _decision(by, "rejected", principal, self.updated_at, reason)]
-        return {"approver": {"before": None, "after": by}, "reason": {"before": None, "after": reason},
-                "status": {"before": OfferStatus.APPROVAL_PENDING, "after": self.status}}
+        changes = {"approver": {"before": None, "after": by}, "reason": {"before": None, "after": reason},
+                   "status": {"before": OfferStatus.APPROVAL_PENDING, "after": self.status}}
+        self._happened_inside("approval_rejected", changes)
+        return changes
 
     def _awaited(self) -> str | None:
         done = sum(1 for a in self.approvals if a["decision"] == "approved")
@@ -175,20 +189,34 @@ class Offer(Base):
                            reason="out_of_order", next_approver=self.next_approver, offer_status=str(self.status))
 
     def send(self, actor: str) -> None:
+        """The approved offer went to the candidate."""
         self._go("send", actor)
         self.sent_at = self.updated_at
+        self.record_event("ats.offer.sent.v1", data={"offer": self.snapshot()},
+                          changes={"status": {"before": OfferStatus.APPROVED, "after": self.status}})
 
     def accept(self, actor: str) -> None:
+        """The candidate accepted (the application becomes hireable: see `applications.handlers`)."""
         self._go("accept", actor)
         self.resolved_at = self.updated_at
+        self.record_event("ats.offer.accepted.v1", data={"offer": self.snapshot()}, time=self.resolved_at,
+                          changes={"status": {"before": OfferStatus.SENT, "after": self.status}})
 
     def decline(self, reason: str, actor: str) -> None:
+        """The candidate declined, with their reason."""
         self._go("decline", actor)
         self.decline_reason, self.resolved_at = reason, self.updated_at
+        self.record_event("ats.offer.declined.v1", data={"offer": self.snapshot(), "reason": reason},
+                          changes={"status": {"before": OfferStatus.SENT, "after": self.status},
+                                   "decline_reason": {"before": None, "after": reason}})
 
-    def rescind(self, actor: str) -> None:
+    def rescind(self, reason: str | None, actor: str) -> None:
+        """Withdraw an offer still in play (inside the ATS only: no public event)."""
+        before = self.status
         self._go("rescind", actor)
         self.resolved_at = self.updated_at
+        self._happened_inside("rescinded", {"status": {"before": before, "after": self.status},
+                                            "reason": {"before": None, "after": reason}})
 
     def _go(self, action: str, actor: str) -> None:
         allowed, target = TRANSITIONS[action]
@@ -202,6 +230,10 @@ class Offer(Base):
         self.version += 1
         self.updated_at = datetime.now(UTC)
         self.updated_by = actor
+
+    def _happened_inside(self, what: str, changes: dict[str, Any]) -> None:
+        """A change integrators are not told about (drafts and approval stay in the ATS); audited all the same."""
+        self.record_event(f"ats.offer.{what}.internal", internal=True, data={"offer_id": self.id}, changes=changes)
 
     def snapshot(self) -> dict[str, object]:
         return {"id": self.id, "application_id": self.application_id, "candidate_id": self.application.candidate_id,
