@@ -48,16 +48,29 @@ async def ensure_topics(bootstrap: str, topics: list[str] | tuple[str, ...], par
                 await admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass
-        for topic in dict.fromkeys(topics):
-            if topic in counts and counts[topic] < partitions:
-                log.warning("growing topic partitions; keys now map to other partitions for new records",
-                            extra={"topic": topic, "from": counts[topic], "to": partitions})
-                try:
-                    await admin.create_partitions({topic: NewPartitions(total_count=partitions)})
-                except InvalidPartitionsError:
-                    pass  # grown meanwhile by another service starting at the same time
+        grown = [t for t in dict.fromkeys(topics) if t in counts and counts[t] < partitions]
+        for topic in grown:
+            log.warning("growing topic partitions; keys now map to other partitions for new records",
+                        extra={"topic": topic, "from": counts[topic], "to": partitions})
+            try:
+                await admin.create_partitions({topic: NewPartitions(total_count=partitions)})
+            except InvalidPartitionsError:
+                pass  # grown meanwhile by another service starting at the same time
+        if grown:
+            await _until_visible(admin, grown, partitions)
     finally:
         await admin.close()
+
+
+async def _until_visible(admin: AIOKafkaAdminClient, topics: list[str], partitions: int, timeout: float = 10.0) -> None:
+    """Wait (bounded) until the broker's metadata shows the new partitions, so producers started next use them."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        described = await admin.describe_topics(topics)
+        if all(len(t["partitions"]) >= partitions for t in described):
+            return
+        await asyncio.sleep(0.1)
+    log.warning("new partitions not visible yet", extra={"topics": topics, "partitions": partitions})
 
 
 async def kafka_reachable(bootstrap: str, timeout: float = 3.0) -> bool:
