@@ -6,13 +6,12 @@ member per partition, so 12 lets up to 12 gateway replicas share the work. The o
 one knob is simpler to operate than a table, and an idle partition costs the broker next to nothing.
 
 An existing topic with fewer partitions is grown to the configured count at start-up (Kafka can only add
-partitions, never remove them). Adding partitions changes which partition a key hashes to, so a person's new
-events can land in another partition than their old, unread ones and be consumed before them. Safe migration:
-1. stop the producers' relays (the outbox keeps new events) or accept step 3;
-2. let every consumer group drain to zero lag (`talent-gateway lag`);
-3. raise `KAFKA_TOPIC_PARTITIONS` and restart: topics grow, then the relays resume.
-Skipping the drain is also safe for our own consumers, which dedupe by event id and drop events older than the
-per-aggregate sequence they already applied; order per key then holds again from the change on.
+partitions, never remove them). Growing changes which partition a key hashes to, so a person's new events can
+land in another partition than their older, still unread ones and be consumed before them. The safe path: stop
+the services' outbox relays (the outboxes keep new events), let every consumer group drain to zero lag
+(`talent-gateway lag`), then raise `KAFKA_TOPIC_PARTITIONS` and restart everything. Skipping the drain is also
+safe for this platform's consumers, which dedupe by event id and skip events older than the per-aggregate
+sequence they already applied: order per key then holds again from the change on.
 """
 from __future__ import annotations
 
