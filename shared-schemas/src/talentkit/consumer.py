@@ -46,7 +46,7 @@ import json
 import logging
 import random
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -146,9 +146,13 @@ class EventConsumer:
         self._buffered = 0
         self._completions = 0
         self._noops: list[str] = []  # processed-events rows of events that changed nothing, written in batches
+        # what one query per fetch found in the processed-events table (hints; an attempt without one asks itself)
+        self._seen_at_fetch: set[str] = set()
+        self._new_at_fetch: set[str] = set()
         self.circuit = Circuit(base_delay=max(self.base_backoff, 0.5), max_delay=self.max_backoff)
         self._probe_timer: asyncio.TimerHandle | None = None
         self._rebalancing = False
+        self._generation = 0  # counts revokes: a batch fetched before one is not ours to take any more
         self._stopping = False
         self._commit_wanted = asyncio.Event()
         self._commit_lock = asyncio.Lock()
@@ -171,6 +175,7 @@ class EventConsumer:
                 await self._close()
 
     async def _consume(self) -> None:
+        self._reset()  # nothing carries over from a previous run (not even a revoke seen while closing)
         await ensure_topics(self.bootstrap, (*self.topics, self.dlq_topic), self.partitions)
         self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all")
         await self.producer.start()
@@ -202,16 +207,33 @@ class EventConsumer:
         assert self.consumer is not None
         while True:
             batches = await self.consumer.getmany(timeout_ms=200, max_records=500)
-            for tp, records in batches.items():
-                if self._rebalancing:
+            generation = self._generation
+            works = {tp: [self._work(r) for r in records] for tp, records in batches.items()}
+            await self._look_up(w for batch in works.values() for w in batch)
+            for tp, batch in works.items():
+                if self._rebalancing or generation != self._generation:
                     continue  # not committed, so the partition's next owner (maybe us) fetches them again
                 offsets = self._offsets.setdefault(tp, PartitionOffsets())
-                for record in records:
-                    if offsets.take(record.offset):
-                        self._queues.push(self._work(record))
+                for work in batch:
+                    if offsets.take(work.record.offset):
+                        self._queues.push(work)
                         self._buffered += 1
             self._flow_control()
             self._dispatch()
+
+    async def _look_up(self, works: Iterable[Work]) -> None:
+        """One query for a whole fetch: events processed before are then skipped without a query of their own."""
+        ids = [w.event.id for w in works if w.event is not None and w.wanted is not False]
+        if not ids:
+            return
+        try:
+            seen = await processed.seen_among(self.sessions, self.tables.processed_events, self.group, ids)
+        except Exception as exc:  # noqa: BLE001 - only a hint: each attempt then asks for itself
+            log.warning("processed-events lookup failed", extra={"consumer": self.group, "error": repr(exc)})
+            return
+        self._seen_at_fetch.update(seen)
+        if self.handle is not None:
+            self._new_at_fetch.update(i for i in ids if i not in seen)
 
     async def _commit_loop(self) -> None:
         failing = False
@@ -290,6 +312,7 @@ class EventConsumer:
     async def _revoked(self, revoked: set[TopicPartition]) -> None:
         """Stop taking work from `revoked`, let their in-flight events finish (bounded), commit, drop the rest."""
         self._rebalancing = True
+        self._generation += 1
         if not revoked:
             return
 
@@ -305,6 +328,8 @@ class EventConsumer:
                 log.warning("in-flight events cancelled on revoke", extra={"consumer": self.group, "count": len(late)})
                 await asyncio.gather(*late, return_exceptions=True)
         self._drop(doomed)  # what failed meanwhile and waits for a retry
+        self._seen_at_fetch.clear()  # the hints of dropped events would linger; the others ask for themselves
+        self._new_at_fetch.clear()
         try:
             await asyncio.wait_for(self._commit(only=revoked), self.revoke_timeout)
         except Exception as exc:  # noqa: BLE001 - the next owner replays from the last commit: no loss
@@ -361,6 +386,12 @@ class EventConsumer:
             invalid = None
         except InvalidEvent as exc:
             event, invalid = None, exc
+        wanted = None
+        if event is not None:
+            try:
+                wanted = self.wants(event) if self.wants is not None else True
+            except Exception:  # noqa: BLE001 - asked again by the attempt, where the error dead-letters the event
+                wanted = None
         key = None
         if event is not None and self.key_of is not None:
             try:
@@ -370,7 +401,7 @@ class EventConsumer:
         if key is None:
             # a record without a key keeps the order of its partition
             key = record.key.decode("utf-8", "replace") if record.key is not None else f"\0{record.topic}/{record.partition}"
-        return Work(record=record, key=key, event=event, invalid=invalid)
+        return Work(record=record, key=key, event=event, invalid=invalid, wanted=wanted)
 
     def _dispatch(self) -> None:
         if self._stopping or self.circuit.open:
@@ -496,7 +527,8 @@ class EventConsumer:
         event = work.event
         assert event is not None
         try:
-            if self.wants is not None and not self.wants(event):
+            wanted = work.wanted if work.wanted is not None else (self.wants is None or self.wants(event))
+            if not wanted:
                 outcome = "refused"
             else:
                 outcome = "applied" if await self._apply(event) else "duplicate"
@@ -512,6 +544,9 @@ class EventConsumer:
     async def _apply(self, event: EventEnvelope) -> bool:
         """Apply once; False when the event was processed before."""
         pe = self.tables.processed_events
+        if event.id in self._seen_at_fetch:
+            self._seen_at_fetch.discard(event.id)
+            return False
         if self.handle is None:
             assert self.handler is not None
             async with self.sessions() as session, session.begin():
@@ -519,7 +554,9 @@ class EventConsumer:
                     return False
                 await self.handler(session, event)
             return True
-        if await processed.seen(self.sessions, pe, self.group, event.id):
+        if event.id in self._new_at_fetch:
+            self._new_at_fetch.discard(event.id)  # a second copy of the event, if any, asks again
+        elif await processed.seen(self.sessions, pe, self.group, event.id):
             return False
         effects = await self.handle(event)  # reads and HTTP calls, no transaction open
         if effects is None:
@@ -529,6 +566,7 @@ class EventConsumer:
             if not await processed.claim(session, pe, self.group, event.id):
                 return False  # applied meanwhile (another member, a replay): its effects stand, ours never run
             await effects(session)
+        self._new_at_fetch.discard(event.id)  # a copy looked up while this one ran must ask again
         return True
 
     async def _failed(self, work: Work, exc: Exception) -> Step:

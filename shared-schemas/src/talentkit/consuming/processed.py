@@ -13,6 +13,15 @@ async def seen(sessions: async_sessionmaker[AsyncSession], table: Table, consume
             table.c.consumer == consumer, table.c.event_id == event_id))).first() is not None
 
 
+async def seen_among(sessions: async_sessionmaker[AsyncSession], table: Table, consumer: str,
+                     event_ids: list[str]) -> set[str]:
+    """Which of these events were processed already (one query for a whole fetch)."""
+    async with sessions() as session:
+        rows = await session.execute(select(table.c.event_id).where(
+            table.c.consumer == consumer, table.c.event_id.in_(event_ids)))
+        return {row[0] for row in rows}
+
+
 async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:
     """Insert the event's row in the caller's transaction; False when it exists (someone applied it first)."""
     inserted = await session.execute(insert(table).values(consumer=consumer, event_id=event_id)

@@ -21,6 +21,7 @@ class Work:
     key: str
     event: EventEnvelope | None
     invalid: InvalidEvent | None = None
+    wanted: bool | None = None  # what `wants(event)` said at fetch (None: not asked yet, or it raised)
     attempts: int = 0  # failed attempts that count toward parking
     outage_epoch: int | None = None  # the circuit's epoch at this event's last outage failure
     state: State = "queued"  # queued: may start; waiting: backing off; blocked: waiting for the circuit
