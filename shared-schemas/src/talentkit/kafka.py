@@ -55,18 +55,18 @@ async def ensure_topics(bootstrap: str, topics: list[str] | tuple[str, ...], par
                 await admin.create_partitions({topic: NewPartitions(total_count=partitions)})
             except InvalidPartitionsError:
                 pass  # grown meanwhile by another service starting at the same time
-        if grown:
-            await _until_visible(admin, grown, partitions)
+        if missing or grown:
+            await _until_visible(admin, [t.name for t in missing] + grown, partitions)
     finally:
         await admin.close()
 
 
 async def _until_visible(admin: AIOKafkaAdminClient, topics: list[str], partitions: int, timeout: float = 10.0) -> None:
-    """Wait (bounded) until the broker's metadata shows the new partitions, so producers started next use them."""
+    """Wait (bounded) until the broker's metadata shows the new partitions, so clients started next use them all."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        described = await admin.describe_topics(topics)
-        if all(len(t["partitions"]) >= partitions for t in described):
+        counts = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics()}
+        if all(counts.get(t, 0) >= partitions for t in topics):
             return
         await asyncio.sleep(0.1)
     log.warning("new partitions not visible yet", extra={"topics": topics, "partitions": partitions})
