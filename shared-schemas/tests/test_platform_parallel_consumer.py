@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import subprocess
 import sys
@@ -113,11 +112,11 @@ class Bench:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
-    def member(self, name: str, style: str, **config: Any) -> subprocess.Popen:
-        """A consumer of the bench's group in its own process (see consumer_member.py)."""
+    def member(self, name: str, style: str, logs: Path, **config: Any) -> subprocess.Popen:
+        """A consumer of the bench's group in its own process (see consumer_member.py), logging to `logs`."""
         config = {"url": self.db.url, "bootstrap": self.bootstrap, "topic": self.topic,
                   "group": self.group, "member": name, "style": style, **config}
-        log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"{self.group}-{name}.log", "ab")  # noqa: SIM115
+        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child process writes to it
         proc = subprocess.Popen([sys.executable, str(MEMBER), json.dumps(config)], stdout=log, stderr=log)
         self.members.append(proc)
         return proc
@@ -381,11 +380,11 @@ async def _eq(got, expected) -> bool:
     return (await got) == expected
 
 
-async def test_a_member_killed_mid_flight_then_restarted_applies_every_two_phase_event_exactly_once(db, talent_stack):
+async def test_a_member_killed_mid_flight_then_restarted_applies_every_two_phase_event_exactly_once(db, talent_stack, tmp_path):
     async with Bench(db, talent_stack.kafka_bootstrap) as bench:
         keys = [f"k{i}-{uuid.uuid4().hex[:4]}" for i in range(30)]
         sent = await bench.send(*(event(k, seq) for seq in range(1, 9) for k in keys))
-        first = bench.member("first", "two_phase")
+        first = bench.member("first", "two_phase", tmp_path)
 
         async def some_applied():
             return len(await bench.applied()) >= 40
@@ -395,7 +394,7 @@ async def test_a_member_killed_mid_flight_then_restarted_applies_every_two_phase
         killed_with = len(await bench.applied())
         assert killed_with < len(sent), "the kill came too late to prove anything"
 
-        bench.member("second", "two_phase")
+        bench.member("second", "two_phase", tmp_path)
         rows = await bench.wait_applied({e.id for e in sent}, timeout=90)
         assert Counter(r[0] for r in rows) == Counter(e.id for e in sent)  # exactly once
         assert_in_order_per_key(rows)
@@ -446,11 +445,11 @@ async def test_a_restart_redelivers_from_the_stuck_record_and_dedupes_what_was_a
         await wait_until(lambda: _eq(bench.committed(), {0: stuck_offset + 1 + len(after)}), 20, "the commit at the end")
 
 
-async def test_two_members_share_a_twelve_partition_topic_and_a_killed_one_loses_nothing(db, talent_stack):
+async def test_two_members_share_a_twelve_partition_topic_and_a_killed_one_loses_nothing(db, talent_stack, tmp_path):
     async with Bench(db, talent_stack.kafka_bootstrap, partitions=12) as bench:
         keys = [f"k{i}-{uuid.uuid4().hex[:4]}" for i in range(36)]
-        bench.member("a", "in_transaction")
-        victim = bench.member("b", "in_transaction")
+        bench.member("a", "in_transaction", tmp_path)
+        victim = bench.member("b", "in_transaction", tmp_path)
         await wait_until(lambda: _eq(bench.stable_members(), 2), 60, "both members in the group")
         sent = await bench.send(*(event(k, 1) for k in keys))
 
