@@ -18,6 +18,10 @@ class ServiceSettings(BaseSettings):
     environment: str = Field("development", validation_alias=AliasChoices("TALENT_ENVIRONMENT"))
     admin_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TALENT_ADMIN_API_KEY"))
     gateway_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TALENT_GATEWAY_API_KEY"))
+    kafka_topic_partitions: int = Field(
+        12, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS"),
+        description="Partitions of every topic the platform creates (or grows to); the most consumers a group can use.",
+    )
     log_level: str = "INFO"
     relay_enabled: bool = True
     relay_poll_seconds: float = 0.05
