@@ -25,14 +25,15 @@ CLEANUP_EVERY = 1000  # leases; then buckets whose window ended an hour ago are 
 SCOPE_KEY = "talentkit.rate_limit"  # where the request's verdict waits for the response headers
 
 _LEASE = """
+WITH ask AS (SELECT CAST(:want AS integer) AS want, CAST(:limit AS integer) AS lim, CAST(:window AS float8) AS secs)
 INSERT INTO {t} AS b (bucket, window_ends_at, used, granted)
-VALUES (:bucket, now() + make_interval(secs => :window), LEAST(:want, :limit), LEAST(:want, :limit))
+SELECT :bucket, now() + make_interval(secs => ask.secs), LEAST(ask.want, ask.lim), LEAST(ask.want, ask.lim) FROM ask
 ON CONFLICT (bucket) DO UPDATE SET
   window_ends_at = CASE WHEN b.window_ends_at <= now() THEN EXCLUDED.window_ends_at ELSE b.window_ends_at END,
   used = CASE WHEN b.window_ends_at <= now() THEN EXCLUDED.used
-              ELSE b.used + LEAST(:want, GREATEST(:limit - b.used, 0)) END,
+              ELSE b.used + LEAST((SELECT want FROM ask), GREATEST((SELECT lim FROM ask) - b.used, 0)) END,
   granted = CASE WHEN b.window_ends_at <= now() THEN EXCLUDED.granted
-                 ELSE LEAST(:want, GREATEST(:limit - b.used, 0)) END
+                 ELSE LEAST((SELECT want FROM ask), GREATEST((SELECT lim FROM ask) - b.used, 0)) END
 RETURNING used, granted, extract(epoch FROM window_ends_at)::float8 AS ends_at
 """
 
