@@ -52,7 +52,8 @@ class PlatformSettings(BaseSettings):
                 continue
             raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
             env = _env_name(self, name, info.validation_alias)
-            if raw == marker.development_value or any(p == marker.development_value for p in marker.parts(raw)):
+            refused = {marker.development_value, *marker.parts(marker.development_value)}
+            if raw in refused or refused & set(marker.parts(raw)):
                 raise ValueError(f"{env}: the development value is refused outside development")
             if any(len(p) < MIN_SECRET_LENGTH for p in marker.parts(raw)):
                 raise ValueError(f"{env}: secrets must be at least {MIN_SECRET_LENGTH} characters outside development")
