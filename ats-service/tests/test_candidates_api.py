@@ -434,10 +434,10 @@ async def test_openapi_documents_every_v1_operation_with_a_description_and_beare
             continue
         for requirement in op["security"]:
             for name in requirement:
-                assert schemes[name]["type"] == "http" and schemes[name]["scheme"] == "bearer"
-    for path, method in (("/v1/candidates", "post"), ("/v1/candidates", "get"), ("/v1/candidates/{id}", "get"),
-                         ("/v1/candidates/{id}", "patch")):
-        assert doc["paths"][path][method]["security"] == [{"apiKey": []}]
+                assert (schemes[name]["type"], schemes[name].get("scheme")) in (("http", "bearer"), ("oauth2", None))
+    for path, method, scope in (("/v1/candidates", "post", "ats:write"), ("/v1/candidates", "get", "ats:read"),
+                                ("/v1/candidates/{id}", "get", "ats:read"), ("/v1/candidates/{id}", "patch", "ats:write")):
+        assert doc["paths"][path][method]["security"] == [{"apiKey": []}, {"oauth2": [scope]}]
     headers = {p["name"].lower() for p in doc["paths"]["/v1/candidates"]["post"].get("parameters", [])}
     assert "idempotency-key" in headers
     assert "if-match" in {p["name"].lower() for p in doc["paths"]["/v1/candidates/{id}"]["patch"].get("parameters", [])}
