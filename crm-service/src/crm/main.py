@@ -9,8 +9,8 @@ from crm.alerts.routes import router as alerts_router
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import platform
-from crm.enrollments.routes import router as enrollments_router
 from crm.engagement.routes import router as engagement_router
+from crm.enrollments.routes import router as enrollments_router
 from crm.events import SOURCE
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router

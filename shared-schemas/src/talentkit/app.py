@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import swagger_ui_bundle
-from fastapi import APIRouter, FastAPI, Request
-from fastapi import routing
+from fastapi import APIRouter, FastAPI, Request, routing
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,8 +21,8 @@ from talentkit.auth import ALL_SCOPES, PrincipalCache
 from talentkit.db import PlatformTables, create_engine, sessionmaker
 from talentkit.errors import install_error_handlers, problem_response
 from talentkit.guards import InputGuard
-from talentkit.keys import TOKEN_PATH, api_keys_router
 from talentkit.kafka import kafka_reachable
+from talentkit.keys import TOKEN_PATH, api_keys_router
 from talentkit.observability import configure_logging, install_request_middleware
 from talentkit.outbox import OutboxRelay
 from talentkit.ratelimit import RateLimitHeaders, SharedRateLimiter

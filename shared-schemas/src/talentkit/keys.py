@@ -83,8 +83,8 @@ async def _create(request: Request, session: Session, ctx: RequestContext, body:
                   secret: str) -> dict[str, Any]:
     check_grant(ctx.principal, body.scopes, body.rate_limit, request.app.state.settings.rate_limit_per_minute)
     t = request.app.state.platform.api_keys
-    values = dict(id=str(uuid.uuid4()), kind=kind, name=body.name, prefix=secret[:10], key_hash=hash_key(secret),
-                  scopes=sorted(set(body.scopes)), rate_limit=body.rate_limit, created_by=ctx.actor)
+    values = {"id": str(uuid.uuid4()), "kind": kind, "name": body.name, "prefix": secret[:10], "key_hash": hash_key(secret),
+              "scopes": sorted(set(body.scopes)), "rate_limit": body.rate_limit, "created_by": ctx.actor}
     return dict((await session.execute(t.insert().values(**values).returning(*t.c))).mappings().one())
 
 
