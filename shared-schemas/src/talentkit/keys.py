@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, event, select, update
 
 from talentkit import oauth
 from talentkit.auth import ALL_SCOPES, Principal, RequestContext, hash_key, require
@@ -98,7 +98,11 @@ async def _revoke(request: Request, session: Session, t: Table, kind: str, crede
                                 .values(revoked_at=datetime.now().astimezone()))
     if res.rowcount == 0:
         raise NotFound("No credential of this kind with this id.")
-    request.app.state.principals.evict(cached_as)  # at once here; other processes within TALENT_KEY_CACHE_SECONDS
+    # at once here (and again after the commit, in case a concurrent request cached it meanwhile); other processes
+    # within TALENT_KEY_CACHE_SECONDS
+    forget = request.app.state.principals.evict
+    forget(cached_as)
+    event.listen(session.sync_session, "after_commit", lambda _session: forget(cached_as), once=True)
 
 
 def _client(row: dict[str, Any]) -> dict[str, Any]:
