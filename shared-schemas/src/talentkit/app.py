@@ -142,6 +142,16 @@ def _required_scopes(app: FastAPI) -> dict[tuple[str, str], str]:
     return found
 
 
+ON_BEHALF_OF = {
+    "name": "On-Behalf-Of", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "The user this call acts for (an email or user id), recorded apart from the calling credential. "
+                   "Only credentials with the scope `act:on_behalf_of` may send it (403 otherwise); an invalid value is 422."}
+RATE_LIMITED = {
+    "description": "The credential's rate limit is spent: wait `Retry-After` seconds. Every response announces "
+                   "`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds).",
+    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+
+
 def _add_bearer_security(app: FastAPI) -> None:
     """Declare both credentials (a bearer API key, an OAuth client-credentials token) for every /v1 operation."""
     original = app.openapi
@@ -165,6 +175,8 @@ def _add_bearer_security(app: FastAPI) -> None:
                     if isinstance(op, dict):
                         needed = [scopes[(path, method)]] if (path, method) in scopes else []
                         op.setdefault("security", [{"apiKey": []}, {"oauth2": needed}])
+                        op.setdefault("parameters", []).append(ON_BEHALF_OF)
+                        op.setdefault("responses", {}).setdefault("429", RATE_LIMITED)
         app.openapi_schema = schema
         return schema
 
