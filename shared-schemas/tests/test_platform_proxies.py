@@ -7,6 +7,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -75,3 +76,14 @@ async def test_launched_services_believe_forwarded_headers_only_from_configured_
                 assert [await post_form(client, next(ips)) for _ in range(4)] == expected, trusted
         finally:
             await asyncio.to_thread(service.stop)
+
+
+def test_every_deployed_uvicorn_leaves_proxy_headers_to_the_app():
+    root = Path(__file__).resolve().parents[2]
+    commands = [(path.name, line.strip()) for path in (root / "docker-compose.yml", *sorted((root / "deploy/k8s").glob("*.yaml")))
+                for line in path.read_text().splitlines() if "uvicorn" in line and "--factory" in line]
+    assert len(commands) == 6, commands  # three services in compose, three in k8s
+    for name, command in commands:
+        assert "--no-proxy-headers" in command, f"{name}: {command}"
+    for config in ("docker-compose.yml", "deploy/k8s/configmap.yaml"):
+        assert "TALENT_TRUSTED_PROXIES" in (root / config).read_text(), config
