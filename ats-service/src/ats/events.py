@@ -15,6 +15,8 @@ SOURCE = "/ats"
 async def emit(session: AsyncSession, ctx: RequestContext, event_type: str, *, aggregate_id: Any, sequence: int,
                data: dict[str, Any] | BaseModel) -> None:
     """Stage `event_type` for the aggregate; the topic follows the type (`ats.job.*` -> `ats.jobs`)."""
+    if (uow := session.info.get("uow")) is not None:
+        await uow.publish_pending()  # what aggregates recorded so far goes first: the outbox keeps the order
     service, aggregate, *_ = event_type.split(".")
     payload = REGISTRY[event_type].model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
     await stage_event(session, platform, source=SOURCE, topic=f"{service}.{aggregate}s", aggregate_type=aggregate,

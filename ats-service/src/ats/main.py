@@ -6,6 +6,7 @@ from talentkit.app import create_service_app
 from ats import models  # noqa: F401 - every table mapped before the first query
 from ats.applications.routes import reasons as reject_reasons_router
 from ats.applications.routes import router as applications_router
+from ats.audit import service as audit
 from ats.audit.routes import router as audit_router
 from ats.candidates.routes import router as candidates_router
 from ats.config import Settings
@@ -49,5 +50,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
         routers=[candidates_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
                  interviews_router, scorecards_router, offers_router, reports_router, audit_router],
-        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS,
+        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,),
     )

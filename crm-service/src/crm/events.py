@@ -15,6 +15,8 @@ SOURCE = "/crm"
 async def emit(session: AsyncSession, ctx: RequestContext | None, event_type: str, *, aggregate_id: Any, sequence: int,
                data: dict[str, Any] | BaseModel, topic: str | None = None) -> None:
     """Stage `event_type`; the topic follows the type (`crm.pool.*` -> `crm.pools`) unless given."""
+    if (uow := session.info.get("uow")) is not None:
+        await uow.publish_pending()  # what aggregates recorded so far goes first: the outbox keeps the order
     service, aggregate, *_ = event_type.split(".")
     payload = REGISTRY[event_type].model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
     await stage_event(session, platform, source=SOURCE, topic=topic or f"{service}.{aggregate}s", aggregate_type=aggregate,

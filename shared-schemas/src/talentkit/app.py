@@ -27,6 +27,7 @@ from talentkit.observability import configure_logging, install_request_middlewar
 from talentkit.outbox import OutboxRelay
 from talentkit.ratelimit import RateLimitHeaders, SharedRateLimiter
 from talentkit.settings import ServiceSettings
+from talentkit.uow import EventSink, MessageBus, OutboxWriter, UnitOfWorkFactory
 
 log = logging.getLogger("talentkit.app")
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
@@ -35,8 +36,10 @@ Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
 def create_service_app(*, name: str, title: str, description: str, settings: ServiceSettings,
                        platform: PlatformTables, routers: list[APIRouter], source: str,
                        relay_topics: tuple[str, ...] = (), workers: tuple[Worker, ...] = (),
-                       openapi_tags: list[dict[str, str]] | None = None) -> FastAPI:
-    """Build a service: the routers given plus everything every service has."""
+                       openapi_tags: list[dict[str, str]] | None = None,
+                       event_sinks: tuple[EventSink, ...] = (), bus: MessageBus | None = None) -> FastAPI:
+    """Build a service: the routers given plus everything every service has. Every entry point opens its
+    transactions through `app.state.uow_factory` (outbox + `event_sinks`, reactions on `bus`)."""
     configure_logging(name, settings.log_level)
 
     @asynccontextmanager
@@ -45,6 +48,8 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine)
         app.state.rate_limiter = SharedRateLimiter(engine, platform.rate_limit_buckets)
+        app.state.uow_factory = UnitOfWorkFactory(app.state.sessionmaker,
+                                                  sinks=(OutboxWriter(platform, source), *event_sinks), bus=bus)
         tasks: list[asyncio.Task[None]] = []
         if settings.relay_enabled:
             relay = OutboxRelay(engine=engine, tables=platform, bootstrap=settings.kafka_bootstrap_servers,

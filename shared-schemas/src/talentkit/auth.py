@@ -229,7 +229,7 @@ def require(scope: str):
         source_time, field_times = None, {}
         if principal.has(SYNC_SCOPE):
             source_time, field_times = _source_times(request)
-        return RequestContext(
+        ctx = RequestContext(
             principal=principal,
             request_id=getattr(request.state, "request_id", None),
             causation_id=request.headers.get("causation-id"),
@@ -237,6 +237,8 @@ def require(scope: str):
             source_field_times=field_times,
             traceparent=request.headers.get("traceparent"),
         )
+        request.state.ctx = ctx  # the request's unit of work stamps its events with it
+        return ctx
 
     dependency.required_scope = scope  # type: ignore[attr-defined]  # the OpenAPI hook names it per operation
     return dependency

@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from talentkit.uow import UnitOfWork
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -119,10 +121,22 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: one transaction, committed when the route returns, before the response."""
-    async with request.app.state.sessionmaker() as session, session.begin():
-        yield session
+async def _request_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work: one transaction, committed (with the events it recorded) when the route
+    returns, before the response is sent; rolled back when the route raises."""
+    async with request.app.state.uow_factory() as uow:
+        yield uow
+        if uow.ctx is None:  # set by `auth.require` once the caller is known
+            uow.ctx = getattr(request.state, "ctx", None)
+        await uow.commit()
+
+
+UoW = Annotated[UnitOfWork, Depends(_request_uow, scope="function")]
+
+
+async def _request_session(uow: UoW) -> AsyncSession:
+    return uow.session
 
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+"""The request's session, inside its unit of work (for the platform's own dependencies: auth, idempotency)."""

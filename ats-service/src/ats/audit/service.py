@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
+from talentkit.uow import DomainEvent, UnitOfWork
 
 from ats.audit.models import AuditEvent
 
@@ -47,10 +49,26 @@ async def record(session: AsyncSession, ctx: RequestContext, action: str, target
     return entry
 
 
-async def record_change(session: AsyncSession, ctx: RequestContext, action: str, target: Any,
-                        changes: dict[str, Any]) -> None:
-    """Hook for the shared profile service: audit a candidate change."""
-    await record(session, ctx, action, action.split(".")[0], target.id, changes)
+async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+    """The unit of work's audit sink: one entry per ATS event, derived from the event itself (action from its
+    type, target from its aggregate, `changes` as the aggregate recorded them)."""
+    ours = [e for e in events if e.service == "ats"]
+    if not ours:
+        return
+    session = uow.session
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+    prev = (await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))).scalar() or GENESIS
+    now = datetime.now(UTC)
+    for e in ours:
+        ctx = e.ctx or uow.ctx
+        entry = AuditEvent(occurred_at=now, actor=ctx.principal.id if ctx else "system",
+                           on_behalf_of=ctx.principal.on_behalf_of if ctx else None,
+                           request_id=ctx.request_id if ctx else None, causation_id=ctx.causation_id if ctx else None,
+                           action=e.action, target_type=e.aggregate, target_id=e.aggregate_id,
+                           changes=e.changes or {}, prev_hash=prev)
+        entry.hash = prev = entry_hash(prev, entry)
+        session.add(entry)
+    await session.flush()
 
 
 @dataclass

@@ -2,25 +2,19 @@
 import uuid
 from datetime import UTC, datetime
 
-from shared_schemas.events.ats import CandidateCreatedV1, CandidateUpdatedV1
-from shared_schemas.topics import ATS_CANDIDATES
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
-from talentkit.profiles.erasure import anonymise
 from talentkit.errors import Conflict, Unprocessable, field_error
+from talentkit.profiles.erasure import anonymise
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
 from ats.audit import service as audit
 from ats.candidates.models import Candidate
-from ats.db import platform
-from ats.events import SOURCE, emit
+from ats.events import emit
 
-candidates = ProfileService(Candidate, platform, ProfileEvents(
-    source=SOURCE, topic=ATS_CANDIDATES, aggregate="candidate",
-    created_type="ats.candidate.created.v1", updated_type="ats.candidate.updated.v1",
-    created_model=CandidateCreatedV1, updated_model=CandidateUpdatedV1,
-), on_change=audit.record_change)
+candidates = ProfileService(Candidate, ProfileEvents(
+    aggregate="candidate", created_type="ats.candidate.created.v1", updated_type="ats.candidate.updated.v1"))
 
 
 async def merge(session: AsyncSession, survivor_id: uuid.UUID, duplicate_id: uuid.UUID, ctx: RequestContext) -> Candidate:
@@ -74,7 +68,7 @@ async def erase(session: AsyncSession, candidate_id: uuid.UUID, reason: str | No
     """Right to be forgotten: anonymise the candidate and their notes; applications, stage history and the audit
     trail stay (no personal data in them beyond ids; the audit trail is the legal record). Emits
     `ats.candidate.erased.v1` with email hashes only."""
-    from ats.notes.models import Note  # noqa: PLC0415 - notes depend on candidates
+    from ats.notes.models import Note
 
     record = await candidates.get(session, candidate_id, for_update=True)
     if record.erased_at:

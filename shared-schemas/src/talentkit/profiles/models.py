@@ -9,11 +9,14 @@ from sqlalchemy import DateTime, Integer, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from talentkit.uow import RecordsEvents
+
 PROFILE_FIELDS = ("first_name", "last_name", "emails", "phones", "location", "headline", "tags", "source")
 
 
-class ProfileMixin:
-    """A person's profile as stored: synced fields, per-field change times, version and who changed it."""
+class ProfileMixin(RecordsEvents):
+    """A person's profile as stored: synced fields, per-field change times, version and who changed it; it records
+    its own events (`*.created.v1`, `*.updated.v1`)."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     first_name: Mapped[str] = mapped_column(Text)

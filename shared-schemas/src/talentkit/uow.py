@@ -1,0 +1,266 @@
+"""The unit of work: one transaction per request, message, job or command, and the one place events leave from.
+
+Aggregates record domain events as they change (`Application.hire()` calls `self.record_event("ats.application.hired.v1", …)`); on
+`commit()` the unit of work collects what every aggregate in the session recorded (plus anything recorded on the
+unit of work itself), lets in-service handlers react (which may record more), then writes each event to the
+outbox and hands it to the service's event sinks (the ATS audit trail) in the same transaction, and commits.
+So a state change, its event and its audit entry are written together or not at all, and can never disagree.
+
+    async with UnitOfWork(sessions, writer=writer, ctx=ctx) as uow:
+        app = await applications.get(uow, application_id, for_update=True)
+        app.hire(...)                # records the event
+        await uow.commit()           # outbox row + audit entry + COMMIT
+
+Without `commit()` everything is rolled back when the block ends.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+from pydantic import BaseModel
+from shared_schemas.envelope import EventEnvelope
+from shared_schemas.events import REGISTRY
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import object_session
+
+if TYPE_CHECKING:  # only types: auth and db import this module
+    from talentkit.auth import RequestContext
+    from talentkit.db import PlatformTables
+
+log = logging.getLogger("talentkit.uow")
+_order = itertools.count()  # recording order across aggregates: events leave in the order they happened
+
+
+@dataclass
+class DomainEvent:
+    """Something that happened to an aggregate, as plain data: the contract type, the payload and, for the
+    audit trail, what changed (`{field: {"before": …, "after": …}}`)."""
+
+    type: str
+    aggregate_id: str
+    sequence: int
+    data: dict[str, Any]
+    changes: dict[str, Any] | None = None
+    time: datetime | None = None
+    topic: str | None = None
+    internal: bool = False  # for in-service handlers and the audit trail only: never written to the outbox
+    ctx: RequestContext | None = None  # who caused it, when not the unit of work's own caller
+    order: int = field(default_factory=lambda: next(_order))
+    envelope: EventEnvelope | None = None  # set when written to the outbox
+
+    @property
+    def service(self) -> str:
+        return self.type.split(".", 1)[0]
+
+    @property
+    def aggregate(self) -> str:
+        return self.type.split(".")[1]
+
+    @property
+    def action(self) -> str:
+        """The audit action: the type without service and version (`application.hired`)."""
+        return ".".join(self.type.split(".")[1:-1])
+
+    @property
+    def default_topic(self) -> str:
+        return self.topic or f"{self.service}.{self.aggregate}s"
+
+
+def make_event(event_type: str, *, aggregate_id: Any, sequence: int, data: dict[str, Any] | BaseModel,
+               changes: dict[str, Any] | None = None, time: datetime | None = None,
+               topic: str | None = None, internal: bool = False, ctx: RequestContext | None = None) -> DomainEvent:
+    """A domain event whose payload is validated against the shared contract now, not at commit. An internal
+    event (no contract; e.g. `ats.note.created.internal`) reaches only the bus and the audit trail."""
+    raw = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    payload = _jsonable(raw) if internal else REGISTRY[event_type].model_validate(raw).model_dump(mode="json")
+    return DomainEvent(type=event_type, aggregate_id=str(aggregate_id), sequence=sequence, data=payload,
+                       changes=_jsonable(changes) if changes is not None else None, time=time, topic=topic,
+                       internal=internal, ctx=ctx)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types (uuids, dates, enums as strings): what the outbox and the audit trail store."""
+    return json.loads(json.dumps(value, default=str))
+
+
+class RecordsEvents:
+    """Mixin for aggregates: `self.record_event(type, ...)` keeps an event until the unit of work collects it."""
+
+    def record_event(self, event_type: str, *, data: dict[str, Any] | BaseModel, changes: dict[str, Any] | None = None,
+                     sequence: int | None = None, time: datetime | None = None, topic: str | None = None,
+                     internal: bool = False, ctx: RequestContext | None = None) -> DomainEvent:
+        """Record that something happened to this aggregate (sequence defaults to its `version`)."""
+        event = make_event(event_type, aggregate_id=self.id,  # type: ignore[attr-defined]
+                           sequence=sequence if sequence is not None else int(getattr(self, "version", 0) or 0),
+                           data=data, changes=changes, time=time, topic=topic, internal=internal, ctx=ctx)
+        # Straight to the unit of work of the session holding this aggregate (the session keeps only weak
+        # references to clean objects); kept here until the aggregate joins one.
+        session = object_session(self)
+        uow = session.info.get("uow") if session is not None else None
+        if isinstance(uow, UnitOfWork):
+            uow.record(event)
+        else:
+            self.__dict__.setdefault("_recorded_events", []).append(event)
+        return event
+
+    def collect_events(self) -> list[DomainEvent]:
+        """Hand over (and forget) what was recorded."""
+        return self.__dict__.pop("_recorded_events", [])
+
+
+class EventSink(Protocol):
+    """Something that must hold every event in the same transaction (the outbox, an audit trail)."""
+
+    async def __call__(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None: ...
+
+
+Handler = Callable[["UnitOfWork", DomainEvent], Awaitable[None]]
+
+
+class MessageBus:
+    """In-service reactions to events (prospect erased -> its enrollments end), run inside the same unit of work."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, list[Handler]] = {}
+
+    def on(self, *event_types: str) -> Callable[[Handler], Handler]:
+        """Decorator: run the function for each event of these types."""
+        def register(handler: Handler) -> Handler:
+            for t in event_types:
+                self.handlers.setdefault(t, []).append(handler)
+            return handler
+        return register
+
+    async def dispatch(self, uow: UnitOfWork, event: DomainEvent) -> None:
+        for handler in self.handlers.get(event.type, ()):
+            await handler(uow, event)
+
+
+class OutboxWriter:
+    """The sink every service has: each event becomes an outbox row (CloudEvent envelope) of its topic."""
+
+    def __init__(self, tables: PlatformTables, source: str) -> None:
+        self.tables, self.source = tables, source
+
+    async def __call__(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+        rows = []
+        for e in events:
+            if e.internal:
+                continue
+            ctx = e.ctx or uow.ctx
+            e.envelope = EventEnvelope(
+                source=self.source, type=e.type, subject=e.aggregate_id, sequence=e.sequence, data=e.data,
+                time=e.time or (ctx.source_time if ctx and ctx.source_time else None) or datetime.now(UTC),
+                origin=ctx.principal.id if ctx else None, causationid=ctx.causation_id if ctx else None,
+                traceparent=ctx.traceparent if ctx else None)
+            rows.append({"event_id": e.envelope.id, "topic": e.default_topic, "aggregate_type": e.aggregate,
+                             "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump(mode="json")})
+        if rows:
+            await uow.session.execute(self.tables.outbox.insert(), rows)
+
+
+@dataclass
+class UnitOfWorkFactory:
+    """What a service's entry points need to open a unit of work: sessions, the sinks and the bus."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    sinks: tuple[EventSink, ...]
+    bus: MessageBus | None = None
+
+    def __call__(self, ctx: RequestContext | None = None) -> UnitOfWork:
+        return UnitOfWork(self.sessions, sinks=self.sinks, bus=self.bus, ctx=ctx)
+
+
+class UnitOfWork:
+    """One transaction; on commit, the recorded events go through the bus, the outbox and the sinks."""
+
+    MAX_ROUNDS = 20  # handlers that keep recording events in a cycle are a bug, not a workload
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, sinks: Iterable[EventSink] = (),
+                 bus: MessageBus | None = None, ctx: RequestContext | None = None) -> None:
+        self._sessions, self.sinks, self.bus, self.ctx = sessions, tuple(sinks), bus, ctx
+        self._session: AsyncSession | None = None
+        self._loose: list[DomainEvent] = []
+        self.committed: list[DomainEvent] = []
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open (use `async with uow:`)")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self._session.info["uow"] = self
+        sa_event.listen(self._session.sync_session, "after_attach", self._adopt)
+        await self._session.begin()
+        return self
+
+    def _adopt(self, _session: Any, obj: object) -> None:
+        """An aggregate joining the session hands over what it recorded before."""
+        if isinstance(obj, RecordsEvents):
+            self._loose.extend(obj.collect_events())
+
+    async def __aexit__(self, *exc: object) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            await session.close()
+
+    def record(self, event: DomainEvent) -> DomainEvent:
+        """Record an event that belongs to no loaded aggregate (e.g. one about a row changed in bulk)."""
+        self._loose.append(event)
+        return event
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    def _collect(self) -> list[DomainEvent]:
+        events, self._loose = self._loose, []
+        return sorted(events, key=lambda e: e.order)
+
+    async def publish_pending(self) -> list[DomainEvent]:
+        """Run the bus until no handler records anything new; then hand every event to the sinks."""
+        everything: list[DomainEvent] = []
+        for _ in range(self.MAX_ROUNDS):
+            await self.session.flush()
+            batch = self._collect()
+            if not batch:
+                break
+            everything.extend(batch)
+            if self.bus is not None:
+                for event in batch:
+                    await self.bus.dispatch(self, event)
+        else:
+            raise RuntimeError("event handlers kept recording events: a cycle")
+        if everything:
+            # Sinks last: the audit chain's lock is then held only from here to COMMIT.
+            for sink in self.sinks:
+                await sink(self, everything)
+        return everything
+
+    async def commit(self) -> list[DomainEvent]:
+        """Publish what was recorded and commit; returns the events written."""
+        events = await self.publish_pending()
+        await self.session.commit()
+        self.committed.extend(events)
+        for hook in self.after_commit:
+            await hook()
+        self.after_commit.clear()
+        return events
+
+    async def rollback(self) -> None:
+        self._loose.clear()
+        await self.session.rollback()

@@ -1,0 +1,111 @@
+"""The unit of work on real PostgreSQL (the ATS schema): what aggregates record reaches the outbox and the audit
+trail in the commit's transaction, in recording order, through in-service handlers; a rollback leaves nothing."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest_asyncio
+from ats import models  # noqa: F401 - every table mapped
+from ats.audit import service as audit
+from ats.audit.models import AuditEvent
+from ats.candidates.models import Candidate
+from ats.db import platform
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+from talentkit.auth import Principal, RequestContext
+from talentkit.db import sessionmaker
+from talentkit.uow import (
+    MessageBus,
+    OutboxWriter,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    make_event,
+)
+
+CTX = RequestContext(principal=Principal("uow-test", frozenset({"*"})), request_id="req-1")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def engine(talent_stack):
+    url = talent_stack.fresh_database("uow_it")
+    talent_stack.migrate("ats-service", url, "ATS_")
+    eng = create_async_engine(url)
+    yield eng
+    await eng.dispose()
+
+
+def new_candidate(email: str) -> Candidate:
+    c = Candidate()
+    c.start({"first_name": "Ada", "last_name": "Lovelace", "emails": [email]}, at=datetime.now(UTC), actor="uow-test")
+    c.id = uuid.uuid4()
+    return c
+
+
+def created(c: Candidate):  # the event a new candidate records
+    c.record_event("ats.candidate.created.v1", data={"candidate": c.snapshot()},
+                   changes={"emails": {"before": None, "after": c.emails}})
+
+
+async def outbox_types(engine, aggregate_ids: set[str]) -> list[tuple[str, str]]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(platform.outbox.c.aggregate_id, platform.outbox.c.event_type)
+                                   .order_by(platform.outbox.c.seq))).all()
+    return [(r.aggregate_id, r.event_type) for r in rows if r.aggregate_id in aggregate_ids]
+
+
+async def audit_actions(engine, target_ids: set[str]) -> list[tuple[str, str, str]]:
+    async with sessionmaker(engine)() as s:
+        rows = (await s.execute(select(AuditEvent).order_by(AuditEvent.id))).scalars().all()
+    return [(r.target_id, r.action, r.actor) for r in rows if r.target_id in target_ids]
+
+
+async def test_commit_writes_each_recorded_event_to_the_outbox_and_its_audit_entry_in_recording_order(engine):
+    factory = UnitOfWorkFactory(sessionmaker(engine), sinks=(OutboxWriter(platform, "/ats"), audit.trail))
+    a, b = new_candidate(f"a-{uuid.uuid4().hex}@example.com"), new_candidate(f"b-{uuid.uuid4().hex}@example.com")
+    created(b)  # recorded before it joins a session: handed over when added
+    async with factory(CTX) as uow:
+        uow.session.add_all([a, b])
+        await uow.flush()
+        created(a)  # recorded while attached: straight to the unit of work
+        await uow.commit()
+    ids = {str(a.id), str(b.id)}
+    assert await outbox_types(engine, ids) == [(str(b.id), "ats.candidate.created.v1"), (str(a.id), "ats.candidate.created.v1")]
+    assert await audit_actions(engine, ids) == [(str(b.id), "candidate.created", "uow-test"),
+                                                (str(a.id), "candidate.created", "uow-test")]
+    async with sessionmaker(engine)() as s:
+        assert (await audit.verify(s)).ok
+
+
+async def test_leaving_without_commit_writes_nothing(engine):
+    factory = UnitOfWorkFactory(sessionmaker(engine), sinks=(OutboxWriter(platform, "/ats"), audit.trail))
+    c = new_candidate(f"r-{uuid.uuid4().hex}@example.com")
+    async with factory(CTX) as uow:
+        uow.session.add(c)
+        await uow.flush()
+        created(c)
+    assert await outbox_types(engine, {str(c.id)}) == []
+    assert await audit_actions(engine, {str(c.id)}) == []
+
+
+async def test_a_handler_reacts_inside_the_same_transaction_and_internal_events_skip_the_outbox(engine):
+    bus = MessageBus()
+    seen: list[str] = []
+
+    @bus.on("ats.candidate.created.v1")
+    async def note_it(uow: UnitOfWork, event) -> None:
+        seen.append(event.aggregate_id)
+        uow.record(make_event("ats.candidate.noted.internal", aggregate_id=event.aggregate_id, sequence=1,
+                              data={"why": "handler"}, internal=True, changes={"noted": {"before": None, "after": True}}))
+
+    factory = UnitOfWorkFactory(sessionmaker(engine), sinks=(OutboxWriter(platform, "/ats"), audit.trail), bus=bus)
+    c = new_candidate(f"h-{uuid.uuid4().hex}@example.com")
+    async with factory(CTX) as uow:
+        uow.session.add(c)
+        await uow.flush()
+        created(c)
+        committed = await uow.commit()
+    assert seen == [str(c.id)]
+    assert [e.type for e in committed] == ["ats.candidate.created.v1", "ats.candidate.noted.internal"]
+    assert await outbox_types(engine, {str(c.id)}) == [(str(c.id), "ats.candidate.created.v1")]
+    assert [a for _, a, _ in await audit_actions(engine, {str(c.id)})] == ["candidate.created", "candidate.noted"]
