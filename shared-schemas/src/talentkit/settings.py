@@ -90,6 +90,10 @@ class ServiceSettings(PlatformSettings):
                                        description="Requests per minute per API key or OAuth client, unless set on it.")
     key_cache_seconds: float = Field(5.0, ge=0, le=300, validation_alias=AliasChoices("TALENT_KEY_CACHE_SECONDS"),
                                      description="How long a process trusts a looked-up key (revocation delay).")
+    kafka_topic_partitions: int = Field(
+        12, ge=1, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS"),
+        description="Partitions of every topic the platform creates (or grows to); the most consumers a group can use.",
+    )
     log_level: str = "INFO"
     relay_enabled: bool = True
     relay_poll_seconds: float = 0.05
