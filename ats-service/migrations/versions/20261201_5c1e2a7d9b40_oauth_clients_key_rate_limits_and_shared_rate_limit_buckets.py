@@ -4,7 +4,7 @@ api_keys gains `kind` (api_key | oauth_client: OAuth clients are credentials wit
 (requests per minute); `rate_limit_buckets` holds the per-window budget every replica leases from.
 
 Revision ID: 5c1e2a7d9b40
-Revises: 08390cf0e5d6
+Revises: a6d41e9c02b7
 Create Date: 2026-12-01 09:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '5c1e2a7d9b40'
-down_revision = '08390cf0e5d6'
+down_revision = 'a6d41e9c02b7'
 branch_labels = None
 depends_on = None
 
