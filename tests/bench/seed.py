@@ -16,6 +16,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 ACTOR = "bench-seed"
+ATS_SOURCE = "/ats"  # the ATS's CloudEvents source (`ats.main.SOURCE`), written here so the bench never imports the app
 
 
 def _pg_url(url: str) -> str:
@@ -51,13 +52,12 @@ def _row(record: Any) -> dict[str, Any]:
 
 def _outbox_row(record: Any, event_type: str, data: dict[str, Any], at: datetime) -> dict[str, Any]:
     """The outbox row the ATS writes for this event of a candidate (no request context: no origin)."""
-    from ats.events import SOURCE
     from shared_schemas.envelope import EventEnvelope
     from shared_schemas.events import REGISTRY
     from shared_schemas.topics import ATS_CANDIDATES
 
     payload = REGISTRY[event_type].model_validate(data).model_dump(mode="json")  # the contract, checked
-    envelope = EventEnvelope(source=SOURCE, type=event_type, subject=str(record.id), sequence=record.version,
+    envelope = EventEnvelope(source=ATS_SOURCE, type=event_type, subject=str(record.id), sequence=record.version,
                              data=payload, time=at)
     return {"event_id": envelope.id, "topic": ATS_CANDIDATES, "aggregate_type": "candidate",
             "aggregate_id": str(record.id), "event_type": event_type, "envelope": envelope.model_dump(mode="json")}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
@@ -72,7 +73,7 @@ async def test_open_loop_latency_counts_the_queueing_behind_a_slow_server():
         server.close()
         await server.wait_closed()
     assert [r.tag for r in results] == list(range(10)) and {r.status for r in results} == {200}
-    assert [round(b.intended - a.intended, 6) for a, b in zip(results, results[1:])] == [0.02] * 9
+    assert [round(b.intended - a.intended, 6) for a, b in itertools.pairwise(results)] == [0.02] * 9
     # The 10th was meant to go out 0.18 s after the first but waited for nine 0.1 s answers before it: measured
     # from its intended time it took at least 1 s - 0.18 s; a closed-loop client would have reported 0.1 s.
     assert results[-1].latency >= 10 * 0.1 - 0.18
