@@ -2,7 +2,7 @@
 the operations CLI (`cli/`), so both run exactly the same code with the same wiring.
 
     gateway = build(settings)            # peers, policy cache, profile sync, flows, consumer handler, alarm
-    gateway.handler(session, event)      # what the consumer calls for each event
+    gateway.consumer_options(...)        # how the consumer applies each event (handler, ordering, retries)
     gateway.resync_runner(uow_factory)   # the resync job runner of this process
     db = open_database(settings)         # engine + unit-of-work factory, for entry points outside the app
 """
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiokafka import ConsumerRecord
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from talentkit.consumer import TransientError
@@ -23,7 +24,7 @@ from talentkit.uow import OutboxWriter, UnitOfWork, UnitOfWorkFactory
 from sync_gateway import models  # noqa: F401 - every table mapped before the first query
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
-from sync_gateway.consumers.handler import EventHandler
+from sync_gateway.consumers.handler import EventHandler, person_of, wanted
 from sync_gateway.db import platform
 from sync_gateway.flows import BusinessFlows
 from sync_gateway.flows.common import STAGE_RANK, FlowContext
@@ -34,13 +35,19 @@ from sync_gateway.profiles.service import ProfileSync
 from sync_gateway.resync.runner import ResyncRunner
 
 SOURCE = "/sync-gateway"
-# Retry, never dead-letter: a peer down or busy, a record that kept changing, no pooled connection free in time.
-TRANSIENT = (TransientError, PeerUnavailable, PoolTimeout)
+# Retry (then park), never dead-letter at once: a record that kept changing, two people's events racing to link the
+# same record (the retry sees the link), no pooled connection free in time.
+TRANSIENT = (TransientError, IntegrityError, PoolTimeout)
 
 
 def is_transient(exc: BaseException) -> bool:
     """Whether the consumer should retry an event that failed this way."""
     return isinstance(exc, TRANSIENT)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A peer that is down holds everything back and parks nothing."""
+    return isinstance(exc, PeerUnavailable)
 
 
 @dataclass
@@ -69,6 +76,13 @@ class Gateway:
         """Tell this process's runner a job was queued (other replicas find it at their next poll)."""
         if self.runner is not None:
             await self.runner.wake()
+
+    def consumer_options(self, sessions: async_sessionmaker[AsyncSession], uow_factory: Callable[[], UnitOfWork]
+                         ) -> dict[str, Any]:
+        """How the live consumer (and the CLI's replay) applies the gateway's events."""
+        return {"group": self.settings.consumer_group, "sessions": sessions, "tables": platform,
+                "handler": self.handler, "key_of": person_of, "wants": wanted, "is_transient": is_transient,
+                "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(sessions, uow_factory)}
 
     def dead_letter_hook(self, sessions: async_sessionmaker[AsyncSession], uow_factory: Callable[[], UnitOfWork]
                          ) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:

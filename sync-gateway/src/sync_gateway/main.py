@@ -39,10 +39,10 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
     async def sync_consumer(app: FastAPI) -> None:
         if not settings.consumer_enabled:
             return
-        consumer = EventConsumer(group=settings.consumer_group, topics=TOPICS,
-                                 bootstrap=settings.kafka_bootstrap_servers, sessions=app.state.sessionmaker,
-                                 tables=platform, handler=gateway.handler, is_transient=container.is_transient,
-                                 on_dead_letter=gateway.dead_letter_hook(app.state.sessionmaker, app.state.uow_factory))
+        consumer = EventConsumer(topics=TOPICS, bootstrap=settings.kafka_bootstrap_servers,
+                                 # each in-flight event holds a pooled connection across its HTTP calls (handler=)
+                                 max_in_flight=16, partitions=settings.kafka_topic_partitions,
+                                 **gateway.consumer_options(app.state.sessionmaker, app.state.uow_factory))
         app.state.consumer = consumer
         try:
             await consumer.run()

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from talentkit.consumer import EventConsumer
+from talentkit.consuming.applying import EventApplier, Step
 
 from sync_gateway.cli.common import (
     CliError,
@@ -19,24 +19,22 @@ from sync_gateway.cli.common import (
     load_settings,
     partitions,
 )
-from sync_gateway.container import is_transient
-from sync_gateway.db import platform
 
 
-class CountingConsumer(EventConsumer):
-    """The live consumer's record handling (parse, dedupe on processed events, one transaction, retry transient
-    failures, dead-letter poison), counting what became of each record."""
+COUNTED_AS = {"applied": "applied", "duplicate": "duplicates", "refused": "ignored", "dead_lettered": "dead_lettered"}
+
+
+class CountingApplier(EventApplier):
+    """The live consumer's record handling (parse, drop our own echoes, dedupe on processed events, one
+    transaction, retry transient failures, dead-letter poison), counting what became of each record."""
 
     counts: Counter[str]
 
-    async def _apply(self, event: Any) -> bool:
-        applied = await super()._apply(event)
-        self.counts["applied" if applied else "duplicates"] += 1
-        return applied
-
-    async def dead_letter(self, record: Any, error: BaseException, attempts: int) -> None:
-        await super().dead_letter(record, error, attempts)
-        self.counts["dead_lettered"] += 1
+    async def _attempt(self, work: Any) -> Step:
+        step = await super()._attempt(work)
+        if step.outcome is not None:
+            self.counts[COUNTED_AS[step.outcome]] += 1
+        return step
 
 
 async def cmd_replay(args: argparse.Namespace) -> int:
@@ -72,10 +70,7 @@ async def cmd_replay(args: argparse.Namespace) -> int:
                 print(f"offsets before {begin} are no longer on {args.topic}[{args.partition}]; starting at {begin}", file=sys.stderr)
             if args.to_offset is not None and args.to_offset >= end:
                 print(f"{args.topic}[{args.partition}] ends at {end - 1}; replaying up to there", file=sys.stderr)
-            consumer = CountingConsumer(group=group, topics=(args.topic,), bootstrap=settings.kafka_bootstrap_servers,
-                                        sessions=db.sessions, tables=platform, handler=gateway.handler,
-                                        is_transient=is_transient,
-                                        on_dead_letter=gateway.dead_letter_hook(db.sessions, db.uow_factory))
+            consumer = CountingApplier(**gateway.consumer_options(db.sessions, db.uow_factory))
             consumer.counts = counts
             consumer.producer = producer  # dead letters go to the same DLQ topic the live consumer uses
             if start < stop:
@@ -97,11 +92,12 @@ async def cmd_replay(args: argparse.Namespace) -> int:
                     await client.stop()
     out = {"topic": args.topic, "partition": args.partition, "consumer_group": group, "first_offset": first,
            "last_offset": last, "records": counts["records"], "applied": counts["applied"],
-           "duplicates": counts["duplicates"], "dead_lettered": counts["dead_lettered"]}
+           "duplicates": counts["duplicates"], "ignored": counts["ignored"], "dead_lettered": counts["dead_lettered"]}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         span = f"offsets {first}..{last}" if first is not None else "no records in that range"
         print(f"replay {args.topic}[{args.partition}] ({span}) as {group}: records {out['records']}: "
-              f"applied {out['applied']}, duplicates {out['duplicates']}, dead-lettered {out['dead_lettered']}")
+              f"applied {out['applied']}, duplicates {out['duplicates']}, dead-lettered {out['dead_lettered']}"
+              + (f", ignored {out['ignored']} (the gateway's own echoes)" if out["ignored"] else ""))
     return 0
