@@ -21,7 +21,7 @@ async def provider():
     received: list[tuple[dict, dict]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server API
+        def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             received.append((body, dict(self.headers)))
             self.send_response(202)

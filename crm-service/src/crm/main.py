@@ -9,14 +9,15 @@ from crm.alerts.routes import router as alerts_router
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import platform
-from crm.enrollments.routes import router as enrollments_router
 from crm.engagement.routes import router as engagement_router
+from crm.enrollments.routes import router as enrollments_router
 from crm.events import SOURCE
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
+from crm.pushes.routes import router as pushes_router
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
 from crm.sequences.routes import router as sequences_router
@@ -37,7 +38,7 @@ TAGS = [
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
 ]
-ROUTERS = [prospects_router, timeline_router, pools_router, pool_reports_router, alerts_router]
+ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
 ROUTERS += [public_pages_router, public_links_router]

@@ -80,7 +80,7 @@ async def list_notes(prospect_id: uuid.UUID, request: Request, response: Respons
 async def add_note(prospect_id: uuid.UUID, body: NoteCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
     """A note on the prospect's timeline; `private` notes are seen only by their author."""
     async def run() -> Response:
-        await prospects.get(session, prospect_id)
+        await prospects.writable(session, prospect_id)
         note = await service.record(session, prospect_id, "note", body.body[:200], data={"body": body.body},
                                     visibility=body.visibility, actor=ctx.principal.id)
         return resource_response(ActivityRead, note, status_code=201)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import Base
@@ -19,6 +19,7 @@ class Channel(StrEnum):
 
 class ConsentStatus(StrEnum):
     GRANTED = "granted"
+    REQUESTED = "requested"  # asked for on an anonymous form; granted only by the confirmation link (double opt-in)
     WITHDRAWN = "withdrawn"
     UNKNOWN = "unknown"
 
@@ -86,3 +87,26 @@ def sending_verdict(consent: Consent | None, suppressions: list[str], now: datet
     if consent is None or not consent.allows(now):
         return "consent_missing"
     return None
+
+
+class ConsentRequest(Base):
+    """One double opt-in: an anonymous form asked for email consent for `address`; the confirmation mail's link
+    grants it. Kept as the proof of when consent was asked for and confirmed."""
+
+    __tablename__ = "consent_requests"
+    __table_args__ = (Index("ix_consent_requests_mail_due", "next_attempt_at", postgresql_where=text("mail_state = 'pending'")),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(Text, default="email")
+    address: Mapped[str | None] = mapped_column(Text)  # where the confirmation goes; blanked on erasure
+    source: Mapped[str] = mapped_column(Text)
+    text_version: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mail_state: Mapped[str] = mapped_column(Text, default="pending")  # pending | sent | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)

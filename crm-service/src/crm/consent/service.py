@@ -67,7 +67,7 @@ async def put(session: AsyncSession, prospect_id: uuid.UUID, channel: Channel, v
               if_match: str | None, ctx: RequestContext, now: datetime) -> dict[str, Any]:
     """Record the channel's consent (and optionally replace its suppressions); a channel the CRM may no longer
     use exits the prospect's running enrollments. Emits `crm.consent.changed.v1` when anything changed."""
-    await _prospect(session, prospect_id)
+    (await _prospect(session, prospect_id)).ensure_writable()
     consent = (await session.execute(select(Consent).where(Consent.prospect_id == prospect_id, Consent.channel == channel)
                                      .with_for_update())).scalar_one_or_none()
     if if_match is not None:

@@ -147,8 +147,8 @@ async def report(session: AsyncSession, *, sequence_id: uuid.UUID | None, since:
 def prospect_ordering(descending: bool) -> Any:
     """`GET /v1/prospects?order=-engagement_score` (or `engagement_score`): prospects by their score decayed to
     now; those who never engaged count as 0."""
-    from crm.engagement.config import engagement_settings  # noqa: PLC0415
-    from crm.sequences.clock import clock_of  # noqa: PLC0415
+    from crm.engagement.config import engagement_settings
+    from crm.sequences.clock import clock_of
 
     async def ordered(session: AsyncSession, request: Any, stmt: Any, offset: int, limit: int) -> list[Any]:
         score = func.coalesce(_decayed_sql(clock_of(request.app).now(), engagement_settings(request.app)), 0.0)

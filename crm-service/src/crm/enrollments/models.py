@@ -25,7 +25,7 @@ class EnrollmentStatus(StrEnum):
 
 RUNNING = frozenset({EnrollmentStatus.SCHEDULED, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED})
 EXIT_REASONS = ("manual", "reply", "erased", "unsubscribed", "bounced", "consent_missing", "suppressed", "applied", "hired",
-                "sequence_archived")
+                "sequence_archived", "send_failed")
 
 
 class Enrollment(Base):

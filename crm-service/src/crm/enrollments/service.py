@@ -56,7 +56,8 @@ async def enroll(session: AsyncSession, sequence_id: uuid.UUID, values: dict[str
                                       .with_for_update())).scalar_one_or_none()  # serializes enrollments per prospect
     if prospect is None:
         raise Unprocessable("No such prospect.", errors=[field_error("prospect_id", "unknown prospect")])
-    if prospect.status in ("hired", "excluded", "merged", "erased"):
+    prospect.ensure_writable()
+    if prospect.status in ("hired", "excluded"):
         raise Conflict(f"The prospect is {prospect.status}: excluded from nurture.", prospect_status=prospect.status)
     existing = await running_for(session, prospect.id)
     if existing:

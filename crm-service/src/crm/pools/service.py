@@ -64,8 +64,9 @@ async def add_member(session: AsyncSession, pool_id: uuid.UUID, prospect_id: uui
                      ctx: RequestContext) -> PoolMember:
     """Add a prospect to a pool at a stage (default: the first); 409 when already a member."""
     pool = await get(session, pool_id)
-    if await prospects.repo.get(session, prospect_id) is None:
+    if (prospect := await prospects.repo.get(session, prospect_id, for_update=True)) is None:
         raise Unprocessable("No such prospect.", errors=[field_error("prospect_id", "unknown prospect")])
+    prospect.ensure_writable()
     if (existing := await member(session, pool_id, prospect_id)) is not None:
         raise Conflict("The prospect is already in this pool.", current_stage_id=str(existing.stage_id))
     stage = pool.require_stage(stage_id, "stage_id") if stage_id else pool.stages[0]
@@ -81,6 +82,7 @@ async def add_member(session: AsyncSession, pool_id: uuid.UUID, prospect_id: uui
 async def move_member(session: AsyncSession, pool_id: uuid.UUID, prospect_id: uuid.UUID, to_stage_id: uuid.UUID,
                       from_stage_id: uuid.UUID | None, ctx: RequestContext) -> PoolMember:
     pool = await get(session, pool_id)
+    await prospects.writable(session, prospect_id)
     m = await member(session, pool_id, prospect_id, for_update=True)
     if m is None:
         raise NotFound("The prospect is not in this pool.")
@@ -114,6 +116,7 @@ async def memberships(session: AsyncSession, prospect_id: uuid.UUID) -> list[Poo
 
 
 async def remove_member(session: AsyncSession, pool_id: uuid.UUID, prospect_id: uuid.UUID, ctx: RequestContext) -> None:
+    await prospects.writable(session, prospect_id)
     m = await member(session, pool_id, prospect_id, for_update=True)
     if m is None:
         raise NotFound("The prospect is not in this pool.")

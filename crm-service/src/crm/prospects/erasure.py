@@ -6,21 +6,22 @@ import uuid
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.errors import Conflict
+from talentkit.profiles.erasure import anonymise
 
 from crm.activities.models import Activity
 from crm.events import emit
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict
-from talentkit.profiles.erasure import anonymise
 
 
 async def erase(session: AsyncSession, prospect_id: uuid.UUID, reason: str | None, ctx: RequestContext) -> Prospect:
     """Anonymise the prospect, its timeline and its messages; exit every enrollment (reason `erased`).
     Emits `crm.prospect.erased.v1` with email hashes only."""
-    from crm.enrollments.service import exit_all  # noqa: PLC0415 - enrollments depend on prospects
-    from crm.sending.models import Message  # noqa: PLC0415
+    from crm.consent.models import ConsentRequest
+    from crm.enrollments.service import exit_all
+    from crm.sending.models import Message
 
     record = await prospects.get(session, prospect_id, for_update=True)
     if record.status == "erased":
@@ -31,7 +32,10 @@ async def erase(session: AsyncSession, prospect_id: uuid.UUID, reason: str | Non
     await session.execute(update(Activity).where(Activity.prospect_id == prospect_id)
                           .values(summary="[erased]", data={}))
     await session.execute(update(Message).where(Message.prospect_id == prospect_id)
-                          .values(recipient=None, subject=None, body=None))
+                          .values(recipient=None, subject=None, body=None, body_html=None, links=[]))
+    await session.execute(update(ConsentRequest).where(ConsentRequest.prospect_id == prospect_id).values(address=None))
+    await session.execute(update(ConsentRequest).where(ConsentRequest.prospect_id == prospect_id,
+                                                       ConsentRequest.mail_state == "pending").values(mail_state="cancelled"))
     await session.flush()
     await emit(session, ctx, "crm.prospect.erased.v1", aggregate_id=prospect_id, sequence=record.version,
                data={"prospect_id": prospect_id, "email_hashes": hashes, "reason": reason})

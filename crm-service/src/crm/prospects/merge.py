@@ -6,6 +6,8 @@ import uuid
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.errors import Unprocessable, field_error
 
 from crm.activities import service as activities
 from crm.activities.models import Activity
@@ -13,15 +15,13 @@ from crm.events import emit
 from crm.pools.models import PoolMember
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict, Unprocessable, field_error
 
 UNION = ("emails", "phones", "tags", "skills", "links")
 
 
 async def merge(session: AsyncSession, survivor_id: uuid.UUID, duplicate_id: uuid.UUID, ctx: RequestContext) -> Prospect:
     """Fold `duplicate_id` into `survivor_id`. Emits `crm.prospect.merged.v1` (keyed by the duplicate)."""
-    from crm.enrollments.service import exit_all, running_for  # noqa: PLC0415 - enrollments depend on prospects
+    from crm.enrollments.service import exit_all, running_for
 
     if survivor_id == duplicate_id:
         raise Unprocessable("A prospect cannot be merged into itself.", errors=[field_error("duplicate_id", "same as the survivor")])
@@ -29,8 +29,7 @@ async def merge(session: AsyncSession, survivor_id: uuid.UUID, duplicate_id: uui
     locked = {p.id: p for p in [await prospects.get(session, first, for_update=True), await prospects.get(session, second, for_update=True)]}
     survivor, duplicate = locked[survivor_id], locked[duplicate_id]
     for p in (survivor, duplicate):
-        if p.merged_into_id:
-            raise Conflict(f"Prospect {p.id} was already merged into {p.merged_into_id}.", merged_into_id=str(p.merged_into_id))
+        p.ensure_writable()
     extra = {f: list(dict.fromkeys([*getattr(survivor, f), *getattr(duplicate, f)])) for f in UNION}
     extra = {f: v for f, v in extra.items() if v != getattr(survivor, f)}
     if extra:

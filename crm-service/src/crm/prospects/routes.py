@@ -12,12 +12,13 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
 
-from crm.prospects.erasure import erase
-from crm.prospects.merge import merge
 from crm.engagement.service import prospect_ordering
+from crm.prospects.erasure import erase
 from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
+from crm.prospects.merge import merge
 from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
 from crm.prospects.service import prospects
+from crm.pushes.schemas import PushRead, PushToJobIn
 
 router = profile_router(service=prospects, path="/v1/prospects", noun="prospect", tag="Prospects",
                         read_scope="crm:read", write_scope="crm:write", create_schema=ProspectCreate,
@@ -36,11 +37,6 @@ class StatusEventIn(BaseModel):
     detail: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-class PushToJobIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    job_id: uuid.UUID = Field(description="The ATS job.")
-
-
 @router.post("/{id}/status-events", summary="Record an ATS status (applied, hired, …)",
              responses={404: {"description": "No such prospect.", **P}})
 async def post_status_event(id: uuid.UUID, body: StatusEventIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
@@ -54,14 +50,21 @@ async def post_status_event(id: uuid.UUID, body: StatusEventIn, ctx: Writer, ses
     return await idem.run(run)
 
 
-@router.post("/{id}/push-to-job", status_code=202, response_model=ProspectRead, summary="Push to an ATS job",
-             responses={404: {"description": "No such prospect.", **P}, 409: {"description": "Excluded, or no email.", **P}})
+@router.post("/{id}/push-to-job", status_code=202, response_model=PushRead, summary="Push to an ATS job",
+             responses={404: {"description": "No such prospect.", **P},
+                        409: {"description": "Excluded, no email, merged (`merged_into_id`), or already being pushed to "
+                                             "this job (`existing_push_id`).", **P},
+                        410: {"description": "The prospect was erased.", **P}})
 async def post_push_to_job(id: uuid.UUID, body: PushToJobIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
-    """Ask for the prospect to be considered for an ATS job. Accepted (202): the sync gateway creates or finds the
-    ATS candidate and the application, links them, and the prospect's pool stage becomes `applied`.
-    Emits `crm.prospect.pushed_to_job.v1`."""
+    """Ask for the prospect to be considered for an ATS job. Accepted (202) with the push resource (`Location:
+    /v1/pushes/{push_id}`, status `requested`): the sync gateway creates or finds the ATS candidate and the
+    application, links them, and the prospect's pool stage becomes `applied` and the push `succeeded`. When the
+    ATS refuses (job unknown or closed), the push becomes `failed` with the reason, the timeline shows
+    `push_failed` and the recruiter (the `On-Behalf-Of` user, else the key) gets a `push_failed` alert.
+    Emits `crm.prospect.pushed_to_job.v1` (with `push_id`)."""
     async def run() -> Response:
-        return resource_response(ProspectRead, await push_to_job(session, id, body.job_id, ctx), status_code=202)
+        push = await push_to_job(session, id, body.job_id, ctx)
+        return resource_response(PushRead, push, status_code=202, location=f"/v1/pushes/{push.id}")
     return await idem.run(run)
 
 

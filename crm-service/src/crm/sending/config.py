@@ -1,6 +1,8 @@
 """Sending settings (env prefix `CRM_`)."""
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crm.signing import Signer
 
 
 class SendingSettings(BaseSettings):
@@ -12,6 +14,16 @@ class SendingSettings(BaseSettings):
     mail_from: str = "recruiting@example.com"
     public_base_url: str = "http://127.0.0.1:8002"
     tracking_secret: SecretStr = SecretStr("dev-tracking-secret")
+    # Rotation: secrets that still verify (comma-separated) while links signed with them are in circulation.
+    tracking_secrets_previous: SecretStr | None = None
     sms_provider_url: str | None = None
     scheduler_enabled: bool = True
     scheduler_poll_seconds: float = 5.0
+    # A send that fails is retried after base × 4^(attempt-1) seconds; after `send_max_attempts` it is parked.
+    send_max_attempts: int = Field(5, ge=1, le=50)
+    send_retry_base_seconds: float = Field(60.0, gt=0, le=86_400)
+
+    def signer(self) -> Signer:
+        """Signs public tokens with the tracking secret; verifies with it and the previous ones."""
+        previous = self.tracking_secrets_previous.get_secret_value().split(",") if self.tracking_secrets_previous else []
+        return Signer([self.tracking_secret.get_secret_value(), *(p.strip() for p in previous)])

@@ -1,5 +1,6 @@
-"""One message per (enrollment, step): claimed → sent (→ bounced), or blocked / cancelled. The unique pair is what
-makes a step impossible to send twice from two workers or two runs."""
+"""One message per (enrollment, step): claimed → sent (→ bounced), or blocked / cancelled, or failed once its
+sends kept failing up to the attempt cap. The unique pair is what makes a step impossible to send twice from two
+workers or two runs."""
 from __future__ import annotations
 
 import uuid
@@ -29,6 +30,7 @@ class MessageState(StrEnum):
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
     BOUNCED = "bounced"
+    FAILED = "failed"
 
 
 class Message(Base):
@@ -51,12 +53,15 @@ class Message(Base):
     sender: Mapped[str | None] = mapped_column(Text)
     recipient: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)  # the text part as sent (an SMS or task: its text)
+    body_html: Mapped[str | None] = mapped_column(Text)  # the HTML part as sent (email only)
+    links: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")  # the author's links; a click names an index
     message_id_header: Mapped[str | None] = mapped_column(Text, unique=True)
     missing_tokens: Mapped[list[str]] = mapped_column(JSONB, default=list)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a failed send: the backoff
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

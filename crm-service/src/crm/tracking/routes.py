@@ -18,15 +18,32 @@ from pydantic import (
     model_validator,
 )
 from pydantic.functional_validators import AfterValidator
+from starlette.convertors import Convertor, register_url_convertor
 from talentkit.auth import RequestContext, require
 from talentkit.db import Session
 from talentkit.idempotency import IdempotencyGuard
 
 from crm.engagement.config import engagement_settings
+from crm.public import pages
 from crm.sending.scheduler import sending_settings
 from crm.sequences.clock import clock_of
+from crm.signing import Signer, TokenExpired
 from crm.tracking import service
 
+
+class _AnyText(Convertor[str]):
+    """Any characters at all (newlines and slashes included): the open pixel answers its GIF whatever the path."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("pixel_token", _AnyText())
 router = APIRouter(tags=["Tracking"])
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 P = {"content": {"application/problem+json": {}}}
@@ -40,45 +57,82 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Short = Annotated[str, StringConstraints(max_length=1000)]
 
 
-def _secret(request: Request) -> str:
-    return sending_settings(request.app).tracking_secret.get_secret_value()
+def _signer(request: Request) -> Signer:
+    return sending_settings(request.app).signer()
 
 
-@router.get("/t/o/{token}.gif", summary="Open pixel", openapi_extra=PUBLIC,
+def _page(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={**NO_STORE, "Referrer-Policy": "no-referrer",
+                                                           "X-Content-Type-Options": "nosniff"})
+
+
+def _expired(what: str) -> HTMLResponse:
+    return _page(pages.expired(what, "Use the link in a more recent email from us."), 410)
+
+
+@router.get("/t/o/{token:pixel_token}.gif", summary="Open pixel", openapi_extra=PUBLIC,
             responses={200: {"content": {"image/gif": {}}, "description": "A transparent 1×1 GIF."}})
 async def open_pixel(token: str, request: Request, session: Session) -> Response:
     """Loaded by the recipient's mail client. The first load of a message records `message_opened` and emits
     `crm.message.opened.v1`; later loads are counted. Always answers the GIF (nothing is recorded for a token
-    this service did not sign)."""
-    await service.open_pixel(session, _secret(request), token, clock_of(request.app).now(), engagement_settings(request.app))
+    this service did not sign, or one older than a year)."""
+    await service.open_pixel(session, _signer(request), token, clock_of(request.app).now(), engagement_settings(request.app))
     return Response(GIF, media_type="image/gif", headers=NO_STORE)
 
 
 @router.get("/t/c/{token}", summary="Tracked link", status_code=302, openapi_extra=PUBLIC,
             responses={302: {"description": "To the link's original URL."},
-                       404: {"description": "The token is not signed by this service, or its URL is not in the message.", **P}})
+                       404: {"description": "The token is not signed by this service, or names no link of the message.", **P},
+                       410: {"description": "A genuine link older than a year: an HTML page says so.",
+                             "content": {"text/html": {}}}})
 async def click(token: str, request: Request, session: Session) -> Response:
-    """Redirects (302) to the original URL of a link in a sent email and records `message_clicked`
-    (`crm.message.clicked.v1`). Never redirects anywhere else: a forged or altered token is a 404."""
-    url = await service.click(session, _secret(request), token, clock_of(request.app).now(), engagement_settings(request.app))
+    """Redirects (302) to a link the sequence author wrote in a sent email (the token names the link's index in
+    the message's `links`, recorded when it was sent) and records `message_clicked` (`crm.message.clicked.v1`).
+    Never redirects anywhere else: a forged or altered token is a 404."""
+    try:
+        url = await service.click(session, _signer(request), token, clock_of(request.app).now(),
+                                  engagement_settings(request.app))
+    except TokenExpired:
+        return _expired("link")
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 
-UNSUB_HTML = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Unsubscribed</title></head>"
-              "<body><p>You have been unsubscribed and will not receive further emails from us.</p></body></html>")
+UNSUB_DOC: dict[str, Any] = {"openapi_extra": PUBLIC, "responses": {
+    404: {"description": "The token is not signed by this service.", **P},
+    410: {"description": "A genuine link older than a year: an HTML page says so.", "content": {"text/html": {}}}}}
 
 
-UNSUB_DOC = {"openapi_extra": PUBLIC, "responses": {404: {"description": "The token is not signed by this service.", **P}}}
+@router.get("/t/u/{token}", summary="Unsubscribe page (link)", operation_id="unsubscribe_link",
+            response_class=HTMLResponse, **UNSUB_DOC)
+async def unsubscribe_page(token: str, request: Request, session: Session) -> Response:
+    """The footer link of every email: a page asking to confirm, with a button that POSTs here. Following the link
+    changes nothing (mail security scanners follow every link)."""
+    try:
+        _, left = await service.unsubscribe_target(session, _signer(request), token, clock_of(request.app).now())
+    except TokenExpired:
+        return _expired("unsubscribe link")
+    action = pages.esc(request.url.path)
+    if left:
+        body = pages.MAIL_UNSUBSCRIBE.substitute(status="You are already unsubscribed from our emails.", action=action,
+                                                 button="Unsubscribe again")
+    else:
+        body = pages.MAIL_UNSUBSCRIBE.substitute(status="Do you want to stop receiving emails from us?", action=action,
+                                                 button="Unsubscribe from emails")
+    return _page(pages.page("Unsubscribe", body))
 
 
-@router.get("/t/u/{token}", summary="Unsubscribe (link)", operation_id="unsubscribe_link", **UNSUB_DOC)  # type: ignore[arg-type]
-@router.post("/t/u/{token}", summary="One-click unsubscribe (RFC 8058)", operation_id="unsubscribe_one_click", **UNSUB_DOC)  # type: ignore[arg-type]
+@router.post("/t/u/{token}", summary="One-click unsubscribe (RFC 8058)", operation_id="unsubscribe_one_click", **UNSUB_DOC)
 async def unsubscribe(token: str, request: Request, session: Session) -> Response:
-    """The `List-Unsubscribe` target (RFC 8058 one-click `POST`, or the link in the footer): adds the `unsubscribed`
-    email suppression and exits every running enrollment with reason `unsubscribed`. Repeating it is harmless."""
-    out = await service.unsubscribe(session, _secret(request), token, clock_of(request.app).now())
-    if request.method == "GET":
-        return HTMLResponse(UNSUB_HTML, headers=NO_STORE)
+    """The `List-Unsubscribe` target: RFC 8058 one-click `POST` (`List-Unsubscribe=One-Click`, sent by the mail
+    provider) or the button of the page. Adds the `unsubscribed` email suppression and exits every running
+    enrollment with reason `unsubscribed`; repeating it is harmless. Answers JSON, or a page to a browser
+    (`Accept: text/html`)."""
+    try:
+        out = await service.unsubscribe(session, _signer(request), token, clock_of(request.app).now())
+    except TokenExpired:
+        return _expired("unsubscribe link")
+    if "text/html" in request.headers.get("accept", ""):
+        return _page(pages.page("Unsubscribed", pages.UNSUBSCRIBED.substitute(channels="email")))
     return JSONResponse({**out, "prospect_id": str(out["prospect_id"])}, headers=NO_STORE)
 
 

@@ -1,8 +1,7 @@
-"""Tracking use cases. Every token is verified with the sending module's HMAC (`crm.sending.tracking.verify`);
-an unverifiable token never records anything and a click never redirects anywhere but a URL of that message."""
+"""Tracking use cases. Every token is verified for its purpose and expiry (`crm.signing`); an unverifiable token
+never records anything, and a click never redirects anywhere but a link recorded on that message when it was sent."""
 from __future__ import annotations
 
-import html
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,29 +13,34 @@ from talentkit.errors import NotFound, Unprocessable, field_error
 
 from crm.activities.service import record as record_activity
 from crm.consent import service as consent
+from crm.consent.models import SuppressionReason
 from crm.engagement import service as engagement
 from crm.engagement.config import EngagementSettings
 from crm.enrollments.service import exit_all
 from crm.events import emit
-from crm.prospects.models import Prospect
+from crm.prospects.service import prospects
 from crm.sending import inbound
 from crm.sending.models import Message, MessageState
-from crm.sending.tracking import HREF, URL, verify
+from crm.signing import Purpose, Signer, TokenExpired, TokenInvalid
 from crm.tracking.models import MessageEngagement
 
 TOPIC = "crm.messages"
 SENT = (MessageState.SENT, MessageState.BOUNCED)
 
 
-def _payload(secret: str, token: str, kind: str) -> dict[str, Any] | None:
-    """The verified payload of a `kind` token (`o`, `c`, `u`) with a message id, else None."""
-    p = verify(secret, token)
-    if not isinstance(p, dict) or p.get("k") != kind or not isinstance(p.get("m"), str):
-        return None
+def message_token(signer: Signer, purpose: Purpose, token: str, now: datetime) -> dict[str, Any]:
+    """The data of a message token of `purpose` (with a message id); 404 when it is not ours. An expired genuine
+    token raises `TokenExpired` (the routes answer a page saying so)."""
     try:
-        uuid.UUID(p["m"])
+        p = signer.verify(purpose, token, now=now)
+    except TokenExpired:
+        raise
+    except TokenInvalid:
+        raise NotFound("Unknown or invalid link.") from None
+    try:
+        uuid.UUID(str(p.get("m")))
     except ValueError:
-        return None
+        raise NotFound("Unknown or invalid link.") from None
     return p
 
 
@@ -58,19 +62,24 @@ def _bump(msg: Message, now: datetime) -> None:
     msg.version, msg.updated_at = msg.version + 1, now
 
 
-def recorded_urls(body: str | None) -> set[str]:
-    """The links of a message as it was sent (the exact strings the Tracker rewrote)."""
-    if not body:
-        return set()
-    return set(URL.findall(body)) | {html.unescape(m.group(2)) for m in HREF.finditer(body)}
-
-
-async def open_pixel(session: AsyncSession, secret: str, token: str, now: datetime, settings: EngagementSettings) -> bool:
-    """Count an open; the first one of a message appends `message_opened` and emits `crm.message.opened.v1`.
-    Returns False (and records nothing) for an unverifiable token or an unknown message."""
-    p = _payload(secret, token, "o")
-    msg = await _locked_message(session, p["m"]) if p else None
+async def _tracked_message(session: AsyncSession, message_id: str) -> Message | None:
+    """The sent message, locked, when its prospect still accepts engagement (not erased)."""
+    msg = await _locked_message(session, message_id)
     if msg is None or msg.state not in SENT:
+        return None
+    prospect = await prospects.repo.get(session, msg.prospect_id)
+    return msg if prospect is not None and prospect.status != "erased" else None
+
+
+async def open_pixel(session: AsyncSession, signer: Signer, token: str, now: datetime, settings: EngagementSettings) -> bool:
+    """Count an open; the first one of a message appends `message_opened` and emits `crm.message.opened.v1`.
+    Returns False (and records nothing) for an unverifiable or expired token or an unknown message."""
+    try:
+        p = message_token(signer, Purpose.OPEN, token, now)
+    except (NotFound, TokenExpired):
+        return False
+    msg = await _tracked_message(session, p["m"])
+    if msg is None:
         return False
     row = await _counters(session, msg)
     row.opens += 1
@@ -90,15 +99,16 @@ async def open_pixel(session: AsyncSession, secret: str, token: str, now: dateti
     return True
 
 
-async def click(session: AsyncSession, secret: str, token: str, now: datetime, settings: EngagementSettings) -> str:
-    """The URL to redirect to. 404 unless the token is ours and its URL is one the message contained. The first
-    click on each link appends `message_clicked` and emits `crm.message.clicked.v1`; repeats are counted."""
-    p = _payload(secret, token, "c")
-    url = p.get("u") if p else None
-    msg = await _locked_message(session, p["m"]) if p and isinstance(url, str) else None
-    if msg is None or msg.state not in SENT or url not in recorded_urls(msg.body) \
-            or not url.lower().startswith(("http://", "https://")):
+async def click(session: AsyncSession, signer: Signer, token: str, now: datetime, settings: EngagementSettings) -> str:
+    """The URL to redirect to: the recorded link the token names. 404 unless the token is ours and names a link of
+    the message. The first click on each link appends `message_clicked` and emits `crm.message.clicked.v1`."""
+    p = message_token(signer, Purpose.CLICK, token, now)
+    index = p.get("l")
+    msg = await _tracked_message(session, p["m"]) if isinstance(index, int) and not isinstance(index, bool) else None
+    links = (msg.links or []) if msg is not None else []
+    if msg is None or not 0 <= index < len(links) or not links[index].lower().startswith(("http://", "https://")):
         raise NotFound("Unknown or invalid link.")
+    url = links[index]
     row = await _counters(session, msg)
     urls = dict(row.clicked_urls or {})
     first = url not in urls
@@ -118,13 +128,24 @@ async def click(session: AsyncSession, secret: str, token: str, now: datetime, s
     return url
 
 
-async def unsubscribe(session: AsyncSession, secret: str, token: str, now: datetime) -> dict[str, Any]:
+async def unsubscribe_target(session: AsyncSession, signer: Signer, token: str, now: datetime) -> tuple[Message, bool]:
+    """The message an unsubscribe token names, and whether its prospect already left email; 404 for a token that is
+    not ours or a prospect that is gone."""
+    p = message_token(signer, Purpose.UNSUBSCRIBE, token, now)
+    try:
+        msg = await inbound.get(session, uuid.UUID(p["m"]))
+    except NotFound:
+        msg = None
+    if msg is None or str(msg.prospect_id) != str(p.get("p")) or await prospects.live(session, msg.prospect_id) is None:
+        raise NotFound("Unknown or invalid unsubscribe link.")
+    left = SuppressionReason.UNSUBSCRIBED in await consent.suppressions(session, msg.prospect_id, "email")
+    return msg, left
+
+
+async def unsubscribe(session: AsyncSession, signer: Signer, token: str, now: datetime) -> dict[str, Any]:
     """One-click unsubscribe: the `unsubscribed` email suppression (consent service) and every running
     enrollment exits (`unsubscribed`). Repeating it changes nothing. 404 for an unverifiable token."""
-    p = _payload(secret, token, "u")
-    msg = await inbound.get(session, uuid.UUID(p["m"])) if p and isinstance(p.get("p"), str) else None
-    if msg is None or p is None or str(msg.prospect_id) != p["p"]:
-        raise NotFound("Unknown or invalid unsubscribe link.")
+    msg, _ = await unsubscribe_target(session, signer, token, now)
     added = await consent.suppress(session, msg.prospect_id, "email", "unsubscribed", None)
     exited = await exit_all(session, msg.prospect_id, "unsubscribed", None)
     if added:
@@ -190,9 +211,7 @@ async def inbound_email(session: AsyncSession, body: dict[str, Any], ctx: Reques
 async def page_visit(session: AsyncSession, prospect_id: uuid.UUID, url: str, at: datetime | None, ctx: RequestContext,
                      now: datetime, settings: EngagementSettings) -> dict[str, Any]:
     """Append `page_visit`, emit `crm.prospect.page_visited.v1`, update the score."""
-    prospect = await session.get(Prospect, prospect_id)
-    if prospect is None:
-        raise NotFound(f"No prospect with id {prospect_id}.")
+    prospect = await prospects.writable(session, prospect_id)
     visited = at or now
     activity = await record_activity(session, prospect_id, "page_visit", f"Visited {url}", data={"url": url},
                                      actor=ctx.actor, at=visited)
