@@ -1,7 +1,7 @@
 """message send attempts, recorded links and html part, double opt-in requests, pushes
 
 Revision ID: ee142c0b2b3f
-Revises: 7403657ca6ce
+Revises: 6d2f3b8e0c51
 Create Date: 2026-12-01 22:28:32.980665
 
 Messages keep their HTML part and the links the author wrote (a click token names an index, never a URL) and
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'ee142c0b2b3f'
-down_revision = '7403657ca6ce'
+down_revision = '6d2f3b8e0c51'
 branch_labels = None
 depends_on = None
 

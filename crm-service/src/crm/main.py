@@ -18,6 +18,7 @@ from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
 from crm.pushes.routes import router as pushes_router
+from crm.sending.config import SendingSettings
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
 from crm.sequences.routes import router as sequences_router
@@ -48,6 +49,7 @@ WORKERS.append(sequence_scheduler)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the CRM."""
+    SendingSettings()  # refuse a development tracking secret outside development at start-up, not at first use
     return create_service_app(
         name="crm", title="Recruiting CRM API", description=DESCRIPTION, settings=settings or Settings(),
         platform=platform, routers=ROUTERS, source=SOURCE, relay_topics=CRM_TOPICS, workers=tuple(WORKERS),

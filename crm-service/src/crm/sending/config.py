@@ -1,11 +1,16 @@
 """Sending settings (env prefix `CRM_`)."""
+from typing import Annotated
+
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+from talentkit.settings import PlatformSettings, Secret
 
 from crm.signing import Signer
 
+DEV_TRACKING_SECRET = "dev-tracking-secret"
 
-class SendingSettings(BaseSettings):
+
+class SendingSettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
 
     smtp_host: str = "127.0.0.1"
@@ -13,7 +18,8 @@ class SendingSettings(BaseSettings):
     smtp_timeout_seconds: float = 15.0
     mail_from: str = "recruiting@example.com"
     public_base_url: str = "http://127.0.0.1:8002"
-    tracking_secret: SecretStr = SecretStr("dev-tracking-secret")
+    # signs tracking links, public-page links and CSRF tokens: refused outside development when left at its default
+    tracking_secret: Annotated[SecretStr, Secret(DEV_TRACKING_SECRET)] = SecretStr(DEV_TRACKING_SECRET)
     # Rotation: secrets that still verify (comma-separated) while links signed with them are in circulation.
     tracking_secrets_previous: SecretStr | None = None
     sms_provider_url: str | None = None
