@@ -157,7 +157,7 @@ class MailRig:
     public: httpx.AsyncClient  # no API key: what a recipient's mail client or browser sends
 
     def scheduler(self, **kw: Any) -> Scheduler:
-        return Scheduler(self.crm.app.state.sessionmaker, self.settings, self.clock, **kw)
+        return Scheduler(self.crm.app.state.uow_factory, self.settings, self.clock, **kw)
 
     async def run(self, **kw: Any) -> tuple[int, int]:
         """One scheduler pass."""

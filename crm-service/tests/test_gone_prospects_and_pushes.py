@@ -130,3 +130,30 @@ async def test_a_push_the_crm_knows_is_wrong_is_refused_at_once(crm):
     bad = await crm.client.post(f"/v1/prospects/{p['id']}/push-to-job", json={"job_id": "not-a-uuid"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "job_id"
     assert (await crm.client.get("/v1/pushes", params={"prospect_id": p["id"]})).json()["data"] == []
+
+
+async def test_an_erasure_reaches_every_copy_of_the_person_and_a_merge_moves_what_follows_the_person(mail):
+    crm = mail.crm
+    pid, addr = await mail.prospect()
+    eid = await mail.enroll(pid, [{"kind": "email", "subject": "Hi {{first_name}}", "body": "See https://jobs.example/e"},
+                                  {"kind": "email", "delay": 5, "subject": "Again", "body": "Ping"}])
+    await mail.run()
+    assert (await crm.client.post(f"/v1/prospects/{pid}/erase", json={})).status_code == 200
+    e = (await crm.client.get(f"/v1/enrollments/{eid}")).json()
+    assert (e["status"], e["exit_reason"]) == ("exited", "erased")
+    [m] = await mail.messages(eid)
+    assert (m["recipient"], m["subject"], m["body"], m["body_html"], m["links"]) == (None, None, None, None, [])
+    timeline = (await crm.client.get(f"/v1/prospects/{pid}/activities", params={"limit": 200})).json()["data"]
+    assert timeline and all(a["summary"] in ("[erased]", "Left the sequence: erased") for a in timeline)
+    assert addr not in str(timeline)
+
+    survivor, dup = await new_prospect(crm), await new_prospect(crm)
+    pool = (await crm.client.post("/v1/pools", json={"name": f"m-{uuid.uuid4().hex[:6]}"})).json()
+    await crm.client.post(f"/v1/pools/{pool['id']}/members", json={"prospect_id": dup["id"]})
+    seq = (await crm.client.post("/v1/sequences", json={"name": "m", "steps": [{"kind": "task", "body": "x", "delay": 3}]})).json()
+    moving = (await crm.client.post(f"/v1/sequences/{seq['id']}/enrollments", json={"prospect_id": dup["id"]})).json()
+    assert (await crm.client.post(f"/v1/prospects/{survivor['id']}/merge", json={"duplicate_id": dup["id"]})).status_code == 200
+    members = (await crm.client.get(f"/v1/pools/{pool['id']}/members")).json()["data"]
+    assert [m["prospect_id"] for m in members] == [survivor["id"]]
+    moved = (await crm.client.get(f"/v1/enrollments/{moving['id']}")).json()
+    assert (moved["prospect_id"], moved["status"]) == (survivor["id"], "scheduled")

@@ -133,10 +133,11 @@ async def test_pause_resume_exit_follow_the_state_machine(api):
 async def test_exit_all_is_what_the_ats_status_hook_calls(api):
     s, pid = await sequence(api), await prospect(api)
     e = (await api.client.post(f"/v1/sequences/{s['id']}/enrollments", json={"prospect_id": pid})).json()
-    async with api.app.state.sessionmaker() as session, session.begin():
-        exited = await enrollments.exit_all(session, uuid.UUID(pid), "hired", None)
+    async with api.app.state.uow_factory() as uow:
+        exited = await enrollments.exit_all(uow=uow, prospect_id=uuid.UUID(pid), reason="hired")
         assert [str(x.id) for x in exited] == [e["id"]]
-        assert await enrollments.exit_all(session, uuid.UUID(pid), "hired", None) == []
+        assert await enrollments.exit_all(uow=uow, prospect_id=uuid.UUID(pid), reason="hired") == []
+        await uow.commit()
     got = (await api.client.get(f"/v1/enrollments/{e['id']}")).json()
     assert (got["status"], got["exit_reason"]) == ("exited", "hired")
 

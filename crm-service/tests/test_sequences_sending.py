@@ -3,6 +3,7 @@ and restart safety when the process dies between claim and send or between send 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest_asyncio
@@ -43,7 +44,7 @@ async def enrolled(crm, *, steps=None, consent="granted", variables=None, **seq)
 
 
 def scheduler(crm, settings, clock, **kw) -> Scheduler:
-    return Scheduler(crm.app.state.sessionmaker, settings, clock, **kw)
+    return Scheduler(crm.app.state.uow_factory, settings, clock, **kw)
 
 
 async def test_a_due_step_goes_out_over_smtp_with_tracking_and_one_click_unsubscribe(env):
@@ -125,7 +126,7 @@ async def test_a_crash_between_claim_and_send_is_sent_exactly_once_after_restart
     assert inbox.to(addr) == []
     engine = create_async_engine(crm.app.state.engine.url)  # a fresh process: new engine, new scheduler
     try:
-        restarted = Scheduler(sessionmaker(engine), settings, clock)
+        restarted = Scheduler(replace(crm.app.state.uow_factory, sessions=sessionmaker(engine)), settings, clock)
         await restarted.run_once()
         await restarted.run_once()
     finally:

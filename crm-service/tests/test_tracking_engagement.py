@@ -51,7 +51,7 @@ async def sent_email(crm, inbox, clock, settings, *, owner=None, steps=None):
     seq = (await crm.client.post("/v1/sequences", json={"name": f"s-{uuid.uuid4().hex[:6]}", "steps": steps})).json()
     eid = (await crm.client.post(f"/v1/sequences/{seq['id']}/enrollments", json={
         "prospect_id": pid, "timezone": "UTC", "variables": {}})).json()["id"]
-    await Scheduler(crm.app.state.sessionmaker, settings, clock).run_once()
+    await Scheduler(crm.app.state.uow_factory, settings, clock).run_once()
     [mail] = inbox.to(addr)
     [msg] = (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"]
     return pid, eid, msg, mail

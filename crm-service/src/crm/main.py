@@ -6,12 +6,12 @@ from talentkit.app import create_service_app
 from crm import models  # noqa: F401 - every table mapped before the first query
 from crm.activities.routes import router as timeline_router
 from crm.alerts.routes import router as alerts_router
+from crm.bus import message_bus
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
-from crm.db import platform
+from crm.db import SOURCE, platform
 from crm.engagement.routes import router as engagement_router
 from crm.enrollments.routes import router as enrollments_router
-from crm.events import SOURCE
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
@@ -53,5 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         name="crm", title="Recruiting CRM API", description=DESCRIPTION, settings=settings or Settings(),
         platform=platform, routers=ROUTERS, source=SOURCE, relay_topics=CRM_TOPICS, workers=tuple(WORKERS),
-        openapi_tags=TAGS,
+        openapi_tags=TAGS, bus=message_bus(),
     )

@@ -64,13 +64,14 @@ class Push(Base):
         self._resolved(now)
         return True
 
-    def fail(self, *, code: str, reason: str, now: datetime) -> bool:
+    def fail(self, *, code: str, reason: str, candidate_id: str | None, now: datetime) -> bool:
         """Mark the push failed; False when it already failed so (a retry). 409 once it succeeded."""
         if self.status == PushStatus.SUCCEEDED:
             raise Conflict("The push already succeeded; it cannot fail afterwards.", push_status=self.status)
         if (self.status, self.code, self.reason) == (PushStatus.FAILED, code, reason):
             return False
         self.status, self.code, self.reason = PushStatus.FAILED, code, reason
+        self.candidate_id = candidate_id or self.candidate_id
         self._resolved(now)
         return True
 

@@ -3,15 +3,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import Page
 from talentkit.responses import resource_response
 
+from crm.paging import PageQuery
 from crm.pushes import service
-from crm.pushes.models import Push
 from crm.pushes.schemas import PushOutcomeIn, PushRead
 
 router = APIRouter(prefix="/v1/pushes", tags=["Prospects"])
@@ -21,32 +21,26 @@ P = {"content": {"application/problem+json": {}}}
 
 
 @router.get("", response_model=Page[PushRead], summary="List pushes to ATS jobs")
-async def list_pushes(request: Request, response: Response, ctx: Reader, session: Session,
-                      prospect_id: uuid.UUID | None = None,
+async def list_pushes(ctx: Reader, uow: UoW, paging: PageQuery, prospect_id: uuid.UUID | None = None,
                       status: Literal["requested", "succeeded", "failed"] | None = None,
                       updated_after: Annotated[datetime | None, Query(description="Only pushes changed after this time.")] = None,
-                      cursor: str | None = None,
-                      limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+                      ) -> dict[str, Any]:
     """Pushes, oldest first; filter by prospect and status (e.g. `failed` ones to follow up)."""
-    stmt = service.listing(prospect_id=prospect_id, status=status, updated_after=updated_after)
-    filters = {"prospect_id": str(prospect_id) if prospect_id else None, "status": status,
-               "updated_after": updated_after.isoformat() if updated_after else None}
-    rows, nxt = await paginate(session, request, response, stmt, created_col=Push.created_at, id_col=Push.id,
-                               filters=filters, cursor=cursor, limit=limit)
-    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+    return await service.list_pushes(uow=uow, paging=paging, prospect_id=prospect_id, status=status,
+                                     updated_after=updated_after)
 
 
 @router.get("/{push_id}", response_model=PushRead, summary="Get a push", responses={404: {"description": "No such push.", **P}})
-async def get_push(push_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+async def get_push(push_id: uuid.UUID, ctx: Reader, uow: UoW) -> Response:
     """The push with its status; `ETag` carries its version."""
-    return resource_response(PushRead, await service.get(session, push_id))
+    return resource_response(PushRead, await service.get(uow=uow, push_id=push_id))
 
 
 @router.post("/{push_id}/outcome", response_model=PushRead, summary="Report the outcome of a push (sync gateway)",
              responses={404: {"description": "No such push.", **P},
                         409: {"description": "The push already succeeded and cannot fail afterwards.", **P},
                         422: {"description": "`reason` missing for `failed`, or another field invalid.", **P}})
-async def report_outcome(push_id: uuid.UUID, body: PushOutcomeIn, ctx: Writer, session: Session,
+async def report_outcome(push_id: uuid.UUID, body: PushOutcomeIn, ctx: Writer, uow: UoW,
                          idem: IdempotencyGuard) -> Response:
     """Called by the sync gateway once the ATS answered the push named by `push_id` (the `push_id` of
     `crm.prospect.pushed_to_job.v1`).
@@ -60,6 +54,6 @@ async def report_outcome(push_id: uuid.UUID, body: PushOutcomeIn, ctx: Writer, s
     Repeating the same outcome changes nothing (200 with the unchanged push); a `failed` push may still succeed
     later (a replayed attempt got through); a `succeeded` one never fails (409)."""
     async def run() -> Response:
-        push = await service.record_outcome(session, push_id=push_id, outcome=body.model_dump(mode="json"), ctx=ctx)
+        push = await service.record_outcome(uow=uow, push_id=push_id, outcome=body.model_dump(mode="json"), ctx=ctx)
         return resource_response(PushRead, push)
     return await idem.run(run)

@@ -1,4 +1,5 @@
 """Sending settings (env prefix `CRM_`)."""
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import Field, SecretStr
@@ -33,3 +34,7 @@ class SendingSettings(PlatformSettings):
         """Signs public tokens with the tracking secret; verifies with it and the previous ones."""
         previous = self.tracking_secrets_previous.get_secret_value().split(",") if self.tracking_secrets_previous else []
         return Signer([self.tracking_secret.get_secret_value(), *(p.strip() for p in previous)])
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """The backoff after the `attempts`-th failed send: base × 4^(attempts-1), at most six hours."""
+        return timedelta(seconds=min(self.send_retry_base_seconds * 4 ** (attempts - 1), 6 * 3600))
