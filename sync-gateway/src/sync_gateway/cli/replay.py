@@ -20,7 +20,6 @@ from sync_gateway.cli.common import (
     partitions,
 )
 
-
 COUNTED_AS = {"applied": "applied", "duplicate": "duplicates", "refused": "ignored", "dead_lettered": "dead_lettered"}
 
 
