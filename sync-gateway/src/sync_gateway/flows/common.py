@@ -41,4 +41,5 @@ class FlowContext:
         await self.crm.post(f"/v1/prospects/{prospect_id}/status-events",
                             {"kind": kind, "job_id": str(application["job_id"]), "application_id": str(application["id"]),
                              "occurred_at": event.time.isoformat(), **({"detail": detail} if detail else {})},
-                            idempotency_key=f"sync-gateway:{event.id}:status-{kind}", causation_id=event.id)
+                            idempotency_key=f"sync-gateway:{event.id}:status-{kind}", causation_id=event.id,
+                            allow=(410,))  # an erased prospect hears of nothing any more

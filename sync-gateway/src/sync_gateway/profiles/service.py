@@ -191,6 +191,8 @@ class ProfileSync:
                 log.warning("linked record is gone", extra={"side": target, "id": str(target_id), "event_id": event.id})
                 return []
             record, etag = got
+            if is_gone(record):
+                return []  # erased or merged away meanwhile: never written again (the peer would refuse: 410/409)
             current = field_states(record, policy.synced, event.time)
             writes: dict[str, Any] = {}
             times: dict[str, datetime] = {}
