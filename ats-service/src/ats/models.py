@@ -3,11 +3,15 @@ from ats.applications.models import Application, RejectReason, StageHistory
 from ats.audit.models import AuditEvent
 from ats.candidates.models import Candidate
 from ats.db import Base, platform
+from ats.interviewers.models import BusyBlock, Interviewer
 from ats.interviews.models import Interview, InterviewerSlot
 from ats.jobs.models import Job, JobStage
 from ats.notes.models import Note
 from ats.offers.models import Offer
+from ats.scheduling.models import SchedulingInvite
 from ats.scorecards.models import Scorecard
+from ats.tasks.models import Task
 
-__all__ = ["Application", "AuditEvent", "Base", "Candidate", "Interview", "InterviewerSlot", "Job", "JobStage", "Note",
-           "Offer", "RejectReason", "Scorecard", "StageHistory", "platform"]
+__all__ = ["Application", "AuditEvent", "Base", "BusyBlock", "Candidate", "Interview", "Interviewer", "InterviewerSlot",
+           "Job", "JobStage", "Note", "Offer", "RejectReason", "SchedulingInvite", "Scorecard", "StageHistory", "Task",
+           "platform"]
