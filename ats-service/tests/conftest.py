@@ -11,11 +11,13 @@ import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest_asyncio
+import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiosmtpd.controller import Controller
 from ats.config import Settings
@@ -46,6 +48,7 @@ class AtsHarness:
 
     new_email = staticmethod(lambda tag="c": new_email(tag))
     csrf_in = staticmethod(lambda page: csrf_in(page))
+    serve = staticmethod(lambda app: serve(app))  # a fake outside party on a loopback port
 
     async def open_job(self, **fields: Any) -> dict[str, Any]:
         """A new open job with the default pipeline."""
@@ -93,6 +96,24 @@ class AtsHarness:
             n += len(r.json()["data"])
             url = r.json()["next"]
         return n
+
+
+@asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """Run an ASGI app (a fake outside party: HRIS, background-check provider) on a free loopback port; yields
+    its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            raise AssertionError("the fake server did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 class Inbox:

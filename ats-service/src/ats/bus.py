@@ -3,6 +3,7 @@ from talentkit.uow import MessageBus
 
 from ats.applications import handlers as applications
 from ats.config import Settings
+from ats.hris import handlers as hris
 from ats.interviews import handlers as interviews
 from ats.notes import handlers as notes
 from ats.tasks import handlers as tasks
@@ -10,9 +11,10 @@ from ats.tasks import handlers as tasks
 
 def message_bus(settings: Settings) -> MessageBus:
     """A bus with every ATS handler: an accepted offer makes its application hireable; notes and queued mail
-    follow their candidate's erasure and merge; interviews send calendar invitations."""
+    follow their candidate's erasure and merge; interviews send calendar invitations; a hire queues its HRIS
+    hand-off."""
     bus = MessageBus()
-    for feature in (applications, notes, tasks):
+    for feature in (applications, notes, tasks, hris):
         feature.register(bus)
     interviews.register(bus, settings)
     return bus

@@ -14,6 +14,8 @@ from ats.bus import message_bus
 from ats.candidates.routes import router as candidates_router
 from ats.config import Settings
 from ats.db import platform
+from ats.hris.performer import HrisPerformer
+from ats.hris.routes import router as hris_router
 from ats.interviewers.routes import router as interviewers_router
 from ats.interviews.routes import router as interviews_router
 from ats.jobs.routes import board as job_board_router
@@ -58,7 +60,7 @@ TAGS = [
 
 def performers() -> dict[str, Any]:
     """What the task worker does for each kind of task."""
-    return {"mail": MailPerformer()}
+    return {"mail": MailPerformer(), "hris_handoff": HrisPerformer()}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings, platform=platform,
-        routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router,
+        routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, hris_router,
                  reject_reasons_router, slots_router, interviews_router, interviewers_router, scheduling_invites_router,
                  scorecards_router, offers_router, reports_router, audit_router, scheduling_pages],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(settings),

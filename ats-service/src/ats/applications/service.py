@@ -115,11 +115,12 @@ async def unreject(*, uow: UnitOfWork, application_id: uuid.UUID, ctx: RequestCo
 
 
 async def hire(*, uow: UnitOfWork, application_id: uuid.UUID, start_date: date | None, override: bool,
-               override_reason: str | None, ctx: RequestContext) -> Application:
+               override_reason: str | None, ctx: RequestContext, work_email: str | None = None) -> Application:
     """Hire into the job's hired stage (from an offer stage, after an accepted offer, or with an override)."""
     app = await get(uow=uow, application_id=application_id, for_update=True)
     job = await job_service.get(uow=uow, job_id=app.job_id)
-    app.hire(job.hired_stage(), start_date=start_date, override=override, override_reason=override_reason, actor=ctx.actor)
+    app.hire(job.hired_stage(), start_date=start_date, override=override, override_reason=override_reason,
+             work_email=work_email, actor=ctx.actor)
     return app
 
 

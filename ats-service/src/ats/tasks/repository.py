@@ -57,3 +57,18 @@ async def of_kind(session: AsyncSession, kind: str, key_prefix: str) -> list[Tas
 async def forget_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> int:
     """Delete every task holding the candidate's personal data (erasure); returns how many."""
     return (await session.execute(delete(Task).where(Task.candidate_id == candidate_id))).rowcount or 0
+
+
+async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -> None:
+    """Cancel the pending tasks of `kind` whose dedupe key starts with `key_prefix`."""
+    await session.execute(update(Task).where(Task.kind == kind, Task.dedupe_key.startswith(key_prefix),
+                                             Task.status == TaskStatus.PENDING)
+                          .values(status=TaskStatus.CANCELLED, lease_until=None))
+
+
+async def restart(session: AsyncSession, *, kind: str, key_prefix: str, now: datetime) -> None:
+    """Give failed tasks of `kind` (dedupe key starting with `key_prefix`) a new attempt budget, due now."""
+    await session.execute(update(Task).where(Task.kind == kind, Task.dedupe_key.startswith(key_prefix),
+                                             Task.status == TaskStatus.FAILED)
+                          .values(status=TaskStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None,
+                                  done_at=None))

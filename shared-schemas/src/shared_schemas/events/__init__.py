@@ -21,6 +21,8 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "ats.application.hired.v1": ats.ApplicationHiredV1,
     "ats.application.unhired.v1": ats.ApplicationUnhiredV1,
     "ats.application.transferred.v1": ats.ApplicationTransferredV1,
+    "ats.application.hris_synced.v1": ats.ApplicationHrisSyncedV1,
+    "ats.application.unhired_after_handoff.v1": ats.ApplicationUnhiredAfterHandoffV1,
     "ats.interview.scheduled.v1": ats.InterviewScheduledV1,
     "ats.interview.rescheduled.v1": ats.InterviewRescheduledV1,
     "ats.interview.cancelled.v1": ats.InterviewCancelledV1,

@@ -281,3 +281,25 @@ class CandidateErasedV1(BaseModel):
     candidate_id: UUID
     email_hashes: list[str]
     reason: str | None = None
+
+
+class ApplicationHrisSyncedV1(BaseModel):
+    """`ats.application.hris_synced.v1`: the hire reached the HRIS, which holds the employee as `hris_employee_id`."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    hris_employee_id: str
+    synced_at: datetime
+    application: ApplicationSnapshot
+
+
+class ApplicationUnhiredAfterHandoffV1(BaseModel):
+    """`ats.application.unhired_after_handoff.v1`: an alert. The hire was undone after the HRIS received the
+    employee; the HRIS is not changed by the ATS, so someone must reconcile it (`hris_employee_id`)."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    hris_employee_id: str | None = None
+    application: ApplicationSnapshot
