@@ -10,6 +10,9 @@ from ats.applications.routes import reasons as reject_reasons_router
 from ats.applications.routes import router as applications_router
 from ats.audit import service as audit
 from ats.audit.routes import router as audit_router
+from ats.background_checks.performer import InvitationPerformer
+from ats.background_checks.routes import by_application as checks_by_application_router
+from ats.background_checks.routes import router as background_checks_router
 from ats.bus import message_bus
 from ats.candidates.routes import router as candidates_router
 from ats.config import Settings
@@ -50,6 +53,7 @@ TAGS = [
     {"name": "Interviews", "description": "Interviews of an application; an interviewer is never double-booked."},
     {"name": "Interviewers", "description": "Interviewers' working hours (in their time zone) and busy blocks."},
     {"name": "Self-scheduling", "description": "Signed links that let a candidate book an interview slot themselves."},
+    {"name": "Background checks", "description": "Checks through the provider, its signed webhooks, and the adverse-action process."},
     {"name": "Scorecards", "description": "Each interviewer's feedback on an interview."},
     {"name": "Offers", "description": "Versioned offers per application: draft, approval, sent, accepted or declined."},
     {"name": "Notes", "description": "Notes on a candidate, public, private to their author, or admin-only."},
@@ -60,7 +64,7 @@ TAGS = [
 
 def performers() -> dict[str, Any]:
     """What the task worker does for each kind of task."""
-    return {"mail": MailPerformer(), "hris_handoff": HrisPerformer()}
+    return {"mail": MailPerformer(), "hris_handoff": HrisPerformer(), "background_check": InvitationPerformer()}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings, platform=platform,
         routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, hris_router,
                  reject_reasons_router, slots_router, interviews_router, interviewers_router, scheduling_invites_router,
-                 scorecards_router, offers_router, reports_router, audit_router, scheduling_pages],
+                 scorecards_router, offers_router, checks_by_application_router, background_checks_router, reports_router,
+                 audit_router, scheduling_pages],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(settings),
         workers=(task_worker(performers()),) if settings.tasks_enabled else (),
     )

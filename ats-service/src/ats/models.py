@@ -1,6 +1,7 @@
 """Every ATS table, imported so that Alembic and the model/migration check see them all."""
 from ats.applications.models import Application, RejectReason, StageHistory
 from ats.audit.models import AuditEvent
+from ats.background_checks.models import BackgroundCheck, ProviderEvent
 from ats.candidates.models import Candidate
 from ats.db import Base, platform
 from ats.interviewers.models import BusyBlock, Interviewer
@@ -12,6 +13,6 @@ from ats.scheduling.models import SchedulingInvite
 from ats.scorecards.models import Scorecard
 from ats.tasks.models import Task
 
-__all__ = ["Application", "AuditEvent", "Base", "BusyBlock", "Candidate", "Interview", "Interviewer", "InterviewerSlot",
-           "Job", "JobStage", "Note", "Offer", "RejectReason", "SchedulingInvite", "Scorecard", "StageHistory", "Task",
+__all__ = ["Application", "AuditEvent", "BackgroundCheck", "Base", "BusyBlock", "Candidate", "Interview", "Interviewer", "InterviewerSlot",
+           "Job", "JobStage", "Note", "Offer", "ProviderEvent", "RejectReason", "SchedulingInvite", "Scorecard", "StageHistory", "Task",
            "platform"]

@@ -107,6 +107,8 @@ class Application(RecordsEvents, Base):
     hris_error: Mapped[str | None] = mapped_column(Text)
     hris_employee_id: Mapped[str | None] = mapped_column(Text)
     hris_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the latest background check, in one word (set from its events: see `applications.handlers`)
+    background_check_status: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
@@ -279,6 +281,10 @@ class Application(RecordsEvents, Base):
         self.version += 1
         self.record_event("ats.application.candidate_merged.internal", internal=True, data={"application_id": self.id},
                           changes={"candidate_id": {"before": before, "after": survivor_id}})
+
+    def background_check_moved(self, check: dict[str, Any]) -> None:
+        """Show the latest background check's state: its decision, else its result, else its status."""
+        self.background_check_status = check.get("adjudication") or check.get("result") or check["status"]
 
     def stage_before_hire(self) -> uuid.UUID | None:
         """The stage the application was in when it was hired."""

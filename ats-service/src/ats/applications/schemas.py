@@ -59,6 +59,9 @@ class ApplicationRead(BaseModel):
     hris_error: str | None
     hris_employee_id: str | None
     hris_synced_at: datetime | None
+    background_check_status: str | None = Field(description=(
+        "The latest background check: requested, invited, pending, clear, consider, suspended, cancelled, or the "
+        "decision on a consider (engaged, pre_adverse_action, adverse_action). Details: /background-checks."))
     applied_at: datetime
     version: int
     created_at: datetime

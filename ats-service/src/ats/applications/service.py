@@ -18,6 +18,7 @@ from ats.applications.models import (
     RejectReason,
     StageHistory,
 )
+from ats.background_checks import repository as background_checks
 from ats.candidates.service import candidates
 from ats.jobs import repository as jobs
 from ats.jobs import service as job_service
@@ -118,6 +119,9 @@ async def hire(*, uow: UnitOfWork, application_id: uuid.UUID, start_date: date |
                override_reason: str | None, ctx: RequestContext, work_email: str | None = None) -> Application:
     """Hire into the job's hired stage (from an offer stage, after an accepted offer, or with an override)."""
     app = await get(uow=uow, application_id=application_id, for_update=True)
+    if hold := next((c for c in await background_checks.of_application(uow.session, app.id) if c.holds_hire()), None):
+        raise Conflict("A background check came back `consider`: decide first (engage, or the adverse-action "
+                       "process).", background_check_id=str(hold.id), adjudication=hold.adjudication)
     job = await job_service.get(uow=uow, job_id=app.job_id)
     app.hire(job.hired_stage(), start_date=start_date, override=override, override_reason=override_reason,
              work_email=work_email, actor=ctx.actor)

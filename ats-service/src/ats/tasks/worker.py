@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from fastapi import FastAPI
-from talentkit.clock import clock_of
 
 from ats.tasks import repository
 from ats.tasks.models import Task, TaskStatus
@@ -41,7 +40,7 @@ class TaskRunner:
 
     async def run_once(self, limit: int = 20) -> int:
         """One pass over the due tasks; returns how many were attempted."""
-        now = clock_of(self.app).now()
+        now = datetime.now(UTC)  # wall time: tasks are due by the clock they were queued with
         async with self.app.state.uow_factory() as uow:
             tasks = await repository.claim(uow.session, now=now, lease=LEASE, limit=limit)
             await uow.commit()
@@ -59,8 +58,8 @@ class TaskRunner:
             log.warning("task attempt failed", extra={"task_id": str(task.id), "kind": task.kind, "error": error})
             if not isinstance(exc, PermanentFailure) and task.attempts < settings.task_max_attempts:
                 delay = settings.task_retry_base_seconds * 2 ** (task.attempts - 1)
-                retry_at = clock_of(self.app).now() + timedelta(seconds=delay)
-        now = clock_of(self.app).now()
+                retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        now = datetime.now(UTC)
         async with self.app.state.uow_factory() as uow:
             status = TaskStatus.DONE if error is None else TaskStatus.FAILED
             await repository.finish(uow.session, task.id, status=status, now=now, error=error, retry_at=retry_at)

@@ -303,3 +303,40 @@ class ApplicationUnhiredAfterHandoffV1(BaseModel):
     job_id: UUID
     hris_employee_id: str | None = None
     application: ApplicationSnapshot
+
+
+# --- background checks ---------------------------------------------------------------------------------------
+
+class BackgroundCheckSnapshot(BaseModel):
+    id: UUID
+    application_id: UUID
+    candidate_id: UUID
+    package: str
+    status: str  # requested | invited | pending | completed | suspended | cancelled
+    result: str | None = None  # clear | consider, once completed
+    adjudication: str | None = None  # engaged | pre_adverse_action | adverse_action
+    version: int
+
+
+class BackgroundCheckRequestedV1(BaseModel):
+    """`ats.background_check.requested.v1`: a check was ordered for an application, with the candidate's consent."""
+
+    check: BackgroundCheckSnapshot
+    consent_given_at: datetime
+
+
+class BackgroundCheckStatusChangedV1(BaseModel):
+    """`ats.background_check.status_changed.v1`: the provider moved the check (invited, pending, completed with
+    a result, suspended, cancelled)."""
+
+    check: BackgroundCheckSnapshot
+    previous_status: str
+
+
+class BackgroundCheckAdjudicatedV1(BaseModel):
+    """`ats.background_check.adjudicated.v1`: a decision on a `consider` result: `engaged` (the hire may go on),
+    `pre_adverse_action` (notice sent; `waiting_until` the final decision may be taken) or `adverse_action`."""
+
+    check: BackgroundCheckSnapshot
+    decision: str
+    waiting_until: datetime | None = None
