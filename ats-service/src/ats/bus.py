@@ -2,6 +2,7 @@
 from talentkit.uow import MessageBus
 
 from ats.applications import handlers as applications
+from ats.careers import handlers as careers
 from ats.config import Settings
 from ats.hris import handlers as hris
 from ats.interviews import handlers as interviews
@@ -14,7 +15,7 @@ def message_bus(settings: Settings) -> MessageBus:
     follow their candidate's erasure and merge; interviews send calendar invitations; a hire queues its HRIS
     hand-off."""
     bus = MessageBus()
-    for feature in (applications, notes, tasks, hris):
+    for feature in (applications, notes, tasks, hris, careers):
         feature.register(bus)
     interviews.register(bus, settings)
     return bus

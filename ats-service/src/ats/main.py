@@ -15,6 +15,8 @@ from ats.background_checks.routes import by_application as checks_by_application
 from ats.background_checks.routes import router as background_checks_router
 from ats.bus import message_bus
 from ats.candidates.routes import router as candidates_router
+from ats.careers.public import router as careers_pages
+from ats.careers.routes import router as postings_router
 from ats.config import Settings
 from ats.db import platform
 from ats.hris.performer import HrisPerformer
@@ -46,6 +48,7 @@ record's `ETag`. Every change is published as a CloudEvent on Kafka (topics `ats
 TAGS = [
     {"name": "Candidates", "description": "People in the ATS."},
     {"name": "Jobs", "description": "Jobs and their own pipeline stages (kinds: applied, screen, interview, offer, hired)."},
+    {"name": "Careers site", "description": "What the public careers site (/careers) shows of a job: address or remote, salary, closing date, screening questions."},
     {"name": "Job board", "description": "Public feed of open jobs for job boards (no key needed)."},
     {"name": "Applications", "description": "A candidate in a job's pipeline, and the actions that move it."},
     {"name": "Reject reasons", "description": "Typed reasons for rejections and withdrawals."},
@@ -72,10 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings, platform=platform,
-        routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, hris_router,
+        routers=[candidates_router, merges_router, notes_router, jobs_router, postings_router, job_board_router, applications_router, hris_router,
                  reject_reasons_router, slots_router, interviews_router, interviewers_router, scheduling_invites_router,
                  scorecards_router, offers_router, checks_by_application_router, background_checks_router, reports_router,
-                 audit_router, scheduling_pages],
+                 audit_router, scheduling_pages, careers_pages],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(settings),
         workers=(task_worker(performers()),) if settings.tasks_enabled else (),
     )

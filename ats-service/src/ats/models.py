@@ -3,6 +3,7 @@ from ats.applications.models import Application, RejectReason, StageHistory
 from ats.audit.models import AuditEvent
 from ats.background_checks.models import BackgroundCheck, ProviderEvent
 from ats.candidates.models import Candidate
+from ats.careers.models import CareerApplication, JobPosting
 from ats.db import Base, platform
 from ats.interviewers.models import BusyBlock, Interviewer
 from ats.interviews.models import Interview, InterviewerSlot
@@ -13,6 +14,6 @@ from ats.scheduling.models import SchedulingInvite
 from ats.scorecards.models import Scorecard
 from ats.tasks.models import Task
 
-__all__ = ["Application", "AuditEvent", "BackgroundCheck", "Base", "BusyBlock", "Candidate", "Interview", "Interviewer", "InterviewerSlot",
-           "Job", "JobStage", "Note", "Offer", "ProviderEvent", "RejectReason", "SchedulingInvite", "Scorecard", "StageHistory", "Task",
+__all__ = ["Application", "AuditEvent", "BackgroundCheck", "Base", "BusyBlock", "Candidate", "CareerApplication", "Interview", "Interviewer", "InterviewerSlot",
+           "Job", "JobPosting", "JobStage", "Note", "Offer", "ProviderEvent", "RejectReason", "SchedulingInvite", "Scorecard", "StageHistory", "Task",
            "platform"]

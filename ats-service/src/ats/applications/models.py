@@ -120,16 +120,20 @@ class Application(RecordsEvents, Base):
 
     @classmethod
     def start(cls, *, candidate_id: uuid.UUID, first_stage: JobStage, source: str | None, referrer: str | None,
-              actor: str) -> Application:
-        """A new application in the job's first stage."""
+              actor: str, talent_pool_consent: dict[str, Any] | None = None) -> Application:
+        """A new application in the job's first stage (with the talent-pool consent given on the careers form)."""
         now = datetime.now(UTC)
         app = cls(id=uuid.uuid4(), candidate_id=candidate_id, job_id=first_stage.job_id, stage_id=first_stage.id,
                   stage=first_stage, status=ApplicationStatus.ACTIVE, source=source, referrer=referrer, applied_at=now,
                   hire_override=False, version=1, created_by=actor, updated_by=actor, history=[])
         app._enter(first_stage, None, "applied", actor, now)
-        app.record_event("ats.application.created.v1", data={"application": app.snapshot()}, changes={
+        changes: dict[str, Any] = {
             "job_id": {"before": None, "after": app.job_id}, "candidate_id": {"before": None, "after": candidate_id},
-            "stage_id": {"before": None, "after": first_stage.id}})
+            "stage_id": {"before": None, "after": first_stage.id}}
+        if talent_pool_consent:
+            changes["talent_pool_consent"] = {"before": None, "after": talent_pool_consent}
+        app.record_event("ats.application.created.v1", changes=changes,
+                         data={"application": app.snapshot(), "talent_pool_consent": talent_pool_consent})
         return app
 
     # --- the state machine -----------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def stage_history(*, uow: UnitOfWork, application_id: uuid.UUID) -> list[t
 
 async def create(*, uow: UnitOfWork, job_id: uuid.UUID, candidate_id: uuid.UUID | None,
                  candidate: dict[str, Any] | None, source: str | None, referrer: str | None,
-                 ctx: RequestContext) -> Application:
+                 ctx: RequestContext, talent_pool_consent: dict[str, Any] | None = None) -> Application:
     """Apply a candidate (existing, or new inline) to an open job (one application per candidate and job)."""
     job = await _job_in_body(uow, job_id)
     if job.status != JobStatus.OPEN:
@@ -79,7 +79,7 @@ async def create(*, uow: UnitOfWork, job_id: uuid.UUID, candidate_id: uuid.UUID 
             raise Conflict("The candidate was merged into another one; apply that one.", merged_into_id=str(found.merged_into_id))
         await _no_other_application(uow, candidate_id, job_id)  # type: ignore[arg-type]
     app = Application.start(candidate_id=candidate_id, first_stage=job.first_stage(), source=source,  # type: ignore[arg-type]
-                            referrer=referrer, actor=ctx.actor)
+                            referrer=referrer, actor=ctx.actor, talent_pool_consent=talent_pool_consent)
     if not await repository.insert_unique(uow.session, app):
         await _no_other_application(uow, app.candidate_id, job_id)
     return app

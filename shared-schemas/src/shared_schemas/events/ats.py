@@ -95,10 +95,19 @@ class ApplicationSnapshot(BaseModel):
     applied_at: datetime
 
 
+class TalentPoolConsent(BaseModel):
+    """The candidate ticked the careers form's box: keep them in the talent pool and tell them about other jobs."""
+
+    given_at: datetime
+    text_version: str
+
+
 class ApplicationCreatedV1(BaseModel):
-    """`ats.application.created.v1`: a candidate applied (or was added) to a job."""
+    """`ats.application.created.v1`: a candidate applied (or was added) to a job. `talent_pool_consent` is set
+    when they applied on the careers site and agreed to join the talent pool."""
 
     application: ApplicationSnapshot
+    talent_pool_consent: TalentPoolConsent | None = None
 
 
 class ApplicationStageChangedV1(BaseModel):
