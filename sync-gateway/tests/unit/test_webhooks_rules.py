@@ -11,7 +11,12 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from sync_gateway.config import Settings
 from sync_gateway.webhooks import filters, signing
 from sync_gateway.webhooks.config import DEFAULT_RETRY_SCHEDULE, WebhookSettings
-from sync_gateway.webhooks.delivery import Outcome, next_delay, parse_retry_after, render_body
+from sync_gateway.webhooks.delivery import (
+    Outcome,
+    next_delay,
+    parse_retry_after,
+    render_body,
+)
 from sync_gateway.webhooks.fanout import deliveries_for, person_ids
 from sync_gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 from sync_gateway.webhooks.workers import webhook_workers

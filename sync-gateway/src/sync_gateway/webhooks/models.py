@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sync_gateway.db import Base
@@ -130,7 +131,7 @@ class WebhookDelivery(Base):
     event_type: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)  # the exact JSON sent (and signed) on every attempt
     # The people the event is about (candidate and prospect ids): what an erasure looks for, as the body holds their data.
-    person_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'"))
+    person_ids: Mapped[list[str]] = mapped_column(postgresql.ARRAY(Text), default=list, server_default=text("'{}'"))
     status: Mapped[str] = mapped_column(Text, default="pending")  # pending | succeeded | failed
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     retry_step: Mapped[int] = mapped_column(Integer, default=0)  # index into the retry schedule; 0 again on replay

@@ -67,6 +67,11 @@ def deliveries(endpoint_id: uuid.UUID, status: str | None, event_id: str | None)
     return stmt
 
 
+async def deliveries_about(session: AsyncSession, person_ids: list[str]) -> Sequence[WebhookDelivery]:
+    """Every delivery whose event carried any of these people (what an erasure must reach)."""
+    return (await session.execute(select(WebhookDelivery).where(WebhookDelivery.person_ids.overlap(person_ids)))).scalars().all()
+
+
 async def queue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert pending deliveries, skipping those already there (the fan-out may see an event twice); wakes the
     dispatchers when any was new. Returns how many were new."""
