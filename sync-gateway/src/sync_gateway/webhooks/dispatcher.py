@@ -24,6 +24,7 @@ from sync_gateway.webhooks.wakeup import Wakeup
 log = logging.getLogger("sync_gateway.webhooks")
 GAUGE_REFRESH_SECONDS = 30.0
 BUSY_RECHECK_SECONDS = 1.0  # due work this dispatcher could not take (all slots busy, or held by another)
+CLAIM_ROUNDS = 3  # looks past endpoints at their in-flight limit within one claim
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,14 @@ class Dispatcher:
         self.wakeup = Wakeup(database_url, repository.CHANNEL)
         self.in_flight: dict[asyncio.Task[None], uuid.UUID] = {}
         self.claims = 0  # claim transactions run (an idle dispatcher runs none)
+        self.attempts = 0  # sends made by this dispatcher
         self._gauge_at = 0.0
 
     async def run(self) -> None:
         """Dispatch until cancelled; a failing database is retried, never fatal."""
         async with new_client(self.settings) as client:
             try:
+                await self.wakeup.start()
                 while True:
                     try:
                         await self.wakeup.wait(await self.dispatch(client))
@@ -69,13 +72,9 @@ class Dispatcher:
         free = self.settings.max_in_flight - len(self.in_flight)
         if free <= 0:
             return self.settings.idle_seconds  # a finishing send pokes the wakeup
-        per_endpoint = Counter(self.in_flight.values())
-        busy = {e for e, n in per_endpoint.items() if n >= self.settings.max_in_flight_per_endpoint}
         now = datetime.now(UTC)
         async with self.uows() as uow:
-            rows = await repository.claim_due(uow.session, now=now, lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-                                              limit=free, skip_endpoints=busy)
-            jobs = [Job(d.id, e.id, e.url, e.signing_secrets(now), d.event_id, d.body) for d, e in rows]
+            jobs = await self._claim(uow.session, now, free)
             next_due = await repository.next_due_at(uow.session)
             await self._refresh_gauge(uow.session)
             await uow.commit()
@@ -91,6 +90,28 @@ class Dispatcher:
         wait = (next_due - datetime.now(UTC)).total_seconds()
         return min(wait if wait > 0 else BUSY_RECHECK_SECONDS, self.settings.idle_seconds)
 
+    async def _claim(self, session: repository.AsyncSession, now: datetime, free: int) -> list[Job]:
+        """Lease up to `free` due deliveries, at most `max_in_flight_per_endpoint` in flight per endpoint: rows of
+        an endpoint at its limit stay due (for a later look, or another dispatcher)."""
+        cap = self.settings.max_in_flight_per_endpoint
+        per_endpoint = Counter(self.in_flight.values())
+        until = now + timedelta(seconds=self.settings.lease_seconds)
+        jobs: list[Job] = []
+        for _ in range(CLAIM_ROUNDS):
+            full = {e for e, n in per_endpoint.items() if n >= cap}
+            rows = await repository.lock_due(session, now=now, limit=free - len(jobs), skip_endpoints=full)
+            taken = []
+            for d, e in rows:
+                if per_endpoint[e.id] < cap:
+                    taken.append(d)
+                    per_endpoint[e.id] += 1
+                    jobs.append(Job(d.id, e.id, e.url, e.signing_secrets(now), d.event_id, d.body))
+            repository.lease(taken, until)
+            await session.flush()  # leased rows are no longer due: the next round looks past them
+            if len(taken) == len(rows) or len(jobs) == free:
+                break
+        return jobs
+
     def _done(self, task: asyncio.Task[None]) -> None:
         self.in_flight.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
@@ -99,6 +120,7 @@ class Dispatcher:
 
     async def _deliver(self, client: httpx.AsyncClient, job: Job) -> None:
         outcome = await send(client, self.settings, url=job.url, secrets=job.secrets, msg_id=job.msg_id, body=job.body)
+        self.attempts += 1
         async with self.uows() as uow:
             session = uow.session
             locked = await repository.lock_for_outcome(session, job.endpoint_id, job.delivery_id)

@@ -90,11 +90,10 @@ async def wake_dispatchers(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int,
-                    skip_endpoints: Collection[uuid.UUID] = ()) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
-    """Lock up to `limit` due deliveries of enabled endpoints that no one else holds (SKIP LOCKED), oldest due first,
-    and lease them: `next_attempt_at` moves to `lease_until`, so no one else claims them until then (and a crash
-    mid-send retries them after it). Reads only due rows, through the partial index on `next_attempt_at`."""
+async def lock_due(session: AsyncSession, *, now: datetime, limit: int,
+                   skip_endpoints: Collection[uuid.UUID] = ()) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
+    """Lock up to `limit` due deliveries of enabled endpoints that no one else holds (SKIP LOCKED), oldest due first.
+    Reads only due rows, through the partial index on `next_attempt_at`; lease the ones you take (`lease`)."""
     stmt = (select(WebhookDelivery, WebhookEndpoint)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
@@ -103,10 +102,14 @@ async def claim_due(session: AsyncSession, *, now: datetime, lease_until: dateti
             .with_for_update(of=WebhookDelivery, skip_locked=True))
     if skip_endpoints:
         stmt = stmt.where(WebhookDelivery.endpoint_id.not_in(list(skip_endpoints)))
-    rows = [(d, e) for d, e in (await session.execute(stmt)).all()]
-    for d, _ in rows:
-        d.next_attempt_at = lease_until
-    return rows
+    return [(d, e) for d, e in (await session.execute(stmt)).all()]
+
+
+def lease(deliveries: Collection[WebhookDelivery], until: datetime) -> None:
+    """Keep the deliveries for their dispatcher until `until` (no one else claims them; a crash mid-send retries
+    them after it): their `next_attempt_at` moves there."""
+    for d in deliveries:
+        d.next_attempt_at = until
 
 
 async def lock_for_outcome(session: AsyncSession, endpoint_id: uuid.UUID,

@@ -35,9 +35,7 @@ class Wakeup:
         self.notifications += 1
         self.event.set()
 
-    async def _listen(self) -> bool:
-        if self.conn is not None and not self.conn.is_closed():
-            return True
+    async def _connect(self) -> bool:
         try:
             self.conn = await asyncpg.connect(self.dsn, timeout=5)
             await self.conn.add_listener(self.channel, self._notified)
@@ -45,13 +43,19 @@ class Wakeup:
             log.warning("cannot LISTEN for new webhook deliveries; polling until it can", exc_info=True)
             await self.close()
             return False
-        self.event.set()  # anything that was notified while not listening: look once
         return True
+
+    async def start(self) -> None:
+        """LISTEN before the first look for work, so nothing notified after that look is missed."""
+        await self._connect()
 
     async def wait(self, timeout: float) -> None:
         """Until notified, poked, or `timeout` seconds passed."""
-        if not await self._listen():
-            timeout = min(timeout, RECONNECT_SECONDS)
+        if self.conn is None or self.conn.is_closed():
+            if await self._connect():
+                self.event.set()  # notifications may have gone by while not listening: look once
+            else:
+                timeout = min(timeout, RECONNECT_SECONDS)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.event.wait(), max(timeout, 0))
         self.event.clear()
