@@ -234,6 +234,11 @@ async def test_bad_interview_input_is_a_422_naming_the_field(ats):
 
 
 # ------------------------------------------------------------------------------------------------ scorecards
+def as_(user: str) -> dict[str, str]:
+    """Headers of the admin key acting for `user`."""
+    return {"On-Behalf-Of": user}
+
+
 def card(interview: dict, interviewer: str, rec: str = "yes") -> dict:
     return {"interview_id": interview["id"], "interviewer": interviewer, "ratings": {"communication": "yes", "coding": "strong_yes"},
             "overall_recommendation": rec, "notes": "Solid."}
@@ -244,12 +249,12 @@ async def test_the_interview_completes_when_every_interviewer_has_submitted(ats)
     app = await apply(ats, job)
     x, y = person("x"), person("y")
     iv = await scheduled(ats, app, job, [x, y])
-    r = await ats.client.post("/v1/scorecards", json=card(iv, x.upper()))
+    r = await ats.client.post("/v1/scorecards", json=card(iv, x.upper()), headers=as_(x.upper()))
     assert r.status_code == 201, r.text
     first = r.json()
     assert first["interviewer"] == x and first["application_id"] == app["id"] and r.headers["etag"] == '"1"'
     assert (await ats.client.get(f"/v1/interviews/{iv['id']}")).json()["status"] == "awaiting_feedback"
-    assert (await ats.client.post("/v1/scorecards", json=card(iv, y, "strong_no"))).status_code == 201
+    assert (await ats.client.post("/v1/scorecards", json=card(iv, y, "strong_no"), headers=as_(y))).status_code == 201
     done = (await ats.client.get(f"/v1/interviews/{iv['id']}")).json()
     assert done["status"] == "complete" and done["version"] == 3
     assert await event_types(ats, first["id"]) == ["ats.scorecard.submitted.v1"]
@@ -263,8 +268,8 @@ async def test_one_scorecard_per_interviewer_and_interview_409_points_at_the_fir
     app = await apply(ats, job)
     x = person("x")
     iv = await scheduled(ats, app, job, [x, person("y")])
-    first = (await ats.client.post("/v1/scorecards", json=card(iv, x))).json()
-    problem = is_problem(await ats.client.post("/v1/scorecards", json=card(iv, x, "no")), 409)
+    first = (await ats.client.post("/v1/scorecards", json=card(iv, x), headers=as_(x))).json()
+    problem = is_problem(await ats.client.post("/v1/scorecards", json=card(iv, x, "no"), headers=as_(x)), 409)
     assert problem["existing_scorecard_id"] == first["id"] and problem["existing_scorecard"] == f"/v1/scorecards/{first['id']}"
 
 
@@ -273,13 +278,16 @@ async def test_scorecards_only_from_the_interviews_interviewers_and_not_on_cance
     app = await apply(ats, job)
     x = person("x")
     iv = await scheduled(ats, app, job, [x])
-    assert fields(is_problem(await ats.client.post("/v1/scorecards", json=card(iv, person("stranger"))), 422)) == {"interviewer"}
+    stranger = person("stranger")
+    r = await ats.client.post("/v1/scorecards", json=card(iv, stranger), headers=as_(stranger))
+    assert is_problem(r, 403)["reason"] == "not_an_interviewer"
     await ats.client.post(f"/v1/interviews/{iv['id']}/cancel", json={"reason": "no show"})
-    assert is_problem(await ats.client.post("/v1/scorecards", json=card(iv, x)), 409)["interview_status"] == "cancelled"
+    assert is_problem(await ats.client.post("/v1/scorecards", json=card(iv, x), headers=as_(x)), 409)["interview_status"] == "cancelled"
     bad = [({"overall_recommendation": "maybe"}, "overall_recommendation"), ({"ratings": {"coding": 5}}, "ratings.coding"),
            ({"interview_id": str(uuid.uuid4())}, "interview_id"), ({"notes": "x" * 10001}, "notes")]
     for change, field in bad:
-        assert field in fields(is_problem(await ats.client.post("/v1/scorecards", json={**card(iv, x), **change}), 422)), change
+        assert field in fields(is_problem(await ats.client.post("/v1/scorecards", json={**card(iv, x), **change},
+                                                                headers=as_(x)), 422)), change
 
 
 async def test_a_scorecard_is_revised_with_if_match_and_audited(ats):
@@ -287,12 +295,14 @@ async def test_a_scorecard_is_revised_with_if_match_and_audited(ats):
     app = await apply(ats, job)
     x = person("x")
     iv = await scheduled(ats, app, job, [x])
-    sc = (await ats.client.post("/v1/scorecards", json=card(iv, x))).json()
+    sc = (await ats.client.post("/v1/scorecards", json=card(iv, x), headers=as_(x))).json()
     url = f"/v1/scorecards/{sc['id']}"
-    is_problem(await ats.client.patch(url, json={"notes": "Better."}), 428)
-    is_problem(await ats.client.patch(url, json={"notes": "Better."}, headers={"If-Match": '"7"'}), 412)
-    assert fields(is_problem(await ats.client.patch(url, json={"overall_recommendation": None}, headers={"If-Match": '"1"'}), 422)) == {"overall_recommendation"}
-    r = await ats.client.patch(url, json={"notes": "Better.", "overall_recommendation": "strong_yes"}, headers={"If-Match": '"1"'})
+    is_problem(await ats.client.patch(url, json={"notes": "Better."}, headers=as_(x)), 428)
+    is_problem(await ats.client.patch(url, json={"notes": "Better."}, headers={"If-Match": '"7"', **as_(x)}), 412)
+    assert fields(is_problem(await ats.client.patch(url, json={"overall_recommendation": None},
+                                                    headers={"If-Match": '"1"', **as_(x)}), 422)) == {"overall_recommendation"}
+    r = await ats.client.patch(url, json={"notes": "Better.", "overall_recommendation": "strong_yes"},
+                               headers={"If-Match": '"1"', **as_(x)})
     assert r.status_code == 200 and r.headers["etag"] == '"2"'
     assert r.json()["notes"] == "Better." and r.json()["overall_recommendation"] == "strong_yes"
     trail = (await ats.client.get("/v1/audit-events", params={"target_type": "scorecard", "target_id": sc["id"]})).json()["data"]
@@ -311,7 +321,9 @@ async def new_offer(ats, app: dict, **overrides: Any) -> dict:
 
 
 async def step(ats, offer: dict, action: str, body: dict | None = None):
-    return await ats.client.post(f"/v1/offers/{offer['id']}/{action}", json=body)
+    """One action; approving is done by the offer's (first) approver."""
+    headers = as_(offer["approvers"][0]) if action == "approve" and offer["approvers"] else None
+    return await ats.client.post(f"/v1/offers/{offer['id']}/{action}", json=body, headers=headers)
 
 
 async def test_an_offer_goes_draft_to_accepted_through_every_allowed_transition(ats):
@@ -324,7 +336,7 @@ async def test_an_offer_goes_draft_to_accepted_through_every_allowed_transition(
         assert r.status_code == 200, r.text
         assert r.json()["status"] == status
     final = r.json()
-    assert final["approved_by"] == "admin" and final["sent_at"] and final["resolved_at"] and final["version"] == 5
+    assert final["approved_by"] == "vp@example.com" and final["sent_at"] and final["resolved_at"] and final["version"] == 5
     assert await event_types(ats, offer["id"]) == ["ats.offer.created.v1", "ats.offer.approved.v1", "ats.offer.sent.v1",
                                                    "ats.offer.accepted.v1"]
     trail = (await ats.client.get("/v1/audit-events", params={"target_type": "offer", "target_id": offer["id"]})).json()["data"]
@@ -464,7 +476,7 @@ async def test_the_activity_feed_merges_notes_and_audited_changes_newest_first_a
     x = person("x")
     await ats.client.post(f"/v1/candidates/{cand}/notes", json={"body": "Met at a meetup."})
     iv = await scheduled(ats, app, job, [x])
-    await ats.client.post("/v1/scorecards", json=card(iv, x))
+    await ats.client.post("/v1/scorecards", json=card(iv, x), headers=as_(x))
     offer = await new_offer(ats, app)
     await ats.client.post(f"/v1/candidates/{cand}/notes", json={"body": "Keen to start soon.", "visibility": "private"})
     items, url = [], f"/v1/candidates/{cand}/activity?limit=3"

@@ -57,7 +57,8 @@ async def test_a_whole_hire_over_http_publishes_every_event_in_order_and_audits_
     for who, rec in zip(interviewers, ("yes", "strong_yes")):
         cards.append(await _ok(await http.post(f"{ats}/scorecards", json={
             "interview_id": interview["id"], "interviewer": who, "overall_recommendation": rec,
-            "ratings": {"problem solving": "strong_yes", "communication": "yes"}, "notes": "hire"}), 201))
+            "ratings": {"problem solving": "strong_yes", "communication": "yes"}, "notes": "hire"},
+            headers={"On-Behalf-Of": who}), 201))
         state = (await _ok(await http.get(f"{ats}/interviews/{interview['id']}")))["status"]
         assert state == ("awaiting_feedback" if len(cards) == 1 else "complete")
 
@@ -68,9 +69,10 @@ async def test_a_whole_hire_over_http_publishes_every_event_in_order_and_audits_
     assert offer["status"] == "draft" and offer["offer_version"] == 1 and offer["currency"] == "USD"
     for action, status in (("request-approval", "approval_pending"), ("approve", "approved"), ("send", "sent"),
                            ("accept", "accepted")):
-        offer = await _ok(await http.post(f"{ats}/offers/{offer['id']}/{action}"))
+        approver = {"On-Behalf-Of": "cfo@example.com"} if action == "approve" else None  # the named approver
+        offer = await _ok(await http.post(f"{ats}/offers/{offer['id']}/{action}", headers=approver))
         assert offer["status"] == status
-    assert offer["approved_by"] == "admin" and offer["resolved_at"]
+    assert offer["approved_by"] == "cfo@example.com" and offer["resolved_at"]
 
     # --- the hire: from the interview stage, allowed by the accepted offer (no override)
     app = await _ok(await http.post(f"{ats}/applications/{app['id']}/hire", json={"start_date": offer["start_date"]}))

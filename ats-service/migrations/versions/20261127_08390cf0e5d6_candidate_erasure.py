@@ -4,9 +4,8 @@ Revision ID: 08390cf0e5d6
 Revises: 7e208d67c693
 Create Date: 2026-11-27 09:03:00.735036
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '08390cf0e5d6'
 down_revision = '7e208d67c693'

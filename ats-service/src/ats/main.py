@@ -8,18 +8,20 @@ from ats.applications.routes import reasons as reject_reasons_router
 from ats.applications.routes import router as applications_router
 from ats.audit import service as audit
 from ats.audit.routes import router as audit_router
+from ats.bus import message_bus
 from ats.candidates.routes import router as candidates_router
 from ats.config import Settings
 from ats.db import platform
-from ats.events import SOURCE
 from ats.interviews.routes import router as interviews_router
 from ats.jobs.routes import board as job_board_router
 from ats.jobs.routes import router as jobs_router
+from ats.merges.routes import router as merges_router
 from ats.notes.routes import router as notes_router
 from ats.offers.routes import router as offers_router
 from ats.reports.routes import router as reports_router
 from ats.scorecards.routes import router as scorecards_router
 
+SOURCE = "/ats"  # the CloudEvents `source` of every ATS event
 DESCRIPTION = """The system of record for people who have applied: jobs and their pipelines, candidates,
 applications moving through stages, and a tamper-evident audit trail of every write.
 
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
-        routers=[candidates_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
+        routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
                  interviews_router, scorecards_router, offers_router, reports_router, audit_router],
-        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,),
+        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(),
     )

@@ -1,5 +1,6 @@
 """The Application aggregate's rules, every allowed and forbidden transition, without a database."""
 import uuid
+from datetime import UTC, datetime
 from itertools import product
 
 import pytest
@@ -37,7 +38,7 @@ def in_status(status: ApplicationStatus, stages: list[JobStage]) -> Application:
     elif status == ApplicationStatus.WITHDRAWN:
         app.reject(THEY, None, "t")
     elif status == ApplicationStatus.HIRED:
-        app.hire(stage(stages, StageKind.HIRED), start_date=None, override=True, offer_accepted=False, actor="t")
+        app.hire(stage(stages, StageKind.HIRED), start_date=None, override=True, actor="t")
     return app
 
 
@@ -93,7 +94,7 @@ def test_only_active_applications_move_reject_hire_or_transfer(status, action):
     calls = {
         "move": lambda: app.move(app.stage_id, stages[1] if app.stage_id != stages[1].id else stages[2], "t"),
         "reject": lambda: app.reject(WE, None, "t"),
-        "hire": lambda: app.hire(stage(stages, StageKind.HIRED), start_date=None, override=True, offer_accepted=True, actor="t"),
+        "hire": lambda: app.hire(stage(stages, StageKind.HIRED), start_date=None, override=True, actor="t"),
         "transfer": lambda: app.transfer(pipeline()[0], "t"),
     }
     with pytest.raises(Conflict):
@@ -124,14 +125,15 @@ def test_hire_is_allowed_from_an_offer_stage():
     stages = pipeline()
     app = new_app(stages)
     app.move(stages[0].id, stage(stages, StageKind.OFFER), "t")
-    left = app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, offer_accepted=False, actor="t")
+    left = app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, actor="t")
     assert left.kind == StageKind.OFFER and app.status == ApplicationStatus.HIRED and not app.hire_override
 
 
 def test_hire_is_allowed_after_an_accepted_offer_from_any_stage():
     stages = pipeline()
     app = new_app(stages)
-    app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, offer_accepted=True, actor="t")
+    app.offer_accepted(datetime.now(UTC))
+    app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, actor="t")
     assert app.status == ApplicationStatus.HIRED
 
 
@@ -139,15 +141,15 @@ def test_hire_elsewhere_needs_the_override_which_is_recorded():
     stages = pipeline()
     app = new_app(stages)
     with pytest.raises(Conflict, match="override"):
-        app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, offer_accepted=False, actor="t")
-    app.hire(stage(stages, StageKind.HIRED), start_date=None, override=True, offer_accepted=False, actor="t")
+        app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, actor="t")
+    app.hire(stage(stages, StageKind.HIRED), start_date=None, override=True, actor="t")
     assert app.hire_override
 
 
 def test_hire_needs_a_hired_stage_in_the_job():
     stages = pipeline()
     with pytest.raises(Conflict, match="hired"):
-        new_app(stages).hire(None, start_date=None, override=True, offer_accepted=False, actor="t")
+        new_app(stages).hire(None, start_date=None, override=True, actor="t")
 
 
 def test_unhire_goes_back_to_the_stage_it_was_hired_from():
@@ -155,7 +157,7 @@ def test_unhire_goes_back_to_the_stage_it_was_hired_from():
     app = new_app(stages)
     offer = stage(stages, StageKind.OFFER)
     app.move(stages[0].id, offer, "t")
-    app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, offer_accepted=False, actor="t")
+    app.hire(stage(stages, StageKind.HIRED), start_date=None, override=False, actor="t")
     assert app.stage_before_hire() == offer.id
     app.unhire(offer, "t")
     assert app.status == ApplicationStatus.ACTIVE and app.stage_id == offer.id and app.hired_at is None

@@ -9,14 +9,15 @@ from crm.alerts.routes import router as alerts_router
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import platform
-from crm.enrollments.routes import router as enrollments_router
 from crm.engagement.routes import router as engagement_router
+from crm.enrollments.routes import router as enrollments_router
 from crm.events import SOURCE
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
+from crm.sending.config import SendingSettings
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
 from crm.sequences.routes import router as sequences_router
@@ -47,6 +48,7 @@ WORKERS.append(sequence_scheduler)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the CRM."""
+    SendingSettings()  # refuse a development tracking secret outside development at start-up, not at first use
     return create_service_app(
         name="crm", title="Recruiting CRM API", description=DESCRIPTION, settings=settings or Settings(),
         platform=platform, routers=ROUTERS, source=SOURCE, relay_topics=CRM_TOPICS, workers=tuple(WORKERS),

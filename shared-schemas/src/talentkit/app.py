@@ -9,20 +9,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import swagger_ui_bundle
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, routing
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from talentkit.auth import api_keys_router
+from talentkit.auth import ALL_SCOPES, PrincipalCache
 from talentkit.db import PlatformTables, create_engine, sessionmaker
 from talentkit.errors import install_error_handlers, problem_response
 from talentkit.guards import InputGuard
 from talentkit.kafka import kafka_reachable
+from talentkit.keys import TOKEN_PATH, api_keys_router
 from talentkit.observability import configure_logging, install_request_middleware
 from talentkit.outbox import OutboxRelay
+from talentkit.ratelimit import RateLimitHeaders, SharedRateLimiter
 from talentkit.settings import ServiceSettings
 from talentkit.uow import EventSink, MessageBus, OutboxWriter, UnitOfWorkFactory
 
@@ -44,6 +47,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine)
+        app.state.rate_limiter = SharedRateLimiter(engine, platform.rate_limit_buckets)
         app.state.uow_factory = UnitOfWorkFactory(app.state.sessionmaker,
                                                   sinks=(OutboxWriter(platform, source), *event_sinks), bus=bus)
         tasks: list[asyncio.Task[None]] = []
@@ -63,15 +67,21 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
             await engine.dispose()
 
     tags = [{"name": "Operations", "description": "Health, readiness, metrics."},
-            {"name": "API keys", "description": "Scoped keys for `Authorization: Bearer <key>`."}]
+            {"name": "API keys", "description": "Scoped keys for `Authorization: Bearer <key>`."},
+            {"name": "OAuth", "description": "OAuth 2.0 client credentials: clients, and short-lived access tokens "
+                                             f"from `{TOKEN_PATH}` that every service accepts."}]
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags)
     app.state.settings = settings
     app.state.platform = platform
     app.state.source = source
+    app.state.principals = PrincipalCache(settings.key_cache_seconds)
     install_error_handlers(app)
     app.add_middleware(InputGuard)
     install_request_middleware(app, name)
+    app.add_middleware(RateLimitHeaders)
+    if proxies := settings.trusted_proxy_list():  # outermost: everything after it sees the real client address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     for router in routers:
         app.include_router(router)
     app.include_router(api_keys_router(platform))
@@ -119,22 +129,59 @@ def _operations_router(settings: ServiceSettings) -> APIRouter:
     return router
 
 
+def _required_scopes(app: FastAPI) -> dict[tuple[str, str], str]:
+    """(path, method) → the scope its `require(...)` dependency names."""
+    found: dict[tuple[str, str], str] = {}
+
+    def walk(dependant: Any) -> str | None:
+        for dep in dependant.dependencies:
+            if scope := getattr(dep.call, "required_scope", None) or walk(dep):
+                return scope
+        return None
+
+    flatten = getattr(routing, "iter_route_contexts", lambda routes: routes)  # FastAPI ≥ 0.16x nests included routers
+    for route in flatten(app.routes):
+        dependant = getattr(route, "dependant", None)
+        if dependant is not None and (scope := walk(dependant)):
+            found.update({(route.path_format, m.lower()): scope for m in route.methods or ()})
+    return found
+
+
+ON_BEHALF_OF = {
+    "name": "On-Behalf-Of", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "The user this call acts for (an email or user id), recorded apart from the calling credential. "
+                   "Only credentials with the scope `act:on_behalf_of` may send it (403 otherwise); an invalid value is 422."}
+RATE_LIMITED = {
+    "description": "The credential's rate limit is spent: wait `Retry-After` seconds. Every response announces "
+                   "`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds).",
+    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+
+
 def _add_bearer_security(app: FastAPI) -> None:
-    """Declare `Authorization: Bearer <key>` in the OpenAPI document for every /v1 operation."""
+    """Declare both credentials (a bearer API key, an OAuth client-credentials token) for every /v1 operation."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()
-        schema.setdefault("components", {}).setdefault("securitySchemes", {})["apiKey"] = {
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["apiKey"] = {
             "type": "http", "scheme": "bearer",
             "description": "An API key: `Authorization: Bearer <key>`. Scopes are named on each operation."}
+        schemes["oauth2"] = {
+            "type": "oauth2", "description": f"Client credentials: exchange a client id and secret at `{TOKEN_PATH}` "
+            "for a short-lived access token, sent as `Authorization: Bearer <token>`.",
+            "flows": {"clientCredentials": {"tokenUrl": TOKEN_PATH, "scopes": {s: f"the `{s}` scope" for s in ALL_SCOPES}}}}
+        scopes = _required_scopes(app)
         for path, ops in schema.get("paths", {}).items():
             if path.startswith("/v1/"):
-                for op in ops.values():
+                for method, op in ops.items():
                     if isinstance(op, dict):
-                        op.setdefault("security", [{"apiKey": []}])
+                        needed = [scopes[(path, method)]] if (path, method) in scopes else []
+                        op.setdefault("security", [{"apiKey": []}, {"oauth2": needed}])
+                        op.setdefault("parameters", []).append(ON_BEHALF_OF)
+                        op.setdefault("responses", {}).setdefault("429", RATE_LIMITED)
         app.openapi_schema = schema
         return schema
 

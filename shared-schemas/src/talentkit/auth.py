@@ -1,35 +1,55 @@
-"""API keys with scopes, sent as `Authorization: Bearer <key>`; every write knows its principal."""
+"""Who is calling: `Authorization: Bearer <API key or OAuth access token>` with scopes; every write knows its
+principal, and separately the user it acts for (`On-Behalf-Of`, only from principals allowed to act for users).
+
+Looked-up principals are cached per process for `TALENT_KEY_CACHE_SECONDS` (a bounded LRU keyed by the key's hash):
+revoking a key takes effect at once in the process that revoked it and within that time everywhere else."""
 
 import hashlib
 import hmac
 import json
-import secrets
-import uuid
-from dataclasses import dataclass, field
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from fastapi import Depends, Request
+from sqlalchemy import select
 
-from talentkit.db import PlatformTables, Session
-from talentkit.errors import Forbidden, NotFound, Unauthorized
+from talentkit import oauth
+from talentkit.db import Session
+from talentkit.errors import Forbidden, Unauthorized, Unprocessable, field_error
+from talentkit.ratelimit import SCOPE_KEY, TooManyRequests
 
+# Acting for a user: the `On-Behalf-Of` header is accepted only from principals holding this scope.
+ACT_FOR_USERS = "act:on_behalf_of"
 ALL_SCOPES = ("ats:read", "ats:write", "ats:audit", "ats:eeo", "crm:read", "crm:write", "gateway:read", "gateway:admin",
-              "keys:admin")
+              "keys:admin", ACT_FOR_USERS)
 GATEWAY_PRINCIPAL = "sync-gateway"
 # The gateway may stamp its writes with the source time of the change it applies (Source-Time header).
 SYNC_SCOPE = "sync:origin"
+GATEWAY_SCOPES = frozenset({"ats:read", "ats:write", "crm:read", "crm:write", SYNC_SCOPE})
+MAX_USER_ID = 200
+_NOT_IN_USER_IDS = set("<>\"'`")
+_CHALLENGE = 'Bearer realm="talent"'
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a bootstrapped key (admin, sync-gateway) or a stored API key."""
+    """Who is calling: a bootstrapped key (admin, sync-gateway), a stored API key or an OAuth client.
+
+    `id` is what writes record; `key_id` is the credential's stable id (idempotency and rate limits are scoped by
+    it); `rate_limit` is requests per minute, None for the bootstrapped keys (unlimited)."""
 
     id: str
     scopes: frozenset[str]
     on_behalf_of: str | None = None
+    key_id: str = ""
+    rate_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.key_id:
+            object.__setattr__(self, "key_id", self.id)
 
     def has(self, scope: str) -> bool:
         return "*" in self.scopes or scope in self.scopes
@@ -49,36 +69,135 @@ class RequestContext:
 
     @property
     def actor(self) -> str:
-        return self.principal.id if not self.principal.on_behalf_of else f"{self.principal.id} (for {self.principal.on_behalf_of})"
+        """The acting principal (never the user it acts for: that is `on_behalf_of`)."""
+        return self.principal.id
+
+    @property
+    def on_behalf_of(self) -> str | None:
+        """The user named in a validated `On-Behalf-Of` header, if any."""
+        return self.principal.on_behalf_of
 
 
 def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def _principal(request: Request, session: Session) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.",
-                           headers={"WWW-Authenticate": 'Bearer realm="talent"'})
-    raw = raw.strip()
-    obo = request.headers.get("on-behalf-of")
-    settings = request.app.state.settings
-    for secret, pid, scopes in (
-        (settings.admin_api_key, "admin", frozenset({"*"})),
-        (settings.gateway_api_key, GATEWAY_PRINCIPAL,
-         frozenset({"ats:read", "ats:write", "crm:read", "crm:write", SYNC_SCOPE})),
-    ):
+class PrincipalCache:
+    """Principals by key hash for a few seconds; bounded, least recently used first out."""
+
+    def __init__(self, ttl: float, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            del self._entries[digest]
+            return None
+        self._entries.move_to_end(digest)
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal, ttl: float | None = None) -> None:
+        if self.ttl <= 0:
+            return
+        self._entries[digest] = (time.monotonic() + min(self.ttl, self.ttl if ttl is None else ttl), principal)
+        self._entries.move_to_end(digest)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def evict(self, key_id: str) -> None:
+        """Forget every cached principal of this credential (it was revoked here)."""
+        for digest in [d for d, (_, p) in self._entries.items() if p.key_id == key_id]:
+            del self._entries[digest]
+
+
+def _invalid(detail: str) -> Unauthorized:
+    return Unauthorized(detail, error="invalid_token", headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'})
+
+
+def _bootstrapped(settings: Any, raw: str) -> Principal | None:
+    for secret, pid, scopes in ((settings.admin_api_key, "admin", frozenset({"*"})),
+                                (settings.gateway_api_key, GATEWAY_PRINCIPAL, GATEWAY_SCOPES)):
         if secret is not None and hmac.compare_digest(raw.encode(), secret.get_secret_value().encode()):
-            return Principal(pid, scopes, obo)
-    table = request.app.state.platform.api_keys
+            return Principal(pid, scopes)
+    return None
+
+
+def _from_token(settings: Any, raw: str) -> tuple[Principal, float]:
+    try:
+        claims = oauth.verify(settings, raw)
+    except oauth.InvalidToken as exc:
+        raise _invalid(str(exc)) from exc
+    limit = claims.get("rate_limit")
+    principal = Principal(f"client:{claims.get('client_name') or claims['sub']}",
+                          frozenset(claims.get("scope", "").split()), key_id=f"oauth:{claims['sub']}",
+                          rate_limit=limit if isinstance(limit, int) and limit > 0 else settings.rate_limit_per_minute)
+    return principal, claims["exp"] - time.time()
+
+
+async def _lookup(request: Request, session: Session, raw: str) -> Principal:
+    settings = request.app.state.settings
+    if (boot := _bootstrapped(settings, raw)) is not None:
+        return boot
+    cache: PrincipalCache = request.app.state.principals
+    digest = hash_key(raw)
+    if (hit := cache.get(digest)) is not None:
+        return hit
+    if oauth.looks_like_jwt(raw):
+        principal, lifetime = _from_token(settings, raw)
+        cache.put(digest, principal, lifetime)
+        return principal
+    t = request.app.state.platform.api_keys
     row = (await session.execute(
-        select(table.c.id, table.c.name, table.c.scopes).where(table.c.key_hash == hash_key(raw), table.c.revoked_at.is_(None))
+        select(t.c.id, t.c.name, t.c.scopes, t.c.rate_limit)
+        .where(t.c.key_hash == digest, t.c.kind == "api_key", t.c.revoked_at.is_(None))
     )).first()
     if row is None:
-        raise Unauthorized("The API key is unknown or revoked.", headers={"WWW-Authenticate": 'Bearer realm="talent", error="invalid_token"'})
-    return Principal(f"key:{row.name}", frozenset(row.scopes), obo)
+        raise _invalid("The API key is unknown or revoked.")
+    principal = Principal(f"key:{row.name}", frozenset(row.scopes), key_id=str(row.id),
+                          rate_limit=row.rate_limit or settings.rate_limit_per_minute)
+    cache.put(digest, principal)
+    return principal
+
+
+def user_id(raw: str) -> str:
+    """A valid `On-Behalf-Of` value (an email or user id), else 422 naming the header."""
+    def bad(message: str) -> Unprocessable:
+        return Unprocessable("The `On-Behalf-Of` header is invalid.",
+                             errors=[field_error("On-Behalf-Of", message, "invalid_header")])
+    try:
+        value = raw.encode("latin-1").decode("utf-8").strip()  # headers arrive as latin-1; users send UTF-8
+    except UnicodeError:
+        raise bad("must be UTF-8 text") from None
+    if not value or len(value) > MAX_USER_ID:
+        raise bad(f"must be an email or user id of 1 to {MAX_USER_ID} characters")
+    if not value.isprintable() or _NOT_IN_USER_IDS & set(value):
+        raise bad("must be printable text without control characters or any of < > \" ' `")
+    return value
+
+
+async def _principal(request: Request, session: Session) -> Principal:
+    """Authenticate, spend one hit of the principal's rate limit, then apply `On-Behalf-Of`."""
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthorized("Send an API key or an access token as `Authorization: Bearer <key>`.",
+                           headers={"WWW-Authenticate": _CHALLENGE})
+    principal = await _lookup(request, session, raw.strip())
+    if principal.rate_limit is not None:
+        verdict = await request.app.state.rate_limiter.hit(f"key:{principal.key_id}", principal.rate_limit)
+        request.scope[SCOPE_KEY] = verdict  # RateLimitHeaders announces it on the response
+        if not verdict.allowed:
+            raise TooManyRequests(f"This credential may make {verdict.limit} requests per {verdict.window} s; "
+                                  f"retry in {max(1, verdict.reset)} s.", headers={"Retry-After": str(max(1, verdict.reset))})
+    obo = request.headers.get("on-behalf-of")
+    if obo is None:
+        return principal
+    if not principal.has(ACT_FOR_USERS):
+        raise Forbidden(f"This credential may not act on behalf of users: `On-Behalf-Of` needs the scope `{ACT_FOR_USERS}`.",
+                        required_scope=ACT_FOR_USERS)
+    return replace(principal, on_behalf_of=user_id(obo))
 
 
 def _source_times(request: Request) -> tuple[datetime | None, dict[str, datetime]]:
@@ -121,60 +240,5 @@ def require(scope: str):
         request.state.ctx = ctx  # the request's unit of work stamps its events with it
         return ctx
 
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # the OpenAPI hook names it per operation
     return dependency
-
-
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, description="What the key is for, e.g. `careers-site`.")
-    scopes: list[str] = Field(min_length=1, description=f"Scopes to grant, from: {', '.join(ALL_SCOPES)}.")
-
-
-class ApiKeyRead(BaseModel):
-    id: str
-    name: str
-    prefix: str = Field(description="First characters of the key, to recognise it in lists.")
-    scopes: list[str]
-    created_by: str
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-
-class ApiKeyCreated(ApiKeyRead):
-    key: str = Field(description="The secret key. Shown once: store it now.")
-
-
-def api_keys_router(tables: PlatformTables) -> APIRouter:
-    """`/v1/api-keys`: create, list and revoke scoped keys (scope `keys:admin`)."""
-    router = APIRouter(prefix="/v1/api-keys", tags=["API keys"])
-    t = tables.api_keys
-    Admin = Annotated[RequestContext, Depends(require("keys:admin"))]
-
-    @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
-                 summary="Create an API key")
-    async def create_key(body: ApiKeyCreate, ctx: Admin, session: Session) -> dict[str, Any]:
-        """Create a key with the given scopes. The secret is returned once, in `key`."""
-        unknown = sorted(set(body.scopes) - set(ALL_SCOPES))
-        if unknown:
-            from talentkit.errors import Unprocessable, field_error
-            raise Unprocessable("Unknown scopes.", errors=[field_error("scopes", f"unknown scope {s!r}") for s in unknown])
-        raw = "tk_" + secrets.token_urlsafe(32)
-        values = dict(id=str(uuid.uuid4()), name=body.name, prefix=raw[:10], key_hash=hash_key(raw),
-                      scopes=body.scopes, created_by=ctx.actor)
-        row = (await session.execute(t.insert().values(**values).returning(*t.c))).mappings().one()
-        return {**{k: v for k, v in row.items() if k != "key_hash"}, "key": raw}
-
-    @router.get("", response_model=list[ApiKeyRead], summary="List API keys")
-    async def list_keys(ctx: Admin, session: Session) -> list[dict[str, Any]]:
-        """All keys, newest first, without their secrets."""
-        rows = (await session.execute(select(t).order_by(t.c.created_at.desc()))).mappings().all()
-        return [dict(r) for r in rows]
-
-    @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
-    async def revoke_key(key_id: uuid.UUID, ctx: Admin, session: Session) -> None:
-        """Revoke a key; requests using it get 401 from now on."""
-        res = await session.execute(update(t).where(t.c.id == str(key_id)).values(revoked_at=datetime.now().astimezone()))
-        if res.rowcount == 0:
-            raise NotFound("No API key with this id.")
-
-    return router

@@ -1,4 +1,5 @@
-"""Engine, sessions and the tables every service has: outbox, processed events, idempotency keys, API keys."""
+"""Engine, sessions and the tables every service has: outbox, processed events, idempotency keys, API keys (and
+OAuth clients), rate-limit buckets."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -50,6 +51,7 @@ class PlatformTables:
     processed_events: Table
     idempotency_keys: Table
     api_keys: Table
+    rate_limit_buckets: Table
 
 
 def platform_tables(metadata: MetaData) -> PlatformTables:
@@ -76,7 +78,7 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
     )
     idempotency = Table(
         "idempotency_keys", metadata,
-        Column("principal", Text, primary_key=True),
+        Column("principal", Text, primary_key=True),  # the credential's id (Principal.key_id), never its name
         Column("key", Text, primary_key=True),
         Column("method", Text, nullable=False),
         Column("path", Text, nullable=False),
@@ -88,16 +90,25 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
     )
     api_keys = Table(
         "api_keys", metadata,
-        Column("id", UUID(as_uuid=False), primary_key=True),
+        Column("id", UUID(as_uuid=False), primary_key=True),  # also the OAuth client id
+        Column("kind", Text, nullable=False, server_default="api_key", comment="api_key | oauth_client"),
         Column("name", Text, nullable=False),
         Column("prefix", Text, nullable=False),
-        Column("key_hash", Text, nullable=False, unique=True),
+        Column("key_hash", Text, nullable=False, unique=True),  # sha256 of the key or the client secret
         Column("scopes", ARRAY(Text), nullable=False),
+        Column("rate_limit", Integer, comment="requests per minute; NULL: the platform default"),
         Column("created_by", Text, nullable=False),
         ts("created_at", nullable=False, server_default=func.now()),
         ts("revoked_at"),
     )
-    return PlatformTables(outbox, processed, idempotency, api_keys)
+    rate_limits = Table(
+        "rate_limit_buckets", metadata,
+        Column("bucket", Text, primary_key=True, comment="key:<credential id> or a page's ip:<address>"),
+        ts("window_ends_at", nullable=False),
+        Column("used", Integer, nullable=False, comment="hits leased to processes in this window"),
+        Column("granted", Integer, nullable=False, comment="what the last lease got"),
+    )
+    return PlatformTables(outbox, processed, idempotency, api_keys, rate_limits)
 
 
 def create_engine(url: str) -> AsyncEngine:

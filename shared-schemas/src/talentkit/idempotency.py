@@ -58,7 +58,7 @@ async def _idempotency(request: Request, session: Session, caller: Annotated[Pri
                        ) -> Idempotency:
     if not idempotency_key:
         return Idempotency()
-    principal = caller.id
+    principal = caller.key_id  # two credentials with one name never share stored responses
     t = request.app.state.platform.idempotency_keys
     req_hash = _request_hash(request.method, request.url.path, await request.body())
     claimed = (await session.execute(insert(t).values(

@@ -50,6 +50,13 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path | None = None) -> list[str]:
+    """The command that serves one service. uvicorn's own proxy-header handling is off (it trusts 127.0.0.1 by
+    default): the app believes X-Forwarded-For only from `TALENT_TRUSTED_PROXIES`."""
+    return [str((bin_dir or venv_bin()) / "uvicorn"), "--factory", factory, "--host", host, "--port", str(port),
+            "--no-proxy-headers"]
+
+
 def repo_root() -> Path:
     """The monorepo root: the first parent of the cwd holding shared-schemas/, else relative to this file."""
     for base in (Path.cwd(), *Path.cwd().parents):
@@ -612,7 +619,7 @@ class _Stack:
                 fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name} =====\n".encode())
                 fh.flush()
                 proc = subprocess.Popen(
-                    [str(venv_bin() / "uvicorn"), "--factory", factory, "--host", "127.0.0.1", "--port", str(port)],
+                    uvicorn_argv(factory, port),
                     cwd=self.repo / sdir, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )

@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from talentkit.localstack import uvicorn_argv
+
 
 @asynccontextmanager
 async def running_app(app: FastAPI, **client_kwargs: Any) -> AsyncIterator[httpx.AsyncClient]:
@@ -43,7 +45,7 @@ class ServiceProcess:
         """Start and wait until /readyz answers 200."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
         self.proc = subprocess.Popen(
-            [str(self.bin_dir / "uvicorn"), "--factory", self.factory, "--host", "127.0.0.1", "--port", str(self.port)],
+            uvicorn_argv(self.factory, self.port, bin_dir=self.bin_dir),
             env={**os.environ, **self.env, **LOOPBACK_ONLY}, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """webhook deliveries keep the ids of the people they carry (so an erasure can find them)
 
 Revision ID: 96e5f58e3074
-Revises: 7702e3c43902
+Revises: 7e304c9f1d62
 Create Date: 2026-12-01 09:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '96e5f58e3074'
-down_revision = '7702e3c43902'
+down_revision = '7e304c9f1d62'
 branch_labels = None
 depends_on = None
 

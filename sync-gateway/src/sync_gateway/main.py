@@ -2,6 +2,7 @@
 import logging
 
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared_schemas.envelope import EventEnvelope
@@ -10,7 +11,7 @@ from sync_gateway import models  # noqa: F401 - every table mapped before the fi
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
 from sync_gateway.consumers.flows import BusinessFlows
-from sync_gateway.consumers.profile_sync import ProfileSync, field_states
+from sync_gateway.consumers.profile_sync import ECHOES_DROPPED, ProfileSync, field_states
 from sync_gateway.db import platform
 from sync_gateway.links.models import Link
 from sync_gateway.links.routes import router as links_router
@@ -23,7 +24,7 @@ from sync_gateway.webhooks.routes import TAG as WEBHOOKS_TAG
 from sync_gateway.webhooks.routes import router as webhooks_router
 from sync_gateway.webhooks.workers import webhook_workers
 from talentkit.app import create_service_app
-from talentkit.auth import RequestContext
+from talentkit.auth import GATEWAY_PRINCIPAL, RequestContext
 from talentkit.consumer import EventConsumer, TransientError
 
 log = logging.getLogger("sync_gateway")
@@ -36,6 +37,23 @@ errors are `application/problem+json`."""
 TAGS = [{"name": "Links", "description": "The same person in the ATS and the CRM."},
         {"name": "Field policy", "description": "Who owns each profile field."}]
 TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
+
+
+def person_of(event: EventEnvelope) -> str | None:
+    """Order an application's events with its candidate's profile events (one queue per person)."""
+    if event.type.startswith("ats.application."):
+        candidate_id = (event.data.get("application") or {}).get("candidate_id")
+        return str(candidate_id) if candidate_id else None
+    return None  # the record key: the candidate, prospect or job id
+
+
+def wanted(event: EventEnvelope) -> bool:
+    """Drop the echoes of our own writes before any database access; the flows still see the applications we
+    created (flows.py decides what to do with them)."""
+    if event.origin == GATEWAY_PRINCIPAL and event.type != "ats.application.created.v1":
+        ECHOES_DROPPED.inc()
+        return False
+    return True
 
 
 def create_app(settings: Settings | None = None, webhook_settings: WebhookSettings | None = None) -> FastAPI:
@@ -75,8 +93,13 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
             return
         consumer = EventConsumer(group=settings.consumer_group, topics=TOPICS,
                                  bootstrap=settings.kafka_bootstrap_servers, sessions=app.state.sessionmaker,
-                                 tables=platform, handler=handle,
-                                 is_transient=lambda e: isinstance(e, (TransientError, PeerUnavailable)),
+                                 tables=platform, handler=handle, key_of=person_of, wants=wanted,
+                                 # a peer that is down holds everything back and parks nothing; IntegrityError is
+                                 # two people's events racing to link the same record (the retry sees the link)
+                                 is_outage=lambda e: isinstance(e, PeerUnavailable),
+                                 is_transient=lambda e: isinstance(e, (TransientError, IntegrityError)),
+                                 # each in-flight event holds a pooled connection across its HTTP calls (handler=)
+                                 max_in_flight=16, partitions=settings.kafka_topic_partitions,
                                  on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.uow_factory))
         app.state.consumer = consumer
         try:

@@ -1,10 +1,11 @@
 """The Application aggregate owns its rules: which moves are allowed, rejection, hire, transfer; each change
-appends to its stage history."""
+appends to its stage history, bumps the version once and records its event (`ats.application.*.v1`)."""
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from talentkit.errors import Conflict, Unprocessable, field_error
+from talentkit.uow import RecordsEvents
 
 from ats.db import Base
 from ats.jobs.models import JobStage, StageKind
@@ -36,13 +38,25 @@ class RejectKind(StrEnum):
     NONE_SPECIFIED = "none_specified"
 
 
-class RejectReason(Base):
+class RejectReason(RecordsEvents, Base):
     __tablename__ = "reject_reasons"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(Text, unique=True)
     kind: Mapped[RejectKind] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @classmethod
+    def define(cls, name: str, kind: RejectKind) -> RejectReason:
+        """A new reason recruiters pick from (audited; no public event)."""
+        reason = cls(id=uuid.uuid4(), name=name, kind=kind, created_at=datetime.now(UTC))
+        reason.record_event("ats.reject_reason.created.internal", internal=True, sequence=1,
+                            data={"id": reason.id, "name": name, "kind": kind},
+                            changes={"name": {"before": None, "after": name}, "kind": {"before": None, "after": kind}})
+        return reason
+
+    def ref(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "kind": self.kind}
 
 
 class StageHistory(Base):
@@ -61,7 +75,7 @@ class StageHistory(Base):
     actor: Mapped[str] = mapped_column(Text)
 
 
-class Application(Base):
+class Application(RecordsEvents, Base):
     __tablename__ = "applications"
     __table_args__ = (UniqueConstraint("candidate_id", "job_id", name="uq_applications_candidate_job"),)
 
@@ -78,6 +92,8 @@ class Application(Base):
     hired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     start_date: Mapped[date | None] = mapped_column(Date)
     hire_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When an offer of the application was accepted (set by the offers' `ats.offer.accepted.v1`): hireable from then.
+    offer_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
@@ -95,8 +111,11 @@ class Application(Base):
         now = datetime.now(UTC)
         app = cls(id=uuid.uuid4(), candidate_id=candidate_id, job_id=first_stage.job_id, stage_id=first_stage.id,
                   stage=first_stage, status=ApplicationStatus.ACTIVE, source=source, referrer=referrer, applied_at=now,
-                  version=1, created_by=actor, updated_by=actor, history=[])
+                  hire_override=False, version=1, created_by=actor, updated_by=actor, history=[])
         app._enter(first_stage, None, "applied", actor, now)
+        app.record_event("ats.application.created.v1", data={"application": app.snapshot()}, changes={
+            "job_id": {"before": None, "after": app.job_id}, "candidate_id": {"before": None, "after": candidate_id},
+            "stage_id": {"before": None, "after": first_stage.id}})
         return app
 
     # --- the state machine -----------------------------------------------------------------------------------
@@ -115,6 +134,8 @@ class Application(Base):
             raise Conflict("The application is already in this stage.", current_stage_id=str(self.stage_id))
         left = self.stage
         self._enter(to, left, "moved", actor)
+        self._happened("ats.application.stage_changed.v1", {"from_stage": left.ref(), "to_stage": to.ref()},
+                       {"stage": {"before": left.name, "after": to.name}})
         return left
 
     def reject(self, reason: RejectReason, notes: str | None, actor: str) -> None:
@@ -124,33 +145,53 @@ class Application(Base):
         self.reject_reason_id, self.reject_notes = reason.id, notes
         self.rejected_at = datetime.now(UTC)
         self._touch(actor)
+        self._happened("ats.application.rejected.v1", {"reason": reason.ref(), "notes": notes, "stage": self.stage.ref()},
+                       {"status": {"before": ApplicationStatus.ACTIVE, "after": self.status},
+                        "reject_reason": {"before": None, "after": reason.name}, "notes": {"before": None, "after": notes}})
 
     def unreject(self, actor: str) -> None:
         if self.status not in (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN):
             raise Conflict(f"Only a rejected or withdrawn application can be unrejected; this one is {self.status}.")
+        before = self.status
         self.status = ApplicationStatus.ACTIVE
         self.reject_reason_id = self.reject_notes = self.rejected_at = None
         self._touch(actor)
+        self._happened("ats.application.unrejected.v1", {}, {"status": {"before": before, "after": self.status}})
 
-    def hire(self, hired_stage: JobStage | None, *, start_date: date | None, override: bool, offer_accepted: bool,
-             actor: str) -> JobStage:
+    def offer_accepted(self, at: datetime) -> None:
+        """An offer of this application was accepted: it can be hired from any stage."""
+        self.offer_accepted_at = self.offer_accepted_at or at
+
+    def hire(self, hired_stage: JobStage | None, *, start_date: date | None, override: bool,
+             override_reason: str | None = None, actor: str) -> JobStage:
         """Hire from the offer stage, with an accepted offer, or with an explicit (audited) override."""
         self._require(ApplicationStatus.ACTIVE, "hire")
         if hired_stage is None:
             raise Conflict("The job has no stage of kind `hired`; add one first.")
-        if not (self.stage.kind == StageKind.OFFER or offer_accepted or override):
+        if not (self.stage.kind == StageKind.OFFER or self.offer_accepted_at or override):
             raise Conflict("Hire from a stage of kind `offer` or after an accepted offer, or send `override: true`.",
                            current_stage_kind=str(self.stage.kind))
         left = self.stage
         self._enter(hired_stage, left, "hired", actor)
         self.status, self.hired_at, self.start_date, self.hire_override = (
             ApplicationStatus.HIRED, datetime.now(UTC), start_date, override)
+        changes: dict[str, Any] = {"status": {"before": "active", "after": "hired"},
+                                   "stage": {"before": left.name, "after": hired_stage.name},
+                                   "start_date": {"before": None, "after": start_date}}
+        if override:
+            changes["hire_override"] = {"before": False, "after": True, "reason": override_reason}
+        self._happened("ats.application.hired.v1", {"start_date": start_date, "override": override,
+                                                    "from_stage": left.ref()}, changes)
         return left
 
     def unhire(self, back_to: JobStage, actor: str) -> None:
+        """Back to `back_to` (normally the stage it was hired from), active again."""
         self._require(ApplicationStatus.HIRED, "unhire")
-        self._enter(back_to, self.stage, "unhired", actor)
+        hired = self.stage
+        self._enter(back_to, hired, "unhired", actor)
         self.status, self.hired_at, self.start_date, self.hire_override = ApplicationStatus.ACTIVE, None, None, False
+        self._happened("ats.application.unhired.v1", {}, {"status": {"before": "hired", "after": "active"},
+                                                          "stage": {"before": hired.name, "after": back_to.name}})
 
     def transfer(self, first_stage_of_new_job: JobStage, actor: str) -> tuple[uuid.UUID, JobStage]:
         """Move to another job's first stage; returns the old job id and the stage left."""
@@ -160,7 +201,22 @@ class Application(Base):
         old_job, left = self.job_id, self.stage
         self.job_id = first_stage_of_new_job.job_id
         self._enter(first_stage_of_new_job, left, "transferred", actor)
+        self.version += 1
+        self.record_event("ats.application.transferred.v1", data={
+            "application_id": self.id, "candidate_id": self.candidate_id, "from_job_id": old_job,
+            "to_job_id": self.job_id, "from_stage": left.ref(), "to_stage": self.stage.ref(),
+            "application": self.snapshot()}, changes={
+            "job_id": {"before": str(old_job), "after": str(self.job_id)},
+            "stage": {"before": left.name, "after": self.stage.name}})
         return old_job, left
+
+    def merged_candidate(self, survivor_id: uuid.UUID, actor: str) -> None:
+        """The candidate was merged into `survivor_id`: the application (with its history) belongs to them now."""
+        before, self.candidate_id = self.candidate_id, survivor_id
+        self._touch(actor)
+        self.version += 1
+        self.record_event("ats.application.candidate_merged.internal", internal=True, data={"application_id": self.id},
+                          changes={"candidate_id": {"before": before, "after": survivor_id}})
 
     def stage_before_hire(self) -> uuid.UUID | None:
         """The stage the application was in when it was hired."""
@@ -189,9 +245,12 @@ class Application(Base):
         self.updated_at = now or datetime.now(UTC)
         self.updated_by = actor
 
-    def bump(self) -> None:
-        """One version per committed change (called by the service once per action)."""
+    def _happened(self, event_type: str, data: dict[str, Any], changes: dict[str, Any]) -> None:
+        """One version per action, and its event: the application's ids, `data` and the application after it."""
         self.version += 1
+        self.record_event(event_type, changes=changes, data={
+            "application_id": self.id, "candidate_id": self.candidate_id, "job_id": self.job_id, **data,
+            "application": self.snapshot()})
 
     def snapshot(self) -> dict[str, object]:
         return {"id": self.id, "candidate_id": self.candidate_id, "job_id": self.job_id, "stage": self.stage.ref(),

@@ -4,13 +4,12 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import Page
 from talentkit.responses import resource_response
 
 from ats.applications import service
@@ -26,7 +25,7 @@ from ats.applications.schemas import (
     StageHistoryRead,
     Transfer,
 )
-from ats.jobs.models import JobStage
+from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/applications", tags=["Applications"])
 reasons = APIRouter(prefix="/v1/reject-reasons", tags=["Reject reasons"])
@@ -47,106 +46,93 @@ async def _read(coro: Awaitable[Application], status_code: int = 200, created: b
 @router.post("", status_code=201, response_model=ApplicationRead, summary="Create an application",
              responses={409: {"description": "Job not open, or the candidate already applied (see `existing_application`).", **P},
                         422: {"description": "Invalid body or unknown candidate.", **P}})
-async def create_application(body: ApplicationCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def create_application(body: ApplicationCreate, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Put a candidate (existing, or new inline) into an open job's first stage. One application per candidate
     and job: a second one is a 409 whose `existing_application` points at the first."""
     return await idem.run(lambda: _read(service.create(
-        session, job_id=body.job_id, candidate_id=body.candidate_id,
+        uow=uow, job_id=body.job_id, candidate_id=body.candidate_id,
         candidate=body.candidate.model_dump() if body.candidate else None, source=body.source,
         referrer=body.referrer, ctx=ctx), 201, created=True))
 
 
 @router.get("", response_model=Page[ApplicationRead], summary="List applications")
-async def list_applications(request: Request, response: Response, ctx: Reader, session: Session,
+async def list_applications(ctx: Reader, uow: UoW, paging: PageQuery,
                             job_id: uuid.UUID | None = None, candidate_id: uuid.UUID | None = None,
                             stage_id: uuid.UUID | None = None,
                             status: Annotated[ApplicationStatus | None, Query(description="active, rejected, withdrawn, hired.")] = None,
-                            updated_after: datetime | None = None, cursor: str | None = None,
-                            limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+                            updated_after: datetime | None = None) -> dict[str, Any]:
     """Applications, oldest first, filtered with AND; follow `next`."""
-    stmt = select(Application)
-    filters: dict[str, Any] = {}
-    for name, column, value in (("job_id", Application.job_id, job_id), ("candidate_id", Application.candidate_id, candidate_id),
-                                ("stage_id", Application.stage_id, stage_id), ("status", Application.status, status)):
-        if value is not None:
-            stmt = stmt.where(column == value)
-            filters[name] = str(value)
-    if updated_after:
-        stmt = stmt.where(Application.updated_at > updated_after)
-        filters["updated_after"] = updated_after.isoformat()
-    rows, nxt = await paginate(session, request, response, stmt, created_col=Application.created_at, id_col=Application.id,
-                               filters=filters, cursor=cursor, limit=limit)
-    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+    return await service.list_applications(uow=uow, paging=paging, job_id=job_id, candidate_id=candidate_id,
+                                           stage_id=stage_id, status=status, updated_after=updated_after)
 
 
 @router.get("/{application_id}", response_model=ApplicationRead, summary="Get an application",
             responses={404: {"description": "No such application.", **P}})
-async def get_application(application_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+async def get_application(application_id: uuid.UUID, ctx: Reader, uow: UoW) -> Response:
     """The application with its current stage and status."""
-    return await _read(service.get(session, application_id))
+    return await _read(service.get(uow=uow, application_id=application_id))
 
 
 @router.get("/{application_id}/stage-history", response_model=list[StageHistoryRead], summary="Stage history")
-async def stage_history(application_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+async def stage_history(application_id: uuid.UUID, ctx: Reader, uow: UoW) -> Response:
     """Every stay in a stage, oldest first: when it entered and left, from which stage, how and by whom."""
-    app = await service.get(session, application_id)
-    names = dict((await session.execute(select(JobStage.id, JobStage.name).where(
-        JobStage.id.in_([h.to_stage_id for h in app.history])))).all())
-    rows = [StageHistoryRead.model_validate(h).model_copy(update={"to_stage_name": names.get(h.to_stage_id)}).model_dump(mode="json")
-            for h in app.history]
-    return JSONResponse(rows)
+    stays = await service.stage_history(uow=uow, application_id=application_id)
+    return JSONResponse([StageHistoryRead.model_validate(h).model_copy(update={"to_stage_name": name}).model_dump(mode="json")
+                         for h, name in stays])
 
 
 @router.post("/{application_id}/move", response_model=ApplicationRead, summary="Move to another stage", responses=ACTION_ERRORS)
-async def move(application_id: uuid.UUID, body: Move, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def move(application_id: uuid.UUID, body: Move, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Move forward or back within the job. 409 when the application is no longer in `from_stage_id` (someone
     moved it first), when it is not active, or when the target is the hired stage (use /hire)."""
-    return await idem.run(lambda: _read(service.move(session, application_id, body.from_stage_id, body.to_stage_id, ctx)))
+    return await idem.run(lambda: _read(service.move(uow=uow, application_id=application_id, from_stage_id=body.from_stage_id,
+                                                      to_stage_id=body.to_stage_id, ctx=ctx)))
 
 
 @router.post("/{application_id}/reject", response_model=ApplicationRead, summary="Reject", responses=ACTION_ERRORS)
-async def reject(application_id: uuid.UUID, body: Reject, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def reject(application_id: uuid.UUID, body: Reject, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Reject an active application with a typed reason (a `they_withdrew` reason makes it `withdrawn`)."""
-    return await idem.run(lambda: _read(service.reject(session, application_id, body.reject_reason_id, body.notes, ctx)))
+    return await idem.run(lambda: _read(service.reject(uow=uow, application_id=application_id,
+                                                        reason_id=body.reject_reason_id, notes=body.notes, ctx=ctx)))
 
 
 @router.post("/{application_id}/unreject", response_model=ApplicationRead, summary="Undo a rejection", responses=ACTION_ERRORS)
-async def unreject(application_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def unreject(application_id: uuid.UUID, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Make a rejected or withdrawn application active again, in the stage it was in."""
-    return await idem.run(lambda: _read(service.unreject(session, application_id, ctx)))
+    return await idem.run(lambda: _read(service.unreject(uow=uow, application_id=application_id, ctx=ctx)))
 
 
 @router.post("/{application_id}/hire", response_model=ApplicationRead, summary="Hire", responses=ACTION_ERRORS)
-async def hire(application_id: uuid.UUID, body: Hire, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def hire(application_id: uuid.UUID, body: Hire, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Hire: allowed from a stage of kind `offer` or after an accepted offer; otherwise only with `override: true`
     and an `override_reason`, which the audit trail keeps. Moves the application to the job's hired stage."""
-    return await idem.run(lambda: _read(service.hire(session, application_id, start_date=body.start_date,
+    return await idem.run(lambda: _read(service.hire(uow=uow, application_id=application_id, start_date=body.start_date,
                                                       override=body.override, override_reason=body.override_reason, ctx=ctx)))
 
 
 @router.post("/{application_id}/unhire", response_model=ApplicationRead, summary="Undo a hire", responses=ACTION_ERRORS)
-async def unhire(application_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def unhire(application_id: uuid.UUID, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Make a hired application active again, back in the stage it was hired from."""
-    return await idem.run(lambda: _read(service.unhire(session, application_id, ctx)))
+    return await idem.run(lambda: _read(service.unhire(uow=uow, application_id=application_id, ctx=ctx)))
 
 
 @router.post("/{application_id}/transfer", response_model=ApplicationRead, summary="Transfer to another job", responses=ACTION_ERRORS)
-async def transfer(application_id: uuid.UUID, body: Transfer, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def transfer(application_id: uuid.UUID, body: Transfer, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Move the application to another open job's first stage (409 if the candidate already applied there)."""
-    return await idem.run(lambda: _read(service.transfer(session, application_id, body.job_id, ctx)))
+    return await idem.run(lambda: _read(service.transfer(uow=uow, application_id=application_id, job_id=body.job_id, ctx=ctx)))
 
 
 @reasons.get("", response_model=list[RejectReasonRead], summary="List reject reasons")
-async def list_reject_reasons(ctx: Reader, session: Session) -> list[RejectReason]:
+async def list_reject_reasons(ctx: Reader, uow: UoW) -> list[RejectReason]:
     """Every reject reason with its kind: we_rejected, they_withdrew or none_specified."""
-    return list((await session.execute(select(RejectReason).order_by(RejectReason.created_at, RejectReason.name))).scalars())
+    return await service.reject_reasons(uow=uow)
 
 
 @reasons.post("", status_code=201, response_model=RejectReasonRead, summary="Add a reject reason",
               responses={409: {"description": "The name exists.", **P}})
-async def create_reject_reason(body: RejectReasonCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def create_reject_reason(body: RejectReasonCreate, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Add a reason to the list recruiters pick from."""
     async def run() -> Response:
-        return resource_response(RejectReasonRead, await service.create_reject_reason(session, body.name, body.kind, ctx),
-                                 status_code=201)
+        return resource_response(RejectReasonRead, await service.create_reject_reason(
+            uow=uow, name=body.name, kind=body.kind, ctx=ctx), status_code=201)
     return await idem.run(run)

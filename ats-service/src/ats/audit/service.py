@@ -1,23 +1,41 @@
-"""Append to and verify the audit chain. Appends are serialized (transaction-scoped advisory lock) so that each
-entry's `prev_hash` is the hash of the entry committed just before it."""
+"""The audit trail: one entry per ATS event, written by the unit of work in the event's transaction, each entry
+chained to the previous one by hash; and its verification."""
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.auth import RequestContext
+from talentkit.errors import BadRequest, field_error
+from talentkit.pagination import decode_cursor, encode_cursor
 from talentkit.uow import DomainEvent, UnitOfWork
 
+from ats.audit import repository
 from ats.audit.models import AuditEvent
+from ats.jobs.models import stage_change
+from ats.paging import Paging
 
 GENESIS = "0" * 64
-_LOCK = 0x41554454  # "AUDT"
+
+# The action of an entry is its event's type without service and version (`ats.application.hired.v1` ->
+# `application.hired`), except where the trail named an action finer than (or before) its event: auditors' queries
+# and the activity feed keep those names.
+_FINER: dict[str, Callable[[DomainEvent], str]] = {
+    "ats.application.stage_changed.v1": lambda e: "application.moved",
+    "ats.candidate.merged.v1": lambda e: "candidate.merged_into",  # the duplicate's entry; the survivor's is `merged`
+    "ats.job.opened.v1": lambda e: "job.reopened" if e.data.get("reopened") else "job.opened",
+    "ats.job.updated.v1": lambda e: f"job.{stage_change(e.changes or {}) or 'updated'}",
+}
+
+
+def action(event: DomainEvent) -> str:
+    """The audit action of an event."""
+    finer = _FINER.get(event.type)
+    return finer(event) if finer else event.action
 
 
 def entry_hash(prev_hash: str, e: AuditEvent) -> str:
@@ -30,45 +48,44 @@ def entry_hash(prev_hash: str, e: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-async def record(session: AsyncSession, ctx: RequestContext, action: str, target_type: str, target_id: Any,
-                 changes: dict[str, Any]) -> AuditEvent:
-    """Append one entry in the caller's transaction."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-    prev = (await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))).scalar()
-    entry = AuditEvent(occurred_at=datetime.now(UTC), actor=ctx.principal.id,
-                       on_behalf_of=ctx.principal.on_behalf_of, request_id=ctx.request_id,
-                       causation_id=ctx.causation_id, action=action, target_type=target_type,
-                       target_id=str(target_id), changes=_jsonable(changes), prev_hash=prev or GENESIS)
-    entry.hash = entry_hash(entry.prev_hash, entry)
-    session.add(entry)
-    await session.flush()
-    return entry
-
-
 async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
     """The unit of work's audit sink: one entry per ATS event, derived from the event itself (action from its
-    type, target from its aggregate, `changes` as the aggregate recorded them)."""
+    type, target from its aggregate, `changes` as the aggregate recorded them), who from its context."""
     ours = [e for e in events if e.service == "ats"]
     if not ours:
         return
     session = uow.session
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-    prev = (await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))).scalar() or GENESIS
+    prev = await repository.lock_chain(session) or GENESIS
     now = datetime.now(UTC)
     for e in ours:
         ctx = e.ctx or uow.ctx
         entry = AuditEvent(occurred_at=now, actor=ctx.principal.id if ctx else "system",
                            on_behalf_of=ctx.principal.on_behalf_of if ctx else None,
                            request_id=ctx.request_id if ctx else None, causation_id=ctx.causation_id if ctx else None,
-                           action=e.action, target_type=e.aggregate, target_id=e.aggregate_id,
+                           action=action(e), target_type=e.aggregate, target_id=e.aggregate_id,
                            changes=e.changes or {}, prev_hash=prev)
         entry.hash = prev = entry_hash(prev, entry)
         session.add(entry)
     await session.flush()
+
+
+async def list_entries(*, uow: UnitOfWork, paging: Paging, target_type: str | None, target_id: str | None,
+                       actor: str | None, after: datetime | None) -> dict[str, Any]:
+    """A page of entries in the order they were written (oldest first), filtered with AND."""
+    start = 0
+    if paging.cursor:
+        try:
+            start = int(decode_cursor(paging.cursor)["after"][0])
+        except (IndexError, TypeError, ValueError):
+            raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+    rows = await repository.entries(uow.session, after_id=start, limit=paging.limit + 1, target_type=target_type,
+                                    target_id=target_id, actor=actor, occurred_after=after)
+    cursor = url = None
+    if len(rows) > paging.limit:
+        rows = rows[:paging.limit]
+        cursor = encode_cursor({"after": [rows[-1].id]})
+        url = paging.link_next({k: v for k, v in paging.request.query_params.items() if k != "cursor"} | {"cursor": cursor})
+    return {"data": rows, "next_cursor": cursor, "next": url}
 
 
 @dataclass
@@ -79,11 +96,16 @@ class Verification:
     reason: str | None = None
 
 
+async def verify_chain(*, uow: UnitOfWork) -> Verification:
+    """Recompute the whole chain; report the first entry whose link or hash does not hold."""
+    return await verify(uow.session)
+
+
 async def verify(session: AsyncSession, batch: int = 2000) -> Verification:
     """Recompute the whole chain in order; report the first entry whose link or hash does not hold."""
     prev, checked, after = GENESIS, 0, 0
     while True:
-        rows = (await session.execute(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch))).scalars().all()
+        rows = await repository.entries(session, after_id=after, limit=batch)
         if not rows:
             return Verification(ok=True, checked=checked)
         for e in rows:

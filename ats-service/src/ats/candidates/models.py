@@ -1,13 +1,17 @@
-"""The candidate table."""
+"""The candidate: the shared profile (which records its created/updated events) plus the ATS's merge and erasure."""
 import uuid
-
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.errors import Conflict
+from talentkit.profiles.erasure import anonymise
 from talentkit.profiles.models import ProfileMixin
 
 from ats.db import Base
+
+CONTACT_POINTS = ("emails", "phones", "tags")
 
 
 class Candidate(ProfileMixin, Base):
@@ -22,3 +26,42 @@ class Candidate(ProfileMixin, Base):
 
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("candidates.id"))
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def not_merged(self) -> None:
+        """Raise (409) if this record was merged into another."""
+        if self.merged_into_id:
+            raise Conflict(f"Candidate {self.id} was already merged into {self.merged_into_id}.",
+                           merged_into_id=str(self.merged_into_id))
+
+    def contact_points_of(self, duplicate: "Candidate") -> dict[str, list[Any]]:
+        """Emails, phones and tags this candidate would gain from `duplicate` (kept in order, without repeats)."""
+        union = {f: list(dict.fromkeys([*getattr(self, f), *getattr(duplicate, f)])) for f in CONTACT_POINTS}
+        return {f: v for f, v in union.items() if v != getattr(self, f)}
+
+    def merge_into(self, survivor: "Candidate", actor: str) -> None:
+        """This duplicate is folded into `survivor`: it keeps only `merged_into_id`."""
+        self.not_merged()
+        self.merged_into_id = survivor.id
+        self.version += 1
+        self.updated_at, self.updated_by = datetime.now(UTC), actor
+        self.record_event("ats.candidate.merged.v1", data={"survivor_id": survivor.id, "merged_id": self.id,
+                                                           "candidate": survivor.snapshot()},
+                          changes={"merged_into_id": {"before": None, "after": survivor.id}})
+
+    def absorbed(self, duplicate: "Candidate", *, applications: list[uuid.UUID], gained: dict[str, list[Any]]) -> None:
+        """The survivor's side of a merge, for its audit trail (its profile change recorded its own event)."""
+        self.record_event("ats.candidate.merged.internal", internal=True,
+                          data={"survivor_id": self.id, "merged_id": duplicate.id}, changes={
+                              "merged_id": {"before": None, "after": duplicate.id},
+                              "applications_moved": {"before": None, "after": applications},
+                              **{f: {"before": getattr(duplicate, f), "after": v} for f, v in gained.items()}})
+
+    def erase(self, reason: str | None, actor: str) -> None:
+        """Right to be forgotten: anonymise the personal data; the record (ids, dates, version) stays."""
+        if self.erased_at:
+            raise Conflict("The candidate is already erased.")
+        hashes = anonymise(self, actor)
+        self.erased_at = datetime.now(UTC)
+        self.record_event("ats.candidate.erased.v1", data={"candidate_id": self.id, "email_hashes": hashes,
+                                                           "reason": reason},
+                          changes={"erased": {"before": False, "after": True}, "reason": {"before": None, "after": reason}})

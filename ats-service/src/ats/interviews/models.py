@@ -1,4 +1,5 @@
-"""The Interview aggregate owns its rules (times, who may be rescheduled or cancelled, when feedback completes it);
+"""The Interview aggregate owns its rules (times, who may be rescheduled or cancelled, when feedback completes it)
+and records its events (`ats.interview.*.v1`);
 interviewer slots hold each interviewer's busy time, guarded by an exclusion constraint."""
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from talentkit.errors import Conflict, Unprocessable, field_error
+from talentkit.errors import Conflict, Forbidden, Unprocessable, field_error
+from talentkit.uow import RecordsEvents
 
 from ats.applications.models import Application, ApplicationStatus
 from ats.db import Base
@@ -37,7 +39,7 @@ class InterviewerSlot(Base):
     during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
 
 
-class Interview(Base):
+class Interview(RecordsEvents, Base):
     __tablename__ = "interviews"
     __table_args__ = (Index("ix_interviews_interviewers", "interviewers", postgresql_using="gin"),
                       Index("ix_interviews_created", "created_at", "id"))
@@ -73,10 +75,15 @@ class Interview(Base):
                                 errors=[field_error("stage_id", "not a stage of the application's job")])
         _check_times(starts_at, ends_at)
         now = datetime.now(UTC)
-        return cls(id=uuid.uuid4(), application_id=application.id, application=application, stage_id=stage.id,
-                   starts_at=starts_at, ends_at=ends_at, timezone=timezone, interviewers=interviewers,
-                   location=location, video_link=video_link, status=InterviewStatus.SCHEDULED, version=1,
-                   created_at=now, updated_at=now, created_by=actor, updated_by=actor)
+        interview = cls(id=uuid.uuid4(), application_id=application.id, application=application, stage_id=stage.id,
+                        starts_at=starts_at, ends_at=ends_at, timezone=timezone, interviewers=interviewers,
+                        location=location, video_link=video_link, status=InterviewStatus.SCHEDULED, version=1,
+                        created_at=now, updated_at=now, created_by=actor, updated_by=actor)
+        given = {"application_id": application.id, "stage_id": stage.id, "starts_at": starts_at, "ends_at": ends_at,
+                 "timezone": timezone, "interviewers": interviewers, "location": location, "video_link": video_link}
+        interview.record_event("ats.interview.scheduled.v1", data={"interview": interview.snapshot()},
+                               changes={k: {"before": None, "after": v} for k, v in given.items()})
+        return interview
 
     @property
     def current_status(self) -> InterviewStatus:
@@ -86,30 +93,39 @@ class Interview(Base):
         return InterviewStatus(self.status)
 
     def reschedule(self, starts_at: datetime, ends_at: datetime, timezone: str | None, actor: str) -> tuple[datetime, datetime]:
-        """New times (and zone); returns the previous start and end. Only before any feedback arrived."""
+        """New times (and zone); returns the previous start and end. Only before any feedback arrived (the
+        interviewers' slots are booked again by `interviews.repository`)."""
         if self.status != InterviewStatus.SCHEDULED:
             raise Conflict(f"Only a scheduled interview without feedback can be rescheduled; this one is {self.current_status}.",
                            interview_status=str(self.current_status))
         _check_times(starts_at, ends_at)
-        previous = (self.starts_at, self.ends_at)
+        previous, zone = (self.starts_at, self.ends_at), self.timezone
         self.starts_at, self.ends_at = starts_at, ends_at
         self.timezone = timezone or self.timezone
         self._touch(actor)
+        self.record_event("ats.interview.rescheduled.v1", data={
+            "interview": self.snapshot(), "previous_starts_at": previous[0], "previous_ends_at": previous[1]}, changes={
+            "starts_at": {"before": previous[0], "after": starts_at}, "ends_at": {"before": previous[1], "after": ends_at},
+            "timezone": {"before": zone, "after": self.timezone}})
         return previous
 
     def cancel(self, reason: str, actor: str) -> None:
         if self.status in (InterviewStatus.COMPLETE, InterviewStatus.CANCELLED):
             raise Conflict(f"Cannot cancel an interview that is {self.status}.", interview_status=str(self.status))
+        before = self.current_status
         self.status, self.cancel_reason = InterviewStatus.CANCELLED, reason
         self._touch(actor)
+        self.record_event("ats.interview.cancelled.v1", data={"interview": self.snapshot(), "reason": reason},
+                          changes={"status": {"before": before, "after": self.status},
+                                   "cancel_reason": {"before": None, "after": reason}})
 
     def accepts_feedback_from(self, interviewer: str) -> None:
-        """Raise unless `interviewer` may submit a scorecard for this interview."""
+        """Raise unless `interviewer` (the caller, see `ats.users.acting_user`) may submit a scorecard for it."""
+        if interviewer.lower() not in self.interviewers:
+            raise Forbidden(f"{interviewer} is not an interviewer of this interview: scorecards are filed by (or on "
+                            "behalf of, with `On-Behalf-Of`) one of its interviewers.", reason="not_an_interviewer")
         if self.status == InterviewStatus.CANCELLED:
             raise Conflict("The interview was cancelled; it takes no scorecards.", interview_status=str(self.status))
-        if interviewer not in self.interviewers:
-            raise Unprocessable("Only the interview's interviewers submit scorecards.",
-                                errors=[field_error("interviewer", "not one of the interview's interviewers")])
 
     def feedback_received(self, submitted_by: set[str], actor: str) -> InterviewStatus:
         """Complete once every interviewer has submitted, else awaiting feedback; returns the status before."""
@@ -118,6 +134,9 @@ class Interview(Base):
                        else InterviewStatus.AWAITING_FEEDBACK)
         if self.status != before:
             self._touch(actor)
+            # inside the ATS only: integrators learn of feedback from `ats.scorecard.submitted.v1`
+            self.record_event(f"ats.interview.{self.status}.internal", internal=True, data={"interview_id": self.id},
+                              changes={"status": {"before": before, "after": self.status}})
         return before
 
     def during(self) -> Range[datetime]:

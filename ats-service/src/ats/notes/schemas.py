@@ -13,8 +13,8 @@ class NoteCreate(BaseModel):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)] = Field(
         description="Plain text, 1 to 10,000 characters.")
     visibility: Visibility = Field(Visibility.PUBLIC, description=(
-        "`public`: every API key with `ats:read`; `private`: only you (your API key); `admin_only`: only the admin "
-        "key (only the admin can write these)."))
+        "`public`: every API key with `ats:read`; `private`: only you (the `On-Behalf-Of` user, else your API key); "
+        "`admin_only`: only the admin key (only the admin can write these)."))
 
 
 class NoteRead(BaseModel):
@@ -23,7 +23,8 @@ class NoteRead(BaseModel):
     candidate_id: uuid.UUID
     body: str
     visibility: Visibility
-    author: str = Field(description="The principal that wrote it, e.g. `admin` or `key:recruiting-app`.")
+    author: str = Field(description="Who wrote it: the `On-Behalf-Of` user (lower-cased), else the principal, e.g. "
+                                    "`rita@example.com`, `admin` or `key:recruiting-app`.")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -1,20 +1,14 @@
-"""Offer queries; `has_accepted_offer` is what makes an application hireable."""
+"""Offer queries."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.offers.models import OPEN, Offer, OfferStatus
-
-
-async def has_accepted_offer(session: AsyncSession, application_id: uuid.UUID) -> bool:
-    """True when the application has an accepted offer."""
-    return bool(await session.scalar(select(exists().where(
-        Offer.application_id == application_id, Offer.status == OfferStatus.ACCEPTED))))
 
 
 async def get(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer | None:

@@ -4,7 +4,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from ats.offers.models import OfferStatus
 
@@ -20,11 +27,35 @@ Salary = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, descrip
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=3), AfterValidator(_iso4217),
                      Field(description="ISO 4217 code, e.g. `EUR`, `USD` (required with `salary`).")]
 Terms = Annotated[str, StringConstraints(max_length=20000)]
-Person = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+Person = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=254)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Approvers = Annotated[list[Person], Field(max_length=10, description=(
+    "The approver chain, in order: user ids or emails (compared lower-cased), 1 to 10, without the offer's author. "
+    "Each approves in turn, as the `On-Behalf-Of` user (or as the API key itself when it is named here).")),
+    AfterValidator(lambda v: list(dict.fromkeys(v)))]
+APPROVER = Field(None, description="Deprecated: a chain of one, the same as `approvers: [approver]`.")
 
 
-class OfferCreate(BaseModel):
+class _Chain(BaseModel):
+    """`approver` (one) is the old spelling of `approvers` (the chain)."""
+
+    @model_validator(mode="after")
+    def _one_spelling(self) -> "_Chain":
+        approver = getattr(self, "approver", None)
+        if approver is not None:
+            if getattr(self, "approvers", None) is not None:
+                raise ValueError("give `approvers` (the chain) or the deprecated `approver`, not both")
+            self.approvers = [approver]  # type: ignore[attr-defined]
+        return self
+
+    def values(self, **dump: object) -> dict[str, object]:
+        """The body as offer fields (`approver` folded into `approvers`)."""
+        out = self.model_dump(mode="python", **dump)  # type: ignore[arg-type]
+        out.pop("approver", None)
+        return out
+
+
+class OfferCreate(_Chain):
     """A new draft offer. It gets the application's next `offer_version` and rescinds any earlier offer of the
     application that is still in play."""
 
@@ -34,10 +65,11 @@ class OfferCreate(BaseModel):
     salary: Salary | None = None
     currency: Currency | None = None
     terms: Terms | None = Field(None, description="Free text: bonus, equity, benefits, conditions.")
-    approver: Person | None = Field(None, description="Who is asked to approve (user id or email).")
+    approvers: Approvers | None = None
+    approver: Person | None = APPROVER
 
 
-class OfferUpdate(BaseModel):
+class OfferUpdate(_Chain):
     """Fields of a draft offer to change; absent fields stay."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +77,23 @@ class OfferUpdate(BaseModel):
     salary: Salary | None = None
     currency: Currency | None = None
     terms: Terms | None = None
-    approver: Person | None = None
+    approvers: Approvers | None = None
+    approver: Person | None = APPROVER
+
+
+class ApprovalRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason = Field(description="Why the offer goes back to draft, e.g. `salary above band`.")
+
+
+class ApprovalRead(BaseModel):
+    """One decision of the approver chain in the current round."""
+
+    approver: str = Field(description="The approver (the `On-Behalf-Of` user, or the API key named in the chain).")
+    decision: str = Field(description="`approved` or `rejected`.")
+    reason: str | None = Field(None, description="Why, for a rejection.")
+    principal: str = Field(description="The API key that sent the decision.")
+    at: datetime
 
 
 class OfferDecline(BaseModel):
@@ -68,8 +116,13 @@ class OfferRead(BaseModel):
     salary: Decimal | None
     currency: str | None
     terms: str | None
-    approver: str | None
-    approved_by: str | None = Field(description="The principal that approved.")
+    approvers: list[str] = Field(description="The approver chain, in order.")
+    approver: str | None = Field(description="Deprecated: the first of `approvers`.")
+    next_approver: str | None = Field(description="While `approval_pending`: the approver whose decision is awaited "
+                                                   "(only they may approve or reject).")
+    approvals: list[ApprovalRead] = Field(description="This round's decisions, in order (reset by `/request-approval`).")
+    drafted_by: str = Field(description="The offer's author (the `On-Behalf-Of` user, else the API key): never an approver.")
+    approved_by: str | None = Field(description="The approver whose approval completed the chain.")
     approved_at: datetime | None
     sent_at: datetime | None
     resolved_at: datetime | None = Field(description="When it was accepted, declined or rescinded.")

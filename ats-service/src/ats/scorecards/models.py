@@ -17,6 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.errors import Forbidden
+from talentkit.uow import RecordsEvents
 
 from ats.db import Base
 from ats.interviews.models import Interview
@@ -39,7 +41,7 @@ class Recommendation(StrEnum):
     STRONG_YES = "strong_yes"
 
 
-class Scorecard(Base):
+class Scorecard(RecordsEvents, Base):
     __tablename__ = "scorecards"
     __table_args__ = (UniqueConstraint("interview_id", "interviewer", name="uq_scorecards_interview_interviewer"),
                       Index("ix_scorecards_created", "created_at", "id"))
@@ -64,12 +66,24 @@ class Scorecard(Base):
         """An interviewer's feedback on an interview that is not cancelled and that they were on."""
         interview.accepts_feedback_from(interviewer)
         now = datetime.now(UTC)
-        return cls(id=uuid.uuid4(), interview_id=interview.id, application_id=interview.application_id,
+        card = cls(id=uuid.uuid4(), interview_id=interview.id, application_id=interview.application_id,
                    interviewer=interviewer, ratings=ratings, overall_recommendation=overall_recommendation, notes=notes,
                    submitted_at=now, version=1, created_at=now, updated_at=now, created_by=actor, updated_by=actor)
+        given = {"interview_id": interview.id, "interviewer": interviewer, "ratings": ratings,
+                 "overall_recommendation": overall_recommendation, "notes": notes}
+        # ratings and notes stay in the ATS (its audit trail), never in the event
+        card.record_event("ats.scorecard.submitted.v1", data={
+            "scorecard_id": card.id, "interview_id": interview.id, "application_id": card.application_id,
+            "candidate_id": interview.application.candidate_id, "interviewer": interviewer,
+            "overall_recommendation": overall_recommendation, "submitted_at": now},
+            changes={k: {"before": None, "after": v} for k, v in given.items()})
+        return card
 
-    def revise(self, values: dict[str, Any], actor: str) -> dict[str, dict[str, Any]]:
-        """Apply changed fields; returns `{field: {before, after}}` (empty when nothing changed)."""
+    def revise(self, values: dict[str, Any], *, by: str, actor: str) -> dict[str, dict[str, Any]]:
+        """Apply changed fields, for the scorecard's own interviewer `by` only; returns `{field: {before, after}}`
+        (empty when nothing changed)."""
+        if by.lower() != self.interviewer:
+            raise Forbidden("Only the interviewer who filed a scorecard revises it.", reason="not_your_scorecard")
         changes = {k: {"before": getattr(self, k), "after": v} for k, v in values.items() if getattr(self, k) != v}
         for k, c in changes.items():
             setattr(self, k, c["after"])
@@ -77,4 +91,6 @@ class Scorecard(Base):
             self.version += 1
             self.updated_at = datetime.now(UTC)
             self.updated_by = actor
+            self.record_event("ats.scorecard.updated.internal", internal=True, data={"scorecard_id": self.id},
+                              changes=changes)
         return changes

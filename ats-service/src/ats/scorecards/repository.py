@@ -5,9 +5,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
+from ats.interviews.models import Interview, InterviewStatus
 from ats.scorecards.models import Scorecard
 
 
@@ -27,8 +30,31 @@ async def submitters(session: AsyncSession, interview_id: uuid.UUID) -> set[str]
     return set((await session.execute(select(Scorecard.interviewer).where(Scorecard.interview_id == interview_id))).scalars())
 
 
-def listing(*, interview_id: uuid.UUID | None, application_id: uuid.UUID | None, updated_after: datetime | None) -> Select[Any]:
-    stmt = select(Scorecard)
+def owing_feedback(who: str) -> Select[Any]:
+    """Applications where `who` is an interviewer of an interview (not cancelled) they have not submitted for yet."""
+    own = aliased(Scorecard)
+    return select(Interview.application_id).where(
+        Interview.interviewers.contains([who]), Interview.status != InterviewStatus.CANCELLED,
+        ~exists().where(own.interview_id == Interview.id, own.interviewer == who))
+
+
+def visible_to(who: str) -> ColumnElement[bool]:
+    """Scorecards `who` may read: their own, and everyone's on applications where they owe no feedback."""
+    return or_(Scorecard.interviewer == who, Scorecard.application_id.not_in(owing_feedback(who)))
+
+
+async def hidden_from(session: AsyncSession, who: str, scorecard_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these scorecards `who` may not read yet."""
+    if not scorecard_ids:
+        return set()
+    return set((await session.execute(select(Scorecard.id).where(
+        Scorecard.id.in_(scorecard_ids), ~visible_to(who)))).scalars())
+
+
+def listing(*, interview_id: uuid.UUID | None, application_id: uuid.UUID | None, updated_after: datetime | None,
+            reader: str) -> Select[Any]:
+    """Scorecards filtered with AND, without those `reader` may not read yet."""
+    stmt = select(Scorecard).where(visible_to(reader))
     if interview_id:
         stmt = stmt.where(Scorecard.interview_id == interview_id)
     if application_id:

@@ -19,8 +19,9 @@ class ScorecardCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     interview_id: uuid.UUID
-    interviewer: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=254)] = Field(
-        description="One of the interview's interviewers (compared lower-cased).")
+    interviewer: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=254)] | None = Field(
+        None, description="Optional, and only ever you: the interviewer is the caller (see the operation). When "
+                          "given, it must equal that identity (403 otherwise).")
     ratings: Ratings = {}
     overall_recommendation: Recommendation = Field(description="strong_no, no, mixed, yes or strong_yes.")
     notes: Notes | None = Field(None, description="Free-text feedback (stays in the ATS).")

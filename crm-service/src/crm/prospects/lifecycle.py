@@ -60,7 +60,7 @@ async def push_to_job(session: AsyncSession, prospect_id: uuid.UUID, job_id: uui
     prospect.version += 1  # a push is a change of the prospect: its event gets the next sequence
     await session.flush()
     await emit(session, ctx, "crm.prospect.pushed_to_job.v1", aggregate_id=prospect.id, sequence=prospect.version,
-               data={"prospect_id": prospect.id, "job_id": job_id, "requested_by": ctx.actor, "prospect": prospect.snapshot()})
+               data={"prospect_id": prospect.id, "job_id": job_id, "requested_by": ctx.on_behalf_of or ctx.actor, "prospect": prospect.snapshot()})
     await activities.record(session, prospect_id, "pushed_to_job", f"Pushed to ATS job {job_id}", actor=ctx.principal.id,
                             data={"job_id": str(job_id)})
     return prospect

@@ -49,12 +49,8 @@ def _secret(request: Request) -> str:
     return sending_settings(request.app).tracking_secret.get_secret_value()
 
 
-def _limiter(request: Request) -> security.RateLimiter:
-    limiter = getattr(request.app.state, "public_rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.public_rate_limiter = security.RateLimiter(
-            limit=int(os.environ.get("CRM_PUBLIC_RATE_LIMIT_PER_MINUTE", "20")), window=60.0)
-    return limiter
+def _public_rate_limit() -> int:
+    return int(os.environ.get("CRM_PUBLIC_RATE_LIMIT_PER_MINUTE", "20"))
 
 
 def _ctx(request: Request) -> RequestContext:
@@ -92,10 +88,10 @@ def _render(request: Request, status: int, build: Any) -> HTMLResponse:
 async def _guarded_form(request: Request) -> dict[str, str] | HTMLResponse:
     """The POSTed form, or the error page: 429 (rate limit), 415/413, 403 (CSRF)."""
     client = request.client.host if request.client else "unknown"
-    wait = _limiter(request).check(client)
+    wait = await security.rate_limited(request.app.state.rate_limiter, client, _public_rate_limit())
     if wait is not None:
         return _html(request, pages.error("Too many requests", "Please wait a minute and try again."), 429,
-                     extra={"Retry-After": str(int(wait + 0.999))})
+                     extra={"Retry-After": str(wait)})
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
         return _html(request, pages.error("Unsupported form", "Please submit the form from the page."), 415)

@@ -1,14 +1,13 @@
 """What guards the public pages: prospect-scoped signed tokens (the sending module's HMAC), double-submit CSRF
-tokens and a small in-memory per-IP rate limiter."""
+tokens and a per-IP rate limit shared by every replica (talentkit's PostgreSQL-backed limiter)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import time
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
+
+from talentkit.ratelimit import SharedRateLimiter
 
 from crm.sending.tracking import sign, verify
 
@@ -50,24 +49,7 @@ def csrf_ok(secret: str, cookie_nonce: str | None, form_token: str | None) -> bo
     return hmac.compare_digest(csrf_token(secret, cookie_nonce), form_token)
 
 
-@dataclass
-class RateLimiter:
-    """At most `limit` hits per client in a sliding `window` (seconds); in memory, per process."""
-
-    limit: int = 20
-    window: float = 60.0
-    hits: dict[str, deque[float]] = field(default_factory=dict)
-
-    def check(self, client: str, now: float | None = None) -> float | None:
-        """None when the hit is allowed (and counted), else the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        q = self.hits.setdefault(client, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return max(1.0, q[0] + self.window - now)
-        q.append(now)
-        if len(self.hits) > 10_000:  # forget idle clients so memory stays bounded
-            for k in [k for k, v in self.hits.items() if not v or v[-1] <= now - self.window]:
-                del self.hits[k]
-        return None
+async def rate_limited(limiter: SharedRateLimiter, client: str, limit: int) -> int | None:
+    """None when the client's hit is allowed (and counted across every replica), else the seconds to wait."""
+    verdict = await limiter.hit(f"ip:{client}", limit)
+    return None if verdict.allowed else max(1, verdict.reset)
