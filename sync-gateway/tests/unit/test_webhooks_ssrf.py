@@ -80,7 +80,7 @@ def url(host: str, draw_port: int | None = None) -> str:
     return f"http://{host}{'' if draw_port is None else f':{draw_port}'}/hook"
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)  # a shared machine: no per-example deadline
 @given(ip=non_public_v4, data=st.data(), port=st.none() | st.integers(1, 65535))
 def test_no_spelling_of_a_non_public_ipv4_address_is_accepted(ip: ipaddress.IPv4Address, data: st.DataObject,
                                                                port: int | None) -> None:
@@ -89,7 +89,7 @@ def test_no_spelling_of_a_non_public_ipv4_address_is_accepted(ip: ipaddress.IPv4
         parse(url(spelling, port), PUBLIC)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # a shared machine: no per-example deadline
 @given(ip=public_v4, data=st.data())
 def test_a_public_ipv4_address_passes_only_as_four_decimal_numbers(ip: ipaddress.IPv4Address, data: st.DataObject) -> None:
     assert parse(url(str(ip)), PUBLIC).host == str(ip)
@@ -98,7 +98,7 @@ def test_a_public_ipv4_address_passes_only_as_four_decimal_numbers(ip: ipaddress
         parse(url(spelling), PUBLIC)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # a shared machine: no per-example deadline
 @given(ip=addresses_in(V6_NON_PUBLIC), upper=st.booleans(), exploded=st.booleans())
 def test_no_spelling_of_a_non_public_ipv6_address_is_accepted(ip: ipaddress.IPv6Address, upper: bool, exploded: bool) -> None:
     text = ip.exploded if exploded else ip.compressed
@@ -106,7 +106,7 @@ def test_no_spelling_of_a_non_public_ipv6_address_is_accepted(ip: ipaddress.IPv6
         parse(url(f"[{text.upper() if upper else text}]"), PUBLIC)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # a shared machine: no per-example deadline
 @given(ip=any_v4 | addresses_in([ipaddress.ip_network("2000::/3")]), name=st.from_regex(r"\A[a-z]{1,10}\.(com|org|io)\Z"))
 def test_loopback_only_refuses_every_destination_but_this_machine(ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
                                                                   name: str) -> None:
@@ -120,7 +120,7 @@ def test_loopback_only_refuses_every_destination_but_this_machine(ip: ipaddress.
         parse(f"https://{name}/hook", LOOPBACK)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)  # a shared machine: no per-example deadline
 @given(text=st.text(max_size=80) | st.builds(lambda s, h, rest: f"{s}://{h}{rest}", st.sampled_from(["http", "https", "ftp", "HTTP"]),
                                               st.text(max_size=40), st.text(max_size=20)))
 def test_any_text_is_either_refused_or_a_url_httpx_sends_to_an_allowed_host(text: str) -> None:
