@@ -84,8 +84,8 @@ class FanOut:
         consumer = AIOKafkaConsumer(*self.topics, bootstrap_servers=self.bootstrap, group_id=self.settings.consumer_group,
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     session_timeout_ms=6000, heartbeat_interval_ms=2000)
-        await consumer.start()
         try:
+            await consumer.start()  # inside: cancelled while joining, it must still leave the group
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
                 if not batches:
