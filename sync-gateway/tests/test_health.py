@@ -24,7 +24,7 @@ async def test_a_run_of_dead_letters_degrades_health_and_raises_an_alert_but_the
 
         logging.getLogger().addHandler(caplog.handler)  # the app's JSON logging replaced the root handlers
         app = gw.app
-        hook = app.state.gateway.dead_letter_hook(app.state.sessionmaker, app.state.uow_factory)
+        hook = app.state.gateway.dead_letter_hook(app.state.uow_factory)
         with caplog.at_level(logging.ERROR, logger="sync_gateway.health"):
             for n in range(3):
                 await hook(poison(n), ValueError("bad payload"), 1)

@@ -5,14 +5,14 @@ no ON DELETE), which rolled back the tombstone and dead-lettered the event. The 
 rule, winner, time) with `link_id` set to NULL; an erasure also removes both values (`values_erased_at`).
 
 Revision ID: 1b64eadc6246
-Revises: 7e304c9f1d62
+Revises: 96e5f58e3074
 Create Date: 2026-12-01 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '1b64eadc6246'
-down_revision = '7e304c9f1d62'
+down_revision = '96e5f58e3074'
 branch_labels = None
 depends_on = None
 

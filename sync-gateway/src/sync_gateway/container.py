@@ -77,17 +77,15 @@ class Gateway:
         if self.runner is not None:
             await self.runner.wake()
 
-    def consumer_options(self, sessions: async_sessionmaker[AsyncSession], uow_factory: Callable[[], UnitOfWork]
-                         ) -> dict[str, Any]:
+    def consumer_options(self, sessions: async_sessionmaker[AsyncSession], uow_factory: UnitOfWorkFactory) -> dict[str, Any]:
         """How the live consumer (and the CLI's replay) applies the gateway's events."""
         return {"group": self.settings.consumer_group, "sessions": sessions, "tables": platform,
                 "handler": self.handler, "key_of": person_of, "wants": wanted, "is_transient": is_transient,
-                "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(sessions, uow_factory)}
+                "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(uow_factory)}
 
-    def dead_letter_hook(self, sessions: async_sessionmaker[AsyncSession], uow_factory: Callable[[], UnitOfWork]
-                         ) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:
+    def dead_letter_hook(self, uow_factory: UnitOfWorkFactory) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:
         """The consumer's dead-letter hook: keep the record, count the run, alert."""
-        return self.alarm.after(dead_letters.sink(self.settings.consumer_group, sessions), uow_factory)
+        return self.alarm.after(dead_letters.sink(self.settings.consumer_group, uow_factory), uow_factory)
 
     async def close(self) -> None:
         """Close the peer clients."""

@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
         platform=platform, routers=[links_router, policy_router, conflicts_router, resync_router, health_router,
                                     operations_router, webhooks_router], source=container.SOURCE,
-        workers=(sync_consumer, resync_jobs, *webhook_workers(settings.kafka_bootstrap_servers, webhook_settings)),
+        relay_topics=TOPICS,  # the outbox carries replayed dead letters back to these topics
+        workers=(sync_consumer, resync_jobs, *webhook_workers(settings, webhook_settings)),
         openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
     app.state.gateway = gateway
