@@ -158,7 +158,7 @@ async def test_files_that_cannot_be_read_are_refused_with_a_clear_4xx_and_nothin
             assert r.json()["errors"][0]["field"] == field
         return r.json()
 
-    post = lambda body, **kw: crm.client.post("/v1/imports", content=body, headers={"Content-Type": "text/csv"}, **kw)  # noqa: E731
+    post = lambda body, **kw: crm.client.post("/v1/imports", content=body, headers={"Content-Type": "text/csv"}, **kw)
     unclosed = refused(await post(b'name,email\n"Al Bo,a@example.com\nCe De,c@example.com\n'), 422, "file")
     assert "Line" in unclosed["detail"]
     refused(await post(b"email,company\na@example.com,Acme\n"), 422, "header")

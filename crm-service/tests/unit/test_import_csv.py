@@ -6,7 +6,7 @@ from crm.imports.csvfile import CsvRefused, read, row_values
 
 
 def test_utf8_with_bom_semicolons_and_header_synonyms_map_to_prospect_fields():
-    sheet = read(codecs.BOM_UTF8 + "E-Mail Address;Given name;SURNAME;Job Title;LinkedIn URL;Notes\n".encode() +
+    sheet = read(codecs.BOM_UTF8 + b"E-Mail Address;Given name;SURNAME;Job Title;LinkedIn URL;Notes\n" +
                  b"a@x.io;Ada;Lovelace;Countess;https://linkedin.com/in/ada;hi\n", max_rows=10)
     assert (sheet.encoding, sheet.delimiter) == ("utf-8-sig", ";")
     assert sheet.columns == {"E-Mail Address": "emails", "Given name": "first_name", "SURNAME": "last_name",
