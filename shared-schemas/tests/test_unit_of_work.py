@@ -109,3 +109,27 @@ async def test_a_handler_reacts_inside_the_same_transaction_and_internal_events_
     assert [e.type for e in committed] == ["ats.candidate.created.v1", "ats.candidate.noted.internal"]
     assert await outbox_types(engine, {str(c.id)}) == [(str(c.id), "ats.candidate.created.v1")]
     assert [a for _, a, _ in await audit_actions(engine, {str(c.id)})] == ["candidate.created", "candidate.noted"]
+
+
+async def test_a_savepoint_that_raises_undoes_its_rows_and_events_and_the_rest_commits(engine):
+    factory = UnitOfWorkFactory(sessionmaker(engine), sinks=(OutboxWriter(platform, "/ats"), audit.trail))
+    kept, undone = new_candidate(f"k-{uuid.uuid4().hex}@example.com"), new_candidate(f"u-{uuid.uuid4().hex}@example.com")
+    async with factory(CTX) as uow:
+        async with uow.savepoint():
+            uow.session.add(kept)
+            await uow.flush()
+            created(kept)
+        try:
+            async with uow.savepoint():
+                uow.session.add(undone)
+                await uow.flush()
+                created(undone)
+                raise LookupError("this item fails")
+        except LookupError:
+            pass
+        await uow.commit()
+    ids = {str(kept.id), str(undone.id)}
+    assert await outbox_types(engine, ids) == [(str(kept.id), "ats.candidate.created.v1")]
+    assert await audit_actions(engine, ids) == [(str(kept.id), "candidate.created", "uow-test")]
+    async with sessionmaker(engine)() as s:
+        assert await s.get(Candidate, undone.id) is None and await s.get(Candidate, kept.id) is not None

@@ -18,7 +18,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -226,6 +227,18 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction (SAVEPOINT): when the block raises, its changes and the events recorded in it are
+        undone and the rest of the unit of work goes on (one item of a batch failing leaves the others)."""
+        mark = len(self._loose)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._loose[mark:]
+            raise
 
     def _collect(self) -> list[DomainEvent]:
         events, self._loose = self._loose, []

@@ -37,6 +37,11 @@ class ProfileRepository(Generic[ProfileT]):
         stmt = select(self.model).where(self.model.id == id)
         return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
 
+    async def lock(self, session: AsyncSession, ids: list[uuid.UUID]) -> None:
+        """Lock these profiles for update in id order (two batches touching the same people never deadlock)."""
+        if ids:
+            await session.execute(select(self.model.id).where(self.model.id.in_(ids)).order_by(self.model.id).with_for_update())
+
     def listing(self, *, email: str | None, updated_after: datetime | None) -> Select[Any]:
         stmt = select(self.model)
         if email:
