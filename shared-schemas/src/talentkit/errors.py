@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from talentkit.db import connection_lost
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("talentkit.errors")
 
@@ -87,6 +89,14 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 
+def _unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    log.warning("database connection lost", extra={"path": request.url.path, "error": repr(exc)})
+    return problem_response(503, "Database unavailable", slug="database-unavailable", instance=request.url.path,
+                            headers={"Retry-After": "1"},
+                            detail="The connection to the database was lost and nothing was stored; retry after "
+                                   "`Retry-After` seconds (with the same `Idempotency-Key` for a POST).")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, a problem+json response."""
 
@@ -118,6 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if connection_lost(exc):
+            return _unavailable(request, exc)
         state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
         if state and str(state).startswith("22"):  # data exception: a value PostgreSQL cannot store or compare
             return problem_response(422, "Validation failed", slug="validation-error", instance=request.url.path,
@@ -126,6 +138,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if connection_lost(exc):
+            return _unavailable(request, exc)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(500, "Internal server error", slug="internal", instance=request.url.path,
                                 detail="Something went wrong on our side; the request id identifies it in our logs.")

@@ -51,10 +51,11 @@ def log(msg: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- helpers
 def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path | None = None) -> list[str]:
-    """The command that serves one service. uvicorn's own proxy-header handling is off (it trusts 127.0.0.1 by
-    default): the app believes X-Forwarded-For only from `TALENT_TRUSTED_PROXIES`."""
+    """The command that serves one service (and the bench's bare baseline, so both run on the same server): uvloop
+    and the httptools parser. uvicorn's own proxy-header handling is off (it trusts 127.0.0.1 by default): the app
+    believes X-Forwarded-For only from `TALENT_TRUSTED_PROXIES`."""
     return [str((bin_dir or venv_bin()) / "uvicorn"), "--factory", factory, "--host", host, "--port", str(port),
-            "--no-proxy-headers"]
+            "--loop", "uvloop", "--http", "httptools", "--no-proxy-headers"]
 
 
 def repo_root() -> Path:

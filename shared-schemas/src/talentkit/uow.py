@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from pydantic import BaseModel
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.events import REGISTRY
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import object_session
@@ -163,7 +164,17 @@ class OutboxWriter:
             rows.append({"event_id": e.envelope.id, "topic": e.default_topic, "aggregate_type": e.aggregate,
                              "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump(mode="json")})
         if rows:
-            await uow.session.execute(self.tables.outbox.insert(), rows)
+            await uow.session.execute(outbox_insert(self.tables.outbox, rows))
+
+
+OUTBOX_CHANNEL = "talent_outbox"  # every transaction that writes outbox rows NOTIFYs it; the relay LISTENs
+
+
+def outbox_insert(table: Table, rows: list[dict[str, Any]]) -> Select[Any]:
+    """One statement that inserts outbox rows and wakes the relay: PostgreSQL delivers the NOTIFY when the
+    transaction commits (once, however many rows), never when it rolls back."""
+    written = table.insert().values(rows).cte("written")
+    return select(func.pg_notify(OUTBOX_CHANNEL, "")).add_cte(written)
 
 
 @dataclass
