@@ -31,6 +31,9 @@ from talentkit.uow import EventSink, MessageBus, OutboxWriter, UnitOfWorkFactory
 
 log = logging.getLogger("talentkit.app")
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
+# The platform observes itself with Prometheus metrics and JSON logs (talentkit.observability); FastAPI's own
+# OpenTelemetry hooks would only look up unconfigured providers on every request.
+NO_OTEL = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_service_app(*, name: str, title: str, description: str, settings: ServiceSettings,
@@ -71,7 +74,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
             {"name": "OAuth", "description": "OAuth 2.0 client credentials: clients, and short-lived access tokens "
                                              f"from `{TOKEN_PATH}` that every service accepts."}]
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags)
+                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags, telemetry=NO_OTEL)
     app.state.settings = settings
     app.state.platform = platform
     app.state.source = source

@@ -125,7 +125,8 @@ def create_engine(url: str) -> AsyncEngine:
     """An asyncpg engine sized for one service process. No pre-ping (a round trip per checkout): connections are
     recycled after half an hour, and one found dead fails its statement with `connection_lost` (503, retry),
     after which the pool replaces every connection that predates the failure."""
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # A pool as large as the concurrency it serves: connections beyond `pool_size` are opened and closed per use.
+    return create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800)
 
 
 def connection_lost(exc: BaseException) -> bool:

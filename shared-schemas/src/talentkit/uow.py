@@ -29,7 +29,7 @@ from shared_schemas.events import REGISTRY
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 if TYPE_CHECKING:  # only types: auth and db import this module
     from talentkit.auth import RequestContext
@@ -177,6 +177,14 @@ def outbox_insert(table: Table, rows: list[dict[str, Any]]) -> Select[Any]:
     return select(func.pg_notify(OUTBOX_CHANNEL, "")).add_cte(written)
 
 
+@sa_event.listens_for(Session, "after_attach")  # once for every session: listening per session costs every request
+def _adopt_recorded(session: Session, obj: object) -> None:
+    """An aggregate joining a unit of work's session hands over what it recorded before."""
+    uow = session.info.get("uow")
+    if isinstance(uow, UnitOfWork) and isinstance(obj, RecordsEvents):
+        uow._loose.extend(obj.collect_events())
+
+
 @dataclass
 class UnitOfWorkFactory:
     """What a service's entry points need to open a unit of work: sessions, the sinks and the bus."""
@@ -210,15 +218,9 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
-        self._session.info["uow"] = self
-        sa_event.listen(self._session.sync_session, "after_attach", self._adopt)
+        self._session.info["uow"] = self  # `_adopt_recorded` finds it there
         await self._session.begin()
         return self
-
-    def _adopt(self, _session: Any, obj: object) -> None:
-        """An aggregate joining the session hands over what it recorded before."""
-        if isinstance(obj, RecordsEvents):
-            self._loose.extend(obj.collect_events())
 
     async def __aexit__(self, *exc: object) -> None:
         session, self._session = self._session, None
