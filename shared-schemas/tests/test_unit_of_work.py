@@ -2,6 +2,7 @@
 trail in the commit's transaction, in recording order, through in-service handlers; a rollback leaves nothing."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -170,3 +171,21 @@ async def test_a_connection_handed_back_after_reads_only_is_transactional_again_
         assert not await candidate_stored(engine, c)
     finally:
         await one.dispose()
+
+
+async def test_the_chain_postgresql_links_verifies_for_concurrent_commits_of_several_entries_with_any_text(engine):
+    factory = UnitOfWorkFactory(sessionmaker(engine), sinks=(OutboxWriter(platform, "/ats"), audit.trail))
+
+    async def write(i: int) -> None:
+        async with factory(CTX) as uow:
+            for name in ("Zoë Ørsted 李雷 \\u00e9 \"quoted\"", f"n° {i} — 1.5 ≥ 0.1+0.2"):
+                uow.record(make_event("ats.candidate.noted.internal", aggregate_id=uuid.uuid4(), sequence=1,
+                                      internal=True, data={}, changes={"name": {"before": None, "after": name},
+                                                                       "score": {"before": 0.1 + 0.2, "after": i}}))
+            await uow.commit()
+
+    await asyncio.gather(*(write(i) for i in range(8)))
+    async with sessionmaker(engine)() as s:
+        result = await audit.verify(s)
+    assert result.ok, result
+    assert result.checked >= 16

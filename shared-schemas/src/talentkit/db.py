@@ -1,8 +1,9 @@
 """Engine, sessions and the tables every service has: outbox, processed events, idempotency keys, API keys (and
 OAuth clients), rate-limit buckets.
 
-Sessions begin their database transaction lazily: plain reads (a `SELECT` that locks nothing) run before it as
-single autocommitted statements, and the first statement that writes or locks sends `BEGIN` first. At READ
+Sessions begin their database transaction lazily: plain reads (a `select()` construct that locks nothing) run
+before it as single autocommitted statements, and the first other statement (a write, a lock, any `text()`) sends
+`BEGIN` first. At READ
 COMMITTED every statement sees a fresh snapshot anyway, so a read before the first write sees what it would have
 seen inside the transaction; a request that only reads costs one round trip per query, with no BEGIN or COMMIT."""
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     Table,
     Text,
     event,
@@ -163,8 +165,15 @@ def _defer_begin(session: SyncSession, transaction: Any, connection: Any) -> Non
         connection.info[_DEFERRED] = True
 
 
+def _plain_read(statement: str, context: Any) -> bool:
+    """A SELECT construct (not text: it may call anything) that locks nothing and calls nothing known to write."""
+    compiled = getattr(context, "compiled", None)
+    return (compiled is not None and isinstance(compiled.statement, Select) and statement.lstrip()[:6].upper() == "SELECT"
+            and not _NOT_A_PLAIN_READ.search(statement))
+
+
 def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-    if conn.info.get(_DEFERRED) and not (statement.lstrip()[:6].upper() == "SELECT" and not _NOT_A_PLAIN_READ.search(statement)):
+    if conn.info.get(_DEFERRED) and not _plain_read(statement, context):
         del conn.info[_DEFERRED]
         conn.connection.dbapi_connection.autocommit = False  # the adapter sends BEGIN before this statement
 

@@ -24,7 +24,7 @@ from talentkit.auth import RequestContext
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
 from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
-from talentkit.uow import OUTBOX_CHANNEL, outbox_insert
+from talentkit.uow import OUTBOX_CHANNEL, write_outbox
 
 log = logging.getLogger("talentkit.outbox")
 LOCK_POLL_SECONDS = 1.0  # how often a standby relay tries to become the leader
@@ -42,9 +42,9 @@ async def stage_event(session: AsyncSession, tables: PlatformTables, *, source: 
         causationid=ctx.causation_id if ctx else None,
         traceparent=ctx.traceparent if ctx else None,
     )
-    await session.execute(outbox_insert(tables.outbox, [dict(
+    await write_outbox(session, tables.outbox, [dict(
         event_id=envelope.id, topic=topic, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-        event_type=event_type, envelope=envelope.model_dump(mode="json"))]))
+        event_type=event_type, envelope=envelope.model_dump_json())])
     return envelope
 
 

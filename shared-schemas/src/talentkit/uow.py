@@ -15,6 +15,7 @@ Without `commit()` everything is rolled back when the block ends.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from pydantic import BaseModel
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.events import REGISTRY
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, object_session
@@ -162,19 +163,31 @@ class OutboxWriter:
                 origin=ctx.principal.id if ctx else None, causationid=ctx.causation_id if ctx else None,
                 traceparent=ctx.traceparent if ctx else None)
             rows.append({"event_id": e.envelope.id, "topic": e.default_topic, "aggregate_type": e.aggregate,
-                             "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump(mode="json")})
-        if rows:
-            await uow.session.execute(outbox_insert(self.tables.outbox, rows))
+                         "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump_json()})
+        await write_outbox(uow.session, self.tables.outbox, rows)
 
 
 OUTBOX_CHANNEL = "talent_outbox"  # every transaction that writes outbox rows NOTIFYs it; the relay LISTENs
+_OUTBOX_COLUMNS = ("event_id", "topic", "aggregate_type", "aggregate_id", "event_type", "envelope")
 
 
-def outbox_insert(table: Table, rows: list[dict[str, Any]]) -> Select[Any]:
-    """One statement that inserts outbox rows and wakes the relay: PostgreSQL delivers the NOTIFY when the
-    transaction commits (once, however many rows), never when it rolls back."""
-    written = table.insert().values(rows).cte("written")
-    return select(func.pg_notify(OUTBOX_CHANNEL, "")).add_cte(written)
+async def write_outbox(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows (`envelope` as JSON text) in order and wake the relay, in one statement; PostgreSQL
+    delivers the NOTIFY when the transaction commits (once, however many rows), never when it rolls back."""
+    if rows:
+        await session.execute(_outbox_statement(table), {c: [r[c] for r in rows] for c in _OUTBOX_COLUMNS})
+
+
+@functools.cache
+def _outbox_statement(table: Table) -> TextClause:
+    # One text for any number of rows (arrays, unnested in order): prepared once per connection, never recompiled.
+    arrays = ", ".join(f"CAST(:{c} AS {'uuid' if c == 'event_id' else 'text'}[])" for c in _OUTBOX_COLUMNS)
+    return text(f"""WITH written AS (
+        INSERT INTO {table.name} ({", ".join(_OUTBOX_COLUMNS)})
+        SELECT r.event_id, r.topic, r.aggregate_type, r.aggregate_id, r.event_type, CAST(r.envelope AS jsonb)
+        FROM unnest({arrays}) WITH ORDINALITY AS r({", ".join(_OUTBOX_COLUMNS)}, n) ORDER BY r.n
+        RETURNING 1)
+    SELECT pg_notify('{OUTBOX_CHANNEL}', '')""")
 
 
 @sa_event.listens_for(Session, "after_attach")  # once for every session: listening per session costs every request
