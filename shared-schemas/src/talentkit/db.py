@@ -32,13 +32,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.orm import Session as SyncSession
 
 from talentkit.uow import UnitOfWork

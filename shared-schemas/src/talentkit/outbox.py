@@ -42,9 +42,9 @@ async def stage_event(session: AsyncSession, tables: PlatformTables, *, source: 
         causationid=ctx.causation_id if ctx else None,
         traceparent=ctx.traceparent if ctx else None,
     )
-    await write_outbox(session, tables.outbox, [dict(
-        event_id=envelope.id, topic=topic, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-        event_type=event_type, envelope=envelope.model_dump_json())])
+    await write_outbox(session, tables.outbox, [{
+        "event_id": envelope.id, "topic": topic, "aggregate_type": aggregate_type, "aggregate_id": aggregate_id,
+        "event_type": event_type, "envelope": envelope.model_dump_json()}])
     return envelope
 
 
@@ -109,7 +109,10 @@ class OutboxRelay:
     async def _lead(self, conn: AsyncConnection) -> None:
         """Publish whenever notified (or every `poll_seconds`) until the lock session fails."""
         wake = asyncio.Event()
-        notified = lambda *_: wake.set()  # noqa: E731
+
+        def notified(*_: Any) -> None:
+            wake.set()
+
         driver = (await conn.get_raw_connection()).driver_connection
         await driver.add_listener(OUTBOX_CHANNEL, notified)
         driver.add_termination_listener(notified)  # a dead lock session shows at once
