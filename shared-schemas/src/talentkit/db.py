@@ -8,6 +8,7 @@ COMMITTED every statement sees a fresh snapshot anyway, so a read before the fir
 seen inside the transaction; a request that only reads costs one round trip per query, with no BEGIN or COMMIT."""
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import AsyncIterator
@@ -168,8 +169,12 @@ def _defer_begin(session: SyncSession, transaction: Any, connection: Any) -> Non
 def _plain_read(statement: str, context: Any) -> bool:
     """A SELECT construct (not text: it may call anything) that locks nothing and calls nothing known to write."""
     compiled = getattr(context, "compiled", None)
-    return (compiled is not None and isinstance(compiled.statement, Select) and statement.lstrip()[:6].upper() == "SELECT"
-            and not _NOT_A_PLAIN_READ.search(statement))
+    return compiled is not None and isinstance(compiled.statement, Select) and _reads_only(statement)
+
+
+@functools.lru_cache(maxsize=4096)  # a service sends a few hundred distinct statements; each is scanned once
+def _reads_only(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT" and not _NOT_A_PLAIN_READ.search(statement)
 
 
 def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
