@@ -2,13 +2,20 @@
 from talentkit.uow import MessageBus
 
 from ats.applications import handlers as applications
+from ats.careers import handlers as careers
+from ats.config import Settings
+from ats.hris import handlers as hris
+from ats.interviews import handlers as interviews
 from ats.notes import handlers as notes
+from ats.tasks import handlers as tasks
 
 
-def message_bus() -> MessageBus:
-    """A bus with every ATS handler: an accepted offer makes its application hireable; notes follow their
-    candidate's erasure and merge."""
+def message_bus(settings: Settings) -> MessageBus:
+    """A bus with every ATS handler: an accepted offer makes its application hireable; notes and queued mail
+    follow their candidate's erasure and merge; interviews send calendar invitations; a hire queues its HRIS
+    hand-off."""
     bus = MessageBus()
-    for feature in (applications, notes):
+    for feature in (applications, notes, tasks, hris, careers):
         feature.register(bus)
+    interviews.register(bus, settings)
     return bus
