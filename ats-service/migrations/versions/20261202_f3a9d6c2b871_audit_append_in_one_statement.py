@@ -6,14 +6,14 @@ and inserts each entry linked to the one before (sha256 over the previous hash a
 as `ats.audit.service.entry_hash` computes it to verify) in one call, so the lock is held for that call and the
 COMMIT after it.
 
-Revision ID: b7e3c9a1d2f4
-Revises: 5c1e2a7d9b40
-Create Date: 2026-12-01 23:30:00
+Revision ID: f3a9d6c2b871
+Revises: e6f1a2b9c305
+Create Date: 2026-12-02 00:30:00
 """
 from alembic import op
 
-revision = 'b7e3c9a1d2f4'
-down_revision = '5c1e2a7d9b40'
+revision = 'f3a9d6c2b871'
+down_revision = 'e6f1a2b9c305'
 branch_labels = None
 depends_on = None
 
