@@ -11,6 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from talentkit.db import connection_lost
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("talentkit.errors")
 
@@ -121,6 +123,14 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 
+def _unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    log.warning("database connection lost", extra={"path": request.url.path, "error": repr(exc)})
+    return problem_response(503, "Database unavailable", slug="database-unavailable", instance=request.url.path,
+                            headers={"Retry-After": "1"},
+                            detail="The connection to the database was lost and nothing was stored; retry after "
+                                   "`Retry-After` seconds (with the same `Idempotency-Key` for a POST).")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, a problem+json response."""
 
@@ -146,6 +156,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if connection_lost(exc):
+            return _unavailable(request, exc)
         if (body := unstorable_value(exc, request.url.path)) is not None:
             return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
         return await _unexpected(request, exc)
@@ -158,6 +170,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if connection_lost(exc):
+            return _unavailable(request, exc)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(500, "Internal server error", slug="internal", instance=request.url.path,
                                 detail="Something went wrong on our side; the request id identifies it in our logs.")

@@ -80,7 +80,7 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
                  summary=f"Get a {noun}",
                 responses={404: {"description": f"No such {noun}.", **PROBLEM}})
     async def get_one(id: uuid.UUID, ctx: Reader, session: Session) -> Response:
-        return respond(await service.get(session, id))
+        return respond(await service.read(session, id))
 
 
     @router.get("", response_model=Page[out_schema], description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
