@@ -33,9 +33,10 @@ async def add_links(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uu
     Returns the ATS candidate ids linked now."""
     if not rows:
         return set()
-    stmt = (insert(Link).values([{"id": uuid.uuid4(), "confidence": 1.0, **row} for row in rows])
-            .on_conflict_do_nothing().returning(Link.ats_candidate_id))
-    return set((await session.execute(stmt)).scalars())
+    # Core statement with the rows as parameters: compiled once and cached (a multi-VALUES statement is not).
+    table = Link.__table__
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.ats_candidate_id)  # type: ignore[attr-defined]
+    return set((await session.execute(stmt, [{"id": uuid.uuid4(), "confidence": 1.0, **row} for row in rows])).scalars())
 
 
 async def advance(session: AsyncSession, side: str, sequences: dict[str, int]) -> None:
@@ -43,7 +44,8 @@ async def advance(session: AsyncSession, side: str, sequences: dict[str, int]) -
     these people without a single peer call."""
     if not sequences:
         return
-    stmt = insert(AggregateCursor).values([{"side": side, "aggregate_id": k, "sequence": v} for k, v in sequences.items()])
+    table = AggregateCursor.__table__
+    stmt = insert(table)  # type: ignore[arg-type]
     stmt = stmt.on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": stmt.excluded.sequence},
-                                      where=AggregateCursor.sequence < stmt.excluded.sequence)
-    await session.execute(stmt)
+                                      where=table.c.sequence < stmt.excluded.sequence)  # type: ignore[attr-defined]
+    await session.execute(stmt, [{"side": side, "aggregate_id": k, "sequence": v} for k, v in sequences.items()])
