@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import time
 import uuid
@@ -16,6 +17,7 @@ import httpx
 
 from . import seed
 from .context import Context
+from .cpu import cpu_seconds, postgres_pids
 from .report import Row
 from .stack import log
 
@@ -23,11 +25,19 @@ LINKS = "SELECT count(*) FROM links"
 BATCH = 200  # what the backfill sends per batch (one page of candidates)
 
 
-async def crm_batch_rate(ctx: Context, seconds: float = 10.0) -> float | None:
+def _crm_and_postgres_cpu(ctx: Context) -> float:
+    s = ctx.stack
+    crm = s.procs["crm"].proc
+    return (cpu_seconds(crm.pid) if crm else 0.0) + sum(cpu_seconds(p) for p in postgres_pids(s.pg_dir))
+
+
+async def crm_batch_rate(ctx: Context, seconds: float = 10.0) -> tuple[float | None, float | None]:
     """The CRM's own batch-create rate (prospects/s): `POST /v1/prospects/batch` of 200 creates, two batches in flight
-    (as the backfill sends them), for `seconds`: the ceiling of any backfill into the CRM on this machine."""
+    (as the backfill sends them), for `seconds`: the ceiling of any backfill into the CRM on this machine; and the CPU
+    seconds the CRM process and PostgreSQL spent per prospect (what bounds it on an idle machine, whatever else runs)."""
     s = ctx.stack
     done, t0, tag = 0, time.monotonic(), uuid.uuid4().hex[:8]
+    cpu0 = _crm_and_postgres_cpu(ctx)
 
     async def sender(client: httpx.AsyncClient, lane: int) -> None:
         nonlocal done
@@ -42,15 +52,16 @@ async def crm_batch_rate(ctx: Context, seconds: float = 10.0) -> float | None:
             n += 1
     async with httpx.AsyncClient(headers=s.headers, timeout=60) as client:
         await asyncio.gather(sender(client, 0), sender(client, 1))
-    elapsed = time.monotonic() - t0
-    return done / elapsed if elapsed > 0 else None
+    elapsed, cpu = time.monotonic() - t0, _crm_and_postgres_cpu(ctx) - cpu0
+    return (done / elapsed if elapsed > 0 else None), (cpu / done if done else None)
 
 
 async def run(ctx: Context) -> None:
     s, d = ctx.stack, ctx.durations
     await asyncio.to_thread(s.stop_gateway)
-    batch_rps = await crm_batch_rate(ctx, 5.0 if d.backfill_people < 100_000 else 10.0)
-    log(f"backfill: the CRM's own batch create rate is {batch_rps or 0:.0f} prospects/s")
+    batch_rps, cpu_each = await crm_batch_rate(ctx, 5.0 if d.backfill_people < 100_000 else 10.0)
+    log(f"backfill: the CRM's own batch create rate is {batch_rps or 0:.0f} prospects/s, "
+        f"{(cpu_each or 0) * 1000:.1f} ms CPU each (CRM process + PostgreSQL)")
     since = datetime.now(UTC)
     seeded = await seed.seed_candidates(s.db_urls["ats"], f"backfill-{uuid.uuid4().hex[:8]}", d.backfill_people,
                                         with_events=False)
@@ -117,3 +128,10 @@ async def run(ctx: Context) -> None:
                 note=f"at the CRM's batch rate alone, {d.backfill_people:,} people take "
                      f"{d.backfill_people / batch_rps:.0f} s" if batch_rps else ""))
     ctx.details["backfill"]["crm_batch_create_rps"] = batch_rps
+    ctx.details["backfill"]["crm_batch_create_cpu_s_each"] = cpu_each
+    if cpu_each:
+        cores = os.cpu_count() or 1
+        ctx.add(Row("backfill", "CRM batch create: CPU per prospect (CRM process + PostgreSQL)", cpu_each * 1000, "ms",
+                    note=f"on {cores} idle cores at most {cores / cpu_each:,.0f} prospects/s: {d.backfill_people:,} "
+                         f"people need at least {d.backfill_people * cpu_each / cores:.0f} s of the whole machine "
+                         "for the CRM's inserts alone (the ATS pages and the gateway come on top)"))
