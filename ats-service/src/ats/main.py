@@ -12,6 +12,9 @@ from ats.bus import message_bus
 from ats.candidates.routes import router as candidates_router
 from ats.config import Settings
 from ats.db import platform
+from ats.eeo.routes import reports as eeo_report_router
+from ats.eeo.routes import router as eeo_router
+from ats.holds.routes import router as legal_holds_router
 from ats.interviews.routes import router as interviews_router
 from ats.jobs.routes import board as job_board_router
 from ats.jobs.routes import router as jobs_router
@@ -19,6 +22,9 @@ from ats.merges.routes import router as merges_router
 from ats.notes.routes import router as notes_router
 from ats.offers.routes import router as offers_router
 from ats.reports.routes import router as reports_router
+from ats.retention.routes import policies as retention_policies_router
+from ats.retention.routes import retention as retention_router
+from ats.retention.worker import retention_worker
 from ats.scorecards.routes import router as scorecards_router
 
 SOURCE = "/ats"  # the CloudEvents `source` of every ATS event
@@ -43,6 +49,10 @@ TAGS = [
     {"name": "Notes", "description": "Notes on a candidate, public, private to their author, or admin-only."},
     {"name": "Activity", "description": "A candidate's notes and recorded changes in one feed, newest first."},
     {"name": "Audit trail", "description": "Every write, append-only and hash-chained (scope `ats:audit`)."},
+    {"name": "EEO", "description": "Voluntary self-identification kept apart from hiring (scope `ats:eeo` only), "
+                                   "and its aggregate report."},
+    {"name": "Retention", "description": "Retention policies, legal holds, the dry-run preview and the retention "
+                                         "runs (scope `ats:audit`)."},
 ]
 
 
@@ -51,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
         routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
-                 interviews_router, scorecards_router, offers_router, reports_router, audit_router],
+                 interviews_router, scorecards_router, offers_router, reports_router, audit_router, eeo_router,
+                 eeo_report_router, retention_policies_router, retention_router, legal_holds_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(),
+        workers=(retention_worker,),
     )

@@ -1,12 +1,14 @@
 """Audit trail queries. Appends happen only in `audit.service.trail`, under the chain's lock."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ats.audit.models import AuditEvent
+from ats.applications.models import Application
+from ats.audit.models import AuditEvent, AuditPersonalValues
 
 _LOCK = 0x41554454  # "AUDT"
 
@@ -28,3 +30,15 @@ async def entries(session: AsyncSession, *, after_id: int, limit: int, target_ty
     if occurred_after is not None:
         stmt = stmt.where(AuditEvent.occurred_at > occurred_after)
     return list((await session.execute(stmt.order_by(AuditEvent.id).limit(limit))).scalars())
+
+
+async def forget(session: AsyncSession, subject_id: str) -> int:
+    """Delete the personal values kept for the candidate's entries; returns how many entries had some."""
+    result = await session.execute(delete(AuditPersonalValues).where(AuditPersonalValues.subject_id == subject_id))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def candidate_of_application(session: AsyncSession, application_id: str) -> str | None:
+    """The candidate of an application (for entries whose event names only the application)."""
+    found = (await session.execute(select(Application.candidate_id).where(Application.id == uuid.UUID(application_id)))).scalar()
+    return str(found) if found else None

@@ -5,9 +5,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, update, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ats.applications.models import Application
 from ats.offers.models import OPEN, Offer, OfferStatus
 
 
@@ -36,3 +37,9 @@ def listing(*, application_id: uuid.UUID | None, status: OfferStatus | None, upd
     if updated_after:
         stmt = stmt.where(Offer.updated_at > updated_after)
     return stmt
+
+
+async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Blank the offer's free text (terms, the reason they gave when declining)."""
+    await session.execute(update(Offer).where(Offer.application_id.in_(
+        select(Application.id).where(Application.candidate_id == candidate_id))).values(terms=None, decline_reason=None))
