@@ -108,3 +108,24 @@ def talent_stack() -> Iterator[TalentStack]:
         if started_pg:
             ls.stop_postgres(pg_dir)
         shutil.rmtree(session_dir, ignore_errors=True)
+
+
+async def personal_data_hits(engine, needles: list[str]) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """(table, column, needle) for every text, jsonb or array column of every table in the database that holds
+    one of `needles` (case-insensitive): what an erasure test expects to be empty."""
+    from sqlalchemy import text
+
+    hits = []
+    async with engine.connect() as conn:
+        columns = (await conn.execute(text(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+            "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
+            "AND (c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea'))"))).all()
+        for table, column in columns:
+            for needle in needles:
+                found = (await conn.execute(text(
+                    f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE :n'), {"n": f"%{needle}%"})).scalar()
+                if found:
+                    hits.append((table, column, needle))
+    return hits

@@ -8,7 +8,7 @@ from typing import Any
 
 from ats.eeo.models import DECLINED, QUESTIONS
 
-THRESHOLD = 5  # counts under this are not shown (small-cell suppression)
+THRESHOLD = 5  # counts of 1 to 4 are not shown (small-cell suppression; an empty cell identifies nobody)
 FOUR_FIFTHS = 0.8
 
 
@@ -21,12 +21,12 @@ class Respondent:
 
 
 def suppress(counts: dict[str, int]) -> dict[str, int | None]:
-    """Hide counts under the threshold; when exactly one is hidden, hide the next smallest too, so it cannot be
+    """Hide counts from 1 to 4; when exactly one is hidden, hide the next smallest non-zero one too, so it cannot be
     worked out from the others and a known total."""
-    shown: dict[str, int | None] = {c: (n if n >= THRESHOLD else None) for c, n in counts.items()}
+    shown: dict[str, int | None] = {c: (None if 0 < n < THRESHOLD else n) for c, n in counts.items()}
     hidden = [c for c, n in shown.items() if n is None]
     if len(hidden) == 1:
-        rest = sorted((n, c) for c, n in shown.items() if n is not None)
+        rest = sorted((n, c) for c, n in shown.items() if n)
         if rest:
             shown[rest[0][1]] = None
     return shown

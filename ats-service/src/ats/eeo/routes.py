@@ -75,7 +75,7 @@ async def eeo_report(ctx: Eeo, uow: UoW, job_id: Annotated[uuid.UUID, Query()],
                      applied_to: Annotated[datetime | None, Query(alias="to", description="Applied before.")] = None,
                      ) -> dict[str, Any]:
     """For each question (gender, race/ethnicity, veteran status, disability status) and each stage of the job:
-    how many self-identified applicants of each category reached the stage (counts under 5 are suppressed, with a
+    how many self-identified applicants of each category reached the stage (counts of 1 to 4 are suppressed, with a
     second cell when needed so none can be worked out), and the four-fifths rule: each category's selection
     rate (reached / applicants) against the highest, `adverse_impact` when under 0.8. Only aggregates: no
     individual answer is ever returned here."""

@@ -43,8 +43,8 @@ class EeoResponseRead(BaseModel):
 class EeoCount(BaseModel):
     category: str
     count: int | None = Field(description="Applicants of the category who reached the stage; null when suppressed.")
-    suppressed: bool = Field(description="True when the count is under 5 (or hidden so that a suppressed one cannot "
-                                         "be worked out from the others).")
+    suppressed: bool = Field(description="True when the count is 1 to 4 (or hidden so that a suppressed one cannot "
+                                         "be worked out from the others). Zero is shown: an empty cell identifies nobody.")
 
 
 class EeoImpact(BaseModel):
@@ -75,5 +75,5 @@ class EeoReport(BaseModel):
     applied_to: datetime | None
     applications: int = Field(description="Applications to the job in the period.")
     responses: int = Field(description="Of those, how many have a self-identification (only these are counted).")
-    suppression_threshold: int = Field(description="Counts under this are not shown.")
+    suppression_threshold: int = Field(description="Counts from 1 to under this are not shown.")
     dimensions: list[EeoDimension]
