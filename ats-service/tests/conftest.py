@@ -3,6 +3,7 @@ test Kafka) driven over ASGI, and helpers to read what reached Kafka."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +16,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from ats.config import Settings
 from ats.main import create_app
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from shared_schemas.envelope import EventEnvelope
 from talentkit.kafka import ensure_topics
+from talentkit.sealing import Unsealer
 from talentkit.testclient import running_app
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
@@ -42,6 +45,13 @@ class AtsHarness:
         """Records of `topic` whose key is `subject`, once `until(records)` holds."""
         return await read_topic(self.kafka_bootstrap, topic, match=lambda r: r.key == subject.encode(),
                                 until=until, timeout=timeout)
+
+    async def opened(self, record: ConsumerRecord) -> dict[str, Any]:
+        """The record's data with its sealed personal values opened (keys from `/v1/event-keys`)."""
+        async def fetch(source: str, subject: str) -> bytes | None:
+            r = await self.client.get(f"/v1/event-keys/{subject}")
+            return base64.b64decode(r.json()["key"]) if r.status_code == 200 else None
+        return (await Unsealer(fetch).open(EventEnvelope.from_kafka(record.headers, record.value))).envelope.data
 
     async def create(self, **overrides: Any) -> httpx.Response:
         r = await self.client.post("/v1/candidates", json=candidate_body(**overrides))

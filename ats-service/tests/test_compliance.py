@@ -213,9 +213,15 @@ async def test_an_erased_candidate_leaves_no_personal_data_in_any_table_and_the_
         personal_before = (await conn.execute(text("SELECT count(*) FROM audit_personal_values WHERE subject_id = :s"), {"s": cid})).scalar()
     assert personal_before >= 3 and await personal_data_hits(ats.engine, needles)
     assert await eventually(lambda: published(ats.engine))
+    [created_event] = await ats.events_for(cid, until=lambda rs: len(rs) >= 1)
+    assert (await ats.opened(created_event))["candidate"]["emails"] == who["emails"]
     await ok(ats.client.post(f"/v1/candidates/{cid}/erase", json={"reason": "gdpr_request"}, headers={"Idempotency-Key": uuid.uuid4().hex}))
     assert await personal_data_hits(ats.engine, needles) == []
     assert (await verify(ats.client))["ok"] is True
+    # the key is shredded: what is on Kafka stays unreadable for good
+    is_problem(await ats.client.get(f"/v1/event-keys/{cid}"), 404)
+    gone = await ats.opened(created_event)
+    assert gone["candidate"]["emails"] == [] and gone["candidate"]["first_name"] is None
     entries = (await ok(ats.client.get(f"/v1/audit-events?target_id={cid}"))).json()["data"]
     created = next(e for e in entries if e["action"] == "candidate.created")
     assert created["personal_data_erased"] is True and "first_name" not in created["changes"]

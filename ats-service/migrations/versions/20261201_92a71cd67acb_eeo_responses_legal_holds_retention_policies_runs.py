@@ -4,8 +4,8 @@ Revision ID: 92a71cd67acb
 Revises: c1a7e3b5d902
 Create Date: 2026-12-01 23:06:40.605322
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '92a71cd67acb'

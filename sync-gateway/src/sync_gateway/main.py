@@ -2,16 +2,29 @@
 import logging
 
 from fastapi import FastAPI
+from shared_schemas.envelope import EventEnvelope
+from shared_schemas.topics import (
+    ATS_APPLICATIONS,
+    ATS_CANDIDATES,
+    ATS_JOBS,
+    CRM_PROSPECTS,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.app import create_service_app
+from talentkit.auth import GATEWAY_PRINCIPAL, RequestContext
+from talentkit.consumer import EventConsumer, TransientError
+from talentkit.sealing import Unsealer, http_key_fetch
 
-from shared_schemas.envelope import EventEnvelope
-from shared_schemas.topics import ATS_APPLICATIONS, ATS_CANDIDATES, ATS_JOBS, CRM_PROSPECTS
 from sync_gateway import models  # noqa: F401 - every table mapped before the first query
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.config import Settings
 from sync_gateway.consumers.flows import BusinessFlows
-from sync_gateway.consumers.profile_sync import ECHOES_DROPPED, ProfileSync, field_states
+from sync_gateway.consumers.profile_sync import (
+    ECHOES_DROPPED,
+    ProfileSync,
+    field_states,
+)
 from sync_gateway.db import platform
 from sync_gateway.links.models import Link
 from sync_gateway.links.routes import router as links_router
@@ -23,9 +36,6 @@ from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.routes import TAG as WEBHOOKS_TAG
 from sync_gateway.webhooks.routes import router as webhooks_router
 from sync_gateway.webhooks.workers import webhook_workers
-from talentkit.app import create_service_app
-from talentkit.auth import GATEWAY_PRINCIPAL, RequestContext
-from talentkit.consumer import EventConsumer, TransientError
 
 log = logging.getLogger("sync_gateway")
 DESCRIPTION = """Links the same person across the ATS and the CRM and carries every profile change to the other
@@ -67,6 +77,8 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
                      api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
     crm = PeerClient(side="crm", base_url=settings.crm_url, collection="/v1/prospects",
                      api_key=key.get_secret_value(), timeout=settings.http_timeout_seconds)
+    # Personal values in events are sealed per person; the gateway opens them with keys fetched from their producer.
+    unsealer = Unsealer(http_key_fetch({"/ats": settings.ats_url, "/crm": settings.crm_url}, {}, ats.http))
     sync = ProfileSync(ats=ats, crm=crm, policy=dict(), policy_source=effective_policy)
     flows = BusinessFlows(ats=ats, crm=crm, profiles=sync, silver_min_stage=settings.silver_medalist_min_stage)
 
@@ -100,7 +112,8 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
                                  is_transient=lambda e: isinstance(e, (TransientError, IntegrityError)),
                                  # each in-flight event holds a pooled connection across its HTTP calls (handler=)
                                  max_in_flight=16, partitions=settings.kafka_topic_partitions,
-                                 on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.sessionmaker))
+                                 on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.sessionmaker),
+                                 unsealer=unsealer)
         app.state.consumer = consumer
         try:
             await consumer.run()
@@ -115,5 +128,6 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
         openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
     app.state.resync = resync
+    app.state.unsealer = unsealer
     app.state.webhook_settings = webhook_settings
     return app

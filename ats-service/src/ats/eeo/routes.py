@@ -11,7 +11,12 @@ from talentkit.pagination import Page
 from talentkit.responses import resource_response
 
 from ats.eeo import service
-from ats.eeo.schemas import EeoReport, EeoResponseCreate, EeoResponseRead, EeoResponseUpdate
+from ats.eeo.schemas import (
+    EeoReport,
+    EeoResponseCreate,
+    EeoResponseRead,
+    EeoResponseUpdate,
+)
 from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/eeo-responses", tags=["EEO"])

@@ -5,13 +5,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, update, exists, or_, select
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ats.interviews.models import Interview, InterviewStatus
 from ats.applications.models import Application
+from ats.interviews.models import Interview, InterviewStatus
 from ats.scorecards.models import Scorecard
 
 

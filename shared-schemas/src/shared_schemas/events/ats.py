@@ -2,9 +2,10 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared_schemas.events.common import FieldChange, PersonSnapshot
+from shared_schemas.personal import PERSONAL
 
 
 class CandidateSnapshot(PersonSnapshot):
@@ -90,7 +91,7 @@ class ApplicationSnapshot(BaseModel):
     stage: StageRef
     status: str  # active | rejected | withdrawn | hired
     source: str | None = None
-    referrer: str | None = None
+    referrer: str | None = Field(None, json_schema_extra=PERSONAL)
     version: int
     applied_at: datetime
 
@@ -125,7 +126,7 @@ class ApplicationRejectedV1(BaseModel):
     candidate_id: UUID
     job_id: UUID
     reason: RejectReasonRef
-    notes: str | None = None
+    notes: str | None = Field(None, json_schema_extra=PERSONAL)
     stage: StageRef
     application: ApplicationSnapshot
 
@@ -271,7 +272,7 @@ class OfferDeclinedV1(BaseModel):
     """`ats.offer.declined.v1`."""
 
     offer: OfferSnapshot
-    reason: str | None = None
+    reason: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class CandidateErasedV1(BaseModel):

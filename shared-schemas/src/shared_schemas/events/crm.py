@@ -6,15 +6,16 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from shared_schemas.events.common import FieldChange, PersonSnapshot
+from shared_schemas.personal import PERSONAL
 
 
 class ProspectSnapshot(PersonSnapshot):
     """A CRM prospect as it stands after the change."""
 
-    current_company: str | None = None
-    current_title: str | None = None
+    current_company: str | None = Field(None, json_schema_extra=PERSONAL)
+    current_title: str | None = Field(None, json_schema_extra=PERSONAL)
     skills: list[str] = []
-    links: list[str] = []
+    links: list[str] = Field([], json_schema_extra=PERSONAL)
     owner: str | None = None
     status: str | None = None  # active | hired | excluded
 
@@ -98,7 +99,7 @@ class MessageBouncedV1(BaseModel):
     """`crm.message.bounced.v1`: a sent email bounced; the address is suppressed."""
 
     message: MessageSnapshot
-    diagnostic: str | None = None
+    diagnostic: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class StageRef(BaseModel):
@@ -162,8 +163,8 @@ class MessageRepliedV1(BaseModel):
 
     message: MessageSnapshot
     replied_at: datetime
-    from_address: str | None = None
-    subject: str | None = None
+    from_address: str | None = Field(None, json_schema_extra=PERSONAL)
+    subject: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class ProspectPageVisitedV1(BaseModel):
