@@ -213,7 +213,7 @@ async def test_an_erased_candidate_leaves_no_personal_data_in_any_table_and_the_
         personal_before = (await conn.execute(text("SELECT count(*) FROM audit_personal_values WHERE subject_id = :s"), {"s": cid})).scalar()
     assert personal_before >= 3 and await personal_data_hits(ats.engine, needles)
     assert await eventually(lambda: published(ats.engine))
-    [created_event] = await ats.events_for(cid, until=lambda rs: len(rs) >= 1)
+    created_event = (await ats.events_for(cid, until=lambda rs: len(rs) >= 1))[0]
     assert (await ats.opened(created_event))["candidate"]["emails"] == who["emails"]
     await ok(ats.client.post(f"/v1/candidates/{cid}/erase", json={"reason": "gdpr_request"}, headers={"Idempotency-Key": uuid.uuid4().hex}))
     assert await personal_data_hits(ats.engine, needles) == []
