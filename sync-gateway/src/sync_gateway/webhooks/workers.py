@@ -100,8 +100,7 @@ def webhook_workers(bootstrap: str, settings: WebhookSettings) -> tuple[Worker, 
 
     async def webhook_fanout(app: FastAPI) -> None:
         consumer = EventConsumer(group=settings.consumer_group, topics=ALL_TOPICS, bootstrap=bootstrap,
-                                 sessions=app.state.sessionmaker, tables=app.state.platform, handler=fan_out,
-                                 unsealer=getattr(app.state, "unsealer", None))  # integrators get opened data
+                                 sessions=app.state.sessionmaker, tables=app.state.platform, handler=fan_out)
         app.state.webhook_consumer = consumer
         await consumer.run()
 
