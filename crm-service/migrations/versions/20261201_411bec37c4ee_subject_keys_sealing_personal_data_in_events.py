@@ -1,14 +1,14 @@
 """subject keys: per-person keys sealing personal data in events (crypto-shredding on erasure)
 
 Revision ID: 411bec37c4ee
-Revises: 6d2f3b8e0c51
+Revises: ee142c0b2b3f
 Create Date: 2026-12-01 23:19:52.110333
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '411bec37c4ee'
-down_revision = '6d2f3b8e0c51'
+down_revision = 'ee142c0b2b3f'
 branch_labels = None
 depends_on = None
 
