@@ -3,7 +3,6 @@ test Kafka) driven over ASGI, and helpers to read what reached Kafka."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -16,10 +15,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from ats.config import Settings
 from ats.main import create_app
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from shared_schemas.envelope import EventEnvelope
 from talentkit.kafka import ensure_topics
-from talentkit.sealing import Unsealer
 from talentkit.testclient import running_app
+from talentkit.testing import opened_data
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
 
@@ -48,10 +46,7 @@ class AtsHarness:
 
     async def opened(self, record: ConsumerRecord) -> dict[str, Any]:
         """The record's data with its sealed personal values opened (keys from `/v1/event-keys`)."""
-        async def fetch(source: str, subject: str) -> bytes | None:
-            r = await self.client.get(f"/v1/event-keys/{subject}")
-            return base64.b64decode(r.json()["key"]) if r.status_code == 200 else None
-        return (await Unsealer(fetch).open(EventEnvelope.from_kafka(record.headers, record.value))).envelope.data
+        return await opened_data(self.client, record)
 
     async def create(self, **overrides: Any) -> httpx.Response:
         r = await self.client.post("/v1/candidates", json=candidate_body(**overrides))

@@ -8,6 +8,7 @@ from crm.activities.routes import router as timeline_router
 from crm.alerts.routes import router as alerts_router
 from crm.bus import message_bus
 from crm.config import Settings
+from crm.compliance.routes import router as compliance_router
 from crm.consent.routes import router as consent_router
 from crm.db import SOURCE, platform
 from crm.engagement.routes import router as engagement_router
@@ -38,11 +39,13 @@ TAGS = [
     {"name": "Alerts and rediscovery", "description": "Talent for newly opened jobs, and alerts for recruiters."},
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
+    {"name": "Compliance", "description": "GDPR Art. 14 notices of sourced prospects (consent renewal and expiry run "
+                                          "by themselves: see Consent)."},
 ]
 ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
-ROUTERS += [public_pages_router, public_links_router]
+ROUTERS += [public_pages_router, public_links_router, compliance_router]
 WORKERS: list = []  # type: ignore[type-arg]
 WORKERS.append(sequence_scheduler)
 

@@ -129,3 +129,18 @@ async def personal_data_hits(engine, needles: list[str]) -> list[tuple[str, str,
                 if found:
                     hits.append((table, column, needle))
     return hits
+
+
+async def opened_data(client, record) -> dict:  # type: ignore[no-untyped-def]
+    """A Kafka record's event data with its sealed personal values opened, the keys fetched through `client` (an
+    httpx client of the producing service whose default headers carry a key with `events:decrypt`)."""
+    import base64
+
+    from shared_schemas.envelope import EventEnvelope
+
+    from talentkit.sealing import Unsealer
+
+    async def fetch(source: str, subject: str) -> bytes | None:
+        r = await client.get(f"/v1/event-keys/{subject}")
+        return base64.b64decode(r.json()["key"]) if r.status_code == 200 else None
+    return (await Unsealer(fetch).open(EventEnvelope.from_kafka(record.headers, record.value))).envelope.data

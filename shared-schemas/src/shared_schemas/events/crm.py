@@ -40,14 +40,26 @@ class ConsentChangedV1(BaseModel):
     """`crm.consent.changed.v1`: a prospect's consent or suppressions for one channel changed."""
 
     prospect_id: UUID
+    purpose: str = Field("marketing", description="talent_pool, marketing or job_alerts.")
     channel: str
-    status: str
+    status: str  # requested | granted | declined | expired | withdrawn | unknown
     lawful_basis: str | None = None
     source: str | None = None
     text_version: str | None = None
     expires_at: datetime | None = None
     suppressions: list[str] = Field(default_factory=list)
     changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
+class ConsentExpiredV1(BaseModel):
+    """`crm.consent.expired.v1`: a consent given for a purpose and channel was not renewed by its expiry. When the
+    prospect has nothing left that lets the CRM keep them, they are anonymised in the same transaction
+    (`crm.prospect.erased.v1` with reason `consent_expired` follows); the ATS keeps its own legal record."""
+
+    prospect_id: UUID
+    purpose: str
+    channel: str
+    expired_at: datetime
 
 
 class EnrollmentSnapshot(BaseModel):
@@ -201,4 +213,6 @@ class ProspectErasedV1(BaseModel):
 
     prospect_id: UUID
     email_hashes: list[str]
+    reason: str | None = Field(None, description="e.g. `gdpr_request`; `consent_expired` when consent lapsed (flow 8): "
+                                                 "then only the CRM side is anonymised, the ATS keeps its legal record.")
     reason: str | None = None
