@@ -7,8 +7,8 @@ from crm import models  # noqa: F401 - every table mapped before the first query
 from crm.activities.routes import router as timeline_router
 from crm.alerts.routes import router as alerts_router
 from crm.bus import message_bus
-from crm.config import Settings
 from crm.compliance.routes import router as compliance_router
+from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import SOURCE, platform
 from crm.engagement.routes import router as engagement_router

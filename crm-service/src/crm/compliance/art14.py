@@ -6,8 +6,9 @@ from datetime import datetime
 
 from crm.consent.models import add_months
 
-# Sources where the person gave us their data themselves (Art. 13 applies there, not Art. 14).
-OWN_SIGN_UP = frozenset({"talent_community", "career_site", "application"})
+# Sources where the person gave us their data themselves (Art. 13 applies there, not Art. 14): the talent-community
+# form, the career site, and applicants the gateway brought over from the ATS (they applied themselves).
+OWN_SIGN_UP = frozenset({"talent_community", "career_site", "ats_import"})
 
 
 def sourced(source: str | None) -> bool:

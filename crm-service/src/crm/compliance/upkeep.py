@@ -57,8 +57,11 @@ async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock,
         sent = 0
         for prospect_id, consents in by_person.items():
             prospect = await prospects.live(uow.session, prospect_id)
-            mailed = prospect is not None and await _mail(uow, mailer, prospect, now, lambda to: renewal_mail(
-                settings, prospect, consents, to, now, reminder=reminder is not None))  # type: ignore[arg-type]
+            outcome = "skipped" if prospect is None else await _mail(uow, mailer, prospect, now, lambda to, p=prospect, cs=consents: (
+                renewal_mail(settings, p, cs, to, now, reminder=reminder is not None)))
+            if outcome == "failed":
+                continue  # asked again at the next pass
+            mailed = outcome == "sent"
             for c in consents:
                 if reminder:
                     c.renewal_reminded_at = now
@@ -76,13 +79,18 @@ async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock,
         return sent
 
 
-async def _mail(uow: UnitOfWork, mailer: Mailer, prospect: Prospect, now: datetime, build) -> bool:  # type: ignore[no-untyped-def]
-    """Send to the prospect's first email unless that channel bounces or was unsubscribed; True when sent."""
+async def _mail(uow: UnitOfWork, mailer: Mailer, prospect: Prospect, now: datetime, build) -> str:  # type: ignore[no-untyped-def]
+    """Send to the prospect's first email unless that channel bounces or was unsubscribed (checked now, at the
+    moment of sending): `sent`, `skipped` or `failed` (the mail server's failure; tried again next pass)."""
     supp = await consent_rows.suppressions(uow.session, prospect.id, str(Channel.EMAIL))
     if not prospect.emails or SuppressionReason.BOUNCED in supp or SuppressionReason.UNSUBSCRIBED in supp:
-        return False
-    await mailer.send(build(prospect.emails[0]))
-    return True
+        return "skipped"
+    try:
+        await mailer.send(build(prospect.emails[0]))
+    except Exception as exc:  # noqa: BLE001 - one mail's failure must not stop the others
+        log.warning("compliance mail failed", extra={"prospect_id": str(prospect.id), "error": repr(exc)})
+        return "failed"
+    return "sent"
 
 
 def _consent_link(settings: SendingSettings, prospect: Prospect, until: datetime, now: datetime) -> str:
@@ -123,7 +131,7 @@ async def _art14_notices(uows: UnitOfWorkFactory, settings: SendingSettings, clo
         now = clock.now()
         sent = 0
         for prospect in await compliance_rows.notices_due(uow.session, now + timedelta(days=settings.art14_notice_lead_days)):
-            if await _mail(uow, mailer, prospect, now, lambda to, p=prospect: notice_mail(settings, p, to, now)):
+            if await _mail(uow, mailer, prospect, now, lambda to, p=prospect: notice_mail(settings, p, to, now)) == "sent":
                 prospect.art14_sent_at = now
                 sent += 1
                 await activities.record(uow=uow, prospect_id=prospect.id, kind="art14_notice_sent",

@@ -9,7 +9,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.consent.models import Consent, ConsentHistory, ConsentPurpose, ConsentRequest, ConsentStatus, Suppression
+from crm.consent.models import (
+    Consent,
+    ConsentHistory,
+    ConsentPurpose,
+    ConsentRequest,
+    ConsentStatus,
+    Suppression,
+)
 
 
 async def consent_of(session: AsyncSession, prospect_id: uuid.UUID, channel: str, *, for_update: bool = False,

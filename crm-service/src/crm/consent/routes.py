@@ -8,7 +8,12 @@ from talentkit.db import UoW
 
 from crm.consent import service
 from crm.consent.models import Channel
-from crm.consent.schemas import ChannelConsent, ConsentHistoryRead, ConsentPut, ConsentRead
+from crm.consent.schemas import (
+    ChannelConsent,
+    ConsentHistoryRead,
+    ConsentPut,
+    ConsentRead,
+)
 from crm.sending.scheduler import sending_settings
 from crm.sequences.clock import clock_of
 

@@ -14,7 +14,14 @@ from talentkit.uow import UnitOfWork
 from crm.activities import service as activities
 from crm.consent import repository as consent_rows
 from crm.consent import service as consent
-from crm.consent.models import Channel, ConsentPurpose, ConsentRequest, ConsentStatus, SuppressionReason, add_months
+from crm.consent.models import (
+    Channel,
+    ConsentPurpose,
+    ConsentRequest,
+    ConsentStatus,
+    SuppressionReason,
+    add_months,
+)
 from crm.prospects import repository as prospect_rows
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects

@@ -38,6 +38,8 @@ from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 
 from crm.activities import service as activities
 from crm.alerts.service import raise_alert
+from crm.compliance import art14
+from crm.compliance.upkeep import upkeep
 from crm.consent import service as consent
 from crm.enrollments import repository as enrollment_rows
 from crm.enrollments import service as enrollments
@@ -45,8 +47,6 @@ from crm.enrollments.models import Enrollment, EnrollmentStatus
 from crm.prospects.service import prospects
 from crm.sending import repository
 from crm.sending.config import SendingSettings
-from crm.compliance import art14
-from crm.compliance.upkeep import upkeep
 from crm.sending.confirmations import deliver_confirmations
 from crm.sending.content import compose
 from crm.sending.mailer import (
