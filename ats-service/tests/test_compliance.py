@@ -336,3 +336,23 @@ async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-d
             return value
         await asyncio.sleep(0.1)
     raise AssertionError(f"not true after {timeout}s: {check}")
+
+
+async def test_the_access_export_holds_everything_about_the_candidate_under_the_notes_policy(ats):
+    job = await job_in(ats.client)
+    who = person()
+    app = (await ok(ats.client.post("/v1/applications", json={"job_id": job["id"], "candidate": who}), 201)).json()
+    cid = app["candidate_id"]
+    await move(ats.client, app, job, "Screen")
+    await ok(ats.client.post(f"/v1/candidates/{cid}/notes", json={"body": "Strong welder"}), 201)
+    await ok(ats.client.post(f"/v1/candidates/{cid}/notes", json={"body": "Settlement talks", "visibility": "admin_only"}), 201)
+    bundle = (await ok(ats.client.get(f"/v1/candidates/{cid}/export"))).json()
+    assert bundle["system"] == "ats" and bundle["candidate"]["emails"] == who["emails"]
+    [exported] = bundle["applications"]
+    assert exported["id"] == app["id"] and [h["action"] for h in exported["stage_history"]] == ["applied", "moved"]
+    assert [n["body"] for n in bundle["notes"]] == ["Strong welder"] and "admin_only" in bundle["notes_policy"]
+    assert {"candidate.created", "application.created"} <= {e["action"] for e in bundle["audit_trail"]}
+    assert "Settlement" not in str(bundle)
+    reader = (await ok(ats.client.post("/v1/api-keys", json={"name": f"r-{uuid.uuid4().hex[:6]}", "scopes": ["crm:read"]}), 201)).json()
+    is_problem(await ats.anon.get(f"/v1/candidates/{cid}/export", headers=ats.auth(reader["key"])), 403)
+    is_problem(await ats.client.get(f"/v1/candidates/{uuid.uuid4()}/export"), 404)

@@ -14,6 +14,7 @@ from ats.config import Settings
 from ats.db import platform
 from ats.eeo.routes import reports as eeo_report_router
 from ats.eeo.routes import router as eeo_router
+from ats.exports.routes import router as exports_router
 from ats.holds.routes import router as legal_holds_router
 from ats.interviews.routes import router as interviews_router
 from ats.jobs.routes import board as job_board_router
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
-        routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
+        routers=[candidates_router, exports_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
                  interviews_router, scorecards_router, offers_router, reports_router, audit_router, eeo_router,
                  eeo_report_router, retention_policies_router, retention_router, legal_holds_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(),
