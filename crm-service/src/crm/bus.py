@@ -2,6 +2,7 @@
 from talentkit.uow import MessageBus
 
 from crm.activities import handlers as activities
+from crm.alerts import handlers as alerts
 from crm.compliance import handlers as compliance
 from crm.consent import handlers as consent
 from crm.enrollments import handlers as enrollments
@@ -17,6 +18,6 @@ def message_bus() -> MessageBus:
     status end enrollments; an ATS status moves pool stages and settles pushes."""
     bus = MessageBus()
     # Enrollments first: the timeline entries their exits add are blanked with the rest on erasure.
-    for feature in (enrollments, pools, pushes, sending, consent, activities, prospects, compliance):
+    for feature in (enrollments, pools, pushes, sending, consent, activities, prospects, compliance, alerts):
         feature.register(bus)
     return bus

@@ -13,6 +13,7 @@ from crm.consent.routes import router as consent_router
 from crm.db import SOURCE, platform
 from crm.engagement.routes import router as engagement_router
 from crm.enrollments.routes import router as enrollments_router
+from crm.exports.routes import router as exports_router
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
@@ -42,7 +43,7 @@ TAGS = [
     {"name": "Compliance", "description": "GDPR Art. 14 notices of sourced prospects (consent renewal and expiry run "
                                           "by themselves: see Consent)."},
 ]
-ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
+ROUTERS = [exports_router, prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
 ROUTERS += [public_pages_router, public_links_router, compliance_router]
