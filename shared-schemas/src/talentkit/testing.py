@@ -126,14 +126,15 @@ async def personal_data_hits(engine, needles: list[str]) -> list[tuple[str, str,
     hits = []
     async with engine.connect() as conn:
         columns = (await conn.execute(text(
-            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
             "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
             "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
             "AND (c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea'))"))).all()
-        for table, column in columns:
+        for table, column, data_type in columns:
+            as_text = f"encode(\"{column}\", 'escape')" if data_type == "bytea" else f'"{column}"::text'
             for needle in needles:
                 found = (await conn.execute(text(
-                    f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE :n'), {"n": f"%{needle}%"})).scalar()
+                    f'SELECT count(*) FROM "{table}" WHERE {as_text} ILIKE :n'), {"n": f"%{needle}%"})).scalar()
                 if found:
                     hits.append((table, column, needle))
     return hits

@@ -32,6 +32,8 @@ from sync_gateway.operations import dead_letters
 from sync_gateway.operations.routes import router as operations_router
 from sync_gateway.policy.routes import router as policy_router
 from sync_gateway.policy.store import effective_policy
+from sync_gateway.subject_requests.routes import router as subject_requests_router
+from sync_gateway.subject_requests.service import Peers
 from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.routes import TAG as WEBHOOKS_TAG
 from sync_gateway.webhooks.routes import router as webhooks_router
@@ -123,12 +125,13 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
 
     app = create_service_app(
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
-        platform=platform, routers=[links_router, policy_router, operations_router, webhooks_router], source="/sync-gateway",
+        platform=platform, routers=[subject_requests_router, links_router, policy_router, operations_router, webhooks_router], source="/sync-gateway",
         relay_topics=TOPICS,  # the outbox carries replayed dead letters back to these topics
         workers=(sync_consumer, *webhook_workers(settings, webhook_settings)),
         openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
     app.state.resync = resync
     app.state.unsealer = unsealer
+    app.state.peers = Peers(ats=ats, crm=crm)
     app.state.webhook_settings = webhook_settings
     return app

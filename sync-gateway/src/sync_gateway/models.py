@@ -5,11 +5,12 @@ from sync_gateway.db import Base, platform
 from sync_gateway.links.models import Link
 from sync_gateway.links.tombstones import Tombstone
 from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
+from sync_gateway.subject_requests.models import DataSubjectRequest
 from sync_gateway.webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
 
-__all__ = ["AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "Tombstone", "WebhookAttempt", "WebhookDelivery",
+__all__ = ["AggregateCursor", "Base", "Conflict", "DataSubjectRequest", "DeadLetter", "FieldPolicyOverride", "Link", "Tombstone", "WebhookAttempt", "WebhookDelivery",
            "WebhookEndpoint", "platform"]

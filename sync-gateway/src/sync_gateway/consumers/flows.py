@@ -21,12 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import GATEWAY_PRINCIPAL
 
 from sync_gateway.clients.peer import PeerClient, PeerRejected
+from sync_gateway.conflicts import repository as conflicts
 from sync_gateway.consumers.profile_sync import ProfileSync
 from sync_gateway.links import repository as links
 from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
 
 log = logging.getLogger("sync_gateway.flows")
+CONSENT_EXPIRED = "consent_expired"  # the CRM's reason when it anonymises a prospect whose consent lapsed
+CONSENT_EXPIRED_NOTE = ("The CRM anonymised its record of this person: their consent expired without renewal. "
+                        "The ATS record stays as the legal record; it is no longer linked to the CRM.")
 FLOWS = Counter("gateway_flows_total", "Business flows carried", ["flow"])
 STAGE_RANK = {"applied": 0, "screen": 1, "interview": 2, "offer": 3, "hired": 4}
 SILVER_MEDALISTS_POOL_ID = "00000000-0000-4000-8000-00000000c0de"
@@ -202,7 +206,7 @@ class BusinessFlows:
                             extra={"side": other, "keep": str(keep), "fold": str(fold), "detail": resp.json().get("detail")})
         FLOWS.labels("merge_propagated").inc()
 
-    # --- flow 8 ------------------------------------------------------------------------------------------------
+    # --- flows 7 and 8 -----------------------------------------------------------------------------------------
     async def erased(self, session: AsyncSession, event: EventEnvelope) -> None:
         """Erasure on one side erases the other side too; the link becomes a tombstone of email hashes that
         stops the person being silently re-imported."""
@@ -214,9 +218,15 @@ class BusinessFlows:
             return
         other_id = link.crm_prospect_id if side == "ats" else link.ats_candidate_id
         client, collection = (self.crm, "/v1/prospects") if side == "ats" else (self.ats, "/v1/candidates")
-        if other_id is not None:
+        if other_id is not None and event.data.get("reason") == CONSENT_EXPIRED and side == "crm":
+            # Flow 8: the CRM let the person go when their consent lapsed. The ATS keeps its legal record; it is
+            # told (a note on the candidate) and loses its link to the CRM.
+            await self.ats.post(f"/v1/candidates/{other_id}/notes", {"body": CONSENT_EXPIRED_NOTE},
+                                idempotency_key=f"sync-gateway:{event.id}:unlinked", causation_id=event.id, allow=(404, 409, 410))
+        elif other_id is not None:
             await client.post(f"{collection}/{other_id}/erase", {"reason": f"erased in the {side.upper()}"},
                               idempotency_key=f"sync-gateway:{event.id}:erase", causation_id=event.id, allow=(404, 409))
+        await conflicts.forget(session, link.id)  # the values they recorded are the person's data; the FK goes too
         await session.delete(link)
         FLOWS.labels("erased").inc()
 
