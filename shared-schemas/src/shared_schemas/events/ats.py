@@ -193,8 +193,8 @@ class InterviewSnapshot(BaseModel):
     ends_at: datetime
     timezone: str
     interviewers: list[str]
-    location: str | None = None
-    video_link: str | None = None
+    location: str | None = Field(None, json_schema_extra=PERSONAL)  # free text: may name the person
+    video_link: str | None = Field(None, json_schema_extra=PERSONAL)
     status: str  # scheduled | awaiting_feedback | complete | cancelled
     version: int
 
@@ -217,7 +217,7 @@ class InterviewCancelledV1(BaseModel):
     """`ats.interview.cancelled.v1`."""
 
     interview: InterviewSnapshot
-    reason: str | None = None
+    reason: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class ScorecardSubmittedV1(BaseModel):

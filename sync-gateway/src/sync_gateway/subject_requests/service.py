@@ -51,7 +51,9 @@ async def verify(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.UUID
 async def get(*, uows: UnitOfWorkFactory, request_id: uuid.UUID) -> DataSubjectRequest:
     """The request, or 404."""
     async with uows() as uow:
-        return await _get(uow.session, request_id)
+        req = await _get(uow.session, request_id)
+        uow.session.expunge(req)  # read-only: detached as loaded, before the unit of work rolls back
+        return req
 
 
 async def _get(session: Any, request_id: uuid.UUID, for_update: bool = False) -> DataSubjectRequest:
@@ -67,10 +69,11 @@ async def carry_out(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.U
         req = await _get(uow.session, request_id)
         req.ready()
         kind, emails, changes, hashes = req.type, list(req.emails), dict(req.changes), list(req.email_hashes)
+        about = {"id": str(req.id), "type": req.type, "received_at": req.received_at.isoformat()}
     try:
         found = await _find(uows, peers, emails)
         if kind == RequestType.ACCESS:
-            outcome, bundle, blocked = {"found": found}, await _bundle(uows, peers, found, req), False
+            outcome, bundle, blocked = {"found": found}, await _bundle(uows, peers, found, about), False
         elif kind == RequestType.ERASURE:
             outcome, blocked = await _erase(peers, found, request_id)
             bundle = None
@@ -107,9 +110,9 @@ async def _find(uows: UnitOfWorkFactory, peers: Peers, emails: list[str]) -> dic
     return {side: sorted(ids) for side, ids in found.items()}
 
 
-async def _bundle(uows: UnitOfWorkFactory, peers: Peers, found: dict[str, list[str]], req: DataSubjectRequest) -> dict[str, Any]:
+async def _bundle(uows: UnitOfWorkFactory, peers: Peers, found: dict[str, list[str]], about: dict[str, str]) -> dict[str, Any]:
     """One JSON document: each side's export of each record, and what the gateway holds."""
-    bundle: dict[str, Any] = {"request": {"id": str(req.id), "type": req.type, "received_at": req.received_at.isoformat()},
+    bundle: dict[str, Any] = {"request": about,
                               "generated_at": datetime.now(UTC).isoformat()}
     for side, ids in found.items():
         bundle[side] = [await peers.of(side).get_json(f"{COLLECTIONS[side]}/{i}/export") for i in ids]
