@@ -25,8 +25,8 @@ $(VENV_STAMP): $(PYPROJECTS)
 	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing shared-schemas[local,test] + ruff into $(VENV)"
 	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' ruff
-	@echo "==> installing ats-service, crm-service, sync-gateway (editable, --no-deps)"
-	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e ats-service -e crm-service -e sync-gateway
+	@echo "==> installing ats-service, crm-service, sync-gateway (editable; talent-shared is already there)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e ats-service -e crm-service -e sync-gateway
 	@touch $@
 
 kafka: $(KAFKA_STAMP)

@@ -5,7 +5,7 @@ contact points, free text) move to `audit_personal_values`, which erasure delete
 the chain is recomputed once, here, with the append-only trigger disabled for this migration only.
 
 Revision ID: c1a7e3b5d902
-Revises: 5c1e2a7d9b40
+Revises: e6f1a2b9c305
 Create Date: 2026-12-01 23:10:00
 """
 import hashlib
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'c1a7e3b5d902'
-down_revision = '5c1e2a7d9b40'
+down_revision = 'e6f1a2b9c305'
 branch_labels = None
 depends_on = None
 

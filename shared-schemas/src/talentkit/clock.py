@@ -1,5 +1,5 @@
-"""The time compliance rules see (retention, consent expiry, notice due dates): the wall clock in production, a
-movable one in tests (`app.state.clock = FakeClock(...)`), so "two years later" is exercised without waiting."""
+"""The time rules see: the wall clock in production, one that moves only when told to in tests (waiting
+periods, retry backoff, link expiry)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

@@ -43,3 +43,8 @@ async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> Non
     """Blank the offer's free text (terms, the reason they gave when declining)."""
     await session.execute(update(Offer).where(Offer.application_id.in_(
         select(Application.id).where(Application.candidate_id == candidate_id))).values(terms=None, decline_reason=None))
+async def accepted(session: AsyncSession, application_id: uuid.UUID) -> Offer | None:
+    """The application's latest accepted offer."""
+    return (await session.execute(select(Offer).where(Offer.application_id == application_id,
+                                                      Offer.status == OfferStatus.ACCEPTED)
+                                  .order_by(Offer.offer_version.desc()).limit(1))).scalar_one_or_none()

@@ -112,6 +112,8 @@ class BusinessFlows:
         if link is None or link.crm_prospect_id is None:
             return
         await self._status(event, link.crm_prospect_id, "applied", application)
+        if consent := event.data.get("talent_pool_consent"):
+            await self._talent_pool(event, link.crm_prospect_id, consent)
         FLOWS.labels("applied").inc()
 
     # --- flow 3 ------------------------------------------------------------------------------------------------
@@ -239,8 +241,14 @@ class BusinessFlows:
         got = await self.ats.get(candidate_id)
         if got is None:
             return None
-        link, _ = await self.profiles._link_candidate(session, got[0], event)
-        return link
+        return await self.profiles.link_candidate(session, got[0], event)
+
+    async def _talent_pool(self, event: EventEnvelope, prospect_id: uuid.UUID, consent: dict[str, Any]) -> None:
+        """The candidate ticked the careers form's talent-pool box: the CRM may email them about other jobs
+        (email consent granted, source `talent_pool`, with the text version they agreed to)."""
+        await self.crm.put(f"/v1/prospects/{prospect_id}/consent/email", {
+            "status": "granted", "lawful_basis": "consent", "source": "talent_pool",
+            "text_version": consent["text_version"]}, causation_id=event.id)
 
     async def _status(self, event: EventEnvelope, prospect_id: uuid.UUID, kind: str, application: dict[str, Any],
                       detail: str | None = None) -> None:

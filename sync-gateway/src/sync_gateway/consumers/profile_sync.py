@@ -114,6 +114,14 @@ class ProfileSync:
                                           where=AggregateCursor.sequence < sequence).returning(AggregateCursor.sequence)
         return (await session.execute(stmt)).first() is not None
 
+    async def link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope) -> Link | None:
+        """Link a candidate met first through another event (an application overtaking its candidate), under the
+        effective policy (a fresh process has read none yet: the prospect it creates would have no fields)."""
+        if self.policy_source is not None:
+            self.policy = await self.policy_source(session)
+        link, _ = await self._link_candidate(session, snapshot, event)
+        return link
+
     async def _link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope) -> tuple[Link | None, bool]:
         """Link a new ATS candidate to the CRM prospect with the same email, or create the prospect; never for
         an erased person (a tombstone holds one of the emails)."""
