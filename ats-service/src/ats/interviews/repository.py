@@ -72,3 +72,9 @@ async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> Non
     await session.execute(update(Interview).where(Interview.application_id.in_(
         select(Application.id).where(Application.candidate_id == candidate_id)))
         .values(location=None, video_link=None, cancel_reason=None))
+
+
+async def ids_of_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of every interview of the candidate's applications."""
+    return list((await session.execute(select(Interview.id).where(Interview.application_id.in_(
+        select(Application.id).where(Application.candidate_id == candidate_id))))).scalars())
