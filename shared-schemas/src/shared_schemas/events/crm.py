@@ -215,4 +215,3 @@ class ProspectErasedV1(BaseModel):
     email_hashes: list[str]
     reason: str | None = Field(None, description="e.g. `gdpr_request`; `consent_expired` when consent lapsed (flow 8): "
                                                  "then only the CRM side is anonymised, the ATS keeps its legal record.")
-    reason: str | None = None
