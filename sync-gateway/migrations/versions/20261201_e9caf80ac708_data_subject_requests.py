@@ -1,7 +1,7 @@
 """data-subject requests (access, erasure, rectification) with their due dates and outcomes
 
 Revision ID: e9caf80ac708
-Revises: 96e5f58e3074
+Revises: 2c5c5e890a20
 Create Date: 2026-12-02 00:50:57.074058
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'e9caf80ac708'
-down_revision = '96e5f58e3074'
+down_revision = '2c5c5e890a20'
 branch_labels = None
 depends_on = None
 
