@@ -17,9 +17,9 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from talentkit.sealing import Unsealer, http_key_fetch
 from talentkit.consumer import TransientError
 from talentkit.db import create_engine, sessionmaker
+from talentkit.sealing import Unsealer, http_key_fetch
 from talentkit.uow import OutboxWriter, UnitOfWork, UnitOfWorkFactory
 
 from sync_gateway import models  # noqa: F401 - every table mapped before the first query

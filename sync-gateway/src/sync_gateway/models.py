@@ -14,5 +14,18 @@ from sync_gateway.webhooks.models import (
     WebhookEndpoint,
 )
 
-__all__ = ["DataSubjectRequest", "AggregateCursor", "Base", "Conflict", "DeadLetter", "FieldPolicyOverride", "Link", "ResyncJob", "Tombstone", "WebhookAttempt", "WebhookDelivery",
-           "WebhookEndpoint", "platform"]
+__all__ = [
+    "AggregateCursor",
+    "Base",
+    "Conflict",
+    "DataSubjectRequest",
+    "DeadLetter",
+    "FieldPolicyOverride",
+    "Link",
+    "ResyncJob",
+    "Tombstone",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "platform",
+]
