@@ -74,6 +74,7 @@ class E2EStack:
     mailbox: list[Any] = field(default_factory=list)  # every email the CRM sent (email.message.Message)
     broker: list[Any] = field(default_factory=list)  # [the Kafka process] (replaced by restart_broker)
     broker_args: tuple[Any, ...] = ()
+    database_urls: dict[str, str] = field(default_factory=dict)  # by env prefix: ATS_, CRM_, GATEWAY_
     headers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -218,7 +219,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
     gateway = ServiceProcess(factory="sync_gateway.main:create_app", port=gw_port, bin_dir=talent_stack.venv_bin,
                              env={**common, "GATEWAY_DATABASE_URL": urls["GATEWAY_"],
                                   "GATEWAY_ATS_URL": ats.url, "GATEWAY_CRM_URL": crm.url,
-                                  "GATEWAY_CONSUMER_GROUP": "sync-gateway"},
+                                  "GATEWAY_CONSUMER_GROUP": "sync-gateway", "GATEWAY_WEBHOOKS_DESTINATIONS": "loopback"},
                              log_path=log_dir / "e2e-gateway.log")
     started: list[ServiceProcess] = []
     try:
@@ -227,7 +228,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
             started.append(proc)
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
                        kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=mailbox, broker=broker,
-                       broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)))
+                       broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)), database_urls=urls)
     finally:
         for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
             proc.stop()

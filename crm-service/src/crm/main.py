@@ -7,6 +7,7 @@ from crm import models  # noqa: F401 - every table mapped before the first query
 from crm.activities.routes import router as timeline_router
 from crm.alerts.routes import router as alerts_router
 from crm.bus import message_bus
+from crm.compliance.routes import router as compliance_router
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import SOURCE, platform
@@ -15,6 +16,7 @@ from crm.enrollments.routes import router as enrollments_router
 from crm.imports.config import ImportSettings
 from crm.imports.routes import router as imports_router
 from crm.imports.worker import import_worker
+from crm.exports.routes import router as exports_router
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
@@ -42,11 +44,13 @@ TAGS = [
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
     {"name": "Imports", "description": "CSV imports of prospects, worked through in the background, with progress and row errors."},
+    {"name": "Compliance", "description": "GDPR Art. 14 notices of sourced prospects (consent renewal and expiry run "
+                                          "by themselves: see Consent)."},
 ]
-ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
+ROUTERS = [exports_router, prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router, imports_router]
-ROUTERS += [public_pages_router, public_links_router]
+ROUTERS += [public_pages_router, public_links_router, compliance_router]
 WORKERS: list = []  # type: ignore[type-arg]
 WORKERS += [sequence_scheduler, import_worker]
 

@@ -26,6 +26,8 @@ class Candidate(ProfileMixin, Base):
 
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("candidates.id"))
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    minimised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                         comment="reduced to a minimal record after the hire (retention)")
 
     def not_merged(self) -> None:
         """Raise (409) if this record was merged into another."""
@@ -55,6 +57,14 @@ class Candidate(ProfileMixin, Base):
                               "merged_id": {"before": None, "after": duplicate.id},
                               "applications_moved": {"before": None, "after": applications},
                               **{f: {"before": getattr(duplicate, f), "after": v} for f, v in gained.items()}})
+
+    def minimise(self, actor: str, at: datetime) -> None:
+        """A hire after the HRIS hand-off: only the name and the employment record stay (retention)."""
+        changes = self.change({"emails": [], "phones": [], "location": None, "headline": None, "tags": []}, at=at, actor=actor)
+        self.minimised_at = at
+        if changes:
+            self.record_event("ats.candidate.updated.v1", time=at, changes=changes, data={
+                "candidate_id": self.id, "changes": changes, "candidate": self.snapshot()})
 
     def erase(self, reason: str | None, actor: str) -> None:
         """Right to be forgotten: anonymise the personal data; the record (ids, dates, version) stays."""

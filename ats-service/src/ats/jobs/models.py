@@ -66,6 +66,7 @@ class Job(RecordsEvents, Base):
     recruiter: Mapped[str | None] = mapped_column(Text)
     hiring_manager: Mapped[str | None] = mapped_column(Text)
     openings: Mapped[int] = mapped_column(Integer, default=1)
+    jurisdiction: Mapped[str | None] = mapped_column(Text, comment="ISO 3166 country or subdivision (retention)")
     status: Mapped[JobStatus] = mapped_column(Text, default=JobStatus.DRAFT)
     close_reason: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

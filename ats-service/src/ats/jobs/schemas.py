@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from ats.jobs.models import JobStatus, StageKind
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")]
+JURISDICTION = "Where the job is, for retention policies: ISO 3166 country or subdivision, e.g. `DE`, `US-CA`."
 
 
 class EmploymentType(StrEnum):
@@ -39,6 +41,7 @@ class JobCreate(BaseModel):
     recruiter: Line | None = Field(None, description="The recruiter's user id or email.")
     hiring_manager: Line | None = None
     openings: int = Field(1, ge=1, le=1000, description="How many people to hire.")
+    jurisdiction: Jurisdiction | None = Field(None, description=JURISDICTION)
 
 
 class JobUpdate(BaseModel):
@@ -53,6 +56,7 @@ class JobUpdate(BaseModel):
     recruiter: Line | None = None
     hiring_manager: Line | None = None
     openings: int | None = Field(None, ge=1, le=1000)
+    jurisdiction: Jurisdiction | None = Field(None, description=JURISDICTION)
 
 
 class JobRead(BaseModel):
@@ -66,6 +70,7 @@ class JobRead(BaseModel):
     recruiter: str | None
     hiring_manager: str | None
     openings: int
+    jurisdiction: str | None = None
     status: JobStatus
     close_reason: str | None
     opened_at: datetime | None

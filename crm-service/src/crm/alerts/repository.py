@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.alerts.models import Alert
@@ -33,3 +33,9 @@ async def silver_medalist_ids(session: AsyncSession) -> set[uuid.UUID]:
 
 async def active_prospects(session: AsyncSession) -> list[Prospect]:
     return list((await session.execute(select(Prospect).where(Prospect.status == "active"))).scalars())
+
+
+async def mentioning(session: AsyncSession, prospect_id: uuid.UUID, *, for_update: bool = False) -> list[Alert]:
+    """Alerts whose data names the prospect."""
+    stmt = select(Alert).where(cast(Alert.data, Text).like(f"%{prospect_id}%"))
+    return list((await session.execute(stmt.with_for_update() if for_update else stmt)).scalars())

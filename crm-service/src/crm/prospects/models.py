@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.errors import Conflict
@@ -37,6 +37,9 @@ class Prospect(ProfileMixin, Base):
     # active; hired (the ATS hired them: no more nurture); excluded (never enroll again); merged (see merged_into_id)
     status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prospects.id"))
+    # GDPR Art. 14 (data not collected from the person): when the privacy notice is due, and when it went out.
+    art14_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    art14_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def accepts_writes(self) -> bool:

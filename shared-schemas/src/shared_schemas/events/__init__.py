@@ -43,6 +43,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "crm.pool.member_stage_changed.v1": crm.PoolMemberStageChangedV1,
     "crm.alert.raised.v1": crm.AlertRaisedV1,
     "crm.consent.changed.v1": crm.ConsentChangedV1,
+    "crm.consent.expired.v1": crm.ConsentExpiredV1,
     "crm.enrollment.started.v1": crm.EnrollmentStartedV1,
     "crm.enrollment.exited.v1": crm.EnrollmentExitedV1,
     "crm.message.sent.v1": crm.MessageSentV1,

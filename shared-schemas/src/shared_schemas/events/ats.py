@@ -2,9 +2,10 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared_schemas.events.common import FieldChange, PersonSnapshot
+from shared_schemas.personal import PERSONAL
 
 
 class CandidateSnapshot(PersonSnapshot):
@@ -90,7 +91,7 @@ class ApplicationSnapshot(BaseModel):
     stage: StageRef
     status: str  # active | rejected | withdrawn | hired
     source: str | None = None
-    referrer: str | None = None
+    referrer: str | None = Field(None, json_schema_extra=PERSONAL)
     version: int
     applied_at: datetime
 
@@ -134,7 +135,7 @@ class ApplicationRejectedV1(BaseModel):
     candidate_id: UUID
     job_id: UUID
     reason: RejectReasonRef
-    notes: str | None = None
+    notes: str | None = Field(None, json_schema_extra=PERSONAL)
     stage: StageRef
     application: ApplicationSnapshot
 
@@ -201,8 +202,8 @@ class InterviewSnapshot(BaseModel):
     ends_at: datetime
     timezone: str
     interviewers: list[str]
-    location: str | None = None
-    video_link: str | None = None
+    location: str | None = Field(None, json_schema_extra=PERSONAL)  # free text: may name the person
+    video_link: str | None = Field(None, json_schema_extra=PERSONAL)
     status: str  # scheduled | awaiting_feedback | complete | cancelled
     version: int
 
@@ -225,7 +226,7 @@ class InterviewCancelledV1(BaseModel):
     """`ats.interview.cancelled.v1`."""
 
     interview: InterviewSnapshot
-    reason: str | None = None
+    reason: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class ScorecardSubmittedV1(BaseModel):
@@ -280,7 +281,7 @@ class OfferDeclinedV1(BaseModel):
     """`ats.offer.declined.v1`."""
 
     offer: OfferSnapshot
-    reason: str | None = None
+    reason: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class CandidateErasedV1(BaseModel):
