@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 from talentkit.testclient import ServiceProcess
-from talentkit.testing import TalentStack, free_port
+from talentkit.testing import TalentStack, free_port, opened_data
 
 ATS_TOPIC = "ats.candidates"
 CRM_TOPIC = "crm.prospects"
@@ -151,6 +151,12 @@ class E2EStack:
             records = [r for r in records if header(r, "ce_subject") in subjects or (r.key in keys)]
         return records
 
+    async def opened(self, record: ConsumerRecord) -> dict[str, Any]:
+        """The record's event data with its sealed personal values opened (keys from the producing service)."""
+        base = self.ats_url if record.topic.startswith("ats.") else self.crm_url
+        async with httpx.AsyncClient(base_url=base, headers=self.headers, timeout=15) as client:
+            return await opened_data(client, record)
+
     async def produce(self, topic: str, value: bytes, key: bytes | None = None,
                       headers: list[tuple[str, bytes]] | None = None) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka_bootstrap, acks="all")
@@ -204,7 +210,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
     mailbox: list[Any] = []
 
     class Sink:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             mailbox.append(email_lib.message_from_bytes(envelope.original_content or envelope.content,
                                                         policy=email_lib.policy.default))
             return "250 OK"
