@@ -18,8 +18,11 @@ from ats.jobs.routes import router as jobs_router
 from ats.merges.routes import router as merges_router
 from ats.notes.routes import router as notes_router
 from ats.offers.routes import router as offers_router
+from ats.ranking.routes import router as ranking_router
 from ats.reports.routes import router as reports_router
+from ats.resumes.routes import router as resumes_router
 from ats.scorecards.routes import router as scorecards_router
+from ats.search.routes import router as search_router
 
 SOURCE = "/ats"  # the CloudEvents `source` of every ATS event
 DESCRIPTION = """The system of record for people who have applied: jobs and their pipelines, candidates,
@@ -28,7 +31,7 @@ applications moving through stages, and a tamper-evident audit trail of every wr
 Every request needs `Authorization: Bearer <api key>` (except the public job-board feed); errors are
 `application/problem+json` (RFC 9457). POSTs and actions accept `Idempotency-Key`; updates need `If-Match` with the
 record's `ETag`. Every change is published as a CloudEvent on Kafka (topics `ats.candidates`, `ats.jobs`,
-`ats.applications`, `ats.interviews`, `ats.scorecards`, `ats.offers`)."""
+`ats.applications`, `ats.interviews`, `ats.scorecards`, `ats.offers`, `ats.resumes`)."""
 
 TAGS = [
     {"name": "Candidates", "description": "People in the ATS."},
@@ -40,6 +43,8 @@ TAGS = [
     {"name": "Interviews", "description": "Interviews of an application; an interviewer is never double-booked."},
     {"name": "Scorecards", "description": "Each interviewer's feedback on an interview."},
     {"name": "Offers", "description": "Versioned offers per application: draft, approval, sent, accepted or declined."},
+    {"name": "Resumes", "description": "Resume files (PDF, DOCX, text) of a candidate and what was read from them."},
+    {"name": "Search", "description": "Full-text search over candidates and their resumes, in a Boolean query language."},
     {"name": "Notes", "description": "Notes on a candidate, public, private to their author, or admin-only."},
     {"name": "Activity", "description": "A candidate's notes and recorded changes in one feed, newest first."},
     {"name": "Audit trail", "description": "Every write, append-only and hash-chained (scope `ats:audit`)."},
@@ -50,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
-        routers=[candidates_router, merges_router, notes_router, jobs_router, job_board_router, applications_router, reject_reasons_router,
-                 interviews_router, scorecards_router, offers_router, reports_router, audit_router],
+        routers=[candidates_router, merges_router, notes_router, resumes_router, search_router, jobs_router, ranking_router,
+                 job_board_router, applications_router, reject_reasons_router, interviews_router, scorecards_router,
+                 offers_router, reports_router, audit_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(),
     )

@@ -7,7 +7,9 @@ from ats.interviews.models import Interview, InterviewerSlot
 from ats.jobs.models import Job, JobStage
 from ats.notes.models import Note
 from ats.offers.models import Offer
+from ats.resumes.models import Resume
 from ats.scorecards.models import Scorecard
+from ats.search.models import CandidateSearch
 
-__all__ = ["Application", "AuditEvent", "Base", "Candidate", "Interview", "InterviewerSlot", "Job", "JobStage", "Note",
-           "Offer", "RejectReason", "Scorecard", "StageHistory", "platform"]
+__all__ = ["Application", "AuditEvent", "Base", "Candidate", "CandidateSearch", "Interview", "InterviewerSlot", "Job",
+           "JobStage", "Note", "Offer", "RejectReason", "Resume", "Scorecard", "StageHistory", "platform"]

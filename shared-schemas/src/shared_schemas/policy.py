@@ -49,7 +49,7 @@ CATALOGUE: tuple[FieldSpec, ...] = (
     _f("phones", SET, M.UNION, "never lose a contact point"),
     _f("tags", SET, M.UNION, "labels from both sides add up"),
     _f("source", S, M.PREFER_CRM_UNLESS_BLANK, "the CRM knows the first touch"),
-    _f("links", SET, M.UNION, "never lose a contact point", synced_now=False),
+    _f("links", SET, M.UNION, "never lose a contact point"),
     _f("application_status", S, M.ATS, "legal record", synced_now=False),
     _f("current_stage", S, M.ATS, "legal record", synced_now=False),
     _f("hire", S, M.ATS, "legal record", synced_now=False),

@@ -30,6 +30,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "ats.offer.sent.v1": ats.OfferSentV1,
     "ats.offer.accepted.v1": ats.OfferAcceptedV1,
     "ats.offer.declined.v1": ats.OfferDeclinedV1,
+    "ats.resume.parsed.v1": ats.ResumeParsedV1,
     "crm.prospect.created.v1": ProspectCreatedV1,
     "crm.prospect.updated.v1": ProspectUpdatedV1,
     "crm.prospect.pushed_to_job.v1": crm.ProspectPushedToJobV1,

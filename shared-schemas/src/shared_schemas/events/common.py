@@ -19,6 +19,7 @@ class PersonProfile(BaseModel):
     headline: str | None = None
     tags: list[str] = Field(default_factory=list)
     source: str | None = None
+    links: list[str] = Field(default_factory=list, description="Profile links (LinkedIn, GitHub, portfolio).")
 
 
 class PersonSnapshot(PersonProfile):
