@@ -40,11 +40,11 @@ ON CONFLICT (candidate_id) DO UPDATE SET document = EXCLUDED.document, skills = 
     titles = EXCLUDED.titles, companies = EXCLUDED.companies, updated_at = EXCLUDED.updated_at
 $$
 """
-TRIGGERS = """
+TRIGGERS = ["""
 CREATE OR REPLACE FUNCTION ats_candidate_search_on_candidate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM ats_refresh_candidate_search(NEW.id); RETURN NULL; END $$;
+BEGIN PERFORM ats_refresh_candidate_search(NEW.id); RETURN NULL; END $$""", """
 CREATE TRIGGER candidate_search_on_candidate AFTER INSERT OR UPDATE OF first_name, last_name, headline
-    ON candidates FOR EACH ROW EXECUTE FUNCTION ats_candidate_search_on_candidate();
+    ON candidates FOR EACH ROW EXECUTE FUNCTION ats_candidate_search_on_candidate()""", """
 CREATE OR REPLACE FUNCTION ats_candidate_search_on_resume() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN PERFORM ats_refresh_candidate_search(OLD.candidate_id); END IF;
@@ -52,10 +52,9 @@ BEGIN
         PERFORM ats_refresh_candidate_search(NEW.candidate_id);
     END IF;
     RETURN NULL;
-END $$;
+END $$""", """
 CREATE TRIGGER candidate_search_on_resume AFTER INSERT OR UPDATE OR DELETE ON resumes
-    FOR EACH ROW EXECUTE FUNCTION ats_candidate_search_on_resume();
-"""
+    FOR EACH ROW EXECUTE FUNCTION ats_candidate_search_on_resume()"""]
 
 
 def upgrade() -> None:
@@ -107,7 +106,8 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_candidate_search_titles ON candidate_search USING gin (to_tsvector('english'::regconfig, coalesce(titles, '')))")
     op.execute("CREATE INDEX ix_candidate_search_companies ON candidate_search USING gin (to_tsvector('english'::regconfig, coalesce(companies, '')))")
     op.execute(REFRESH)
-    op.execute(TRIGGERS)
+    for statement in TRIGGERS:
+        op.execute(statement)
     op.execute("SELECT ats_refresh_candidate_search(id) FROM candidates")
 
 

@@ -127,7 +127,8 @@ def work_history(text: str) -> list[Position]:
             rest = next((lines[j] for j in range(i - 1, max(i - 3, -1), -1) if lines[j]), "")
         title, company = _title_and_company(rest)
         positions.append(Position(title, company, start, stop))
-    return sorted(positions, key=lambda p: (p.end or date.max, p.start), reverse=True)[:30]
+    unique = list(dict.fromkeys(positions))  # a header repeated on every page is one position
+    return sorted(unique, key=lambda p: (p.end or date.max, p.start), reverse=True)[:30]
 
 
 def _title_and_company(text: str) -> tuple[str | None, str | None]:
