@@ -3,23 +3,31 @@ highlighted snippets for one page."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.search.query import Node
+from talentkit.search.query import Node, Term
 from talentkit.search.sql import array_field, compile_query, equals_field, regconfig, text_field
 
 from ats.applications.models import Application
 from ats.candidates.models import Candidate
 from ats.resumes.models import Resume
+from ats.resumes.skills import vocabulary
 from ats.search.models import CandidateSearch
+
+def _skill(term: Term, q: Any) -> Any:
+    """`skill:k8s` finds Kubernetes: resumes store canonical names, so the value is read through the vocabulary."""
+    named = term if term.kind == "prefix" else replace(term, text=vocabulary().normalise(term.text))
+    return array_field(CandidateSearch.skills)(named, q)
+
 
 FIELDS = {
     "title": text_field(CandidateSearch.titles),
     "company": text_field(CandidateSearch.companies),
-    "skill": array_field(CandidateSearch.skills),
+    "skill": _skill,
     "location": text_field(Candidate.location),
     "tag": array_field(Candidate.tags),
     "source": equals_field(Candidate.source),
