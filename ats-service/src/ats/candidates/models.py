@@ -3,7 +3,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.errors import Conflict
@@ -23,6 +23,9 @@ class Candidate(ProfileMixin, Base):
         Index("ix_candidates_emails", "emails", postgresql_using="gin"),
         Index("ix_candidates_created", "created_at", "id"),
         Index("ix_candidates_updated", "updated_at"),
+        # What `location:` searches (talentkit.search.sql.text_field).
+        Index("ix_candidates_location_text", text("to_tsvector('english'::regconfig, COALESCE(location, ''::text))"),
+              postgresql_using="gin"),
     )
 
     EXTRA_FIELDS = ("links",)

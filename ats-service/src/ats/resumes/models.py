@@ -12,7 +12,7 @@ from typing import Any
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.embeddings import DIMENSIONS
 from talentkit.uow import RecordsEvents
 
@@ -30,8 +30,8 @@ class Resume(RecordsEvents, Base):
     filename: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)
     size_bytes: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
-    text: Mapped[str] = deferred(mapped_column(Text, default=""))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     pages: Mapped[int] = mapped_column(Integer)
     fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # What search and ranking read, taken from `fields` (the trigger behind candidate search reads these).
@@ -39,7 +39,7 @@ class Resume(RecordsEvents, Base):
     titles: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     companies: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     years_of_experience: Mapped[float | None] = mapped_column(Float)
-    embedding: Mapped[Any] = deferred(mapped_column(Vector(DIMENSIONS), nullable=True))
+    embedding: Mapped[Any] = mapped_column(Vector(DIMENSIONS), nullable=True, deferred=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(Text)

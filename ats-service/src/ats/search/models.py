@@ -18,6 +18,11 @@ class CandidateSearch(Base):
     __table_args__ = (
         Index("ix_candidate_search_document", "document", postgresql_using="gin"),
         Index("ix_candidate_search_skills", text("talent_lower_array(skills)"), postgresql_using="gin"),
+        # What `title:` and `company:` search (talentkit.search.sql.text_field).
+        Index("ix_candidate_search_titles", text("to_tsvector('english'::regconfig, COALESCE(titles, ''::text))"),
+              postgresql_using="gin"),
+        Index("ix_candidate_search_companies", text("to_tsvector('english'::regconfig, COALESCE(companies, ''::text))"),
+              postgresql_using="gin"),
     )
 
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
