@@ -15,10 +15,10 @@ TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests
 PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
 	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
 
-.PHONY: help venv kafka chromium run stop test lint schemas clean
+.PHONY: help venv kafka chromium wrk run stop test lint schemas clean bench
 
 help:
-	@echo "make run | stop | test | lint | schemas | venv | kafka | clean"
+	@echo "make run | stop | test | bench | lint | schemas | venv | kafka | clean"
 
 venv: $(VENV_STAMP)
 
@@ -66,6 +66,19 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then echo "==> installing Debian's chromium (apt-get)"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "==> /usr/bin/chromium is missing: run 'sudo apt-get install -y chromium'"; exit 1; fi; fi
+
+bench: venv kafka wrk
+	@# A fresh stack of its own on free ports (never the `make run` ports), stopped at the end; at most 15 minutes.
+	@# ARGS: --quick (smoke run), --only=idle,api,sync,drain,backfill, --repeat N (see ARGS=--help).
+	@echo "==> make bench $(ARGS) (table below; JSON in .local/bench/latest.json; logs in .local/bench/logs)"
+	@PYTHONPATH=$(CURDIR)/tests $(PY) -m bench $(ARGS)
+
+wrk:
+	@# Saturation runs use Debian's wrk when it is installed; without it the bench uses its asyncio generator.
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> installing Debian's wrk (apt-get)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "==> wrk is missing (sudo apt-get install -y wrk); saturation runs use the asyncio generator"; fi; fi
 
 lint: venv
 	@if [ -x $(VENV)/bin/ruff ]; then echo "==> ruff check"; $(VENV)/bin/ruff check .; \

@@ -9,6 +9,7 @@ import html
 import re
 import secrets
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CHROMIUM = "/usr/bin/chromium"
@@ -63,20 +62,19 @@ async def test_signup_form_is_accessible_and_shows_consent_text(crm) -> None:
     assert "/v1/prospects/{id}/public-links" in spec["paths"]
 
 
-async def test_signup_creates_prospect_with_email_consent(crm) -> None:
+async def test_signup_creates_prospect_and_requests_email_consent(crm) -> None:
     email = f"tc-{uuid.uuid4().hex[:10]}@example.com"
     async with client_for(crm) as c:
         r = await c.post("/public/talent-community", data=signup_form(email, await csrf_of(c, "/public/talent-community")))
     assert r.status_code == 200, r.text
-    assert "Thank you, Ada!" in r.text
+    assert "Thank you, Ada!" in r.text and "confirm" in r.text
     [p] = await prospects_with(crm, email)
     assert p["source"] == "talent_community" and p["skills"] == ["python", "kubernetes"] and p["tags"] == ["backend", "data"]
     email_consent = next(ch for ch in (await crm.client.get(f"/v1/prospects/{p['id']}/consent")).json()["channels"]
                          if ch["channel"] == "email")
+    # double opt-in: granted only once the person follows the confirmation link (tests/test_double_opt_in.py)
     assert (email_consent["status"], email_consent["lawful_basis"], email_consent["source"], email_consent["text_version"]) \
-        == ("granted", "consent", "talent_community", "talent-community-2026-01")
-    expires = datetime.fromisoformat(email_consent["expires_at"])
-    assert timedelta(days=725) < expires - datetime.now(UTC) < timedelta(days=735)
+        == ("requested", "consent", "talent_community", "talent-community-2026-01")
     records = await crm.events_for(p["id"], topic="crm.consents", until=lambda rs: len(rs) >= 1)
     assert {dict(r.headers)["ce_type"] for r in records} == {b"crm.consent.changed.v1"}
 
@@ -94,7 +92,7 @@ async def test_duplicate_email_records_consent_without_a_second_prospect(crm) ->
     assert p["id"] == created.json()["id"]
     assert (p["first_name"], p["source"]) == ("Grace", "sourced")  # an anonymous form does not rewrite a profile
     consent = (await crm.client.get(f"/v1/prospects/{p['id']}/consent")).json()["channels"]
-    assert next(ch for ch in consent if ch["channel"] == "email")["status"] == "granted"
+    assert next(ch for ch in consent if ch["channel"] == "email")["status"] == "requested"
 
 
 async def test_validation_rerenders_the_form_with_messages(crm) -> None:
@@ -195,24 +193,15 @@ async def test_public_links_unsubscribe_and_consent_renewal(crm) -> None:
 
 # --- headless Chromium against a real CRM process -----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def crm_process(talent_stack) -> Iterator[tuple[str, dict[str, str]]]:
-    url = talent_stack.fresh_database("crm_public")
-    talent_stack.migrate("crm-service", url, "CRM_")
-    admin = f"public-admin-{secrets.token_hex(8)}"
-    log_dir = talent_stack.repo_root / ".local" / "test-logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = ServiceProcess(factory="crm.main:create_app", port=port, bin_dir=talent_stack.venv_bin, env={
-        "CRM_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": admin,
-        "TALENT_GATEWAY_API_KEY": f"public-gw-{secrets.token_hex(8)}", "TALENT_ENVIRONMENT": "development",
-        "CRM_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CRM_SCHEDULER_ENABLED": "false"},
-        log_path=log_dir / "crm-public-pages.log")
-    proc.start()
-    try:
-        yield proc.url, {"Authorization": f"Bearer {admin}"}
-    finally:
-        proc.stop()
+def wait_for_confirmation_link(crm_process, address: str, timeout: float = 20.0) -> str:
+    """The link of the confirmation mail the process's scheduler delivers; raises on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mail in crm_process.inbox.to(address):
+            if found := re.search(rf"{re.escape(crm_process.url)}/public/confirm/\S+", mail.get_body(("plain",)).get_content()):
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no confirmation mail to {address} within {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -231,8 +220,8 @@ def browser() -> Iterator[object]:
             b.close()
 
 
-def test_browser_signup_unsubscribe_and_renewal(crm_process, browser) -> None:
-    base, admin = crm_process
+def test_browser_signup_confirmation_unsubscribe_and_renewal(crm_process, browser) -> None:
+    base, admin = crm_process.url, crm_process.admin
     api = httpx.Client(base_url=base, headers=admin, timeout=10)
     email = f"browser-{uuid.uuid4().hex[:10]}@example.com"
     page = browser.new_page()
@@ -253,6 +242,12 @@ def test_browser_signup_unsubscribe_and_renewal(crm_process, browser) -> None:
         found = api.get("/v1/prospects", params={"email": email}).json()
         [p] = found["data"]
         assert p["source"] == "talent_community" and p["skills"] == ["orbital mechanics", "fortran"]
+        channels = {c["channel"]: c for c in api.get(f"/v1/prospects/{p['id']}/consent").json()["channels"]}
+        assert (channels["email"]["status"], channels["email"]["text_version"]) == ("requested", "talent-community-2026-01")
+        confirm = wait_for_confirmation_link(crm_process, email)
+        page.goto(confirm)
+        page.get_by_role("button", name=re.compile("Confirm")).click()
+        assert page.get_by_role("heading").inner_text() == "Subscription confirmed"
         channels = {c["channel"]: c for c in api.get(f"/v1/prospects/{p['id']}/consent").json()["channels"]}
         assert (channels["email"]["status"], channels["email"]["text_version"]) == ("granted", "talent-community-2026-01")
         first_expiry = datetime.fromisoformat(channels["email"]["expires_at"])

@@ -70,11 +70,31 @@ async def test_creating_editing_a_sequence_makes_a_new_version_and_running_enrol
     ({"steps": [{"kind": "sms", "body": "Hi {{first name}}"}]}, "steps.0.body"),
     ({"send_window": {"start": "17:00", "end": "09:00"}}, "send_window"),
     ({"holidays": ["24.12.2026"]}, "holidays.0"),
+    ({"send_window": {"start": "10:00:00Z", "end": "17:00"}}, "send_window.start"),
+    ({"send_window": {"start": "09:00", "end": "17:00:00+02:00"}}, "send_window.end"),
+    ({"min_gap_seconds": 10**12}, "min_gap_seconds"),
+    ({"min_gap_seconds": 2**70}, "min_gap_seconds"),
+    ({"daily_cap": 10**15}, "daily_cap"),
 ])
 async def test_invalid_sequences_are_422_naming_the_field(api, patch, field):
     r = await api.client.post("/v1/sequences", json=seq_body(**patch))
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     assert field in [e["field"] for e in r.json()["errors"]], r.json()
+
+
+@pytest.mark.parametrize("field", ["name", "steps", "send_window", "holidays"])
+async def test_nulling_a_required_field_of_a_sequence_is_422_not_a_server_error(api, field):
+    s = await sequence(api)
+    r = await api.client.patch(f"/v1/sequences/{s['id']}", json={field: None}, headers={"If-Match": '"1"'})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field]
+
+
+async def test_send_window_times_are_local_wall_times_in_the_api_and_its_openapi(api):
+    s = await sequence(api, send_window={"start": "08:30", "end": "18:00", "days": ["mon"]})
+    assert (s["send_window"]["start"], s["send_window"]["end"]) == ("08:30:00", "18:00:00")
+    spec = (await api.client.get("/openapi.json")).json()["components"]["schemas"]
+    start = spec["SendWindowIn"]["properties"]["start"]
+    assert "format" not in start and start["pattern"] and "time zone" in start["description"]
 
 
 async def test_one_running_enrollment_per_prospect_and_the_409_points_at_it(api):
@@ -113,10 +133,11 @@ async def test_pause_resume_exit_follow_the_state_machine(api):
 async def test_exit_all_is_what_the_ats_status_hook_calls(api):
     s, pid = await sequence(api), await prospect(api)
     e = (await api.client.post(f"/v1/sequences/{s['id']}/enrollments", json={"prospect_id": pid})).json()
-    async with api.app.state.sessionmaker() as session, session.begin():
-        exited = await enrollments.exit_all(session, uuid.UUID(pid), "hired", None)
+    async with api.app.state.uow_factory() as uow:
+        exited = await enrollments.exit_all(uow=uow, prospect_id=uuid.UUID(pid), reason="hired")
         assert [str(x.id) for x in exited] == [e["id"]]
-        assert await enrollments.exit_all(session, uuid.UUID(pid), "hired", None) == []
+        assert await enrollments.exit_all(uow=uow, prospect_id=uuid.UUID(pid), reason="hired") == []
+        await uow.commit()
     got = (await api.client.get(f"/v1/enrollments/{e['id']}")).json()
     assert (got["status"], got["exit_reason"]) == ("exited", "hired")
 

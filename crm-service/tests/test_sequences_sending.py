@@ -2,45 +2,21 @@
 and restart safety when the process dies between claim and send or between send and commit."""
 from __future__ import annotations
 
-import email
-import email.policy
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest_asyncio
-from aiosmtpd.controller import Controller
 from crm.sending.config import SendingSettings
 from crm.sending.mailer import SmtpMailer
 from crm.sending.scheduler import Scheduler
 from crm.sequences.clock import FakeClock
 from sqlalchemy.ext.asyncio import create_async_engine
 from talentkit.db import sessionmaker
-from talentkit.testing import free_port
 
 WED_10_UTC = datetime(2026, 3, 4, 10, tzinfo=UTC)
 
 
-class Inbox:
-    """aiosmtpd handler: every SMTP transaction it accepted."""
-
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.received if m["To"] == address]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -68,7 +44,7 @@ async def enrolled(crm, *, steps=None, consent="granted", variables=None, **seq)
 
 
 def scheduler(crm, settings, clock, **kw) -> Scheduler:
-    return Scheduler(crm.app.state.sessionmaker, settings, clock, **kw)
+    return Scheduler(crm.app.state.uow_factory, settings, clock, **kw)
 
 
 async def test_a_due_step_goes_out_over_smtp_with_tracking_and_one_click_unsubscribe(env):
@@ -150,7 +126,7 @@ async def test_a_crash_between_claim_and_send_is_sent_exactly_once_after_restart
     assert inbox.to(addr) == []
     engine = create_async_engine(crm.app.state.engine.url)  # a fresh process: new engine, new scheduler
     try:
-        restarted = Scheduler(sessionmaker(engine), settings, clock)
+        restarted = Scheduler(replace(crm.app.state.uow_factory, sessions=sessionmaker(engine)), settings, clock)
         await restarted.run_once()
         await restarted.run_once()
     finally:
@@ -177,8 +153,12 @@ async def test_a_crash_after_smtp_accepted_resends_with_the_same_message_id_and_
     _, eid, addr = await enrolled(crm)
     await scheduler(crm, settings, clock, mailer=DiesAfterSmtpAccepted(settings)).run_once()
     [m] = (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"]
-    assert m["state"] == "claimed"  # not lost: the next pass re-sends
-    await scheduler(crm, settings, clock).run_once()
+    assert m["state"] == "claimed"  # not lost: the next pass after the backoff re-sends
+    clock.advance(seconds=settings.send_retry_base_seconds)
+    try:
+        await scheduler(crm, settings, clock).run_once()
+    finally:
+        clock.set(WED_10_UTC)
     got = inbox.to(addr)
     assert len(got) == 2 and {g["Message-ID"] for g in got} == {f"<{m['id']}@acme.example>"}  # at least once, same id
     msgs = (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"]

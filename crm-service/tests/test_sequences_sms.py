@@ -21,7 +21,7 @@ async def provider():
     received: list[tuple[dict, dict]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server API
+        def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             received.append((body, dict(self.headers)))
             self.send_response(202)
@@ -50,7 +50,7 @@ async def test_an_sms_step_goes_to_the_provider_once_with_the_message_id_as_idem
     e = (await crm.client.post(f"/v1/sequences/{seq['id']}/enrollments", json={"prospect_id": pid})).json()
     assert "id" in e, e
 
-    scheduler = Scheduler(crm.app.state.sessionmaker, settings, clock)
+    scheduler = Scheduler(crm.app.state.uow_factory, settings, clock)
     await scheduler.run_once()
     await scheduler.run_once()  # nothing more is due: never twice
     mine = [(b, h) for b, h in received if b["to"] == phone]

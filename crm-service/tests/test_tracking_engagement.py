@@ -3,8 +3,6 @@ fixed clock, the threshold alert and the engagement report — against the real 
 aiosmtpd server."""
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,14 +11,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
 from crm.engagement.config import EngagementSettings
 from crm.engagement.score import compute
 from crm.sending.config import SendingSettings
 from crm.sending.scheduler import Scheduler
-from crm.sending.tracking import sign
 from crm.sequences.clock import FakeClock
-from talentkit.testing import free_port
+from crm.signing import Purpose, Signer
 
 T0 = datetime(2026, 3, 4, 10, tzinfo=UTC)  # a Wednesday, inside the default send window
 SECRET = "tr4ck-s3cret"
@@ -28,25 +24,6 @@ PIXEL = re.compile(r'src="https://crm\.acme\.example(/t/o/[^"]+\.gif)"')
 CLICK = re.compile(r'href="https://crm\.acme\.example(/t/c/[^"]+)"')
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.received if m["To"] == address]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -74,7 +51,7 @@ async def sent_email(crm, inbox, clock, settings, *, owner=None, steps=None):
     seq = (await crm.client.post("/v1/sequences", json={"name": f"s-{uuid.uuid4().hex[:6]}", "steps": steps})).json()
     eid = (await crm.client.post(f"/v1/sequences/{seq['id']}/enrollments", json={
         "prospect_id": pid, "timezone": "UTC", "variables": {}})).json()["id"]
-    await Scheduler(crm.app.state.sessionmaker, settings, clock).run_once()
+    await Scheduler(crm.app.state.uow_factory, settings, clock).run_once()
     [mail] = inbox.to(addr)
     [msg] = (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"]
     return pid, eid, msg, mail
@@ -117,10 +94,10 @@ async def test_a_valid_click_redirects_to_the_recorded_url_and_a_tampered_one_is
     token = path.rsplit("/", 1)[1]
     body, _, mac = token.partition(".")
     tampered = [f"/t/c/{body}.{mac[:-2]}xx", f"/t/c/{body}",
-                f"/t/c/{sign('another-key', {'k': 'c', 'm': msg['id'], 'u': 'https://evil.example/'})}",
-                # correctly signed, but not a URL of this message: still no open redirect
-                f"/t/c/{sign(SECRET, {'k': 'c', 'm': msg['id'], 'u': 'https://evil.example/'})}",
-                f"/t/c/{sign(SECRET, {'k': 'o', 'm': msg['id'], 'u': 'https://jobs.example/sre?ref=1'})}"]
+                f"/t/c/{Signer(['another-key']).sign(Purpose.CLICK, {'m': msg['id'], 'l': 0}, now=clock.now())}",
+                # correctly signed, but naming a URL instead of a recorded link: still no open redirect
+                f"/t/c/{Signer([SECRET]).sign(Purpose.CLICK, {'m': msg['id'], 'u': 'https://evil.example/'}, now=clock.now())}",
+                f"/t/c/{Signer([SECRET]).sign(Purpose.OPEN, {'m': msg['id'], 'l': 0}, now=clock.now())}"]
     for bad in tampered:
         r = await public.get(bad)
         assert r.status_code == 404 and "location" not in r.headers, bad

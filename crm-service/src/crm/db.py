@@ -2,6 +2,8 @@
 from sqlalchemy.orm import DeclarativeBase
 from talentkit.db import new_metadata, platform_tables
 
+SOURCE = "/crm"  # the CloudEvents source of everything the CRM publishes
+
 
 class Base(DeclarativeBase):
     metadata = new_metadata()

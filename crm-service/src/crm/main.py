@@ -6,17 +6,18 @@ from talentkit.app import create_service_app
 from crm import models  # noqa: F401 - every table mapped before the first query
 from crm.activities.routes import router as timeline_router
 from crm.alerts.routes import router as alerts_router
+from crm.bus import message_bus
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
-from crm.db import platform
+from crm.db import SOURCE, platform
 from crm.engagement.routes import router as engagement_router
 from crm.enrollments.routes import router as enrollments_router
-from crm.events import SOURCE
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
+from crm.pushes.routes import router as pushes_router
 from crm.sending.config import SendingSettings
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
@@ -38,7 +39,7 @@ TAGS = [
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
 ]
-ROUTERS = [prospects_router, timeline_router, pools_router, pool_reports_router, alerts_router]
+ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
 ROUTERS += [public_pages_router, public_links_router]
@@ -52,5 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         name="crm", title="Recruiting CRM API", description=DESCRIPTION, settings=settings or Settings(),
         platform=platform, routers=ROUTERS, source=SOURCE, relay_topics=CRM_TOPICS, workers=tuple(WORKERS),
-        openapi_tags=TAGS,
+        openapi_tags=TAGS, bus=message_bus(),
     )

@@ -2,8 +2,8 @@
 from collections import Counter
 from uuid import uuid4
 
+from crm.sending.content import compose
 from crm.sending.inbound import is_auto_reply
-from crm.sending.tracking import Tracker, sign, verify
 from crm.sequences.personalize import choose_variant, malformed, render, tokens
 
 
@@ -33,19 +33,33 @@ def test_variant_choice_is_stable_per_enrollment_and_follows_weights():
     assert 0.70 < spread[0] / 4000 < 0.80
 
 
-def test_tracking_tokens_verify_and_reject_forgery():
-    token = sign("k", {"m": "1", "u": "https://x.example"})
-    assert verify("k", token) == {"m": "1", "u": "https://x.example"}
-    assert verify("other", token) is None and verify("k", token[:-2] + "xx") is None and verify("k", "garbage") is None
+def click(index: int) -> str:
+    return f"https://crm.example/t/c/{index}"
 
 
-def test_links_are_rewritten_and_the_pixel_appended():
-    t = Tracker("https://crm.example/", "k", "m1", "p1")
-    html = t.html('See <a href="https://jobs.example/1?a=b">the job</a>')
-    assert "https://jobs.example" not in html.split("<img")[0] and "https://crm.example/t/c/" in html
-    assert t.pixel().startswith("https://crm.example/t/o/") and t.pixel().endswith(".gif") and t.pixel() in html
-    click = t.rewrite_text("Apply: https://jobs.example/1 now").split()[1]
-    assert verify("k", click.rsplit("/", 1)[1]) == {"k": "c", "m": "m1", "u": "https://jobs.example/1"}
+def test_a_text_body_tracks_only_the_authors_links_and_escapes_tokens_in_the_html_part():
+    name = '<a href="https://evil.example/p">Ann</a>'
+    c = compose(subject="Hi {{first_name}}", body="Hi {{first_name}}, see https://jobs.example/1.\nBye",
+                body_html=None, variables={"first_name": name}, click=click)
+    assert c.links == ["https://jobs.example/1"]
+    assert c.text == f"Hi {name}, see https://crm.example/t/c/0.\nBye"
+    assert c.html == ('Hi &lt;a href=&quot;https://evil.example/p&quot;&gt;Ann&lt;/a&gt;, see '
+                      '<a href="https://crm.example/t/c/0">https://jobs.example/1</a>.<br>\nBye')
+    assert c.subject == f"Hi {name}"
+
+
+def test_an_html_body_tracks_its_hrefs_and_percent_encodes_tokens_inside_them():
+    c = compose(subject="x", body="Apply: https://jobs.example/1", variables={"team": "a b&c", "n": "<i>"},
+                body_html='<p>{{n}} <a href="https://jobs.example/{{team}}?x=1&amp;y=2">go</a> <a href="mailto:a@b">m</a></p>',
+                click=click)
+    assert c.links == ["https://jobs.example/1", "https://jobs.example/a%20b%26c?x=1&y=2"]
+    assert c.html == '<p>&lt;i&gt; <a href="https://crm.example/t/c/1">go</a> <a href="mailto:a@b">m</a></p>'
+    assert c.text == "Apply: https://crm.example/t/c/0"
+
+
+def test_a_subject_never_carries_a_line_break():
+    assert compose(subject="Hi {{n}}", body="b", body_html=None, variables={"n": "A\r\nBcc: x@y"}, click=click).subject \
+        == "Hi A Bcc: x@y"
 
 
 def test_auto_replies_are_recognised_and_human_replies_are_not():

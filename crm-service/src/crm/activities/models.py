@@ -1,7 +1,9 @@
 """One thing that happened to or with a prospect: a message sent, opened, clicked, replied, a page visit,
 a stage change, a note, an application seen in the ATS."""
+from __future__ import annotations
+
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Text, func
@@ -24,3 +26,10 @@ class Activity(Base):
     actor: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @classmethod
+    def entry(cls, *, prospect_id: uuid.UUID, kind: str, summary: str, data: dict[str, Any] | None = None,
+              visibility: str = "public", actor: str | None = None, at: datetime | None = None) -> Activity:
+        """A new entry of the timeline (the timeline is append-only: entries are never changed, only erased)."""
+        return cls(id=uuid.uuid4(), prospect_id=prospect_id, kind=kind, summary=summary, data=data or {},
+                   visibility=visibility, actor=actor, occurred_at=at or datetime.now(UTC))

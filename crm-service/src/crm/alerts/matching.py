@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.pools.models import SILVER_MEDALISTS_POOL_ID, PoolMember
+from crm.alerts import repository
 from crm.prospects.models import Prospect
 
 _WORD = re.compile(r"[a-z0-9+#]+")
@@ -48,9 +47,8 @@ def score(p: Prospect, *, title: set[str], skills: set[str], location: set[str],
 async def find_matches(session: AsyncSession, *, title: str, skills: list[str], location: str | None,
                        limit: int = 20) -> list[Match]:
     """Active prospects matching the job, best first."""
-    silver = set((await session.execute(select(PoolMember.prospect_id).where(
-        PoolMember.pool_id == SILVER_MEDALISTS_POOL_ID))).scalars())
-    prospects = (await session.execute(select(Prospect).where(Prospect.status == "active"))).scalars().all()
+    silver = await repository.silver_medalist_ids(session)
+    prospects = await repository.active_prospects(session)
     t, k, loc = words(title), {s.lower() for s in skills}, words(location)
     matches = [m for p in prospects if (m := score(p, title=t, skills=k, location=loc, silver=p.id in silver)).score > 0]
     return sorted(matches, key=lambda m: -m.score)[:limit]

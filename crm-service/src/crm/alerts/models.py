@@ -1,20 +1,26 @@
-"""An alert raised for a recruiter."""
+"""An alert raised for a recruiter; it records `crm.alert.raised.v1` when raised."""
+from __future__ import annotations
+
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.errors import Conflict
+from talentkit.uow import RecordsEvents
 
 from crm.db import Base
 
+TOPIC = "crm.alerts"
 
-class Alert(Base):
+
+class Alert(RecordsEvents, Base):
     __tablename__ = "alerts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    kind: Mapped[str] = mapped_column(Text)  # job_matches | engagement_threshold
+    kind: Mapped[str] = mapped_column(Text)  # job_matches | engagement_threshold | send_failed | push_failed
     recipient: Mapped[str | None] = mapped_column(Text, index=True)
     title: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
@@ -22,3 +28,20 @@ class Alert(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+    @classmethod
+    def raise_for(cls, *, kind: str, recipient: str | None, title: str, data: dict[str, Any]) -> Alert:
+        """A new open alert; records `crm.alert.raised.v1`."""
+        now = datetime.now(UTC)
+        alert = cls(id=uuid.uuid4(), kind=kind, recipient=recipient, title=title, data=data, status="open", version=1,
+                    created_at=now, updated_at=now)
+        alert.record_event("crm.alert.raised.v1", topic=TOPIC, data={
+            "alert_id": alert.id, "kind": kind, "recipient": recipient, "title": title, "data": data},
+            changes={"status": {"before": None, "after": "open"}})
+        return alert
+
+    def acknowledge(self) -> None:
+        """Mark the alert seen; 409 when it already is."""
+        if self.status == "acknowledged":
+            raise Conflict("The alert is already acknowledged.")
+        self.status, self.version, self.updated_at = "acknowledged", self.version + 1, datetime.now(UTC)

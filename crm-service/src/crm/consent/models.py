@@ -1,4 +1,5 @@
-"""Consent records (one per prospect and channel) and suppressions; `may_send` is the sending rule."""
+"""Consent records (one per prospect and channel), suppressions, double opt-in requests; `sending_verdict` is the
+sending rule."""
 from __future__ import annotations
 
 import uuid
@@ -6,10 +7,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
+from talentkit.uow import RecordsEvents
 
 from crm.db import Base
+
+TOPIC = "crm.consents"
 
 
 class Channel(StrEnum):
@@ -19,6 +23,7 @@ class Channel(StrEnum):
 
 class ConsentStatus(StrEnum):
     GRANTED = "granted"
+    REQUESTED = "requested"  # asked for on an anonymous form; granted only by the confirmation link (double opt-in)
     WITHDRAWN = "withdrawn"
     UNKNOWN = "unknown"
 
@@ -32,7 +37,10 @@ class SuppressionReason(StrEnum):
 FIELDS = ("status", "lawful_basis", "source", "text_version", "expires_at")
 
 
-class Consent(Base):
+class Consent(RecordsEvents, Base):
+    """A prospect's consent for one channel; every change (its own fields or the channel's suppressions) is one
+    version step and records `crm.consent.changed.v1`."""
+
     __tablename__ = "consents"
 
     prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), primary_key=True)
@@ -46,14 +54,32 @@ class Consent(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[str] = mapped_column(Text)
 
-    def record(self, values: dict[str, Any], actor: str) -> dict[str, dict[str, Any]]:
-        """Apply a new consent statement; returns the changed fields."""
+    @property
+    def id(self) -> uuid.UUID:
+        """The aggregate id of its events: the prospect's (one stream of consent per person)."""
+        return self.prospect_id
+
+    @classmethod
+    def nothing_recorded(cls, prospect_id: uuid.UUID, channel: str, actor: str) -> Consent:
+        """The channel before any statement (version 0: its first change is version 1)."""
+        return cls(prospect_id=prospect_id, channel=channel, status=ConsentStatus.UNKNOWN, version=0, updated_by=actor)
+
+    def restate(self, values: dict[str, Any], *, suppressions: tuple[list[str], list[str]], actor: str,
+                ctx: Any = None) -> dict[str, dict[str, Any]]:
+        """Apply a new statement and the channel's suppressions (before, after); returns what changed."""
         changes = {k: {"before": getattr(self, k), "after": values.get(k)} for k in FIELDS if getattr(self, k) != values.get(k)}
         for k, c in changes.items():
             setattr(self, k, c["after"])
+        before, after = suppressions
+        if before != after:
+            changes["suppressions"] = {"before": before, "after": after}
         if changes:
             self.version += 1
             self.updated_at, self.updated_by = datetime.now(UTC), actor
+            self.record_event("crm.consent.changed.v1", topic=TOPIC, ctx=ctx, changes=changes, data={
+                "prospect_id": self.prospect_id, "channel": self.channel, "status": self.status,
+                "lawful_basis": self.lawful_basis, "source": self.source, "text_version": self.text_version,
+                "expires_at": self.expires_at, "suppressions": after, "changes": changes})
         return changes
 
     def allows(self, now: datetime) -> bool:
@@ -63,6 +89,12 @@ class Consent(Base):
         if self.status == ConsentStatus.GRANTED:
             return True
         return self.lawful_basis == "legitimate_interest" and self.status != ConsentStatus.WITHDRAWN
+
+    def stop_email(self, reason: str) -> None:
+        """Email may no longer go to this prospect (`reason`): recorded for the features that must react
+        (running enrollments exit)."""
+        self.record_event("crm.consent.email_stopped.internal", internal=True,
+                          data={"prospect_id": self.prospect_id, "reason": reason})
 
 
 class Suppression(Base):
@@ -86,3 +118,26 @@ def sending_verdict(consent: Consent | None, suppressions: list[str], now: datet
     if consent is None or not consent.allows(now):
         return "consent_missing"
     return None
+
+
+class ConsentRequest(Base):
+    """One double opt-in: an anonymous form asked for email consent for `address`; the confirmation mail's link
+    grants it. Kept as the proof of when consent was asked for and confirmed."""
+
+    __tablename__ = "consent_requests"
+    __table_args__ = (Index("ix_consent_requests_mail_due", "next_attempt_at", postgresql_where=text("mail_state = 'pending'")),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(Text, default="email")
+    address: Mapped[str | None] = mapped_column(Text)  # where the confirmation goes; blanked on erasure
+    source: Mapped[str] = mapped_column(Text)
+    text_version: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mail_state: Mapped[str] = mapped_column(Text, default="pending")  # pending | sent | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)

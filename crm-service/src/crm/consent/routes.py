@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.db import UoW
 
 from crm.consent import service
 from crm.consent.models import Channel
@@ -19,18 +19,20 @@ P = {"content": {"application/problem+json": {}}}
 
 @router.get("", response_model=ConsentRead, summary="Get a prospect's consent",
             responses={404: {"description": "No such prospect.", **P}})
-async def get_consent(prospect_id: uuid.UUID, ctx: Reader, session: Session) -> dict[str, Any]:
-    """Consent (status, lawful basis, source, text version, expiry) and suppressions per channel."""
-    return await service.read(session, prospect_id)
+async def get_consent(prospect_id: uuid.UUID, ctx: Reader, uow: UoW) -> dict[str, Any]:
+    """Consent (status, lawful basis, source, text version, expiry) and suppressions per channel. `requested`:
+    asked for on the talent-community form, not granted until the person confirms by the link we emailed."""
+    return await service.read(uow=uow, prospect_id=prospect_id)
 
 
 @router.put("/{channel}", response_model=ChannelConsent, summary="Record consent for a channel",
-            responses={404: {"description": "No such prospect.", **P}, 412: {"description": "Stale `If-Match`.", **P}})
+            responses={404: {"description": "No such prospect.", **P}, 409: {"description": "The prospect was merged.", **P},
+                       410: {"description": "The prospect was erased.", **P}, 412: {"description": "Stale `If-Match`.", **P}})
 async def put_consent(prospect_id: uuid.UUID, channel: Channel, body: ConsentPut, request: Request, ctx: Writer,
-                      session: Session, if_match: Annotated[str | None, Header(
+                      uow: UoW, if_match: Annotated[str | None, Header(
                           description="Optional: the channel's version as `\"n\"`; `\"0\"` when none was recorded.")] = None,
                       ) -> dict[str, Any]:
     """Replace the channel's consent statement (idempotent). Email that may no longer be used (withdrawn, expired,
     suppressed) exits the prospect's running enrollments. Emits `crm.consent.changed.v1`."""
-    return await service.put(session, prospect_id, channel, body.model_dump(mode="python"), if_match, ctx,
-                             clock_of(request.app).now())
+    return await service.put(uow=uow, prospect_id=prospect_id, channel=channel, values=body.model_dump(mode="python"),
+                             if_match=if_match, ctx=ctx, now=clock_of(request.app).now())

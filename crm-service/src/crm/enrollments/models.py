@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.errors import Conflict
+from talentkit.uow import RecordsEvents
 
 from crm.db import Base
 
@@ -25,10 +26,13 @@ class EnrollmentStatus(StrEnum):
 
 RUNNING = frozenset({EnrollmentStatus.SCHEDULED, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED})
 EXIT_REASONS = ("manual", "reply", "erased", "unsubscribed", "bounced", "consent_missing", "suppressed", "applied", "hired",
-                "sequence_archived")
+                "sequence_archived", "send_failed")
 
 
-class Enrollment(Base):
+TOPIC = "crm.enrollments"
+
+
+class Enrollment(RecordsEvents, Base):
     __tablename__ = "enrollments"
     __table_args__ = (
         Index("uq_enrollments_one_running_per_prospect", "prospect_id", unique=True,
@@ -59,10 +63,15 @@ class Enrollment(Base):
     @classmethod
     def start(cls, *, sequence_id: uuid.UUID, sequence_version: int, prospect_id: uuid.UUID, timezone: str,
               variables: dict[str, Any], first_due: datetime, actor: str) -> Enrollment:
+        """A new enrollment, scheduled for its first step; records `crm.enrollment.started.v1`."""
         now = datetime.now(UTC)
-        return cls(id=uuid.uuid4(), sequence_id=sequence_id, sequence_version=sequence_version, prospect_id=prospect_id,
-                   status=EnrollmentStatus.SCHEDULED, timezone=timezone, variables=variables, next_step=0,
-                   next_due_at=first_due, version=1, created_at=now, updated_at=now, created_by=actor, updated_by=actor)
+        enrollment = cls(id=uuid.uuid4(), sequence_id=sequence_id, sequence_version=sequence_version,
+                         prospect_id=prospect_id, status=EnrollmentStatus.SCHEDULED, timezone=timezone,
+                         variables=variables, next_step=0, next_due_at=first_due, version=1, created_at=now,
+                         updated_at=now, created_by=actor, updated_by=actor)
+        enrollment.record_event("crm.enrollment.started.v1", topic=TOPIC, data={"enrollment": enrollment.snapshot()},
+                                changes={"status": {"before": None, "after": str(EnrollmentStatus.SCHEDULED)}})
+        return enrollment
 
     @property
     def running(self) -> bool:
@@ -82,10 +91,20 @@ class Enrollment(Base):
         self._touch(actor)
 
     def exit(self, reason: str, actor: str, at: datetime | None = None) -> None:
-        """Leave the sequence for good (reply, unsubscribe, bounce, consent, ATS status, manual)."""
+        """Leave the sequence for good (reply, unsubscribe, bounce, consent, ATS status, manual); records
+        `crm.enrollment.exited.v1`."""
         self._require(RUNNING, "exit")
+        before = str(self.status)
         self.status, self.exit_reason, self.next_due_at = EnrollmentStatus.EXITED, reason, None
         self.ended_at = at or datetime.now(UTC)
+        self._touch(actor)
+        self.record_event("crm.enrollment.exited.v1", topic=TOPIC, data={"enrollment": self.snapshot(), "reason": reason},
+                          changes={"status": {"before": before, "after": str(EnrollmentStatus.EXITED)},
+                                   "exit_reason": {"before": None, "after": reason}})
+
+    def move_to(self, prospect_id: uuid.UUID, actor: str) -> None:
+        """A merge: the survivor carries on with this enrollment."""
+        self.prospect_id = prospect_id
         self._touch(actor)
 
     def step_done(self, at: datetime, next_due: datetime | None, actor: str) -> None:

@@ -6,14 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import Page
 from talentkit.responses import resource_response
 
 from crm.enrollments import service
 from crm.enrollments.models import Enrollment
 from crm.enrollments.schemas import EnrollmentCreate, EnrollmentExit, EnrollmentRead
+from crm.paging import PageQuery
 from crm.sequences.clock import clock_of
 
 router = APIRouter(tags=["Enrollments"])
@@ -32,55 +33,54 @@ async def _out(coro: Awaitable[Enrollment], status_code: int = 200, created: boo
 @router.post("/v1/sequences/{sequence_id}/enrollments", status_code=201, response_model=EnrollmentRead,
              summary="Enroll a prospect",
              responses={404: {"description": "No such sequence.", **P},
-                        409: {"description": "The prospect already has a running enrollment (`existing_enrollment_id`).", **P},
+                        409: {"description": "The prospect already has a running enrollment (`existing_enrollment_id`), "
+                                             "is hired or excluded, or was merged (`merged_into_id`).", **P},
+                        410: {"description": "The prospect was erased.", **P},
                         422: {"description": "Unknown prospect or invalid time zone.", **P}})
-async def enroll(sequence_id: uuid.UUID, body: EnrollmentCreate, request: Request, ctx: Writer, session: Session,
+async def enroll(sequence_id: uuid.UUID, body: EnrollmentCreate, request: Request, ctx: Writer, uow: UoW,
                  idem: IdempotencyGuard) -> Response:
     """Start the prospect on the sequence's current version (it keeps that version). One running enrollment per
     prospect. Emits `crm.enrollment.started.v1`."""
     now = clock_of(request.app).now()
-    return await idem.run(lambda: _out(service.enroll(session, sequence_id, body.model_dump(mode="python"), ctx, now),
-                                       201, created=True))
+    return await idem.run(lambda: _out(service.enroll(
+        uow=uow, sequence_id=sequence_id, prospect_id=body.prospect_id, timezone=body.timezone, variables=body.variables,
+        ctx=ctx, now=now), 201, created=True))
 
 
 @router.get("/v1/enrollments", response_model=Page[EnrollmentRead], summary="List enrollments")
-async def list_enrollments(request: Request, response: Response, ctx: Reader, session: Session,
+async def list_enrollments(ctx: Reader, uow: UoW, paging: PageQuery,
                            sequence_id: uuid.UUID | None = None, prospect_id: uuid.UUID | None = None,
                            status: Literal["scheduled", "active", "paused", "completed", "exited"] | None = None,
                            updated_after: Annotated[datetime | None, Query(description="Only enrollments changed after this time.")] = None,
-                           cursor: str | None = None,
-                           limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+                           ) -> dict[str, Any]:
     """Enrollments, oldest first, filtered with AND; follow `next`."""
-    stmt = service.listing(sequence_id=sequence_id, prospect_id=prospect_id, status=status, updated_after=updated_after)
-    filters = {"sequence_id": str(sequence_id) if sequence_id else None, "prospect_id": str(prospect_id) if prospect_id else None,
-               "status": status, "updated_after": updated_after.isoformat() if updated_after else None}
-    rows, nxt = await paginate(session, request, response, stmt, created_col=Enrollment.created_at, id_col=Enrollment.id,
-                               filters=filters, cursor=cursor, limit=limit)
-    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+    return await service.list_enrollments(uow=uow, paging=paging, sequence_id=sequence_id, prospect_id=prospect_id,
+                                          status=status, updated_after=updated_after)
 
 
 @router.get("/v1/enrollments/{enrollment_id}", response_model=EnrollmentRead, summary="Get an enrollment",
             responses={404: {"description": "No such enrollment.", **P}})
-async def get_enrollment(enrollment_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+async def get_enrollment(enrollment_id: uuid.UUID, ctx: Reader, uow: UoW) -> Response:
     """The enrollment; `ETag` carries its version."""
-    return await _out(service.get(session, enrollment_id))
+    return await _out(service.get(uow=uow, enrollment_id=enrollment_id))
 
 
 @router.post("/v1/enrollments/{enrollment_id}/pause", response_model=EnrollmentRead, summary="Pause", responses=ACTION_ERRORS)
-async def pause(enrollment_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def pause(enrollment_id: uuid.UUID, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """scheduled|active → paused: nothing is sent until `/resume`."""
-    return await idem.run(lambda: _out(service.pause(session, enrollment_id, ctx)))
+    return await idem.run(lambda: _out(service.pause(uow=uow, enrollment_id=enrollment_id, ctx=ctx)))
 
 
 @router.post("/v1/enrollments/{enrollment_id}/resume", response_model=EnrollmentRead, summary="Resume", responses=ACTION_ERRORS)
-async def resume(enrollment_id: uuid.UUID, request: Request, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def resume(enrollment_id: uuid.UUID, request: Request, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """paused → active: the pending step goes out in the next open send window."""
     now = clock_of(request.app).now()
-    return await idem.run(lambda: _out(service.resume(session, enrollment_id, ctx, now)))
+    return await idem.run(lambda: _out(service.resume(uow=uow, enrollment_id=enrollment_id, ctx=ctx, now=now)))
 
 
 @router.post("/v1/enrollments/{enrollment_id}/exit", response_model=EnrollmentRead, summary="Exit", responses=ACTION_ERRORS)
-async def exit_enrollment(enrollment_id: uuid.UUID, ctx: Writer, session: Session, idem: IdempotencyGuard,
+async def exit_enrollment(enrollment_id: uuid.UUID, ctx: Writer, uow: UoW, idem: IdempotencyGuard,
                           body: EnrollmentExit | None = None) -> Response:
     """Any running state → exited with reason `manual`. Emits `crm.enrollment.exited.v1`."""
-    return await idem.run(lambda: _out(service.exit_manually(session, enrollment_id, body.reason if body else None, ctx)))
+    return await idem.run(lambda: _out(service.exit_manually(uow=uow, enrollment_id=enrollment_id,
+                                                             reason=body.reason if body else None, ctx=ctx)))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from talentkit.errors import Conflict, Unprocessable, field_error
+from talentkit.uow import RecordsEvents
 
 from crm.db import Base
 
@@ -53,8 +54,8 @@ class Pool(Base):
         return stage
 
 
-class PoolMember(Base):
-    """A prospect in a pool, at one of its stages."""
+class PoolMember(RecordsEvents, Base):
+    """A prospect in a pool, at one of its stages; joining and moving record `crm.pool.member_stage_changed.v1`."""
 
     __tablename__ = "pool_members"
 
@@ -67,7 +68,21 @@ class PoolMember(Base):
     added_by: Mapped[str] = mapped_column(Text)
     stage: Mapped[PoolStage] = relationship(lazy="selectin")
 
-    def move(self, to: PoolStage, expected_from: uuid.UUID | None) -> PoolStage:
+    @property
+    def id(self) -> uuid.UUID:
+        """The aggregate id of its events: the prospect's (a person's stages in every pool form one stream)."""
+        return self.prospect_id
+
+    @classmethod
+    def join(cls, pool: Pool, prospect_id: uuid.UUID, stage: PoolStage, actor: str) -> PoolMember:
+        """The prospect enters the pool at `stage`."""
+        now = datetime.now(UTC)
+        member = cls(pool_id=pool.id, prospect_id=prospect_id, stage_id=stage.id, stage=stage, version=1, added_at=now,
+                     updated_at=now, added_by=actor)
+        member._stage_changed(pool, None, stage)
+        return member
+
+    def move(self, pool: Pool, to: PoolStage, expected_from: uuid.UUID | None) -> PoolStage:
         """Move to another stage of the pool; 409 when `expected_from` is given and no longer true."""
         if expected_from is not None and expected_from != self.stage_id:
             raise Conflict("The prospect is no longer in `from_stage_id`; reload and retry.", current_stage_id=str(self.stage_id))
@@ -77,4 +92,11 @@ class PoolMember(Base):
         self.stage_id, self.stage = to.id, to
         self.version += 1
         self.updated_at = datetime.now(UTC)
+        self._stage_changed(pool, left, to)
         return left
+
+    def _stage_changed(self, pool: Pool, left: PoolStage | None, to: PoolStage) -> None:
+        self.record_event("crm.pool.member_stage_changed.v1", data={
+            "pool_id": pool.id, "pool_name": pool.name, "prospect_id": self.prospect_id,
+            "from_stage": left.ref() if left else None, "to_stage": to.ref()},
+            changes={"stage": {"before": left.name if left else None, "after": to.name}})

@@ -4,16 +4,15 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import BaseModel
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Header, Response
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import Page
 from talentkit.responses import resource_response
 
-from crm.pools import service, velocity
+from crm.paging import PageQuery
+from crm.pools import service
 from crm.pools.models import Pool, PoolMember
 from crm.pools.schemas import (
     MemberAdd,
@@ -22,12 +21,14 @@ from crm.pools.schemas import (
     PoolCreate,
     PoolRead,
     PoolUpdate,
+    PoolVelocity,
 )
 
 router = APIRouter(prefix="/v1/pools", tags=["Talent pools"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 P = {"content": {"application/problem+json": {}}}
+GONE = {410: {"description": "The prospect was erased.", **P}}
 
 
 async def _pool(coro: Awaitable[Pool], status_code: int = 200) -> Response:
@@ -42,98 +43,72 @@ async def _member(coro: Awaitable[PoolMember], status_code: int = 200) -> Respon
 
 @router.post("", status_code=201, response_model=PoolRead, summary="Create a pool",
              responses={409: {"description": "A pool with this name exists.", **P}})
-async def create_pool(body: PoolCreate, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def create_pool(body: PoolCreate, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """A pool with its own ordered talent stages (default: identified … not_interested)."""
-    return await idem.run(lambda: _pool(service.create(session, name=body.name, description=body.description,
+    return await idem.run(lambda: _pool(service.create(uow=uow, name=body.name, description=body.description,
                                                        stages=body.stages, sequence_id=body.sequence_id, ctx=ctx), 201))
 
 
 @router.get("", response_model=Page[PoolRead], summary="List pools")
-async def list_pools(request: Request, response: Response, ctx: Reader, session: Session,
-                     updated_after: datetime | None = None, cursor: str | None = None,
-                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+async def list_pools(ctx: Reader, uow: UoW, paging: PageQuery, updated_after: datetime | None = None) -> dict[str, Any]:
     """Pools, oldest first (the built-in Silver medalists pool included)."""
-    stmt = select(Pool)
-    if updated_after:
-        stmt = stmt.where(Pool.updated_at > updated_after)
-    rows, nxt = await paginate(session, request, response, stmt, created_col=Pool.created_at, id_col=Pool.id,
-                               filters={"updated_after": updated_after.isoformat() if updated_after else None},
-                               cursor=cursor, limit=limit)
-    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+    return await service.list_pools(uow=uow, paging=paging, updated_after=updated_after)
 
 
 @router.get("/{pool_id}", response_model=PoolRead, summary="Get a pool", responses={404: {"description": "No such pool.", **P}})
-async def get_pool(pool_id: uuid.UUID, ctx: Reader, session: Session) -> Response:
+async def get_pool(pool_id: uuid.UUID, ctx: Reader, uow: UoW) -> Response:
     """The pool with its stages."""
-    return await _pool(service.get(session, pool_id))
+    return await _pool(service.get(uow=uow, pool_id=pool_id))
 
 
 @router.patch("/{pool_id}", response_model=PoolRead, summary="Update a pool",
               responses={412: {"description": "Stale `If-Match`.", **P}, 428: {"description": "`If-Match` missing.", **P}})
-async def update_pool(pool_id: uuid.UUID, body: PoolUpdate, ctx: Writer, session: Session,
+async def update_pool(pool_id: uuid.UUID, body: PoolUpdate, ctx: Writer, uow: UoW,
                       if_match: Annotated[str | None, Header()] = None) -> Response:
     """Rename, describe, or set the pool's nurture sequence. Needs `If-Match`."""
-    return await _pool(service.update(session, pool_id, body.model_dump(exclude_unset=True), if_match, ctx))
+    return await _pool(service.update(uow=uow, pool_id=pool_id, values=body.model_dump(exclude_unset=True),
+                                      if_match=if_match, ctx=ctx))
 
 
 @router.post("/{pool_id}/members", status_code=201, response_model=MemberRead, summary="Add a prospect to a pool",
-             responses={409: {"description": "Already a member.", **P}, 422: {"description": "Unknown prospect or stage.", **P}})
-async def add_member(pool_id: uuid.UUID, body: MemberAdd, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+             responses={409: {"description": "Already a member, or the prospect was merged.", **P},
+                        422: {"description": "Unknown prospect or stage.", **P}, **GONE})
+async def add_member(pool_id: uuid.UUID, body: MemberAdd, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Add a prospect at a stage (default: the first). Emits `crm.pool.member_stage_changed.v1`."""
-    return await idem.run(lambda: _member(service.add_member(session, pool_id, body.prospect_id, body.stage_id, ctx), 201))
+    return await idem.run(lambda: _member(service.add_member(uow=uow, pool_id=pool_id, prospect_id=body.prospect_id,
+                                                             stage_id=body.stage_id, ctx=ctx), 201))
 
 
 @router.get("/{pool_id}/members", response_model=Page[MemberRead], summary="List a pool's members")
-async def list_members(pool_id: uuid.UUID, request: Request, response: Response, ctx: Reader, session: Session,
-                       stage_id: uuid.UUID | None = None, updated_after: datetime | None = None, cursor: str | None = None,
-                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+async def list_members(pool_id: uuid.UUID, ctx: Reader, uow: UoW, paging: PageQuery, stage_id: uuid.UUID | None = None,
+                       updated_after: datetime | None = None) -> dict[str, Any]:
     """Members in the order they were added; filter by stage."""
-    await service.get(session, pool_id)
-    stmt = select(PoolMember).where(PoolMember.pool_id == pool_id)
-    if stage_id:
-        stmt = stmt.where(PoolMember.stage_id == stage_id)
-    if updated_after:
-        stmt = stmt.where(PoolMember.updated_at > updated_after)
-    rows, nxt = await paginate(session, request, response, stmt, created_col=PoolMember.added_at, id_col=PoolMember.prospect_id,
-                               filters={"stage_id": str(stage_id) if stage_id else None,
-                                        "updated_after": updated_after.isoformat() if updated_after else None},
-                               cursor=cursor, limit=limit)
-    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+    return await service.list_members(uow=uow, paging=paging, pool_id=pool_id, stage_id=stage_id,
+                                      updated_after=updated_after)
 
 
 @router.post("/{pool_id}/members/{prospect_id}/move", response_model=MemberRead, summary="Move a member to another stage",
-             responses={404: {"description": "Not a member.", **P}, 409: {"description": "Not in `from_stage_id` any more, or already there.", **P}})
-async def move_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, body: MemberMove, ctx: Writer, session: Session,
+             responses={404: {"description": "Not a member.", **P},
+                        409: {"description": "Not in `from_stage_id` any more, or already there.", **P}, **GONE})
+async def move_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, body: MemberMove, ctx: Writer, uow: UoW,
                       idem: IdempotencyGuard) -> Response:
     """Move the prospect to another talent stage of this pool. Emits `crm.pool.member_stage_changed.v1`."""
-    return await idem.run(lambda: _member(service.move_member(session, pool_id, prospect_id, body.to_stage_id,
-                                                              body.from_stage_id, ctx)))
+    return await idem.run(lambda: _member(service.move_member(uow=uow, pool_id=pool_id, prospect_id=prospect_id,
+                                                              to_stage_id=body.to_stage_id,
+                                                              from_stage_id=body.from_stage_id, ctx=ctx)))
 
 
 @router.delete("/{pool_id}/members/{prospect_id}", status_code=204, summary="Remove a prospect from a pool",
-               responses={404: {"description": "Not a member.", **P}})
-async def remove_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, ctx: Writer, session: Session) -> None:
+               responses={404: {"description": "Not a member.", **P}, **GONE})
+async def remove_member(pool_id: uuid.UUID, prospect_id: uuid.UUID, ctx: Writer, uow: UoW) -> None:
     """Remove the membership (the prospect's timeline keeps the history)."""
-    await service.remove_member(session, pool_id, prospect_id, ctx)
+    await service.remove_member(uow=uow, pool_id=pool_id, prospect_id=prospect_id, ctx=ctx)
 
 
 reports = APIRouter(prefix="/v1/reports", tags=["Talent pools"])
 
 
-class VelocityTransition(BaseModel):
-    from_stage: str
-    to_stage: str
-    count: int
-    median_days: float
-
-
-class PoolVelocity(BaseModel):
-    pool_id: uuid.UUID
-    pool_name: str | None
-    transitions: list[VelocityTransition]
-
-
 @reports.get("/pipeline-velocity", response_model=list[PoolVelocity], summary="Pipeline velocity per pool")
-async def pipeline_velocity(ctx: Reader, session: Session, pool_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+async def pipeline_velocity(ctx: Reader, uow: UoW, pool_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """Median days between consecutive talent stages, per pool (all pools, or one), from the stage history."""
-    return await velocity.pipeline_velocity(session, pool_id)
+    return await service.pipeline_velocity(uow=uow, pool_id=pool_id)

@@ -67,3 +67,16 @@ class MemberRead(BaseModel):
     added_at: datetime
     updated_at: datetime
     added_by: str
+
+
+class VelocityTransition(BaseModel):
+    from_stage: str
+    to_stage: str
+    count: int
+    median_days: float
+
+
+class PoolVelocity(BaseModel):
+    pool_id: uuid.UUID
+    pool_name: str | None
+    transitions: list[VelocityTransition]

@@ -1,38 +1,20 @@
-"""Erasing a prospect (right to be forgotten): personal data anonymised everywhere in the CRM, the record kept
-(ids, dates, pool stages, counts) for reporting, nurture ended for good."""
+"""Erasing a prospect (right to be forgotten): personal data anonymised, the record kept (ids, dates, pool stages,
+counts) for reporting. The prospect records `crm.prospect.erased.v1`; the features holding copies of the person's
+data react to it (`handlers.py` of activities, sending, consent, enrollments)."""
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
+from talentkit.uow import UnitOfWork
 
-from crm.activities.models import Activity
-from crm.events import emit
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
-from talentkit.auth import RequestContext
-from talentkit.errors import Conflict
-from talentkit.profiles.erasure import anonymise
 
 
-async def erase(session: AsyncSession, prospect_id: uuid.UUID, reason: str | None, ctx: RequestContext) -> Prospect:
-    """Anonymise the prospect, its timeline and its messages; exit every enrollment (reason `erased`).
-    Emits `crm.prospect.erased.v1` with email hashes only."""
-    from crm.enrollments.service import exit_all  # noqa: PLC0415 - enrollments depend on prospects
-    from crm.sending.models import Message  # noqa: PLC0415
-
-    record = await prospects.get(session, prospect_id, for_update=True)
-    if record.status == "erased":
-        raise Conflict("The prospect is already erased.")
-    await exit_all(session, prospect_id, "erased", ctx)
-    hashes = anonymise(record, ctx.actor, Prospect.EXTRA_FIELDS)
-    record.status = "erased"
-    await session.execute(update(Activity).where(Activity.prospect_id == prospect_id)
-                          .values(summary="[erased]", data={}))
-    await session.execute(update(Message).where(Message.prospect_id == prospect_id)
-                          .values(recipient=None, subject=None, body=None))
-    await session.flush()
-    await emit(session, ctx, "crm.prospect.erased.v1", aggregate_id=prospect_id, sequence=record.version,
-               data={"prospect_id": prospect_id, "email_hashes": hashes, "reason": reason})
+async def erase(*, uow: UnitOfWork, prospect_id: uuid.UUID, reason: str | None, ctx: RequestContext) -> Prospect:
+    """Anonymise the prospect (409 when already erased); its timeline, messages and enrollments follow."""
+    record = await prospects.get(uow.session, prospect_id, for_update=True)
+    record.erase(reason=reason, actor=ctx.actor)
+    await uow.flush()
     return record

@@ -1,23 +1,28 @@
-"""`/v1/prospects` (the shared profile routes), status events from the ATS, and push-to-job."""
+"""`/v1/prospects` (the shared profile routes), status events from the ATS, push-to-job, merge and erasure."""
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
 
-from crm.prospects.erasure import erase
-from crm.prospects.merge import merge
 from crm.engagement.service import prospect_ordering
-from crm.prospects.lifecycle import StatusKind, push_to_job, status_event
-from crm.prospects.schemas import ProspectCreate, ProspectRead, ProspectUpdate
+from crm.prospects import erasure, lifecycle
+from crm.prospects.merge import merge
+from crm.prospects.schemas import (
+    EraseIn,
+    MergeIn,
+    ProspectCreate,
+    ProspectRead,
+    ProspectUpdate,
+    StatusEventIn,
+)
 from crm.prospects.service import prospects
+from crm.pushes.schemas import PushRead, PushToJobIn
 
 router = profile_router(service=prospects, path="/v1/prospects", noun="prospect", tag="Prospects",
                         read_scope="crm:read", write_scope="crm:write", create_schema=ProspectCreate,
@@ -25,75 +30,64 @@ router = profile_router(service=prospects, path="/v1/prospects", noun="prospect"
                         orderings={"-engagement_score": prospect_ordering(True), "engagement_score": prospect_ordering(False)})
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 P = {"content": {"application/problem+json": {}}}
-
-
-class StatusEventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: StatusKind = Field(description="applied, hired, rejected or withdrawn (in the ATS).")
-    job_id: Annotated[str, StringConstraints(max_length=100)] | None = None
-    application_id: Annotated[str, StringConstraints(max_length=100)] | None = None
-    occurred_at: datetime | None = None
-    detail: Annotated[str, StringConstraints(max_length=1000)] | None = None
-
-
-class PushToJobIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    job_id: uuid.UUID = Field(description="The ATS job.")
+GONE = {409: {"description": "The prospect was merged (`merged_into_id`, `Location` of the survivor).", **P},
+        410: {"description": "The prospect was erased: it accepts no more writes.", **P}}
 
 
 @router.post("/{id}/status-events", summary="Record an ATS status (applied, hired, …)",
-             responses={404: {"description": "No such prospect.", **P}})
-async def post_status_event(id: uuid.UUID, body: StatusEventIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+             responses={404: {"description": "No such prospect.", **P}, **GONE})
+async def post_status_event(id: uuid.UUID, body: StatusEventIn, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Called by the sync gateway when the ATS sees the person apply, get hired or rejected. `applied` and `hired`
-    end every nurture enrollment (reason `applied`/`hired`) and move the prospect's pool stages; `hired` also
-    excludes the prospect from future enrollments. The timeline records it."""
+    end every nurture enrollment (reason `applied`/`hired`) and move the prospect's pool stages; `applied` for a
+    job the prospect was pushed to marks that push `succeeded`; `hired` also excludes the prospect from future
+    enrollments. The timeline records it."""
     async def run() -> Response:
-        out = await status_event(session, id, body.kind, job_id=body.job_id, application_id=body.application_id,
-                                 occurred_at=body.occurred_at, detail=body.detail, ctx=ctx)
+        out = await lifecycle.record_ats_status(uow=uow, prospect_id=id, kind=body.kind, job_id=body.job_id,
+                                                application_id=body.application_id, occurred_at=body.occurred_at,
+                                                detail=body.detail, ctx=ctx)
         return JSONResponse({k: str(v) if isinstance(v, uuid.UUID) else v for k, v in out.items()})
     return await idem.run(run)
 
 
-@router.post("/{id}/push-to-job", status_code=202, response_model=ProspectRead, summary="Push to an ATS job",
-             responses={404: {"description": "No such prospect.", **P}, 409: {"description": "Excluded, or no email.", **P}})
-async def post_push_to_job(id: uuid.UUID, body: PushToJobIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
-    """Ask for the prospect to be considered for an ATS job. Accepted (202): the sync gateway creates or finds the
-    ATS candidate and the application, links them, and the prospect's pool stage becomes `applied`.
-    Emits `crm.prospect.pushed_to_job.v1`."""
+@router.post("/{id}/push-to-job", status_code=202, response_model=PushRead, summary="Push to an ATS job",
+             responses={404: {"description": "No such prospect.", **P},
+                        409: {"description": "Excluded, no email, merged (`merged_into_id`), or already being pushed to "
+                                             "this job (`existing_push_id`).", **P},
+                        410: {"description": "The prospect was erased.", **P}})
+async def post_push_to_job(id: uuid.UUID, body: PushToJobIn, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
+    """Ask for the prospect to be considered for an ATS job. Accepted (202) with the push resource (`Location:
+    /v1/pushes/{push_id}`, status `requested`): the sync gateway creates or finds the ATS candidate and the
+    application, links them, and the prospect's pool stage becomes `applied` and the push `succeeded`. When the
+    ATS refuses (job unknown or closed), the push becomes `failed` with the reason, the timeline shows
+    `push_failed` and the recruiter (the `On-Behalf-Of` user, else the key) gets a `push_failed` alert.
+    Emits `crm.prospect.pushed_to_job.v1` (with `push_id`)."""
     async def run() -> Response:
-        return resource_response(ProspectRead, await push_to_job(session, id, body.job_id, ctx), status_code=202)
+        push = await lifecycle.push_to_job(uow=uow, prospect_id=id, job_id=body.job_id, ctx=ctx)
+        return resource_response(PushRead, push, status_code=202, location=f"/v1/pushes/{push.id}")
     return await idem.run(run)
 
 
-class MergeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    duplicate_id: uuid.UUID = Field(description="The prospect to fold into this one.")
-
-
 @router.post("/{id}/merge", response_model=ProspectRead, summary="Merge a duplicate into this prospect",
-             responses={404: {"description": "Unknown prospect.", **P}, 409: {"description": "Already merged.", **P}})
-async def post_merge(id: uuid.UUID, body: MergeIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+             responses={404: {"description": "Unknown prospect.", **P},
+                        409: {"description": "One of the two was merged already (`merged_into_id`).", **P},
+                        410: {"description": "One of the two was erased.", **P}})
+async def post_merge(id: uuid.UUID, body: MergeIn, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Fold `duplicate_id` into this prospect: emails, phones, tags, skills and links are added, the timeline,
     pool memberships and a running enrollment move here, and the duplicate keeps only `merged_into_id`.
     Emits `crm.prospect.merged.v1` (the sync gateway re-points the link)."""
     async def run() -> Response:
-        return resource_response(ProspectRead, await merge(session, id, body.duplicate_id, ctx))
+        return resource_response(ProspectRead, await merge(uow=uow, survivor_id=id, duplicate_id=body.duplicate_id, ctx=ctx))
     return await idem.run(run)
-
-
-class EraseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="e.g. `gdpr_request`.")
 
 
 @router.post("/{id}/erase", response_model=ProspectRead, summary="Erase a prospect's personal data",
              responses={404: {"description": "Unknown prospect.", **P}, 409: {"description": "Already erased.", **P}})
-async def post_erase(id: uuid.UUID, body: EraseIn, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:
+async def post_erase(id: uuid.UUID, body: EraseIn, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Right to be forgotten: names, contact points, work details, the timeline's contents and sent messages are
-    anonymised, every enrollment ends (reason `erased`) and the prospect can never be enrolled again. Emits
-    `crm.prospect.erased.v1` (email hashes only); the sync gateway erases the ATS side too."""
+    anonymised, every enrollment ends (reason `erased`) and the prospect accepts no more writes (410 Gone). Emits
+    `crm.prospect.erased.v1` (email hashes only); the sync gateway erases the ATS side too. Erasing twice is 409."""
     async def run() -> Response:
-        return resource_response(ProspectRead, await erase(session, id, body.reason, ctx))
+        return resource_response(ProspectRead, await erasure.erase(uow=uow, prospect_id=id, reason=body.reason, ctx=ctx))
     return await idem.run(run)
 
 

@@ -1,9 +1,18 @@
 """Prospect bodies."""
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AnyHttpUrl, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+)
 from talentkit.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch, Tag, Text200
 
 Skills = Annotated[list[Tag], Field(max_length=100, description="Skills, e.g. `python`, `kubernetes`."),
@@ -32,8 +41,8 @@ class ProspectCreate(ProfileIn):
     source: ProspectSource | None = Field(None, description="First touch: " + ", ".join(s.value for s in ProspectSource) + ".")
     current_company: Text200 | None = None
     current_title: Text200 | None = None
-    skills: Skills = []
-    links: Links = []
+    skills: Skills = Field(default_factory=list)
+    links: Links = Field(default_factory=list)
     owner: Owner | None = Field(None, description="The recruiter or sourcer who owns the relationship.")
 
 
@@ -59,3 +68,28 @@ class ProspectRead(ProfileOut):
     status: str
     merged_into_id: uuid.UUID | None = Field(None, description="Set when this prospect was merged into another.")
 
+
+class StatusKind(StrEnum):
+    APPLIED = "applied"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class StatusEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: StatusKind = Field(description="applied, hired, rejected or withdrawn (in the ATS).")
+    job_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    application_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    occurred_at: datetime | None = None
+    detail: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicate_id: uuid.UUID = Field(description="The prospect to fold into this one.")
+
+
+class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="e.g. `gdpr_request`.")

@@ -1,7 +1,43 @@
-"""Prospect use cases: the shared profile rules bound to the CRM's topic and event types."""
+"""Prospect use cases: the shared profile rules bound to the CRM's topic and event types, plus the guard every
+write naming a prospect goes through (erased: 410, merged: 409 with the survivor)."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import RequestContext
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
 from crm.prospects.models import Prospect
 
-prospects = ProfileService(Prospect, ProfileEvents(
+
+class ProspectService(ProfileService[Prospect]):
+    """Profiles of the CRM; writes refuse erased and merged prospects."""
+
+    async def writable(self, session: AsyncSession, id: uuid.UUID) -> Prospect:
+        """The prospect, locked for a change; 404 unknown, 410 erased, 409 merged."""
+        record = await self.get(session, id, for_update=True)
+        record.ensure_writable()
+        return record
+
+    async def live(self, session: AsyncSession, id: uuid.UUID) -> Prospect | None:
+        """The prospect a public token names, following merges to the survivor; None when unknown or erased."""
+        for _ in range(5):
+            record = await self.repo.get(session, id)
+            if record is None or record.status == "erased":
+                return None
+            if record.merged_into_id is None:
+                return record
+            id = record.merged_into_id
+        return None
+
+    async def update(self, session: AsyncSession, id: uuid.UUID, values: dict[str, Any], *,
+                     if_match: str | None, ctx: RequestContext) -> Prospect:
+        """A partial change under If-Match, refused for an erased or merged prospect."""
+        await self.writable(session, id)
+        return await super().update(session, id, values, if_match=if_match, ctx=ctx)
+
+
+prospects = ProspectService(Prospect, ProfileEvents(
     aggregate="prospect", created_type="crm.prospect.created.v1", updated_type="crm.prospect.updated.v1"))

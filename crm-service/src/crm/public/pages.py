@@ -63,9 +63,31 @@ FIELD = Template("""<label for="$name">$label$optional</label>
 $hint$error""")
 
 THANKS = Template("""<h1>Thank you, $first_name!</h1>
-<p role="status">You are now part of our talent community. We have recorded your consent
-(text version $consent_version) and will email you about matching opportunities.</p>
-<p>You can unsubscribe at any time with the link in every email.</p>""")
+<p role="status">Please confirm your email address: we have sent a link to your inbox. You join our talent
+community, and we email you about matching opportunities, only once you confirm with that link
+(consent text version $consent_version).</p>
+<p>No email? Check your spam folder, or sign up again later. You can unsubscribe at any time with the link in
+every email.</p>""")
+
+CONFIRM = Template("""<h1>Confirm your subscription</h1>
+<p>Please confirm that the recruiting team may email you about jobs and events, as you agreed
+(text version $text_version):</p>
+<blockquote>$consent_text</blockquote>
+<form method="post" action="$action">
+<input type="hidden" name="csrf_token" value="$csrf">
+<button type="submit">Confirm my subscription</button>
+</form>""")
+
+CONFIRMED = Template("""<h1>Subscription confirmed</h1>
+<p role="status">Thank you. Your consent is recorded (text version $text_version) until $expires; you can
+unsubscribe or withdraw it at any time with the link in every email.</p>""")
+
+MAIL_UNSUBSCRIBE = Template("""<h1>Unsubscribe</h1>
+<p>$status</p>
+<form method="post" action="$action">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">$button</button>
+</form>""")
 
 UNSUBSCRIBE = Template("""<h1>Unsubscribe</h1>
 <p>Choose what you no longer want to receive. Each button takes effect at once.</p>
@@ -145,3 +167,8 @@ def signup(csrf: str, values: dict[str, str], errors: dict[str, str]) -> str:
 
 def error(status_title: str, message: str) -> str:
     return page(status_title, ERROR.substitute(heading=esc(status_title), message=esc(message)))
+
+
+def expired(what: str, again: str) -> str:
+    """The page of a genuine link whose lifetime has passed (410)."""
+    return error("Link expired", f"This {what} has expired. {again}")

@@ -11,10 +11,9 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from talentkit.auth import Principal, RequestContext, require
-from talentkit.db import Session
-from talentkit.errors import NotFound
+from talentkit.db import UoW
 
 from crm.consent.models import Channel
 from crm.engagement.config import engagement_settings
@@ -22,8 +21,10 @@ from crm.prospects.schemas import ProspectCreate
 from crm.public import pages, security
 from crm.public import service as public
 from crm.public.pages import esc
+from crm.public.schemas import PublicLinks
 from crm.sending.scheduler import sending_settings
 from crm.sequences.clock import clock_of
+from crm.signing import Purpose, Signer, TokenExpired, TokenInvalid
 from crm.tracking.service import page_visit
 
 router = APIRouter(include_in_schema=False)
@@ -45,8 +46,8 @@ def renewal_months() -> int:
     return int(os.environ.get("CRM_CONSENT_RENEWAL_MONTHS", "24"))
 
 
-def _secret(request: Request) -> str:
-    return sending_settings(request.app).tracking_secret.get_secret_value()
+def _signer(request: Request) -> Signer:
+    return sending_settings(request.app).signer()
 
 
 def _public_rate_limit() -> int:
@@ -77,7 +78,7 @@ def _form_csrf(request: Request) -> tuple[str, str | None]:
     fresh = None
     if not nonce or len(nonce) > 200:
         nonce = fresh = security.new_nonce()
-    return security.csrf_token(_secret(request), nonce), fresh
+    return security.csrf_token(_signer(request), nonce, _now(request)), fresh
 
 
 def _render(request: Request, status: int, build: Any) -> HTMLResponse:
@@ -102,7 +103,8 @@ async def _guarded_form(request: Request) -> dict[str, str] | HTMLResponse:
         form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=50))
     except (UnicodeDecodeError, ValueError):
         return _html(request, pages.error("Invalid form", "Please submit the form from the page."), 400)
-    if not security.csrf_ok(_secret(request), request.cookies.get(security.CSRF_COOKIE), form.get("csrf_token")):
+    if not security.csrf_ok(_signer(request), request.cookies.get(security.CSRF_COOKIE), form.get("csrf_token"),
+                            _now(request)):
         return _html(request, pages.error("Form expired", "This form has expired or was not sent from our page. "
                                                           "Please go back, reload the page and try again."), 403)
     return {k: v.replace("\x00", "") for k, v in form.items()}
@@ -112,22 +114,21 @@ def _not_found(request: Request) -> HTMLResponse:
     return _html(request, pages.error("Link not found", "This link is invalid or no longer works."), 404)
 
 
-async def _prospect_of(request: Request, session: Any, token: str, kinds: tuple[str, ...]) -> uuid.UUID | None:
-    """The live prospect a token names: a prospect-scoped token of `kinds`, or (for unsubscribing) the
-    message-scoped one-click token of the sending module."""
-    p = security.token_payload(_secret(request), token)
-    if p is None or p["k"] not in kinds:
-        return None
-    if p["k"] == "u":  # a message's unsubscribe token: the message must be that prospect's
-        from crm.sending import inbound
-        try:
-            msg = await inbound.get(session, uuid.UUID(str(p.get("m"))))
-        except (ValueError, NotFound):
-            return None
-        if msg is None or str(msg.prospect_id) != p["p"]:
-            return None
-    prospect = await public.live_prospect(session, uuid.UUID(p["p"]))
-    return prospect.id if prospect else None
+def _expired(request: Request, what: str, again: str) -> HTMLResponse:
+    return _html(request, pages.expired(what, again), 410)
+
+
+async def _prospect_of(request: Request, uow: Any, token: str, purpose: Purpose) -> uuid.UUID | HTMLResponse:
+    """The live prospect a prospect token of `purpose` names, or the page to answer instead: 404 for a token that
+    is not ours (or names nobody any more), 410 for an expired one."""
+    try:
+        p = _signer(request).verify(purpose, token, now=_now(request))
+    except TokenExpired:
+        return _expired(request, "link", "Ask the recruiting team for a new one, or use the link in a recent email.")
+    except TokenInvalid:
+        return _not_found(request)
+    prospect = await public.live_prospect(uow=uow, prospect_id=p.get("p"))
+    return prospect.id if prospect else _not_found(request)
 
 
 # --- talent community ---------------------------------------------------------------------------------------------
@@ -176,14 +177,14 @@ async def signup_form(request: Request) -> Response:
 
 
 @router.post("/public/talent-community")
-async def signup_submit(request: Request, session: Session) -> Response:
+async def signup_submit(request: Request, uow: UoW) -> Response:
     form = await _guarded_form(request)
     if isinstance(form, Response):
         return form
     values, errors = _validate(form)
     if values is None:
         return _render(request, 422, lambda csrf: pages.signup(csrf, form, errors))
-    await public.sign_up(session, values, _ctx(request), _now(request), renewal_months())
+    await public.sign_up(uow=uow, values=values, ctx=_ctx(request), now=_now(request))
     return _html(request, pages.page("Thank you", pages.THANKS.substitute(
         first_name=esc(values["first_name"]), consent_version=esc(pages.CONSENT_TEXT_VERSION))))
 
@@ -194,11 +195,11 @@ CHANNEL_LABELS = {"email": "email", "sms": "text messages (SMS)"}
 
 
 @router.get("/public/unsubscribe/{token}")
-async def unsubscribe_page(token: str, request: Request, session: Session) -> Response:
-    pid = await _prospect_of(request, session, token, (security.UNSUBSCRIBE, "u"))
-    if pid is None:
-        return _not_found(request)
-    status = await public.channel_status(session, pid)
+async def unsubscribe_page(token: str, request: Request, uow: UoW) -> Response:
+    pid = await _prospect_of(request, uow, token, Purpose.PUBLIC_UNSUBSCRIBE)
+    if isinstance(pid, Response):
+        return pid
+    status = await public.channel_status(uow=uow, prospect_id=pid)
     action = f"/public/unsubscribe/{esc(token)}"
 
     def build(csrf: str) -> str:
@@ -211,18 +212,18 @@ async def unsubscribe_page(token: str, request: Request, session: Session) -> Re
 
 
 @router.post("/public/unsubscribe/{token}")
-async def unsubscribe_submit(token: str, request: Request, session: Session) -> Response:
+async def unsubscribe_submit(token: str, request: Request, uow: UoW) -> Response:
     form = await _guarded_form(request)
     if isinstance(form, Response):
         return form
-    pid = await _prospect_of(request, session, token, (security.UNSUBSCRIBE, "u"))
-    if pid is None:
-        return _not_found(request)
+    pid = await _prospect_of(request, uow, token, Purpose.PUBLIC_UNSUBSCRIBE)
+    if isinstance(pid, Response):
+        return pid
     choice = form.get("channel", "")
     channels = [str(c) for c in Channel] if choice == "all" else [choice] if choice in {str(c) for c in Channel} else None
     if channels is None:
         return _html(request, pages.error("Choose a channel", "Please go back and press one of the buttons."), 422)
-    await public.unsubscribe(session, pid, channels, _ctx(request), _now(request))
+    await public.unsubscribe(uow=uow, prospect_id=pid, channels=channels, ctx=_ctx(request), now=_now(request))
     return _html(request, pages.page("Unsubscribed", pages.UNSUBSCRIBED.substitute(
         channels=esc(" or ".join(CHANNEL_LABELS[c] for c in channels)))))
 
@@ -237,15 +238,15 @@ def _expiry_text(expires_at: datetime | None, now: datetime) -> str:
 
 
 @router.get("/public/consent/{token}")
-async def consent_page(token: str, request: Request, session: Session) -> Response:
-    pid = await _prospect_of(request, session, token, (security.CONSENT,))
-    if pid is None:
-        return _not_found(request)
+async def consent_page(token: str, request: Request, uow: UoW) -> Response:
+    pid = await _prospect_of(request, uow, token, Purpose.PUBLIC_CONSENT)
+    if isinstance(pid, Response):
+        return pid
     # A visit of the person's own page is engagement: it lands on the timeline and in the score.
-    await page_visit(session, pid, str(request.url.path).rsplit("/", 1)[0], None,
-                     RequestContext(principal=Principal("public", frozenset())), _now(request),
-                     engagement_settings(request.app))
-    email = (await public.channel_status(session, pid))["email"]
+    await page_visit(uow=uow, prospect_id=pid, url=str(request.url.path).rsplit("/", 1)[0], at=None,
+                     ctx=RequestContext(principal=Principal("public", frozenset())), now=_now(request),
+                     settings=engagement_settings(request.app))
+    email = (await public.channel_status(uow=uow, prospect_id=pid))["email"]
     action = f"/public/consent/{esc(token)}"
     return _render(request, 200, lambda csrf: pages.page("Your consent", pages.CONSENT.substitute(
         text_version=esc(email.get("text_version") or pages.CONSENT_TEXT_VERSION), consent_text=esc(pages.CONSENT_TEXT),
@@ -254,44 +255,68 @@ async def consent_page(token: str, request: Request, session: Session) -> Respon
 
 
 @router.post("/public/consent/{token}")
-async def consent_submit(token: str, request: Request, session: Session) -> Response:
+async def consent_submit(token: str, request: Request, uow: UoW) -> Response:
     form = await _guarded_form(request)
     if isinstance(form, Response):
         return form
-    pid = await _prospect_of(request, session, token, (security.CONSENT,))
-    if pid is None:
-        return _not_found(request)
+    pid = await _prospect_of(request, uow, token, Purpose.PUBLIC_CONSENT)
+    if isinstance(pid, Response):
+        return pid
     now = _now(request)
     if form.get("action") == "renew":
-        out = await public.renew(session, pid, _ctx(request), now, renewal_months())
+        out = await public.renew(uow=uow, prospect_id=pid, ctx=_ctx(request), now=now, months=renewal_months())
         heading, message = "Consent renewed", f"Thank you. {_expiry_text(out.get('expires_at'), now)}"
     elif form.get("action") == "withdraw":
-        await public.withdraw(session, pid, _ctx(request), now)
+        await public.withdraw(uow=uow, prospect_id=pid, ctx=_ctx(request), now=now)
         heading, message = "Consent withdrawn", "We will no longer email you on the basis of your consent."
     else:
         return _html(request, pages.error("Choose an action", "Please go back and press one of the buttons."), 422)
     return _html(request, pages.page(heading, pages.CONSENT_DONE.substitute(heading=esc(heading), message=esc(message))))
 
 
+# --- double opt-in confirmation ----------------------------------------------------------------------------------
+
+async def _confirmation(request: Request, uow: Any, token: str) -> Any:
+    """The sign-up a confirmation token names, or the page to answer instead (404 not ours, 410 expired)."""
+    try:
+        data = _signer(request).verify(Purpose.CONFIRM_CONSENT, token, now=_now(request))
+    except TokenExpired:
+        return _expired(request, "confirmation link", "Please sign up again to get a new one.")
+    except TokenInvalid:
+        return _not_found(request)
+    found = await public.confirmation(uow=uow, request_id=data.get("r"))
+    return found if found is not None else _not_found(request)
+
+
+@router.get("/public/confirm/{token}")
+async def confirm_page(token: str, request: Request, uow: UoW) -> Response:
+    found = await _confirmation(request, uow, token)
+    if isinstance(found, Response):
+        return found
+    action = f"/public/confirm/{esc(token)}"
+    return _render(request, 200, lambda csrf: pages.page("Confirm your subscription", pages.CONFIRM.substitute(
+        text_version=esc(found.text_version), consent_text=esc(pages.CONSENT_TEXT), action=action, csrf=esc(csrf))))
+
+
+@router.post("/public/confirm/{token}")
+async def confirm_submit(token: str, request: Request, uow: UoW) -> Response:
+    form = await _guarded_form(request)
+    if isinstance(form, Response):
+        return form
+    found = await _confirmation(request, uow, token)
+    if isinstance(found, Response):
+        return found
+    out = await public.confirm(uow=uow, request=found, ctx=_ctx(request), now=_now(request), months=renewal_months())
+    return _html(request, pages.page("Subscription confirmed", pages.CONFIRMED.substitute(
+        text_version=esc(found.text_version), expires=esc(f"{out['expires_at']:%d %B %Y}"))))
+
+
 # --- for recruiters ------------------------------------------------------------------------------------------------
-
-class PublicLinks(BaseModel):
-    prospect_id: uuid.UUID
-    unsubscribe_url: str
-    consent_url: str
-
 
 @api_router.get("/v1/prospects/{id}/public-links", response_model=PublicLinks, summary="Public links of a prospect",
                 responses={404: {"description": "No such prospect.", **P}})
-async def public_links(id: uuid.UUID, request: Request, ctx: Reader, session: Session) -> Response:
-    """The prospect's unsubscribe page and consent renewal page (signed, no login needed), to send to them."""
-    prospect = await public.live_prospect(session, id)
-    if prospect is None:
-        raise NotFound(f"No prospect with id {id}.")
-    settings, secret = sending_settings(request.app), _secret(request)
-    base = settings.public_base_url.rstrip("/")
-    return JSONResponse(PublicLinks(
-        prospect_id=prospect.id,
-        unsubscribe_url=f"{base}/public/unsubscribe/{security.prospect_token(secret, security.UNSUBSCRIBE, prospect.id)}",
-        consent_url=f"{base}/public/consent/{security.prospect_token(secret, security.CONSENT, prospect.id)}",
-    ).model_dump(mode="json"))
+async def public_links(id: uuid.UUID, request: Request, ctx: Reader, uow: UoW) -> Response:
+    """The prospect's unsubscribe page and consent renewal page (signed, no login needed, valid 90 days), to send
+    to them. A merged prospect's links are the survivor's; an erased prospect has none (404)."""
+    links = await public.links(uow=uow, prospect_id=id, settings=sending_settings(request.app), now=_now(request))
+    return JSONResponse(PublicLinks.model_validate(links).model_dump(mode="json"))

@@ -1,25 +1,30 @@
 """Use cases behind the public pages; every consent change goes through the consent service (so
-`crm.consent.changed.v1` is emitted and the timeline records it)."""
+`crm.consent.changed.v1` is recorded and the timeline shows it)."""
 from __future__ import annotations
 
 import calendar
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
 from talentkit.auth import RequestContext
+from talentkit.errors import NotFound
+from talentkit.uow import UnitOfWork
 
-from crm.activities.service import record as record_activity
+from crm.activities import service as activities
+from crm.consent import repository as consent_rows
 from crm.consent import service as consent
-from crm.consent.models import Channel, Consent, ConsentStatus, SuppressionReason
-from crm.enrollments.service import exit_all
+from crm.consent.models import Channel, ConsentRequest, ConsentStatus, SuppressionReason
+from crm.prospects import repository as prospect_rows
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
 from crm.public.pages import CONSENT_TEXT_VERSION
+from crm.sending.config import SendingSettings
+from crm.signing import LIFETIMES, Purpose
 
 SOURCE = "talent_community"
+CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -29,76 +34,143 @@ def add_months(at: datetime, months: int) -> datetime:
     return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
 
 
-async def by_email(session: AsyncSession, email: str) -> Prospect | None:
-    """The live (not merged) prospect with this email, oldest first."""
-    return (await session.execute(select(Prospect).where(Prospect.emails.contains([email.lower()]),
-                                                         Prospect.merged_into_id.is_(None))
-                                  .order_by(Prospect.created_at).limit(1))).scalar_one_or_none()
-
-
-async def live_prospect(session: AsyncSession, prospect_id: uuid.UUID) -> Prospect | None:
-    """The prospect a token names (following merges), or None."""
-    for _ in range(5):
-        p = await session.get(Prospect, prospect_id)
-        if p is None or p.merged_into_id is None:
-            return p
-        prospect_id = p.merged_into_id
-    return None
-
-
-def _grant(now: datetime, months: int, source: str) -> dict[str, Any]:
+def _grant(now: datetime, months: int, source: str, text_version: str = CONSENT_TEXT_VERSION) -> dict[str, Any]:
     return {"status": ConsentStatus.GRANTED, "lawful_basis": "consent", "source": source,
-            "text_version": CONSENT_TEXT_VERSION, "expires_at": add_months(now, months)}
+            "text_version": text_version, "expires_at": add_months(now, months)}
 
 
-async def sign_up(session: AsyncSession, values: dict[str, Any], ctx: RequestContext, now: datetime,
-                  months: int) -> tuple[Prospect, bool]:
-    """Create the prospect (source `talent_community`) with email consent granted, or, when the email is known,
-    record the consent on that prospect (its profile is not changed by an anonymous form). True when created."""
+async def sign_up(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext, now: datetime) -> tuple[Prospect, bool]:
+    """Create the prospect (source `talent_community`), or find the one with this email (an anonymous form does not
+    change its profile); email consent becomes `requested` and a confirmation mail is queued: only its link grants
+    consent (double opt-in). A granted (unexpired) or withdrawn consent is left as it is. True when created."""
     email = values["emails"][0]
     # two submissions of one email at once must not create two prospects: serialize them per email
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"crm-public-signup:{email}"})
-    existing = await by_email(session, email)
+    await uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"crm-public-signup:{email}"})
+    existing = await prospect_rows.by_email(uow.session, email)
     created = existing is None
-    prospect = existing or await prospects.create(session, {**values, "source": SOURCE}, ctx)
-    await consent.put(session, prospect.id, Channel.EMAIL, _grant(now, months, SOURCE), None, ctx, now)
-    await record_activity(session, prospect.id, "talent_community_signup",
-                          "Joined the talent community" if created else "Signed up again on the talent community form",
-                          data={"text_version": CONSENT_TEXT_VERSION, "new_prospect": created}, actor=ctx.actor, at=now)
+    prospect = existing or await prospects.create(uow.session, {**values, "source": SOURCE}, ctx)
+    current = await consent_rows.consent_of(uow.session, prospect.id, str(Channel.EMAIL))
+    keep = current is not None and (current.status == ConsentStatus.WITHDRAWN
+                                    or (current.status == ConsentStatus.GRANTED and current.allows(now)))
+    if not keep:
+        await consent.put(uow=uow, prospect_id=prospect.id, channel=Channel.EMAIL, values={
+            "status": ConsentStatus.REQUESTED, "lawful_basis": "consent", "source": SOURCE,
+            "text_version": CONSENT_TEXT_VERSION, "expires_at": None}, if_match=None, ctx=ctx, now=now)
+    queued = await _queue_confirmation(uow, prospect.id, email, ctx, now)
+    await activities.record(uow=uow, prospect_id=prospect.id, kind="talent_community_signup",
+                            summary="Joined the talent community" if created else "Signed up again on the talent community form",
+                            data={"text_version": CONSENT_TEXT_VERSION, "new_prospect": created}, actor=ctx.actor, at=now)
+    if queued:
+        await activities.record(uow=uow, prospect_id=prospect.id, kind="consent_requested",
+                                summary="Email consent requested; confirmation mail queued",
+                                data={"consent_request_id": str(queued.id), "text_version": CONSENT_TEXT_VERSION},
+                                actor=ctx.actor, at=now)
     return prospect, created
 
 
-async def channel_status(session: AsyncSession, prospect_id: uuid.UUID) -> dict[str, dict[str, Any]]:
-    view = await consent.read(session, prospect_id)
+async def _queue_confirmation(uow: UnitOfWork, prospect_id: uuid.UUID, email: str, ctx: RequestContext,
+                              now: datetime) -> ConsentRequest | None:
+    """A confirmation mail for the sign-up, unless one went out minutes ago (a form cannot bomb a mailbox) or the
+    address bounces."""
+    if SuppressionReason.BOUNCED in await consent_rows.suppressions(uow.session, prospect_id, str(Channel.EMAIL)):
+        return None
+    if await consent_rows.unconfirmed_since(uow.session, prospect_id, now - CONFIRMATION_RESEND_AFTER):
+        return None
+    request = ConsentRequest(id=uuid.uuid4(), prospect_id=prospect_id, channel=str(Channel.EMAIL), address=email.lower(),
+                             source=SOURCE, text_version=CONSENT_TEXT_VERSION, requested_at=now, mail_state="pending",
+                             attempts=0, next_attempt_at=now, created_by=ctx.actor)
+    uow.session.add(request)
+    await uow.flush()
+    return request
+
+
+async def confirmation(*, uow: UnitOfWork, request_id: Any) -> ConsentRequest | None:
+    """The sign-up a confirmation token names, while its prospect is live."""
+    try:
+        found = await consent_rows.request(uow.session, uuid.UUID(str(request_id)))
+    except ValueError:
+        return None
+    if found is None or await prospects.live(uow.session, found.prospect_id) is None:
+        return None
+    return found
+
+
+async def confirm(*, uow: UnitOfWork, request: ConsentRequest, ctx: RequestContext, now: datetime,
+                  months: int) -> dict[str, Any]:
+    """The person confirmed: email consent granted with the text they agreed to (lifting their own earlier
+    `unsubscribed`, never a bounce or a manual suppression). Confirming twice changes nothing."""
+    locked = await consent_rows.request(uow.session, request.id, for_update=True)
+    live = await prospects.live(uow.session, request.prospect_id)
+    assert locked is not None and live is not None  # checked by `confirmation`
+    current = await consent_rows.consent_of(uow.session, live.id, str(Channel.EMAIL))
+    if locked.confirmed_at is not None and current is not None and current.status == ConsentStatus.GRANTED:
+        return {"expires_at": current.expires_at or now}
+    values = _grant(now, months, locked.source, locked.text_version)
+    supp = await consent_rows.suppressions(uow.session, live.id, str(Channel.EMAIL))
+    if SuppressionReason.UNSUBSCRIBED in supp:
+        values["suppressions"] = [r for r in supp if r != SuppressionReason.UNSUBSCRIBED]
+    out = await consent.put(uow=uow, prospect_id=live.id, channel=Channel.EMAIL, values=values, if_match=None, ctx=ctx, now=now)
+    locked.confirmed_at = now
+    await activities.record(uow=uow, prospect_id=live.id, kind="consent_confirmed",
+                            summary="Email consent confirmed (double opt-in link)",
+                            data={"consent_request_id": str(locked.id), "text_version": locked.text_version},
+                            actor=ctx.actor, at=now)
+    return out
+
+
+async def live_prospect(*, uow: UnitOfWork, prospect_id: Any) -> Prospect | None:
+    """The live prospect a public token names (following merges), or None."""
+    try:
+        return await prospects.live(uow.session, uuid.UUID(str(prospect_id)))
+    except ValueError:
+        return None
+
+
+async def links(*, uow: UnitOfWork, prospect_id: uuid.UUID, settings: SendingSettings, now: datetime) -> dict[str, Any]:
+    """The prospect's signed unsubscribe and consent pages (90 days); 404 for an unknown or erased prospect."""
+    prospect = await prospects.live(uow.session, prospect_id)
+    if prospect is None:
+        raise NotFound(f"No prospect with id {prospect_id}.")
+    signer, base, data = settings.signer(), settings.public_base_url.rstrip("/"), {"p": str(prospect.id)}
+    return {"prospect_id": prospect.id,
+            "unsubscribe_url": f"{base}/public/unsubscribe/{signer.sign(Purpose.PUBLIC_UNSUBSCRIBE, data, now=now)}",
+            "consent_url": f"{base}/public/consent/{signer.sign(Purpose.PUBLIC_CONSENT, data, now=now)}",
+            "expires_at": now + LIFETIMES[Purpose.PUBLIC_CONSENT]}
+
+
+async def channel_status(*, uow: UnitOfWork, prospect_id: uuid.UUID) -> dict[str, dict[str, Any]]:
+    """Consent and suppressions, by channel."""
+    view = await consent.read(uow=uow, prospect_id=prospect_id)
     return {c["channel"]: c for c in view["channels"]}
 
 
-async def unsubscribe(session: AsyncSession, prospect_id: uuid.UUID, channels: list[str], ctx: RequestContext,
-                      now: datetime) -> dict[str, Any]:
-    """The `unsubscribed` suppression on each channel; leaving email exits every running enrollment, as the
-    one-click link does. Repeating it changes nothing."""
-    added = [ch for ch in channels if await consent.suppress(session, prospect_id, ch, SuppressionReason.UNSUBSCRIBED, ctx)]
-    exited = await exit_all(session, prospect_id, "unsubscribed", ctx) if Channel.EMAIL in channels else []
+async def unsubscribe(*, uow: UnitOfWork, prospect_id: uuid.UUID, channels: list[str], ctx: RequestContext,
+                      now: datetime) -> list[str]:
+    """The `unsubscribed` suppression on each channel (leaving email exits every running enrollment, as the
+    one-click link does); returns the channels newly left. Repeating it changes nothing."""
+    added = [ch for ch in channels if await consent.suppress(uow=uow, prospect_id=prospect_id, channel=ch,
+                                                             reason=SuppressionReason.UNSUBSCRIBED, ctx=ctx, now=now)]
     if added:
-        await record_activity(session, prospect_id, "unsubscribed", f"Unsubscribed from {', '.join(added)} (public page)",
-                              data={"channels": added}, actor=ctx.actor, at=now)
-    return {"added": added, "enrollments_exited": len(exited)}
+        await activities.record(uow=uow, prospect_id=prospect_id, kind="unsubscribed",
+                                summary=f"Unsubscribed from {', '.join(added)} (public page)", data={"channels": added},
+                                actor=ctx.actor, at=now)
+    return added
 
 
-async def renew(session: AsyncSession, prospect_id: uuid.UUID, ctx: RequestContext, now: datetime,
-                months: int) -> dict[str, Any]:
+async def renew(*, uow: UnitOfWork, prospect_id: uuid.UUID, ctx: RequestContext, now: datetime, months: int) -> dict[str, Any]:
     """Email consent granted again with the current text; `expires_at` becomes now + `months` (never earlier than
     it was, so repeating the renewal changes nothing)."""
-    current = await session.get(Consent, (prospect_id, str(Channel.EMAIL)))
+    current = await consent_rows.consent_of(uow.session, prospect_id, str(Channel.EMAIL))
     values = _grant(now, months, (current.source if current and current.source else "consent_renewal"))
     if current is not None and current.expires_at is not None and current.expires_at > values["expires_at"]:
         values["expires_at"] = current.expires_at
-    return await consent.put(session, prospect_id, Channel.EMAIL, values, None, ctx, now)
+    return await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL, values=values, if_match=None,
+                             ctx=ctx, now=now)
 
 
-async def withdraw(session: AsyncSession, prospect_id: uuid.UUID, ctx: RequestContext, now: datetime) -> dict[str, Any]:
-    """Email consent withdrawn (the other fields kept); the consent service exits the running enrollments."""
-    current = await session.get(Consent, (prospect_id, str(Channel.EMAIL)))
+async def withdraw(*, uow: UnitOfWork, prospect_id: uuid.UUID, ctx: RequestContext, now: datetime) -> dict[str, Any]:
+    """Email consent withdrawn (the other fields kept); the running enrollments exit."""
+    current = await consent_rows.consent_of(uow.session, prospect_id, str(Channel.EMAIL))
     values = {k: getattr(current, k) if current else None for k in ("lawful_basis", "source", "text_version", "expires_at")}
-    return await consent.put(session, prospect_id, Channel.EMAIL, {**values, "status": ConsentStatus.WITHDRAWN},
-                             None, ctx, now)
+    return await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL,
+                             values={**values, "status": ConsentStatus.WITHDRAWN}, if_match=None, ctx=ctx, now=now)

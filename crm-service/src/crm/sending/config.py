@@ -1,9 +1,12 @@
 """Sending settings (env prefix `CRM_`)."""
+from datetime import timedelta
 from typing import Annotated
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 from talentkit.settings import PlatformSettings, Secret
+
+from crm.signing import Signer
 
 DEV_TRACKING_SECRET = "dev-tracking-secret"
 
@@ -18,6 +21,20 @@ class SendingSettings(PlatformSettings):
     public_base_url: str = "http://127.0.0.1:8002"
     # signs tracking links, public-page links and CSRF tokens: refused outside development when left at its default
     tracking_secret: Annotated[SecretStr, Secret(DEV_TRACKING_SECRET)] = SecretStr(DEV_TRACKING_SECRET)
+    # Rotation: secrets that still verify (comma-separated) while links signed with them are in circulation.
+    tracking_secrets_previous: SecretStr | None = None
     sms_provider_url: str | None = None
     scheduler_enabled: bool = True
     scheduler_poll_seconds: float = 5.0
+    # A send that fails is retried after base × 4^(attempt-1) seconds; after `send_max_attempts` it is parked.
+    send_max_attempts: int = Field(5, ge=1, le=50)
+    send_retry_base_seconds: float = Field(60.0, gt=0, le=86_400)
+
+    def signer(self) -> Signer:
+        """Signs public tokens with the tracking secret; verifies with it and the previous ones."""
+        previous = self.tracking_secrets_previous.get_secret_value().split(",") if self.tracking_secrets_previous else []
+        return Signer([self.tracking_secret.get_secret_value(), *(p.strip() for p in previous)])
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """The backoff after the `attempts`-th failed send: base × 4^(attempts-1), at most six hours."""
+        return timedelta(seconds=min(self.send_retry_base_seconds * 4 ** (attempts - 1), 6 * 3600))

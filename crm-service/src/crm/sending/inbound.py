@@ -1,21 +1,22 @@
-"""What comes back: replies (auto-replies do not count) and bounces. Both are stop rules for the prospect."""
+"""What comes back: replies (auto-replies do not count) and bounces. Both are stop rules for the prospect: a human
+reply records `crm.message.replied.v1` and a bounce suppresses the address; the enrollments exit in reaction."""
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
-from talentkit.errors import Conflict, NotFound
+from talentkit.errors import NotFound, Unprocessable, field_error
+from talentkit.uow import UnitOfWork
 
-from crm.activities.service import record as record_activity
+from crm.activities import service as activities
 from crm.consent import service as consent
-from crm.enrollments.service import exit_all
-from crm.events import emit
-from crm.sending.models import Message, MessageState
+from crm.paging import Paging, iso
+from crm.sending import repository
+from crm.sending.models import Message
 
 AUTO_SUBJECT = re.compile(r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|auto:|"
                           r"abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica|away from (the )?office)",
@@ -34,44 +35,75 @@ def is_auto_reply(headers: Mapping[str, str], subject: str | None) -> bool:
     return bool(subject and AUTO_SUBJECT.match(subject))
 
 
-async def get(session: AsyncSession, message_id: uuid.UUID, *, for_update: bool = False) -> Message:
-    stmt = select(Message).where(Message.id == message_id)
-    msg = (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+async def get(*, uow: UnitOfWork, message_id: uuid.UUID, for_update: bool = False) -> Message:
+    """The message, or 404."""
+    msg = await repository.get(uow.session, message_id, for_update=for_update)
     if msg is None:
         raise NotFound(f"No message with id {message_id}.")
     return msg
 
 
-async def record_reply(session: AsyncSession, message_id: uuid.UUID, headers: Mapping[str, str], subject: str | None,
-                       ctx: RequestContext | None, now: datetime) -> bool:
-    """A reply to a message: a human one exits the prospect's enrollments (`replied`); an auto-reply is only
-    noted. Returns True when it counted as a reply."""
-    msg = await get(session, message_id)
+async def list_messages(*, uow: UnitOfWork, paging: Paging, enrollment_id: uuid.UUID | None,
+                        prospect_id: uuid.UUID | None, updated_after: datetime | None) -> dict[str, Any]:
+    """A page of messages, oldest first."""
+    stmt = repository.listing(enrollment_id=enrollment_id, prospect_id=prospect_id, updated_after=updated_after)
+    return await paging.page(uow.session, stmt, created_col=Message.created_at, id_col=Message.id, filters={
+        "enrollment_id": iso(enrollment_id), "prospect_id": iso(prospect_id), "updated_after": iso(updated_after)})
+
+
+def _bracketed(mid: str) -> str:
+    mid = mid.strip()
+    return mid if mid.startswith("<") else f"<{mid}>"
+
+
+async def find_answered(*, uow: UnitOfWork, message_id: str | None, in_reply_to: str | None,
+                        references: str | None) -> Message:
+    """The sent message an inbound email answers: by `message_id` (CRM id or Message-ID), `in_reply_to`, or the
+    References header; 422 naming the field otherwise."""
+    candidates: list[str] = []
+    if message_id:
+        try:
+            if (found := await repository.get(uow.session, uuid.UUID(message_id.strip()))) is not None:
+                return found
+        except ValueError:
+            candidates.append(_bracketed(message_id))
+    if in_reply_to:
+        candidates.append(_bracketed(in_reply_to))
+    if references:
+        candidates += [r if r.endswith(">") else f"{r}>" for r in references.replace(">", "> ").split() if r.startswith("<")]
+    if candidates and (msg := await repository.by_header(uow.session, candidates)) is not None:
+        return msg
+    raise Unprocessable("No message the CRM sent matches this email.", errors=[
+        field_error("message_id" if message_id else "in_reply_to", "matches no sent message", "unknown_message")])
+
+
+async def record_reply(*, uow: UnitOfWork, message_id: uuid.UUID, headers: Mapping[str, str], subject: str | None,
+                       from_address: str | None, ctx: RequestContext | None, now: datetime) -> bool:
+    """A reply to a message: a human one records `crm.message.replied.v1` (the prospect's enrollments exit with
+    reason `reply`); an auto-reply is only noted. True when it counted as a reply."""
+    msg = await get(uow=uow, message_id=message_id, for_update=True)
+    actor = ctx.actor if ctx else None
     if is_auto_reply(headers, subject):
-        await record_activity(session, msg.prospect_id, "auto_reply", f"Auto-reply: {subject or ''}".strip(),
-                              data={"message_id": str(msg.id)}, actor=ctx.actor if ctx else None, at=now)
+        await activities.record(uow=uow, prospect_id=msg.prospect_id, kind="auto_reply",
+                                summary=f"Auto-reply: {subject or ''}".strip(), data={"message_id": str(msg.id)},
+                                actor=actor, at=now)
         return False
-    await record_activity(session, msg.prospect_id, "message_replied", f"Replied: {subject or ''}".strip(),
-                          data={"message_id": str(msg.id)}, actor=ctx.actor if ctx else None, at=now)
-    await exit_all(session, msg.prospect_id, "reply", ctx)
+    msg.replied(now, from_address=from_address, subject=subject)
+    await activities.record(uow=uow, prospect_id=msg.prospect_id, kind="message_replied",
+                            summary=f"Replied: {subject or ''}".strip(), data={"message_id": str(msg.id)},
+                            actor=actor, at=now)
     return True
 
 
-async def record_bounce(session: AsyncSession, message_id: uuid.UUID, diagnostic: str | None, ctx: RequestContext | None,
+async def record_bounce(*, uow: UnitOfWork, message_id: uuid.UUID, diagnostic: str | None, ctx: RequestContext | None,
                         now: datetime) -> Message:
-    """A sent email bounced: the message is `bounced`, the email channel suppressed, enrollments exit (`bounced`).
-    Emits `crm.message.bounced.v1`."""
-    msg = await get(session, message_id, for_update=True)
-    if msg.state == MessageState.BOUNCED:
+    """A sent email bounced: the message is `bounced` (`crm.message.bounced.v1`), the email channel suppressed and
+    the enrollments exit (`bounced`)."""
+    msg = await get(uow=uow, message_id=message_id, for_update=True)
+    if not msg.bounce(diagnostic, now):
         return msg
-    if msg.state != MessageState.SENT or msg.channel != "email":
-        raise Conflict(f"Only a sent email can bounce; this message is a {msg.state} {msg.channel}.", message_state=msg.state)
-    msg.state, msg.error, msg.updated_at, msg.version = MessageState.BOUNCED, diagnostic, now, msg.version + 1
-    await session.flush()
-    await emit(session, ctx, "crm.message.bounced.v1", aggregate_id=msg.id, sequence=msg.version, topic="crm.messages",
-               data={"message": msg.snapshot(), "diagnostic": diagnostic})
-    await record_activity(session, msg.prospect_id, "message_bounced", f"Email bounced: {diagnostic or ''}".strip(),
-                          data={"message_id": str(msg.id)}, actor=ctx.actor if ctx else None, at=now)
-    await consent.suppress(session, msg.prospect_id, "email", "bounced", ctx)
-    await exit_all(session, msg.prospect_id, "bounced", ctx)
+    await activities.record(uow=uow, prospect_id=msg.prospect_id, kind="message_bounced",
+                            summary=f"Email bounced: {diagnostic or ''}".strip(), data={"message_id": str(msg.id)},
+                            actor=ctx.actor if ctx else None, at=now)
+    await consent.suppress(uow=uow, prospect_id=msg.prospect_id, channel="email", reason="bounced", ctx=ctx, now=now)
     return msg

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
+import html
 import smtplib
 from datetime import datetime
-import email.policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Protocol
@@ -20,20 +21,35 @@ def message_id_header(message_id: str, mail_from: str) -> str:
     return f"<{message_id}@{mail_from.rpartition('@')[2] or 'crm.local'}>"
 
 
-def build_email(*, message_id: str, prospect_id: str, sender: str, to: str, subject: str, body: str,
-                sent_at: datetime, settings: SendingSettings) -> EmailMessage:
-    """The email of a step: tracked links and pixel, List-Unsubscribe (one-click), stable Message-ID."""
-    t = Tracker(settings.public_base_url, settings.tracking_secret.get_secret_value(), message_id, prospect_id)
+def _envelope(*, message_id: str, sender: str, to: str, subject: str, sent_at: datetime) -> EmailMessage:
     # Long header lines are allowed up to 998 characters (RFC 5322); the default 78 would fold the signed
     # List-Unsubscribe URL into an encoded word, which mail clients cannot read back as a URL.
     msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Message-ID"] = message_id_header(message_id, sender)
     msg["Date"] = format_datetime(sent_at)
+    return msg
+
+
+def build_email(*, message_id: str, prospect_id: str, sender: str, to: str, subject: str, text: str, html_part: str,
+                sent_at: datetime, settings: SendingSettings) -> EmailMessage:
+    """The email of a step: its text and HTML parts as rendered at claim time (links already tracked), plus the
+    unsubscribe footer, the open pixel, List-Unsubscribe (RFC 8058 one-click) and a stable Message-ID."""
+    t = Tracker(settings.public_base_url, settings.signer(), message_id, prospect_id, sent_at)
+    msg = _envelope(message_id=message_id, sender=sender, to=to, subject=subject, sent_at=sent_at)
     msg["List-Unsubscribe"] = f"<{t.unsubscribe()}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(t.rewrite_text(body) + f"\n\n--\nUnsubscribe: {t.unsubscribe()}\n")
-    msg.add_alternative(t.html(body) + f'\n<p><a href="{t.unsubscribe()}">Unsubscribe</a></p>', subtype="html")
+    msg.set_content(text + f"\n\n--\nUnsubscribe: {t.unsubscribe()}\n")
+    msg.add_alternative(f'{html_part}\n<p><a href="{html.escape(t.unsubscribe())}">Unsubscribe</a></p>\n'
+                        f'<img src="{html.escape(t.pixel())}" width="1" height="1" alt="" style="display:none">',
+                        subtype="html")
+    return msg
+
+
+def build_transactional(*, message_id: str, sender: str, to: str, subject: str, text: str, sent_at: datetime) -> EmailMessage:
+    """A mail the person asked for (the double opt-in confirmation): plain text, no tracking, no List-Unsubscribe."""
+    msg = _envelope(message_id=message_id, sender=sender, to=to, subject=subject, sent_at=sent_at)
+    msg.set_content(text)
     return msg
 
 

@@ -14,14 +14,20 @@ class MessageRead(BaseModel):
     step_index: int
     channel: str
     variant: str | None
-    state: str = Field(description="claimed, sent, blocked (see `missing_tokens`), cancelled or bounced.")
+    state: str = Field(description="claimed, sent, blocked (see `missing_tokens`), cancelled, bounced, or failed "
+                                   "(every send attempt failed: see `error` and `attempts`).")
     sender: str | None
     recipient: str | None
     subject: str | None
-    body: str | None
+    body: str | None = Field(description="The text part as sent (an SMS or task: its text); links are tracking links.")
+    body_html: str | None = Field(None, description="The HTML part of an email as sent.")
+    links: list[str] = Field(default_factory=list, description="The links the sequence author wrote, in order: a "
+                                                               "tracked link leads to one of these and nowhere else.")
     message_id_header: str | None
     missing_tokens: list[str]
     error: str | None
+    attempts: int = Field(0, description="Failed send attempts so far (the step is parked as `failed` at the cap).")
+    next_attempt_at: datetime | None = Field(None, description="When a failed send is tried again.")
     claimed_at: datetime | None
     sent_at: datetime | None
     version: int

@@ -19,6 +19,36 @@ def malformed(template: str) -> bool:
     return "{{" in rest or "}}" in rest
 
 
+def missing_tokens(templates: list[str | None], variables: dict[str, Any]) -> list[str]:
+    """The token names of `templates` without a (non-empty) value, in order of first use; a value that itself
+    carries a token counts as missing (it must never go out literally)."""
+    names = list(dict.fromkeys(n for t in templates if t for n in tokens(t)))
+    missing = [n for n in names if variables.get(n) in (None, "")]
+    if not missing and any("{{" in str(variables[n]) or "}}" in str(variables[n]) for n in names):
+        return ["{{ in a value"]
+    return missing
+
+
+def segments(template: str) -> list[tuple[str | None, str]]:
+    """The template as (token name, "") and (None, literal text) pieces, in order: what the author wrote is the
+    literal text, what personalization fills in is a token."""
+    out: list[tuple[str | None, str]] = []
+    last = 0
+    for m in TOKEN.finditer(template):
+        if m.start() > last:
+            out.append((None, template[last:m.start()]))
+        out.append((m.group(1), ""))
+        last = m.end()
+    if last < len(template):
+        out.append((None, template[last:]))
+    return out
+
+
+def fill(template: str, variables: dict[str, Any], escape: Any = str) -> str:
+    """The template with each token replaced by `escape(value)` (values are checked by `missing_tokens` first)."""
+    return TOKEN.sub(lambda m: escape(str(variables[m.group(1)])), template)
+
+
 def render(template: str, variables: dict[str, Any]) -> tuple[str, list[str]]:
     """Fill the tokens; returns the text and the names that had no (non-empty) value. Never leaves a `{{`."""
     missing = [name for name in tokens(template) if variables.get(name) in (None, "")]

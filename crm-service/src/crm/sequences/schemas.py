@@ -1,16 +1,20 @@
 """Sequence bodies."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
+    PlainSerializer,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -19,6 +23,26 @@ from crm.sequences.personalize import malformed
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+
+
+_WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+MAX_GAP_SECONDS = 86_400
+MAX_DAILY_CAP = 100_000
+
+
+def _wall_time(value: Any) -> time:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if not isinstance(value, str) or not re.match(_WALL_TIME, value):
+        raise ValueError("a local wall time like `09:00` or `17:30:00`, without a UTC offset: the window is in each "
+                         "recipient's time zone (the enrollment's `timezone`)")
+    return time.fromisoformat(value)
+
+
+LocalTime = Annotated[time, PlainValidator(_wall_time), PlainSerializer(lambda t: t.isoformat(), return_type=str),
+                      WithJsonSchema({"type": "string", "pattern": _WALL_TIME, "examples": ["09:00", "17:30:00"],
+                                      "description": "A local wall time `HH:MM[:SS]` in the recipient's time zone "
+                                                     "(the enrollment's `timezone`); no UTC offset. Returned as `HH:MM:SS`."})]
 
 
 def _template(value: str | None) -> str | None:
@@ -31,8 +55,8 @@ class SendWindowIn(BaseModel):
     """Local hours in the recipient's time zone, e.g. 09:00–17:00 Mon–Fri."""
 
     model_config = ConfigDict(extra="forbid")
-    start: time = time(9)
-    end: time = time(17)
+    start: LocalTime = time(9)
+    end: LocalTime = time(17)
     days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
 
     @model_validator(mode="after")
@@ -42,16 +66,26 @@ class SendWindowIn(BaseModel):
         return self
 
 
+BODY = ("Plain text, always (a `<` or `>` in it, or in a token's value, is just a character). Tokens like "
+        "`{{first_name}}` are filled in as written. The http(s) links you write here are tracked; a token's value "
+        "never becomes a link. For an email without `body_html` the HTML part is made from this text (escaped, "
+        "links clickable, line breaks kept). An SMS or a task sends exactly this text.")
+BODY_HTML = ("Optional, email only: the HTML part, written as HTML. Token values are HTML-escaped (inside an `href`, "
+             "percent-encoded), so personal data can never add markup or links; the `href=\"http(s)://…\"` links "
+             "you write are tracked. The text part is still `body`: write both so every mail client shows the mail.")
+
+
 class VariantIn(BaseModel):
     """One A/B variant of a step; each enrollment gets one, always the same."""
 
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
     subject: Text | None = None
-    body: Text
+    body: Text = Field(description=BODY)
+    body_html: Text | None = Field(None, description=BODY_HTML)
     weight: int = Field(1, ge=1, le=100)
 
-    _check = field_validator("subject", "body")(classmethod(lambda cls, v: _template(v)))
+    _check = field_validator("subject", "body", "body_html")(classmethod(lambda cls, v: _template(v)))
 
 
 class StepIn(BaseModel):
@@ -61,12 +95,19 @@ class StepIn(BaseModel):
     kind: Literal["email", "sms", "task"]
     delay: int = Field(0, ge=0, le=365, description="Wait after the previous step (or enrollment) in `delay_unit`.")
     delay_unit: Literal["days", "business_days"] = "days"
-    subject: Text | None = None
-    body: Text
+    subject: Text | None = Field(None, description="Plain text; tokens allowed. Required for an email.")
+    body: Text = Field(description=BODY)
+    body_html: Text | None = Field(None, description=BODY_HTML)
     variants: list[VariantIn] = Field(default_factory=list, max_length=5,
-                                      description="Optional A/B variants replacing subject/body.")
+                                      description="Optional A/B variants replacing subject/body/body_html.")
 
-    _check = field_validator("subject", "body")(classmethod(lambda cls, v: _template(v)))
+    _check = field_validator("subject", "body", "body_html")(classmethod(lambda cls, v: _template(v)))
+
+    @model_validator(mode="after")
+    def _html_only_in_email(self) -> StepIn:
+        if self.kind != "email" and (self.body_html or any(v.body_html for v in self.variants)):
+            raise ValueError("`body_html` is for email steps only")
+        return self
 
     @model_validator(mode="after")
     def _subject(self) -> StepIn:
@@ -87,8 +128,9 @@ class SequenceCreate(BaseModel):
     send_window: SendWindowIn = Field(default_factory=SendWindowIn)
     holidays: list[date] = Field(default_factory=list, description="Dates that are neither business days nor open.")
     sender_mailbox: EmailStr | None = Field(None, description="From address; default `CRM_MAIL_FROM`.")
-    daily_cap: int | None = Field(None, ge=1, description="Most emails per day from the sender mailbox.")
-    min_gap_seconds: int = Field(0, ge=0, description="Least time between two sends from the sender mailbox.")
+    daily_cap: int | None = Field(None, ge=1, le=MAX_DAILY_CAP, description="Most emails per day from the sender mailbox.")
+    min_gap_seconds: int = Field(0, ge=0, le=MAX_GAP_SECONDS,
+                                 description="Least time between two sends from the sender mailbox (at most a day).")
 
 
 class SequenceUpdate(BaseModel):
@@ -100,8 +142,15 @@ class SequenceUpdate(BaseModel):
     send_window: SendWindowIn | None = None
     holidays: list[date] | None = None
     sender_mailbox: EmailStr | None = None
-    daily_cap: int | None = Field(None, ge=1)
-    min_gap_seconds: int | None = Field(None, ge=0)
+    daily_cap: int | None = Field(None, ge=1, le=MAX_DAILY_CAP)
+    min_gap_seconds: int | None = Field(None, ge=0, le=MAX_GAP_SECONDS)
+
+    @field_validator("name", "steps", "send_window", "holidays", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep it")
+        return value
 
 
 class SequenceRead(BaseModel):

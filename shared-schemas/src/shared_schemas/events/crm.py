@@ -126,6 +126,8 @@ class ProspectPushedToJobV1(BaseModel):
     job_id: UUID
     requested_by: str
     prospect: ProspectSnapshot
+    push_id: UUID | None = Field(None, description="The CRM's push resource (`/v1/pushes/{push_id}`): report its "
+                                                    "outcome with `POST /v1/pushes/{push_id}/outcome`.")
 
 
 class AlertRaisedV1(BaseModel):

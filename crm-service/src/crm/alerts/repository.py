@@ -1,0 +1,35 @@
+"""Alert and rediscovery queries."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.alerts.models import Alert
+from crm.pools.models import SILVER_MEDALISTS_POOL_ID, PoolMember
+from crm.prospects.models import Prospect
+
+
+async def get(session: AsyncSession, alert_id: uuid.UUID, *, for_update: bool = False) -> Alert | None:
+    stmt = select(Alert).where(Alert.id == alert_id)
+    return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+
+
+def listing(*, recipient: str | None, status: str | None, kind: str | None, updated_after: datetime | None) -> Select[Any]:
+    stmt = select(Alert)
+    for col, val in ((Alert.recipient, recipient), (Alert.status, status), (Alert.kind, kind)):
+        if val is not None:
+            stmt = stmt.where(col == val)
+    return stmt.where(Alert.updated_at > updated_after) if updated_after else stmt
+
+
+async def silver_medalist_ids(session: AsyncSession) -> set[uuid.UUID]:
+    return set((await session.execute(select(PoolMember.prospect_id).where(
+        PoolMember.pool_id == SILVER_MEDALISTS_POOL_ID))).scalars())
+
+
+async def active_prospects(session: AsyncSession) -> list[Prospect]:
+    return list((await session.execute(select(Prospect).where(Prospect.status == "active"))).scalars())
