@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_offset, encode_cursor, next_url, paginate
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_offset, next_url, offset_body, paginate
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,7 @@ class Paging:
 
     def offset_page(self, rows: list[Any], *, offset: int, filters: dict[str, Any]) -> dict[str, Any]:
         """A list body from `rows` fetched at `offset` with `limit + 1` (the extra row says a next page exists)."""
-        kept = {k: v for k, v in filters.items() if v is not None}
-        cursor = url = None
-        if len(rows) > self.limit:
-            rows = rows[:self.limit]
-            cursor = encode_cursor({"after": [offset + self.limit], "filters": kept})
-            url = self.link_next(kept | {"cursor": cursor, "limit": self.limit})
-        return {"data": rows, "next_cursor": cursor, "next": url}
+        return offset_body(rows, offset=offset, limit=self.limit, filters=filters, link_next=self.link_next)
 
     def link_next(self, params: dict[str, Any]) -> str:
         """Set `Link: rel=next` to this list with `params`; return the URL."""

@@ -7,3 +7,4 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54320/crm"
+    embedding_poll_seconds: float = 0.5  # how often the embedding worker looks for changed prospects when idle

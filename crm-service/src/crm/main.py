@@ -10,6 +10,7 @@ from crm.bus import message_bus
 from crm.config import Settings
 from crm.consent.routes import router as consent_router
 from crm.db import SOURCE, platform
+from crm.embeddings.worker import embedding_worker
 from crm.engagement.routes import router as engagement_router
 from crm.enrollments.routes import router as enrollments_router
 from crm.pools.routes import reports as pool_reports_router
@@ -18,6 +19,7 @@ from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
 from crm.pushes.routes import router as pushes_router
+from crm.search.routes import router as search_router
 from crm.sending.config import SendingSettings
 from crm.sending.routes import router as messages_router
 from crm.sending.scheduler import sequence_scheduler
@@ -38,13 +40,14 @@ TAGS = [
     {"name": "Alerts and rediscovery", "description": "Talent for newly opened jobs, and alerts for recruiters."},
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
+    {"name": "Search", "description": "Boolean, semantic and hybrid search over prospects; prospects like another."},
 ]
 ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router]
-ROUTERS += [public_pages_router, public_links_router]
+ROUTERS += [public_pages_router, public_links_router, search_router]
 WORKERS: list = []  # type: ignore[type-arg]
-WORKERS.append(sequence_scheduler)
+WORKERS += [sequence_scheduler, embedding_worker]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

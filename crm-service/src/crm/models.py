@@ -3,6 +3,7 @@ from crm.activities.models import Activity
 from crm.alerts.models import Alert
 from crm.consent.models import Consent, ConsentRequest, Suppression
 from crm.db import Base, platform
+from crm.embeddings.models import EmbeddingRequest, ProspectEmbedding
 from crm.engagement.models import EngagementScore
 from crm.enrollments.models import Enrollment
 from crm.pools.models import Pool, PoolMember, PoolStage
@@ -12,4 +13,4 @@ from crm.sending.models import Message
 from crm.sequences.models import Sequence, SequenceVersion
 from crm.tracking.models import MessageEngagement
 
-__all__ = ["Activity", "Alert", "Base", "Consent", "ConsentRequest", "EngagementScore", "Enrollment", "Message", "MessageEngagement", "Pool", "PoolMember", "PoolStage", "Prospect", "Push", "Sequence", "SequenceVersion", "Suppression", "platform"]
+__all__ = ["Activity", "Alert", "Base", "Consent", "ConsentRequest", "EmbeddingRequest", "EngagementScore", "Enrollment", "Message", "MessageEngagement", "Pool", "PoolMember", "PoolStage", "Prospect", "ProspectEmbedding", "Push", "Sequence", "SequenceVersion", "Suppression", "platform"]

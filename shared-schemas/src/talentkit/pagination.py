@@ -108,3 +108,16 @@ def cursor_offset(cursor: str | None, filters: dict[str, Any]) -> int:
         return max(int(offset), 0)
     except (TypeError, ValueError):
         raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+
+
+def offset_body(rows: list[Any], *, offset: int, limit: int, filters: dict[str, Any],
+                link_next: Any) -> dict[str, Any]:
+    """A list body from `rows` read at `offset` with `limit + 1` (the extra row says a next page exists);
+    `link_next(params)` sets the Link header and returns the next page's URL."""
+    kept = {k: v for k, v in filters.items() if v is not None}
+    cursor = url = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        cursor = encode_cursor({"after": [offset + limit], "filters": kept})
+        url = link_next(kept | {"cursor": cursor, "limit": limit})
+    return {"data": rows, "next_cursor": cursor, "next": url}
