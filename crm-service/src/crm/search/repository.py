@@ -84,20 +84,22 @@ def fulltext(query: Node, filters: Filters) -> tuple[Select[Any], Any]:
     return stmt.order_by(score.desc(), Prospect.updated_at.desc(), Prospect.id), score
 
 
-def semantic(vector: Any, filters: Filters) -> Select[Any]:
+def semantic(vector: Any, filters: Filters, *, min_similarity: float | None = None) -> Select[Any]:
     """(prospect id, similarity) nearest to `vector` first; the HNSW index serves the ORDER BY ... LIMIT."""
     distance = ProspectEmbedding.embedding.cosine_distance(vector)
-    return (select(ProspectEmbedding.prospect_id.label("id"), (1 - distance).label("score"))
+    stmt = (select(ProspectEmbedding.prospect_id.label("id"), (1 - distance).label("score"))
             .join(Prospect, Prospect.id == ProspectEmbedding.prospect_id)
             .where(*filters.where()).order_by(distance, ProspectEmbedding.prospect_id))
+    return stmt.where(distance <= 1 - min_similarity) if min_similarity is not None else stmt
 
 
-def hybrid(query: Node | None, vector: Any, filters: Filters, *, depth: int) -> Select[Any]:
+def hybrid(query: Node | None, vector: Any, filters: Filters, *, depth: int,
+           min_similarity: float | None = None) -> Select[Any]:
     """Both rankings cut at `depth`, fused: score = sum over the lists of 1 / (RRF_K + rank)."""
     legs = []
     if query is not None:
         legs.append(fulltext(query, filters)[0].limit(depth).subquery("fulltext"))
-    legs.append(semantic(vector, filters).limit(depth).subquery("semantic"))
+    legs.append(semantic(vector, filters, min_similarity=min_similarity).limit(depth).subquery("semantic"))
     ranked = [select(leg.c.id, func.row_number().over(order_by=(leg.c.score.desc(), leg.c.id)).label("r"),
                      leg.c.score).subquery(f"ranked_{i}") for i, leg in enumerate(legs)]
     if len(ranked) == 1:
