@@ -59,6 +59,19 @@ async def search(*, uow: UnitOfWork, paging: Paging, q: str, mode: Mode, filters
     return body
 
 
+async def ranked_ids(*, uow: UnitOfWork, q: str, mode: Mode, filters: Filters, limit: int) -> list[uuid.UUID]:
+    """The ids of the first `limit` results of a search, best first."""
+    if mode == Mode.BOOLEAN:
+        stmt = repository.fulltext(parse_query(q), filters)[0]
+    else:
+        query = parse_query(q) if mode == Mode.HYBRID else None
+        vector = await embed_query(q)
+        await repository.tune_vector_scan(uow.session, wanted=max(limit, HYBRID_DEPTH))
+        stmt = (repository.semantic(vector, filters) if query is None
+                else repository.hybrid(query, vector, filters, depth=max(HYBRID_DEPTH, limit)))
+    return [r.id for r in await repository.rows(uow.session, stmt, offset=0, limit=limit)]
+
+
 async def similar(*, uow: UnitOfWork, paging: Paging, prospect_id: uuid.UUID) -> dict[str, Any]:
     """Prospects nearest to this one's profile ("more like this"), nearest first."""
     await prospects.get(uow.session, prospect_id)
