@@ -15,10 +15,10 @@ TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests
 PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
 	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
 
-.PHONY: help venv kafka chromium wrk run stop test lint schemas clean bench
+.PHONY: help venv kafka chromium wrk run stop test lint schemas clean bench bench-search
 
 help:
-	@echo "make run | stop | test | bench | lint | schemas | venv | kafka | clean"
+	@echo "make run | stop | test | bench | bench-search | lint | schemas | venv | kafka | clean"
 
 venv: $(VENV_STAMP)
 
@@ -72,6 +72,11 @@ bench: venv kafka wrk
 	@# ARGS: --quick (smoke run), --only=idle,api,sync,drain,backfill, --repeat N (see ARGS=--help).
 	@echo "==> make bench $(ARGS) (table below; JSON in .local/bench/latest.json; logs in .local/bench/logs)"
 	@PYTHONPATH=$(CURDIR)/tests $(PY) -m bench $(ARGS)
+
+bench-search: venv kafka
+	@# The search section alone (issue #12): 100,000 prospects and candidates, its own fresh stack; ~10 minutes.
+	@echo "==> make bench-search $(ARGS) (table below; JSON in .local/bench/latest.json)"
+	@PYTHONPATH=$(CURDIR)/tests $(PY) -m bench --only=search $(ARGS)
 
 wrk:
 	@# Saturation runs use Debian's wrk when it is installed; without it the bench uses its asyncio generator.

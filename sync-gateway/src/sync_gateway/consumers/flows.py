@@ -166,7 +166,8 @@ class BusinessFlows:
         job = event.data["job"]
         await self.crm.post("/v1/rediscovery/job-openings",
                             {"job_id": job["id"], "title": job["title"], "location": job.get("location"),
-                             "recruiter": job.get("recruiter"), "skills": []},
+                             "recruiter": job.get("recruiter"), "description": job.get("description"),
+                             "requirements": job.get("requirements")},
                             idempotency_key=f"sync-gateway:{event.id}:rediscover", causation_id=event.id)
         FLOWS.labels("job_opened").inc()
 
