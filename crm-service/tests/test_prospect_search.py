@@ -9,10 +9,10 @@ import time
 import uuid
 
 import pytest
+from crm.embeddings.text import prospect_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from crm.embeddings.text import prospect_text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .relevance import PROFILES, QUERIES

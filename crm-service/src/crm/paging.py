@@ -9,7 +9,14 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_offset, next_url, offset_body, paginate
+from talentkit.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    cursor_offset,
+    next_url,
+    offset_body,
+    paginate,
+)
 
 
 @dataclass(frozen=True)

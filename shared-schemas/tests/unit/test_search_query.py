@@ -6,7 +6,17 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, MetaData, Table, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
-from talentkit.search.query import MAX_QUERY_LENGTH, MAX_TERMS, And, Not, Or, QuerySyntaxError, Term, parse, terms
+from talentkit.search.query import (
+    MAX_QUERY_LENGTH,
+    MAX_TERMS,
+    And,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Term,
+    parse,
+    terms,
+)
 from talentkit.search.sql import array_field, compile_query, text_field
 
 FIELDS = ("title", "skill", "company")

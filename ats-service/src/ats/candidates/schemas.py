@@ -13,7 +13,7 @@ class CandidateCreate(ProfileIn):
     """A new candidate."""
 
     source: Source | None = Field(None, description="How the candidate came to us, e.g. `referral`, `linkedin`, `career_site`.")
-    links: Links = []
+    links: Links = Field(default_factory=list)
 
 
 class CandidateUpdate(ProfilePatch):

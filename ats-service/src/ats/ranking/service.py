@@ -14,8 +14,8 @@ from ats.jobs import service as jobs
 from ats.jobs.models import Job
 from ats.paging import Paging
 from ats.ranking import repository
-from ats.ranking.scoring import Applicant, grade
 from ats.ranking.schemas import RankedApplication
+from ats.ranking.scoring import Applicant, grade
 
 _TAGS = re.compile(r"<[^>]+>")
 

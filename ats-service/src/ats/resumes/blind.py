@@ -9,7 +9,7 @@ from ats.resumes.parsing import _EMAIL, _URL
 
 _PROTECTED = re.compile(
     r"\b(date of birth|born|birthday|age|gender|sex|pronouns|nationality|citizenship|marital status|married|"
-    r"religion|ethnicity|veteran|disability|disabled|dob)\b", re.I)
+    r"religion|ethnicity|veteran|disability|disabled|dob)\b", re.IGNORECASE)
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _NAME_LINE = re.compile(r"^[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$")
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from talentkit.uow import DomainEvent, MessageBus, UnitOfWork
-
 from ats.resumes import repository
+from talentkit.uow import DomainEvent, MessageBus, UnitOfWork
 
 
 async def candidate_erased(uow: UnitOfWork, event: DomainEvent) -> None:

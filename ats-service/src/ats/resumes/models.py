@@ -9,14 +9,23 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from ats.db import Base
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint, func
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.embeddings import DIMENSIONS
 from talentkit.uow import RecordsEvents
-
-from ats.db import Base
 
 
 class Resume(RecordsEvents, Base):

@@ -9,25 +9,24 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from ats.resumes.skills import vocabulary
+from email_validator import EmailNotValidError, validate_email
 
 MAX_ITEMS = 20
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
-_URL = re.compile(r"(?:https?://|www\.|(?<![\w@.])(?:linkedin\.com|github\.com|gitlab\.com)/)[^\s<>()\"'\[\]{}|]+", re.I)
+_URL = re.compile(r"(?:https?://|www\.|(?<![\w@.])(?:linkedin\.com|github\.com|gitlab\.com)/)[^\s<>()\"'\[\]{}|]+", re.IGNORECASE)
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = rf"(?:(?P<{{p}}m>{_MONTH})\s+|(?P<{{p}}n>\d{{{{1,2}}}})/)?(?P<{{p}}y>(?:19|20)\d\d)"
 _RANGE = re.compile(_DATE.format(p="s") + r"\s*(?:-|–|—|to|until)\s*(?:" + _DATE.format(p="e")
-                    + r"|(?P<now>present|current|now|today))", re.I)
+                    + r"|(?P<now>present|current|now|today))", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{1,2}/(?:19|20)\d\d\b")
-_STATED_YEARS = re.compile(r"(\d{1,2})\+?\s*(?:years|yrs)(?:\s+of)?\s+(?:professional\s+|relevant\s+|industry\s+)?experience", re.I)
+_STATED_YEARS = re.compile(r"(\d{1,2})\+?\s*(?:years|yrs)(?:\s+of)?\s+(?:professional\s+|relevant\s+|industry\s+)?experience", re.IGNORECASE)
 _TITLE_WORDS = re.compile(
     r"\b(engineer|developer|programmer|architect|manager|director|head|lead|analyst|scientist|designer|consultant|"
     r"specialist|officer|intern|administrator|coordinator|assistant|associate|recruiter|accountant|representative|"
     r"executive|technician|writer|editor|nurse|teacher|owner|president|vp|founder|cto|ceo|cfo|partner|advisor|"
-    r"sre|devops|tester|strategist|researcher|professor|lecturer|marketer|agent|clerk|supervisor|operator)s?\b", re.I)
+    r"sre|devops|tester|strategist|researcher|professor|lecturer|marketer|agent|clerk|supervisor|operator)s?\b", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s+(?:at|@)\s+|\s*[|,;·•]\s*|\s+[-–—]\s+")
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ats.resumes.models import Resume
 from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, undefer
-
-from ats.resumes.models import Resume
 
 
 async def by_hash(session: AsyncSession, candidate_id: uuid.UUID, sha256: str) -> Resume | None:

@@ -2,6 +2,10 @@
 import uuid
 from typing import Annotated, Any
 
+from ats.paging import PageQuery
+from ats.resumes import service
+from ats.resumes.files import MAX_FILE_BYTES
+from ats.resumes.schemas import ResumeDetail, ResumeRead
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import UploadFile
 from talentkit.auth import RequestContext, require
@@ -9,11 +13,6 @@ from talentkit.db import UoW
 from talentkit.errors import ContentTooLarge, Unprocessable, field_error
 from talentkit.pagination import Page
 from talentkit.responses import resource_response
-
-from ats.paging import PageQuery
-from ats.resumes import service
-from ats.resumes.files import MAX_FILE_BYTES
-from ats.resumes.schemas import ResumeDetail, ResumeRead
 
 router = APIRouter(prefix="/v1/candidates/{candidate_id}/resumes", tags=["Resumes"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]

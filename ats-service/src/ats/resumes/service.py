@@ -6,11 +6,6 @@ import hashlib
 import uuid
 from typing import Any
 
-from talentkit.auth import RequestContext
-from talentkit.embeddings import embedder
-from talentkit.errors import Conflict, NotFound
-from talentkit.uow import UnitOfWork
-
 from ats.candidates.models import Candidate
 from ats.candidates.service import candidates
 from ats.paging import Paging
@@ -20,6 +15,10 @@ from ats.resumes.extract import extract
 from ats.resumes.files import sniff
 from ats.resumes.models import Resume
 from ats.resumes.parsing import normalise_phone, parse
+from talentkit.auth import RequestContext
+from talentkit.embeddings import embedder
+from talentkit.errors import Conflict, NotFound
+from talentkit.uow import UnitOfWork
 
 
 async def upload(*, uow: UnitOfWork, candidate_id: uuid.UUID, content: bytes, filename: str | None,

@@ -10,13 +10,20 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.search.query import Node, Term
-from talentkit.search.sql import array_field, compile_query, equals_field, regconfig, text_field
+from talentkit.search.sql import (
+    array_field,
+    compile_query,
+    equals_field,
+    regconfig,
+    text_field,
+)
 
 from ats.applications.models import Application
 from ats.candidates.models import Candidate
 from ats.resumes.models import Resume
 from ats.resumes.skills import vocabulary
 from ats.search.models import CandidateSearch
+
 
 def _skill(term: Term, q: Any) -> Any:
     """`skill:k8s` finds Kubernetes: resumes store canonical names, so the value is read through the vocabulary."""

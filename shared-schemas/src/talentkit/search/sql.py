@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
-from talentkit.search.query import And, Node, Not, Or, Term
+from talentkit.search.query import And, Node, Not, Term
 
 # A field's predicate: the term (its text and kind) and its tsquery -> a boolean SQL expression.
 FieldPredicate = Callable[[Term, ColumnElement[Any]], ColumnElement[bool]]
