@@ -2,14 +2,13 @@
 person through the push-to-job flow in the background, one transaction per person, and report progress."""
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections import Counter
 from typing import Any
 
 from fastapi import FastAPI
 from talentkit.auth import Principal, RequestContext
+from talentkit.background import repeat
 from talentkit.errors import NotFound, ProblemError
 from talentkit.uow import UnitOfWork
 
@@ -20,8 +19,6 @@ from crm.prospects import lifecycle
 from crm.search.repository import Filters
 from crm.search.schemas import Mode
 from crm.search.service import ranked_ids
-
-log = logging.getLogger("crm.bulk_pushes")
 
 
 async def start(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext) -> BulkPush:
@@ -85,15 +82,5 @@ async def push_next(app: FastAPI) -> bool:
     return True
 
 
-async def bulk_push_worker(app: FastAPI) -> None:
-    """Background task of the CRM: work through pending bulk push items."""
-    while True:
-        try:
-            busy = await push_next(app)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the item stays pending and is retried
-            log.exception("bulk push item failed")
-            busy = False
-        if not busy:
-            await asyncio.sleep(app.state.settings.embedding_poll_seconds)
+# Background task of the CRM: work through pending bulk push items, one person at a time.
+bulk_push_worker = repeat(push_next, pause=lambda app: app.state.settings.embedding_poll_seconds, name="bulk_push_worker")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
+from talentkit.background import repeat
 from talentkit.embeddings import MODEL_NAME, embedder
 
 from crm.embeddings import repository
 from crm.embeddings.text import prospect_text
 
-log = logging.getLogger("crm.embeddings")
 BATCH = 64
 LEASE = timedelta(minutes=2)
 
@@ -40,16 +39,6 @@ async def embed_pending(app: FastAPI, *, limit: int = BATCH) -> int:
     return len(leased)
 
 
-async def embedding_worker(app: FastAPI) -> None:
-    """Background task of the CRM: embed changed prospects as they come."""
-    poll = app.state.settings.embedding_poll_seconds
-    while True:
-        try:
-            handled = await embed_pending(app)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - keep embedding; the requests stay and are retried
-            log.exception("embedding round failed")
-            handled = 0
-        if not handled:
-            await asyncio.sleep(poll)
+# Background task of the CRM: embed changed prospects as they come.
+embedding_worker = repeat(embed_pending, pause=lambda app: app.state.settings.embedding_poll_seconds,
+                          name="embedding_worker")

@@ -1,8 +1,6 @@
 """Openness use cases: explain one prospect's score, order prospects by it, alert when one crosses the threshold."""
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.background import repeat
 from talentkit.uow import UnitOfWork
 
 from crm.alerts.service import raise_alert
@@ -18,8 +17,6 @@ from crm.openness.formula import MAX_SCORE, explain
 from crm.openness.models import OpennessAlert
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
-
-log = logging.getLogger("crm.openness")
 
 
 async def read(*, uow: UnitOfWork, prospect_id: uuid.UUID, now: datetime) -> dict[str, Any]:
@@ -58,13 +55,9 @@ async def alert_crossings(app: FastAPI, *, now: datetime | None = None) -> int:
     return len(rows)
 
 
-async def openness_worker(app: FastAPI) -> None:
-    """Background task of the CRM: look for prospects crossing the openness threshold every few minutes."""
-    while True:
-        await asyncio.sleep(app.state.settings.openness_check_seconds)
-        try:
-            await alert_crossings(app)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the next round tries again
-            log.exception("openness round failed")
+# Background task of the CRM: look for prospects crossing the openness threshold every few minutes.
+async def _round(app: FastAPI) -> None:
+    await alert_crossings(app)  # never "busy": pause between rounds
+
+
+openness_worker = repeat(_round, pause=lambda app: app.state.settings.openness_check_seconds, name="openness_worker")

@@ -1,8 +1,6 @@
 """Saved search use cases: save (what matches now is the baseline), check for new matches and alert, list, delete."""
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Select
 from talentkit.auth import RequestContext
+from talentkit.background import repeat
 from talentkit.errors import NotFound
 from talentkit.uow import UnitOfWork
 
@@ -23,7 +22,6 @@ from crm.search.schemas import Mode
 from crm.search.service import embed_query, parse_query
 
 SEMANTIC_MATCH = 0.45  # a semantic saved search "matches" a prospect this similar to the query
-log = logging.getLogger("crm.saved_searches")
 
 
 async def create(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext) -> SavedSearch:
@@ -99,13 +97,10 @@ async def check_all(app: FastAPI) -> int:
     return alerted
 
 
-async def saved_search_worker(app: FastAPI) -> None:
-    """Background task of the CRM: look for new matches of every saved search, every few seconds."""
-    while True:
-        await asyncio.sleep(app.state.settings.saved_search_check_seconds)
-        try:
-            await check_all(app)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the next round tries again
-            log.exception("saved search round failed")
+# Background task of the CRM: look for new matches of every saved search, every few seconds.
+async def _round(app: FastAPI) -> None:
+    await check_all(app)  # never "busy": pause between rounds
+
+
+saved_search_worker = repeat(_round, pause=lambda app: app.state.settings.saved_search_check_seconds,
+                             name="saved_search_worker")
