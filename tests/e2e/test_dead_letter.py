@@ -1,8 +1,8 @@
-"""A poison record goes to the dead-letter topic; the gateway keeps syncing."""
+"""A poison record goes to the dead-letter topic and the dead letters; the gateway keeps syncing."""
 import uuid
 
 
-async def test_malformed_record_is_dead_lettered_and_sync_continues(e2e, api, email):
+async def test_malformed_record_is_dead_lettered_kept_unreplayable_and_sync_continues(e2e, api, email, http):
     marker = f"poison-{uuid.uuid4().hex}".encode()
     await e2e.produce("ats.candidates", b"not json", key=marker)  # no headers at all: not a CloudEvent
 
@@ -15,6 +15,14 @@ async def test_malformed_record_is_dead_lettered_and_sync_continues(e2e, api, em
     error = e2e.header(record, "dlq_error")
     assert error and "InvalidEvent" in error, error
     assert e2e.header(record, "dlq_consumer") == "sync-gateway"
+
+    async def letter():
+        data = (await http.get(f"{e2e.gateway_url}/v1/dead-letters", params={"limit": 200})).json()["data"]
+        return [d for d in data if d["value"] == "not json" and d["topic"] == "ats.candidates" and d["status"] == "open"]
+    (kept, *_) = await e2e.wait_until(letter, 10, message="the poison record in /v1/dead-letters")
+    refused = await http.post(f"{e2e.gateway_url}/v1/dead-letters/{kept['id']}/replay")
+    assert refused.status_code == 409 and "not a CloudEvent" in refused.json()["detail"]  # nothing to send again
+    assert (await http.delete(f"{e2e.gateway_url}/v1/dead-letters/{kept['id']}")).json()["status"] == "discarded"
 
     addr = email("afterpoison")
     cand = await api.create("ats", first_name="Barbara", last_name="Liskov", emails=[addr])

@@ -22,11 +22,20 @@ async def test_dead_letters_can_be_listed_replayed_and_discarded(e2e, http):
 
     replayed = await http.post(f"{url}/{letter['id']}/replay")
     assert replayed.status_code == 200 and replayed.json()["status"] == "replayed"
+    assert (await http.post(f"{url}/{letter['id']}/replay")).status_code == 409  # replayed once
+    # through the gateway's outbox and relay: the same event (id, source, data) on its topic a second time
+    on_topic = await e2e.wait_until(lambda: _twice(e2e, bad), 15, message="the event on ats.candidates again")
+    assert [EventEnvelope.from_kafka(r.headers, r.value) for r in on_topic] == [bad, bad]
     again = await e2e.wait_until(letters, 10, message="the replayed event dead-lettered again (still poison)")
     fresh = [d for d in again if d["id"] != letter["id"]][0]
     gone = await http.delete(f"{url}/{fresh['id']}")
     assert gone.status_code == 200 and gone.json()["status"] == "discarded" and gone.json()["resolved_by"] == "admin"
     assert (await http.delete(f"{url}/{fresh['id']}")).status_code == 409
+
+
+async def _twice(e2e, event):
+    records = await e2e.read_topic("ats.candidates", {event.subject})
+    return records if len(records) == 2 else None
 
 
 async def test_changing_a_fields_mode_at_runtime_applies_at_once_and_resync_catches_up(e2e, http, api, email):

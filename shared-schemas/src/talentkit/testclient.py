@@ -26,8 +26,12 @@ async def running_app(app: FastAPI, **client_kwargs: Any) -> AsyncIterator[httpx
             yield client
 
 
+# Processes started for tests and benchmarks send webhooks only to this machine, whatever `env` says.
+LOOPBACK_ONLY = {"GATEWAY_WEBHOOKS_DESTINATIONS": "loopback"}
+
+
 class ServiceProcess:
-    """One service as a real `uvicorn --factory` process on 127.0.0.1:port."""
+    """One service as a real `uvicorn --factory` process on 127.0.0.1:port (webhooks: loopback destinations only)."""
 
     def __init__(self, *, factory: str, port: int, env: dict[str, str], log_path: Path, bin_dir: Path) -> None:
         self.factory, self.port, self.env, self.log_path, self.bin_dir = factory, port, env, log_path, bin_dir
@@ -42,7 +46,7 @@ class ServiceProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
         self.proc = subprocess.Popen(
             uvicorn_argv(self.factory, self.port, bin_dir=self.bin_dir),
-            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT)
+            env={**os.environ, **self.env, **LOOPBACK_ONLY}, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

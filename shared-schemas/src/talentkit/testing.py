@@ -20,6 +20,14 @@ import pytest
 _RESERVED = {2525, 8001, 8002, 8003, 9092, 9093, 54320}  # `make run` ports
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests only ever send to this machine: every gateway a test builds in-process (fuzzers included) refuses
+    webhook destinations other than loopback, whatever the shell says (processes: `ServiceProcess`)."""
+    from talentkit.testclient import LOOPBACK_ONLY
+
+    os.environ.update(LOOPBACK_ONLY)
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (never one of the `make run` ports)."""
     while True:

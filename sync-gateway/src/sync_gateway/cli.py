@@ -9,6 +9,7 @@ work with the live consumer's own code, so what it writes is exactly what the co
   resync     re-apply the policy both ways to one person's link.
   replay     hand a range of a topic partition to the live consumer's handler, through its dedupe.
   lag        committed offset, log end offset and lag of a consumer group, per topic partition.
+  webhooks   run the webhook fan-out and dispatcher in this process (beside gateways with GATEWAY_WEBHOOKS_ENABLED=false).
 
 Results go to stdout (`--json` for a machine-readable form); progress and diagnostics go to stderr.
 Exit codes: 0 done, 1 failed (or some records failed), 2 bad usage, 130 interrupted."""
@@ -681,6 +682,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", action="append", help="show this topic (repeatable; default: the gateway's topics and "
                    "every topic the group committed on)")
     p.set_defaults(run=cmd_lag)
+
+    from sync_gateway.webhooks import workers as webhooks  # noqa: PLC0415 - like every command, loaded when used
+    webhooks.register(commands, [common])
     return parser
 
 

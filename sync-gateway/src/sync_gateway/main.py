@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
                                  is_transient=lambda e: isinstance(e, (TransientError, IntegrityError)),
                                  # each in-flight event holds a pooled connection across its HTTP calls (handler=)
                                  max_in_flight=16, partitions=settings.kafka_topic_partitions,
-                                 on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.sessionmaker))
+                                 on_dead_letter=dead_letters.sink(settings.consumer_group, app.state.uow_factory))
         app.state.consumer = consumer
         try:
             await consumer.run()
@@ -111,7 +111,8 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
     app = create_service_app(
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
         platform=platform, routers=[links_router, policy_router, operations_router, webhooks_router], source="/sync-gateway",
-        workers=(sync_consumer, *webhook_workers(settings.kafka_bootstrap_servers, webhook_settings)),
+        relay_topics=TOPICS,  # the outbox carries replayed dead letters back to these topics
+        workers=(sync_consumer, *webhook_workers(settings, webhook_settings)),
         openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
     app.state.resync = resync

@@ -1,9 +1,8 @@
 """`/v1/dead-letters`, `PUT /v1/field-policy/{field}`, `/v1/conflicts`, `/v1/resync`."""
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
@@ -11,10 +10,12 @@ from sqlalchemy import or_, select
 from shared_schemas.policy import DEFAULT_POLICY, OwnershipMode
 from sync_gateway.conflicts.models import Conflict as ConflictRow
 from sync_gateway.links.models import Link
-from sync_gateway.operations.models import DeadLetter, FieldPolicyOverride
+from sync_gateway.operations import service as dead_letter_service
+from sync_gateway.operations.models import FieldPolicyOverride
+from sync_gateway.operations.schemas import DeadLetterRead, LetterStatus
 from talentkit.auth import RequestContext, require
-from talentkit.db import Session
-from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.db import Session, UoW
+from talentkit.errors import NotFound, Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
 from talentkit.responses import resource_response
@@ -25,80 +26,38 @@ Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
 P = {"content": {"application/problem+json": {}}}
 
 
-class DeadLetterRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    consumer: str
-    topic: str
-    partition: int
-    offset: int
-    event_id: str | None
-    event_type: str | None
-    headers: list[list[str]]
-    value: str | None = Field(description="The record's value as text (as it was on the topic).")
-    error: str
-    attempts: int
-    status: str = Field(description="open, replayed or discarded.")
-    resolved_by: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _dl(row: DeadLetter) -> dict[str, Any]:
-    out = {c: getattr(row, c) for c in DeadLetterRead.model_fields if c != "value"}
-    out["value"] = row.value.decode(errors="replace") if row.value is not None else None
-    return out
-
-
 @router.get("/v1/dead-letters", response_model=Page[DeadLetterRead], summary="List dead letters")
-async def list_dead_letters(request: Request, response: Response, ctx: Reader, session: Session,
-                            status: str | None = Query("open", description="open, replayed, discarded; empty for all."),
-                            cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
-    """Events the gateway could not apply, with the error and how many attempts were made."""
-    stmt = select(DeadLetter)
-    if status:
-        stmt = stmt.where(DeadLetter.status == status)
-    rows, nxt = await paginate(session, request, response, stmt, created_col=DeadLetter.created_at, id_col=DeadLetter.id,
-                               filters={"status": status}, cursor=cursor, limit=limit)
-    return {"data": [_dl(r) for r in rows], "next_cursor": nxt, "next": next_url(request, response)}
-
-
-async def _open_letter(session: Any, letter_id: uuid.UUID) -> DeadLetter:
-    row = (await session.execute(select(DeadLetter).where(DeadLetter.id == letter_id).with_for_update())).scalar_one_or_none()
-    if row is None:
-        raise NotFound("No such dead letter.")
-    if row.status != "open":
-        raise Conflict(f"The dead letter is already {row.status}.")
-    return row
+async def list_dead_letters(request: Request, response: Response, ctx: Reader, uow: UoW,
+                            status: Annotated[LetterStatus | Literal[""] | None, Query(
+                                description="`open` (default), `replayed`, `discarded`; empty for all.")] = LetterStatus.open,
+                            cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
+                            limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Events the gateway could not apply, oldest first, with the error and how many attempts were made."""
+    rows, nxt = await dead_letter_service.list_letters(uow=uow, request=request, response=response,
+                                                       status=status or None, cursor=cursor, limit=limit)
+    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
 
 
 @router.post("/v1/dead-letters/{letter_id}/replay", response_model=DeadLetterRead, summary="Replay a dead letter",
-             responses={409: {"description": "Already replayed or discarded.", **P}})
-async def replay(letter_id: uuid.UUID, request: Request, ctx: Admin, session: Session, idem: IdempotencyGuard) -> Response:
-    """Publish the original record again to its topic (same key, headers and value); the consumer applies it once
-    the cause is fixed (it was never marked processed)."""
+             responses={404: {"description": "No such dead letter.", **P},
+                        409: {"description": "Already replayed or discarded, or the record is not a CloudEvent "
+                              "(nothing to send again: discard it).", **P}})
+async def replay(letter_id: uuid.UUID, ctx: Admin, uow: UoW, idem: IdempotencyGuard) -> Response:
+    """Send the original event again to its topic, unchanged (same id, key, attributes and data), and mark the
+    letter `replayed`; the consumer applies it once the cause is fixed (it was never marked processed). If it
+    fails again it becomes a new dead letter."""
     async def run() -> Response:
-        row = await _open_letter(session, letter_id)
-        producer = AIOKafkaProducer(bootstrap_servers=request.app.state.settings.kafka_bootstrap_servers,
-                                    enable_idempotence=True, acks="all")
-        await producer.start()
-        try:
-            await producer.send_and_wait(row.topic, value=row.value, key=row.key,
-                                         headers=[(k, v.encode()) for k, v in row.headers])
-        finally:
-            await producer.stop()
-        row.status, row.resolved_by, row.updated_at = "replayed", ctx.actor, datetime.now(UTC)
-        return resource_response(DeadLetterRead, _dl(row))
+        letter = await dead_letter_service.replay(uow=uow, letter_id=letter_id, ctx=ctx)
+        return resource_response(DeadLetterRead, letter)
     return await idem.run(run)
 
 
 @router.delete("/v1/dead-letters/{letter_id}", response_model=DeadLetterRead, summary="Discard a dead letter",
-               responses={409: {"description": "Already replayed or discarded.", **P}})
-async def discard(letter_id: uuid.UUID, ctx: Admin, session: Session) -> Response:
+               responses={404: {"description": "No such dead letter.", **P},
+                          409: {"description": "Already replayed or discarded.", **P}})
+async def discard(letter_id: uuid.UUID, ctx: Admin, uow: UoW) -> Response:
     """Close a dead letter without applying it; who did it is kept (`resolved_by`)."""
-    row = await _open_letter(session, letter_id)
-    row.status, row.resolved_by, row.updated_at = "discarded", ctx.actor, datetime.now(UTC)
-    return resource_response(DeadLetterRead, _dl(row))
+    return resource_response(DeadLetterRead, await dead_letter_service.discard(uow=uow, letter_id=letter_id, ctx=ctx))
 
 
 class PolicyChange(BaseModel):

@@ -1,6 +1,7 @@
 """Webhook endpoint and delivery bodies."""
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -8,6 +9,18 @@ from sync_gateway.webhooks import filters
 
 TYPES_HELP = ("Event types to receive, from both systems: exact (`ats.candidate.created.v1`), a prefix "
               "(`ats.application.*`, `crm.*`) or `*` for everything.")
+
+
+URL_HELP = ("HTTPS (or HTTP) URL that receives the POSTs. Refused with 422: internal addresses (private, loopback, "
+            "link-local, CGNAT, multicast, reserved, IPv6 forms carrying an IPv4 address), IPv4 written other than as "
+            "four decimal numbers, credentials in the URL. A host name is checked again, every address it resolves "
+            "to, at each attempt.")
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"
 
 
 def _check_types(value: list[str] | None) -> list[str] | None:
@@ -22,7 +35,7 @@ def _check_types(value: list[str] | None) -> list[str] | None:
 class EndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=2000, description="HTTPS (or HTTP) URL that receives POSTs. Internal addresses are refused.")
+    url: str = Field(max_length=2000, description=URL_HELP)
     event_types: list[str] = Field(min_length=1, max_length=100, description=TYPES_HELP)
     description: str | None = Field(None, max_length=500)
 
@@ -32,7 +45,7 @@ class EndpointCreate(BaseModel):
 class EndpointUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(None, max_length=2000)
+    url: str | None = Field(None, max_length=2000, description=URL_HELP)
     event_types: list[str] | None = Field(None, min_length=1, max_length=100, description=TYPES_HELP)
     description: str | None = Field(None, max_length=500)
 
@@ -46,7 +59,8 @@ class EndpointRead(BaseModel):
     url: str
     event_types: list[str]
     description: str | None
-    enabled: bool
+    enabled: bool = Field(description="False once disabled, by hand or by the gateway (410 Gone, or every delivery "
+                          "failing for 3 days): nothing is sent until it is enabled again.")
     disabled_reason: str | None = Field(description="Why the endpoint was disabled (410 Gone, 3 days failing, by hand).")
     disabled_at: datetime | None
     failing_since: datetime | None = Field(description="Start of the current run of failed attempts, if any.")
@@ -96,7 +110,9 @@ class DeliveryRead(BaseModel):
     endpoint_id: uuid.UUID
     event_id: str = Field(description="The CloudEvent id, sent as `webhook-id` on every attempt and replay.")
     event_type: str
-    status: str = Field(description="`pending`, `succeeded` or `failed` (gave up, or the endpoint answered 410).")
+    status: str = Field(description="`pending` (due at `next_attempt_at`; with no `next_attempt_at` it waits for its "
+                        "disabled endpoint), `succeeded`, or `failed` (the retries over about three days ran out, or "
+                        "the endpoint answered 410).")
     attempt_count: int
     next_attempt_at: datetime | None
     last_attempt_at: datetime | None

@@ -1,112 +1,77 @@
-"""The two webhook workers: fan-out (Kafka → one delivery row per matching endpoint) and the dispatcher."""
+"""Where the fan-out and the dispatcher run: inside the gateway app (`GATEWAY_WEBHOOKS_ENABLED=true`, the default)
+or in a process of their own, `talent-gateway webhooks`, so that delivery never competes with the sync."""
 from __future__ import annotations
 
+import argparse
 import asyncio
-import logging
+import contextlib
+import signal
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from shared_schemas.envelope import EventEnvelope
-from shared_schemas.topics import ALL_TOPICS
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from talentkit.consumer import EventConsumer
+from prometheus_client import start_http_server
+from talentkit.db import create_engine, sessionmaker
+from talentkit.observability import configure_logging
+from talentkit.uow import OutboxWriter, UnitOfWorkFactory
 
-from sync_gateway.webhooks import filters
+from sync_gateway import models  # noqa: F401 - every table mapped before the first query
+from sync_gateway.config import Settings
+from sync_gateway.db import platform
 from sync_gateway.webhooks.config import WebhookSettings
-from sync_gateway.webhooks.delivery import apply_outcome, new_client, render_body, send
-from sync_gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
-
-log = logging.getLogger("sync_gateway.webhooks")
-
-
-async def fan_out(session: AsyncSession, event: EventEnvelope) -> None:
-    """One pending delivery per enabled endpoint whose filter matches; idempotent on (endpoint, event).
-    An endpoint receives the events that happen after it was created, never the history before it."""
-    rows = (await session.execute(select(WebhookEndpoint.id, WebhookEndpoint.event_types)
-                                  .where(WebhookEndpoint.enabled.is_(True), WebhookEndpoint.created_at <= event.time))).all()
-    targets = [row.id for row in rows if filters.matches(row.event_types, event.type)]
-    if not targets:
-        return
-    body = render_body(event.type, event.time, event.data)
-    now = datetime.now(UTC)
-    await session.execute(insert(WebhookDelivery).values([
-        {"endpoint_id": t, "event_id": event.id, "event_type": event.type, "body": body, "status": "pending",
-         "attempt_count": 0, "retry_step": 0, "next_attempt_at": now} for t in targets
-    ]).on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"]))
-
-
-class Dispatcher:
-    """Claims due deliveries (FOR UPDATE SKIP LOCKED, then a lease so no transaction spans an HTTP call),
-    sends them concurrently, records each attempt and schedules the next."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: WebhookSettings) -> None:
-        self.sessions, self.settings = sessions, settings
-
-    async def run(self) -> None:
-        async with new_client(self.settings) as client:
-            while True:
-                try:
-                    if await self.tick(client) == 0:
-                        await asyncio.sleep(self.settings.poll_seconds)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("webhook dispatcher tick failed")
-                    await asyncio.sleep(1)
-
-    async def tick(self, client: Any) -> int:
-        now = datetime.now(UTC)
-        lease = now + timedelta(seconds=self.settings.timeout_seconds + 30)
-        async with self.sessions() as session, session.begin():
-            rows = (await session.execute(
-                select(WebhookDelivery, WebhookEndpoint)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
-                       WebhookEndpoint.enabled.is_(True))
-                .order_by(WebhookDelivery.next_attempt_at).limit(self.settings.batch_size)
-                .with_for_update(of=WebhookDelivery, skip_locked=True))).all()
-            jobs = []
-            for delivery, endpoint in rows:
-                delivery.next_attempt_at = lease  # a crash mid-send retries after the lease, same webhook-id
-                jobs.append((delivery.id, endpoint.url, endpoint.signing_secrets(now), delivery.event_id, delivery.body))
-        await asyncio.gather(*(self._deliver(client, *job) for job in jobs))
-        return len(jobs)
-
-    async def _deliver(self, client: Any, delivery_id: Any, url: str, secrets: list[str], msg_id: str, body: str) -> None:
-        outcome = await send(client, self.settings, url=url, secrets=secrets, msg_id=msg_id, body=body)
-        async with self.sessions() as session, session.begin():
-            delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
-            if delivery is None or delivery.status != "pending":
-                return
-            endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
-            assert endpoint is not None
-            session.add(apply_outcome(delivery, endpoint, outcome, self.settings, datetime.now(UTC)))
-        if not outcome.ok:
-            log.info("webhook attempt failed", extra={"delivery_id": str(delivery_id), "status": outcome.response_status,
-                                                       "error": outcome.error})
-
+from sync_gateway.webhooks.dispatcher import Dispatcher
+from sync_gateway.webhooks.fanout import FanOut
 
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
 
 
-def webhook_workers(bootstrap: str, settings: WebhookSettings) -> tuple[Worker, ...]:
-    """The fan-out consumer (its own group, every topic of both systems) and the dispatcher."""
-    if not settings.enabled:
+def webhook_workers(settings: Settings, hooks: WebhookSettings) -> tuple[Worker, ...]:
+    """The app's fan-out and dispatcher workers; none when `GATEWAY_WEBHOOKS_ENABLED=false`."""
+    if not hooks.enabled:
         return ()
 
     async def webhook_fanout(app: FastAPI) -> None:
-        consumer = EventConsumer(group=settings.consumer_group, topics=ALL_TOPICS, bootstrap=bootstrap,
-                                 sessions=app.state.sessionmaker, tables=app.state.platform, handler=fan_out)
-        app.state.webhook_consumer = consumer
-        await consumer.run()
+        app.state.webhook_fanout = FanOut(app.state.uow_factory, settings.kafka_bootstrap_servers, hooks)
+        await app.state.webhook_fanout.run()
 
     async def webhook_dispatcher(app: FastAPI) -> None:
-        dispatcher = Dispatcher(app.state.sessionmaker, settings)
-        app.state.webhook_dispatcher = dispatcher
-        await dispatcher.run()
+        app.state.webhook_dispatcher = Dispatcher(app.state.uow_factory, settings.database_url, hooks)
+        await app.state.webhook_dispatcher.run()
 
     return (webhook_fanout, webhook_dispatcher)
+
+
+async def run_webhooks(settings: Settings, hooks: WebhookSettings) -> None:
+    """Fan-out and dispatcher in this process until cancelled (several such processes may run: both are safe)."""
+    engine = create_engine(settings.database_url)
+    uows = UnitOfWorkFactory(sessionmaker(engine), sinks=(OutboxWriter(platform, "/sync-gateway"),))
+    try:
+        await asyncio.gather(FanOut(uows, settings.kafka_bootstrap_servers, hooks).run(),
+                             Dispatcher(uows, settings.database_url, hooks).run())
+    finally:
+        await engine.dispose()
+
+
+def register(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add `talent-gateway webhooks` to the CLI."""
+    p = commands.add_parser("webhooks", parents=parents, help="run the webhook fan-out and dispatcher in this process",
+                            description="Run the webhook fan-out (its own consumer group over both systems' topics) "
+                            "and the dispatcher until SIGTERM or Ctrl-C, with the gateway's settings (GATEWAY_*, "
+                            "GATEWAY_WEBHOOKS_*). Run it beside gateways started with GATEWAY_WEBHOOKS_ENABLED=false "
+                            "so delivery never slows the sync; any number of these processes may run at once.")
+    p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics on 127.0.0.1:PORT")
+    p.set_defaults(run=_command)
+
+
+async def _command(args: argparse.Namespace) -> int:
+    settings = Settings()
+    configure_logging("sync-gateway-webhooks", "INFO" if args.verbose else settings.log_level)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr="127.0.0.1")
+    task = asyncio.ensure_future(run_webhooks(settings, WebhookSettings()))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return 0

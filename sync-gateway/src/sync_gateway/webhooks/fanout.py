@@ -1,0 +1,109 @@
+"""Fan-out: both systems' events from Kafka → one pending delivery per matching enabled endpoint.
+
+Cheap by construction: a consumer group of its own reads a batch of records, matches them against the enabled
+endpoints (one query per batch), inserts the deliveries in one transaction and commits the offsets after it.
+No per-event transaction, no processed-events row: the (endpoint, event) unique key makes a re-read harmless."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from shared_schemas.envelope import EventEnvelope, InvalidEvent
+from shared_schemas.topics import ALL_TOPICS
+from talentkit.kafka import ensure_topics
+from talentkit.uow import UnitOfWorkFactory
+
+from sync_gateway.webhooks import filters, metrics, repository
+from sync_gateway.webhooks.config import WebhookSettings
+from sync_gateway.webhooks.delivery import render_body
+
+log = logging.getLogger("sync_gateway.webhooks")
+PERSON_KEYS = ("candidate_id", "prospect_id", "survivor_id", "merged_id")
+PERSON_SNAPSHOTS = ("candidate", "prospect")
+PERSON_TYPES = ("ats.candidate.", "crm.prospect.")  # their subject is the person's id
+
+
+def person_ids(event: EventEnvelope) -> list[str]:
+    """The candidate and prospect ids an event is about, so an erasure can find the deliveries that carry them."""
+    ids = {str(event.data[k]) for k in PERSON_KEYS if event.data.get(k)}
+    for name in PERSON_SNAPSHOTS:
+        snapshot = event.data.get(name)
+        if isinstance(snapshot, dict) and snapshot.get("id"):
+            ids.add(str(snapshot["id"]))
+    if event.type.startswith(PERSON_TYPES):
+        ids.add(event.subject)
+    return sorted(ids)
+
+
+def deliveries_for(events: Iterable[EventEnvelope], endpoints: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
+    """Rows for every (enabled endpoint whose filter matches, event). An endpoint receives the events that happen
+    after it was created, never the history before it."""
+    rows = []
+    for event in events:
+        targets = [e.id for e in endpoints if e.created_at <= event.time and filters.matches(e.event_types, event.type)]
+        if not targets:
+            continue
+        body, people = render_body(event.type, event.time, event.data), person_ids(event)
+        rows += [{"endpoint_id": t, "event_id": event.id, "event_type": event.type, "body": body, "person_ids": people,
+                  "status": "pending", "attempt_count": 0, "retry_step": 0, "next_attempt_at": now} for t in targets]
+    return rows
+
+
+def _event(record: ConsumerRecord) -> EventEnvelope | None:
+    try:
+        return EventEnvelope.from_kafka(record.headers, record.value)
+    except InvalidEvent:
+        return None  # not a CloudEvent: nothing to send (the sync consumer dead-letters what it reads)
+
+
+class FanOut:
+    """Consumes every topic of both systems with its own group and queues deliveries, a batch at a time."""
+
+    def __init__(self, uows: UnitOfWorkFactory, bootstrap: str, settings: WebhookSettings,
+                 topics: tuple[str, ...] = ALL_TOPICS) -> None:
+        self.uows, self.bootstrap, self.settings, self.topics = uows, bootstrap, settings, topics
+        self.batches = 0
+
+    async def run(self) -> None:
+        """Fan out until cancelled; restart the consumer after a failure (uncommitted records are read again)."""
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("webhook fan-out failed; restarting")
+                await asyncio.sleep(1)
+
+    async def _consume(self) -> None:
+        await ensure_topics(self.bootstrap, self.topics)
+        consumer = AIOKafkaConsumer(*self.topics, bootstrap_servers=self.bootstrap, group_id=self.settings.consumer_group,
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    session_timeout_ms=6000, heartbeat_interval_ms=2000)
+        try:
+            await consumer.start()  # inside: cancelled while joining, it must still leave the group
+            while True:
+                batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
+                if not batches:
+                    continue
+                await self.queue([r for records in batches.values() for r in records])
+                await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+        finally:
+            await consumer.stop()
+
+    async def queue(self, records: list[ConsumerRecord]) -> int:
+        """Turn records into deliveries in one transaction; returns how many were new."""
+        events = [e for e in map(_event, records) if e is not None]
+        if not events:
+            return 0
+        async with self.uows() as uow:
+            endpoints = await repository.enabled_endpoints(uow.session)
+            new = await repository.queue(uow.session, deliveries_for(events, endpoints, datetime.now(UTC)))
+            await uow.commit()
+        self.batches += 1
+        metrics.QUEUED.inc(new)
+        return new

@@ -1,0 +1,113 @@
+"""What every webhook test needs: a real HTTP receiver on 127.0.0.1 (scripted answers, every request kept), a wait
+that fails loudly, and a migrated gateway database of its own."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+@dataclass
+class Receiver:
+    """An HTTP server in a thread: per path, a script of answers (status, headers; then 200), every request kept;
+    paths under `/slow/` answer after `slow_seconds`."""
+
+    server: ThreadingHTTPServer
+    scripts: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    slow_seconds: float = 0.05
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def script(self, path: str, *answers: int | tuple[int, dict[str, str]]) -> str:
+        self.scripts[path] = [a if isinstance(a, tuple) else (a, {}) for a in answers]
+        return self.base + path
+
+    def got(self, path: str, msg_id: str | None = None) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.path == path and (msg_id is None or r.headers["webhook-id"] == msg_id)]
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    state: dict[str, Receiver] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            rec = state["r"]
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            if self.path.startswith("/slow/"):
+                time.sleep(rec.slow_seconds)
+            with rec.lock:
+                rec.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()))
+                script = rec.scripts.get(self.path, [])
+                code, headers = script.pop(0) if script else (200, {})
+            payload = json.dumps({"answer": code}).encode()
+            self.send_response(code)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state["r"] = Receiver(server)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state["r"]
+    server.shutdown()
+    server.server_close()
+
+
+async def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1,
+                   message: str = "the condition") -> Any:
+    """Poll `check` (sync or async) until it returns something truthy and return that; AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}; last value: {value!r}")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def eventually() -> Callable[..., Any]:
+    """`await eventually(check, timeout=…, message=…)`: the value `check` (sync or async) first returns truthy;
+    AssertionError on timeout."""
+    return wait_for
+
+
+@pytest.fixture(scope="session")
+def gateway_db(talent_stack: Any) -> Callable[[str], str]:
+    """`gateway_db(name)`: a fresh gateway database at the migrations' head; returns its URL."""
+    def fresh(name: str) -> str:
+        url = talent_stack.fresh_database(name)
+        talent_stack.migrate("sync-gateway", url, "GATEWAY_")
+        return url
+    return fresh
