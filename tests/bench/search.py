@@ -27,6 +27,7 @@ import numpy as np
 from pgvector.asyncpg import register_vector
 
 from .context import Context
+from .seed import _pg_url
 from .report import Row
 from .stack import log
 from .stats import percentile
@@ -58,7 +59,7 @@ def _text(p: dict[str, Any]) -> str:
 
 async def _seed_prospects(url: str, profiles: list[dict[str, Any]], fake: Any) -> float:
     now = datetime.now(UTC)
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(_pg_url(url))
     t0 = time.monotonic()
     try:
         cols = ["id", "first_name", "last_name", "emails", "phones", "location", "headline", "tags", "source",
@@ -77,7 +78,7 @@ async def _seed_prospects(url: str, profiles: list[dict[str, Any]], fake: Any) -
 
 async def _seed_candidates(url: str, n: int, fake: Any, rnd: random.Random) -> float:
     now = datetime.now(UTC)
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(_pg_url(url))
     t0 = time.monotonic()
     try:
         for start in range(0, n, BATCH):
@@ -105,7 +106,7 @@ async def _seed_candidates(url: str, n: int, fake: Any, rnd: random.Random) -> f
 async def _seed_vectors(url: str, ids: list[uuid.UUID], base: np.ndarray, rnd: np.random.Generator) -> float:
     """COPY the perturbed vectors with the HNSW index dropped, then build it; returns the build time."""
     now = datetime.now(UTC)
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(_pg_url(url))
     await register_vector(conn)
     try:
         await conn.execute("DROP INDEX IF EXISTS ix_prospect_embeddings_hnsw")
@@ -143,7 +144,7 @@ async def _api(client: httpx.AsyncClient, path: str, params: dict[str, Any]) -> 
 
 
 async def _vector_queries(url: str, queries: np.ndarray, *, exact: bool, ef_search: int = 100) -> tuple[list[float], list[list[Any]]]:
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(_pg_url(url))
     await register_vector(conn)
     latencies, results = [], []
     try:
@@ -164,7 +165,7 @@ async def _vector_queries(url: str, queries: np.ndarray, *, exact: bool, ef_sear
 
 
 async def _bare_tsquery(url: str, table: str, document: str, id_col: str, words: list[str]) -> list[float]:
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(_pg_url(url))
     try:
         out = []
         for w in words:
