@@ -28,7 +28,7 @@ class Durations:
     backfill_people: int = 100_000
     backfill_cap: float = 130  # s the backfill gets (just over its 120 s target); beyond, the rate is extrapolated
     search_people: int = 100_000  # prospects, and as many candidates with resume text
-    search_distinct_texts: int = 2000  # profile texts the model embeds (the vectors of the rest derive from them)
+    search_distinct_texts: int = 1000  # profile texts the model embeds (the vectors of the rest derive from them)
     search_queries: int = 200  # queries per measured figure
     search_resumes: int = 40  # two-page PDFs parsed
 

@@ -62,6 +62,8 @@ async def _seed_prospects(url: str, profiles: list[dict[str, Any]], fake: Any) -
     conn = await asyncpg.connect(_pg_url(url))
     t0 = time.monotonic()
     try:
+        # The bench brings the vectors (see the docstring): no embedding requests for the seeded rows.
+        await conn.execute("ALTER TABLE prospects DISABLE TRIGGER prospect_embedding_request")
         cols = ["id", "first_name", "last_name", "emails", "phones", "location", "headline", "tags", "source",
                 "field_times", "version", "created_at", "updated_at", "created_by", "updated_by", "current_company",
                 "current_title", "skills", "links", "status"]
@@ -70,8 +72,8 @@ async def _seed_prospects(url: str, profiles: list[dict[str, Any]], fake: Any) -
                      p["headline"], ["bench-search"], "sourced", "{}", 1, now, now, "bench", "bench", p["company"],
                      p["title"], p["skills"], [], "active") for p in profiles[start:start + BATCH]]
             await conn.copy_records_to_table("prospects", records=rows, columns=cols)
-        await conn.execute("DELETE FROM embedding_requests")  # the bench brings the vectors (see the docstring)
     finally:
+        await conn.execute("ALTER TABLE prospects ENABLE TRIGGER prospect_embedding_request")
         await conn.close()
     return time.monotonic() - t0
 
@@ -110,6 +112,7 @@ async def _seed_vectors(url: str, ids: list[uuid.UUID], base: np.ndarray, rnd: n
     await register_vector(conn)
     try:
         await conn.execute("DROP INDEX IF EXISTS ix_prospect_embeddings_hnsw")
+        await conn.execute("DELETE FROM prospect_embeddings WHERE prospect_id = ANY($1::uuid[])", ids)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
             vecs = base[np.arange(start, start + len(chunk)) % len(base)] + rnd.normal(0, 0.015, (len(chunk), base.shape[1]))
