@@ -3,20 +3,30 @@ test Kafka) driven over ASGI, and helpers to read what reached Kafka."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+import html
+import re
+import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest_asyncio
+import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiosmtpd.controller import Controller
 from ats.config import Settings
-from ats.main import create_app
+from ats.main import create_app, performers
+from ats.tasks.worker import TaskRunner
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from talentkit.kafka import ensure_topics
 from talentkit.testclient import running_app
+from talentkit.testing import free_port
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
 
@@ -34,7 +44,43 @@ class AtsHarness:
     def auth(key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
 
+    inbox: Inbox | None = None
+
     new_email = staticmethod(lambda tag="c": new_email(tag))
+    csrf_in = staticmethod(lambda page: csrf_in(page))
+    serve = staticmethod(lambda app: serve(app))  # a fake outside party on a loopback port
+
+    async def open_job(self, **fields: Any) -> dict[str, Any]:
+        """A new open job with the default pipeline."""
+        r = await self.client.post("/v1/jobs", json={"title": f"Engineer {uuid.uuid4().hex[:6]}", **fields})
+        assert r.status_code == 201, r.text
+        opened = await self.client.post(f"/v1/jobs/{r.json()['id']}/open")
+        assert opened.status_code == 200, opened.text
+        return opened.json()
+
+    async def apply(self, job: dict[str, Any], email: str | None = None, **candidate: Any) -> dict[str, Any]:
+        """A new candidate's application to `job`."""
+        r = await self.client.post("/v1/applications", json={
+            "job_id": job["id"], "candidate": candidate_body(emails=[email or new_email()], **candidate)})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def run_tasks(self) -> int:
+        """The task worker's passes (mail, HRIS, background checks) until nothing is due, as the background loop
+        would run them; returns how many attempts were made."""
+        runner, total = TaskRunner(self.app, performers()), 0
+        for _ in range(100):
+            done = await runner.run_once()
+            total += done
+            if not done:
+                return total
+        raise AssertionError("tasks kept coming due")
+
+    def browser(self, ip: str | None = None) -> httpx.AsyncClient:
+        """A browser-like client of the public pages (keeps cookies) from its own address, so that rate limits of
+        tests never meet."""
+        ip = ip or f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app, client=(ip, 40000)), base_url="http://service")
     body = staticmethod(lambda **overrides: candidate_body(**overrides))
 
     async def events_for(self, subject: str, *, until: Callable[[list[ConsumerRecord]], bool],
@@ -59,8 +105,53 @@ class AtsHarness:
         return n
 
 
+@asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """Run an ASGI app (a fake outside party: HRIS, background-check provider) on a free loopback port; yields
+    its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            raise AssertionError("the fake server did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepted; `refuse` makes it answer 451 (a transient failure)."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.EmailMessage] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Try again later"
+        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.received if m["To"] == address]
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_in(page: str) -> str:
+    return html.unescape(CSRF.search(page).group(1))
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
     url = talent_stack.fresh_database("ats_it")
     talent_stack.migrate("ats-service", url, "ATS_")
     settings = Settings.model_validate({
@@ -68,6 +159,9 @@ async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
         "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
         "TALENT_ADMIN_API_KEY": ADMIN_KEY,
         "relay_poll_seconds": 0.05,
+        "smtp_port": smtp.port, "mail_from": "talent@acme.example", "public_base_url": "https://jobs.acme.example",
+        "tasks_enabled": False,  # tests run the worker's passes themselves (`run_tasks`)
+        "task_retry_base_seconds": 1.0,
     })
     assert settings.database_url == url and settings.kafka_bootstrap_servers == talent_stack.kafka_bootstrap
     app = create_app(settings)
@@ -75,8 +169,9 @@ async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
     async with (running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client,
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as anon):
         yield AtsHarness(app=app, client=client, anon=anon, database_url=url,
-                             kafka_bootstrap=talent_stack.kafka_bootstrap, engine=engine)
+                         kafka_bootstrap=talent_stack.kafka_bootstrap, engine=engine, inbox=inbox)
     await engine.dispose()
+    smtp.stop()
 
 
 def new_email(tag: str = "c") -> str:

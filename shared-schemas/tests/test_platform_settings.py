@@ -3,13 +3,16 @@ defaults work out of the box."""
 from __future__ import annotations
 
 import pytest
+from ats.config import DEV_BACKGROUND_CHECK_WEBHOOK_SECRET, DEV_PUBLIC_SIGNING_KEYS
 from ats.config import Settings as AtsSettings
 from crm.sending.config import SendingSettings
 from pydantic import ValidationError
 from talentkit.settings import DEV_ADMIN_KEY, DEV_GATEWAY_KEY, DEV_OAUTH_SIGNING_KEYS
 
 STRONG = "s" * 40
-PRODUCTION = {"TALENT_ENVIRONMENT": "production", "TALENT_OAUTH_SIGNING_KEYS": f"k1:{STRONG}"}
+PRODUCTION = {"TALENT_ENVIRONMENT": "production", "TALENT_OAUTH_SIGNING_KEYS": f"k1:{STRONG}",
+              # the ATS's own secrets: public links and CSRF tokens, the background-check provider's webhooks
+              "public_signing_keys": f"k1:{STRONG}", "background_check_webhook_secret": STRONG}
 
 
 @pytest.mark.parametrize(("env", "value"), [
@@ -23,6 +26,17 @@ PRODUCTION = {"TALENT_ENVIRONMENT": "production", "TALENT_OAUTH_SIGNING_KEYS": f
 def test_a_development_or_short_platform_secret_is_refused_outside_development(env, value):
     with pytest.raises(ValidationError) as err:
         AtsSettings.model_validate({**PRODUCTION, env: value})
+    assert env in str(err.value)
+
+
+@pytest.mark.parametrize(("field", "env", "value"), [
+    ("public_signing_keys", "ATS_PUBLIC_SIGNING_KEYS", DEV_PUBLIC_SIGNING_KEYS),
+    ("public_signing_keys", "ATS_PUBLIC_SIGNING_KEYS", f"new:{STRONG},old:short"),
+    ("background_check_webhook_secret", "ATS_BACKGROUND_CHECK_WEBHOOK_SECRET", DEV_BACKGROUND_CHECK_WEBHOOK_SECRET),
+])
+def test_the_ats_refuses_its_development_link_and_webhook_secrets_outside_development(field, env, value):
+    with pytest.raises(ValidationError) as err:
+        AtsSettings.model_validate({**PRODUCTION, field: value})
     assert env in str(err.value)
 
 

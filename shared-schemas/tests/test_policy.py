@@ -1,4 +1,5 @@
-"""The field catalogue matches DESIGN.md §1 and covers every profile field the events carry."""
+"""The field catalogue matches DESIGN.md §1 (where the gateway can honour it) and covers every profile field the
+events carry; every catalogued field is carried by something, or is `none` with the reason."""
 import json
 import typing
 
@@ -8,14 +9,19 @@ from shared_schemas.events.common import PersonProfile, PersonSnapshot
 from shared_schemas.policy import (
     CATALOGUE,
     DEFAULT_POLICY,
+    MODES_FOR_KIND,
+    REQUIRED_ON_CREATE,
     SYNCED_PROFILE_FIELDS,
+    Carrier,
     FieldKind,
     OwnershipMode,
 )
 
 M = OwnershipMode
 
-# DESIGN.md §1, "Suggested defaults".
+# DESIGN.md §1, "Suggested defaults", except the fields that have no counterpart on the other side: the CRM's
+# marketing record (talent stage, pools, engagement, sequences, consent, suppressions), profile links (the ATS has
+# none), the pipeline stage and offers are `none` (nothing carries them, so a mode saying otherwise would lie).
 DESIGN_DEFAULTS = {
     "first_name": M.TWO_WAY,
     "last_name": M.TWO_WAY,
@@ -23,18 +29,18 @@ DESIGN_DEFAULTS = {
     "location": M.TWO_WAY,
     "emails": M.UNION,
     "phones": M.UNION,
-    "links": M.UNION,
+    "links": M.NONE,
     "tags": M.UNION,
     "application_status": M.ATS,
-    "current_stage": M.ATS,
+    "current_stage": M.NONE,
     "hire": M.ATS,
-    "offers": M.ATS,
-    "talent_stage": M.CRM,
-    "pools": M.CRM,
-    "engagement": M.CRM,
-    "sequences": M.CRM,
-    "marketing_consent": M.CRM,
-    "channel_suppressions": M.CRM,
+    "offers": M.NONE,
+    "talent_stage": M.NONE,
+    "pools": M.NONE,
+    "engagement": M.NONE,
+    "sequences": M.NONE,
+    "marketing_consent": M.NONE,
+    "channel_suppressions": M.NONE,
     "eeo_answers": M.NONE,
     "scorecards": M.NONE,
     "interview_notes": M.NONE,
@@ -96,3 +102,33 @@ def test_published_field_policy_matches_the_catalogue() -> None:
     assert [(f["name"], f["kind"], f["mode"], f["why"], f["synced_now"]) for f in published["fields"]] == [
         (s.name, s.kind.value, s.mode.value, s.why, s.synced_now) for s in CATALOGUE
     ]
+
+
+@pytest.mark.parametrize("spec", CATALOGUE, ids=lambda s: s.name)
+def test_every_field_is_carried_by_something_or_is_none(spec) -> None:
+    if spec.carried_by is Carrier.PROFILE:
+        assert spec.name in PersonProfile.model_fields, f"{spec.name}: the profile sync only carries profile fields"
+    elif spec.carried_by is Carrier.FLOWS:
+        assert spec.mode in (M.ATS, M.CRM), f"{spec.name}: the flows carry a field one way, from its owner"
+    else:
+        assert spec.mode is M.NONE, f"{spec.name}: nothing carries it, so its mode must say `none`"
+    assert spec.synced_now == (spec.carried_by is Carrier.PROFILE)
+
+
+@pytest.mark.parametrize("spec", CATALOGUE, ids=lambda s: s.name)
+def test_a_fields_modes_fit_its_kind_and_fixed_fields_allow_only_their_own(spec) -> None:
+    assert spec.mode in spec.allowed_modes
+    if spec.carried_by is Carrier.PROFILE:
+        assert spec.allowed_modes == list(MODES_FOR_KIND[spec.kind])
+    else:
+        assert spec.allowed_modes == [spec.mode]
+    if spec.kind is FieldKind.SCALAR:
+        assert M.UNION not in spec.allowed_modes
+    else:
+        assert not {M.TWO_WAY, M.PREFER_ATS_UNLESS_BLANK, M.PREFER_CRM_UNLESS_BLANK} & set(spec.allowed_modes)
+
+
+def test_fields_required_on_create_are_synced_profile_scalars() -> None:
+    for name in REQUIRED_ON_CREATE:
+        assert DEFAULT_POLICY[name].synced_now and DEFAULT_POLICY[name].kind is FieldKind.SCALAR
+        assert PersonProfile.model_fields[name].is_required()

@@ -8,6 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from sync_gateway import cli
+from sync_gateway.cli.backfill import Checkpoints
+from sync_gateway.cli.common import CliError
+from sync_gateway.cli.progress import Progress
+from sync_gateway.profiles.records import is_gone, resync_time
+from sync_gateway.profiles.service import backfill_event
 
 
 def settings(db: str = "postgresql+asyncpg://postgres:secret@db:5432/gateway") -> SimpleNamespace:
@@ -34,18 +39,18 @@ def test_parser_defaults():
 
 
 def test_checkpoint_per_target_atomic_and_without_the_password(tmp_path):
-    store = cli.Checkpoints(tmp_path, settings())
+    store = Checkpoints(tmp_path, settings())
     assert store.load() == {}
     with store.locked():
         store.save("ats", {"cursor": "abc", "records": 2})
         store.save("crm", {"cursor": None, "records": 0})
-        with pytest.raises(cli.CliError, match="another backfill"), cli.Checkpoints(tmp_path, settings()).locked():
+        with pytest.raises(CliError, match="another backfill"), Checkpoints(tmp_path, settings()).locked():
             pass
     assert store.load() == {"ats": {"cursor": "abc", "records": 2}, "crm": {"cursor": None, "records": 0}}
     text = store.path.read_text()
     assert "secret" not in text and json.loads(text)["target"]["ats_url"] == "http://ats"
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
-    other = cli.Checkpoints(tmp_path, settings("postgresql+asyncpg://postgres@db:5432/other"))
+    other = Checkpoints(tmp_path, settings("postgresql+asyncpg://postgres@db:5432/other"))
     assert other.path != store.path and other.load() == {}
     store.path.write_text("{not json")
     assert store.load() == {}  # unreadable: start over rather than fail
@@ -53,7 +58,7 @@ def test_checkpoint_per_target_atomic_and_without_the_password(tmp_path):
 
 def test_backfill_event_is_fixed_per_record_and_dated_at_its_creation():
     record = {"id": str(uuid.uuid4()), "created_at": "2025-01-02T03:04:05+00:00", "updated_at": "2025-02-01T00:00:00+00:00"}
-    first, again = cli.backfill_event("ats", record), cli.backfill_event("ats", dict(record))
+    first, again = backfill_event(record), backfill_event(dict(record))
     assert first.id == again.id == str(uuid.uuid5(uuid.NAMESPACE_URL, f"backfill:{record['id']}"))
     assert first.time == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC) and first.subject == record["id"]
 
@@ -61,18 +66,19 @@ def test_backfill_event_is_fixed_per_record_and_dated_at_its_creation():
 def test_resync_time_is_before_everything_known_of_both_records():
     ats = {"created_at": "2025-03-01T00:00:00+00:00", "field_times": {"headline": "2025-03-05T00:00:00+00:00"}}
     crm = {"created_at": "2025-03-02T00:00:00+00:00", "field_times": {"first_name": "2025-02-20T00:00:00+00:00"}}
-    assert cli.resync_time(ats, crm) == datetime(2025, 2, 20, tzinfo=UTC) - timedelta(milliseconds=1)
-    assert abs(cli.resync_time({}) - datetime.now(UTC)) < timedelta(seconds=5)
+    assert resync_time(ats, crm) == datetime(2025, 2, 20, tzinfo=UTC) - timedelta(milliseconds=1)
+    assert abs(resync_time({}) - datetime.now(UTC)) < timedelta(seconds=5)
 
 
-def test_erased_records_are_recognised_on_both_sides():
-    assert cli.is_erased({"erased_at": "2025-01-01T00:00:00+00:00"}) and cli.is_erased({"status": "erased"})
-    assert not cli.is_erased({"erased_at": None, "status": "active"})
+def test_erased_and_merged_records_are_recognised_on_both_sides():
+    assert is_gone({"erased_at": "2025-01-01T00:00:00+00:00"}) and is_gone({"status": "erased"})
+    assert is_gone({"merged_into_id": "x"}) and is_gone({"status": "merged"})
+    assert not is_gone({"erased_at": None, "status": "active", "merged_into_id": None})
 
 
 def test_progress_line_without_a_terminal_is_one_line_per_page():
     out = io.StringIO()
-    progress = cli.Progress("backfill ats", stream=out, width=10)
+    progress = Progress("backfill ats", stream=out, width=10)
     progress.new_page(4)
     for outcome in ("created", "created", "resynced"):
         progress.step(outcome)

@@ -57,7 +57,13 @@ async def test_changing_a_fields_mode_at_runtime_applies_at_once_and_resync_catc
     finally:
         assert (await http.put(f"{policy_url}/headline", json={"mode": "two_way"})).status_code == 200
     resp = await http.post(f"{e2e.gateway_url}/v1/resync", json={"ats_candidate_ids": [cand["id"]]})
-    assert resp.status_code == 202 and resp.json()["links_resynced"] == 1
+    assert resp.status_code == 202, resp.text
+
+    async def finished():
+        job = (await http.get(f"{e2e.gateway_url}{resp.headers['location']}")).json()
+        return job if job["status"] not in ("queued", "running") else None
+    job = await e2e.wait_until(finished, 15, message="the resync job finished")
+    assert job["status"] == "succeeded" and job["progress"]["total"] == job["progress"]["done"] == 1
     prospect, _ = await api.get("crm", link["crm_prospect_id"])
     assert prospect["headline"] == "after"
     assert (await http.put(f"{policy_url}/no_such_field", json={"mode": "none"})).status_code == 404

@@ -7,9 +7,8 @@ Revision ID: 5c1e2a7d9b40
 Revises: a6d41e9c02b7
 Create Date: 2026-12-01 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '5c1e2a7d9b40'
 down_revision = 'a6d41e9c02b7'

@@ -2,7 +2,7 @@
 job requirements
 
 Revision ID: b7e3c9a1d520
-Revises: 5c1e2a7d9b40
+Revises: e6f1a2b9c305
 Create Date: 2026-12-01 23:30:00
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 from talentkit.search.sql import LOWER_ARRAY_FUNCTION
 
 revision = 'b7e3c9a1d520'
-down_revision = '5c1e2a7d9b40'
+down_revision = 'e6f1a2b9c305'
 branch_labels = None
 depends_on = None
 

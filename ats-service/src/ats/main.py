@@ -1,4 +1,6 @@
 """The ATS app factory: `uvicorn --factory ats.main:create_app`."""
+from typing import Any
+
 from fastapi import FastAPI
 from shared_schemas.topics import ATS_TOPICS
 from talentkit.app import create_service_app
@@ -8,21 +10,34 @@ from ats.applications.routes import reasons as reject_reasons_router
 from ats.applications.routes import router as applications_router
 from ats.audit import service as audit
 from ats.audit.routes import router as audit_router
+from ats.background_checks.performer import InvitationPerformer
+from ats.background_checks.routes import by_application as checks_by_application_router
+from ats.background_checks.routes import router as background_checks_router
 from ats.bus import message_bus
 from ats.candidates.routes import router as candidates_router
+from ats.careers.public import router as careers_pages
+from ats.careers.routes import router as postings_router
 from ats.config import Settings
 from ats.db import platform
+from ats.hris.performer import HrisPerformer
+from ats.hris.routes import router as hris_router
+from ats.interviewers.routes import router as interviewers_router
 from ats.interviews.routes import router as interviews_router
 from ats.jobs.routes import board as job_board_router
 from ats.jobs.routes import router as jobs_router
+from ats.mail.sender import MailPerformer
 from ats.merges.routes import router as merges_router
 from ats.notes.routes import router as notes_router
 from ats.offers.routes import router as offers_router
 from ats.ranking.routes import router as ranking_router
 from ats.reports.routes import router as reports_router
 from ats.resumes.routes import router as resumes_router
+from ats.scheduling.public import router as scheduling_pages
+from ats.scheduling.routes import invites as scheduling_invites_router
+from ats.scheduling.routes import slots as slots_router
 from ats.scorecards.routes import router as scorecards_router
 from ats.search.routes import router as search_router
+from ats.tasks.worker import task_worker
 
 SOURCE = "/ats"  # the CloudEvents `source` of every ATS event
 DESCRIPTION = """The system of record for people who have applied: jobs and their pipelines, candidates,
@@ -36,11 +51,15 @@ record's `ETag`. Every change is published as a CloudEvent on Kafka (topics `ats
 TAGS = [
     {"name": "Candidates", "description": "People in the ATS."},
     {"name": "Jobs", "description": "Jobs and their own pipeline stages (kinds: applied, screen, interview, offer, hired)."},
+    {"name": "Careers site", "description": "What the public careers site (/careers) shows of a job: address or remote, salary, closing date, screening questions."},
     {"name": "Job board", "description": "Public feed of open jobs for job boards (no key needed)."},
     {"name": "Applications", "description": "A candidate in a job's pipeline, and the actions that move it."},
     {"name": "Reject reasons", "description": "Typed reasons for rejections and withdrawals."},
     {"name": "Reports", "description": "Funnel, time to hire, time to fill, computed from stage history."},
     {"name": "Interviews", "description": "Interviews of an application; an interviewer is never double-booked."},
+    {"name": "Interviewers", "description": "Interviewers' working hours (in their time zone) and busy blocks."},
+    {"name": "Self-scheduling", "description": "Signed links that let a candidate book an interview slot themselves."},
+    {"name": "Background checks", "description": "Checks through the provider, its signed webhooks, and the adverse-action process."},
     {"name": "Scorecards", "description": "Each interviewer's feedback on an interview."},
     {"name": "Offers", "description": "Versioned offers per application: draft, approval, sent, accepted or declined."},
     {"name": "Resumes", "description": "Resume files (PDF, DOCX, text) of a candidate and what was read from them."},
@@ -51,12 +70,20 @@ TAGS = [
 ]
 
 
+def performers() -> dict[str, Any]:
+    """What the task worker does for each kind of task."""
+    return {"mail": MailPerformer(), "hris_handoff": HrisPerformer(), "background_check": InvitationPerformer()}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ATS."""
+    settings = settings or Settings()
     return create_service_app(
-        name="ats", title="ATS API", description=DESCRIPTION, settings=settings or Settings(), platform=platform,
-        routers=[candidates_router, merges_router, notes_router, resumes_router, search_router, jobs_router, ranking_router,
-                 job_board_router, applications_router, reject_reasons_router, interviews_router, scorecards_router,
-                 offers_router, reports_router, audit_router],
-        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(),
+        name="ats", title="ATS API", description=DESCRIPTION, settings=settings, platform=platform,
+        routers=[candidates_router, merges_router, notes_router, resumes_router, search_router, jobs_router, ranking_router, postings_router, job_board_router, applications_router, hris_router,
+                 reject_reasons_router, slots_router, interviews_router, interviewers_router, scheduling_invites_router,
+                 scorecards_router, offers_router, checks_by_application_router, background_checks_router, reports_router,
+                 audit_router, scheduling_pages, careers_pages],
+        source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(settings),
+        workers=(task_worker(performers()),) if settings.tasks_enabled else (),
     )

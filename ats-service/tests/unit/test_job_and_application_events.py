@@ -112,7 +112,8 @@ def test_hiring_records_application_hired_and_an_override_keeps_its_reason():
     app.unhire(stages[0], "t")
     unhired = only(app)
     assert unhired.type == "ats.application.unhired.v1"
-    assert unhired.changes == {"status": {"before": "hired", "after": "active"}, "stage": {"before": "Hired", "after": "Applied"}}
+    assert unhired.changes == {"status": {"before": "hired", "after": "active"}, "stage": {"before": "Hired", "after": "Applied"},
+                               "hris_status": {"before": "pending", "after": None}}  # the queued HRIS hand-off is called off
 
 
 def test_an_accepted_offer_makes_an_application_hireable_without_an_event_of_its_own():

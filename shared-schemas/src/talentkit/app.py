@@ -44,7 +44,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_timeout=settings.db_pool_timeout_seconds)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine)
         app.state.rate_limiter = SharedRateLimiter(engine, platform.rate_limit_buckets)

@@ -111,9 +111,9 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
     return PlatformTables(outbox, processed, idempotency, api_keys, rate_limits)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An asyncpg engine sized for one service process."""
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+def create_engine(url: str, *, pool_timeout: float = 30.0) -> AsyncEngine:
+    """An asyncpg engine sized for one service process; `pool_timeout`: the longest wait for a pooled connection."""
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=pool_timeout)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

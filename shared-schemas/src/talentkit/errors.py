@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -127,6 +128,12 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(422, "Validation failed", slug="validation-error", instance=request.url.path,
                                     detail=f"A value is out of range or not representable ({type(exc.orig).__name__}); nothing was stored.")
         return await _unexpected(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection free in time", extra={"path": request.url.path})
+        return problem_response(503, "Service busy", slug="busy", instance=request.url.path, headers={"Retry-After": "2"},
+                                detail="Every database connection is in use; retry after `Retry-After` seconds.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

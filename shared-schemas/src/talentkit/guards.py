@@ -1,5 +1,6 @@
 """Input guards in front of every route: a body size limit, and no NUL characters (PostgreSQL cannot store them
-in text, so they would otherwise surface as a server error after validation passed)."""
+in text, so they would otherwise surface as a server error after validation passed). Multipart bodies carry
+binary files, so their route strips NULs from text fields itself (the careers form does)."""
 from __future__ import annotations
 
 import json
@@ -68,7 +69,10 @@ class InputGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"\x00" in body or b"\\u0000" in body.lower():
+        headers = dict(scope.get("headers") or [])
+        # files are binary (a PDF or .docx holds NUL bytes): multipart forms are checked field by field by their route
+        multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        if not multipart and (b"\x00" in body or b"\\u0000" in body.lower()):
             try:
                 where = _nul_path(json.loads(body)) or "body"
             except ValueError:

@@ -583,6 +583,9 @@ class _Stack:
             "CRM_SMTP_HOST": "127.0.0.1",
             "CRM_SMTP_PORT": str(RUN_PORTS["smtp"]),
             "CRM_PUBLIC_BASE_URL": "http://127.0.0.1:8002",
+            "ATS_SMTP_HOST": "127.0.0.1",
+            "ATS_SMTP_PORT": str(RUN_PORTS["smtp"]),
+            "ATS_PUBLIC_BASE_URL": "http://127.0.0.1:8001",
             "TALENT_ENVIRONMENT": os.environ.get("TALENT_ENVIRONMENT", "development"),
             # a webhook receiver on this machine is part of local development
             "GATEWAY_WEBHOOKS_DESTINATIONS": os.environ.get("GATEWAY_WEBHOOKS_DESTINATIONS", "public_and_loopback"),

@@ -97,6 +97,8 @@ class ServiceSettings(PlatformSettings):
     log_level: str = "INFO"
     relay_enabled: bool = True
     relay_poll_seconds: float = 0.05
+    # A request waits at most this long for a pooled connection, then answers 503 with Retry-After (never a 500).
+    db_pool_timeout_seconds: float = 5.0
 
     @field_validator("database_url")
     @classmethod

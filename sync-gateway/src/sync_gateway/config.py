@@ -17,3 +17,12 @@ class Settings(ServiceSettings):
     http_timeout_seconds: float = 10.0
     silver_medalist_min_stage: Literal["screen", "interview", "offer"] = Field(
         "interview", description="A rejection at this stage kind or later makes a silver medalist.")
+    policy_cache_seconds: float = Field(1.0, gt=0, description="A field-policy change applies on every replica within this time.")
+    resync_runner_enabled: bool = Field(True, description="Run queued resync jobs in this process.")
+    resync_concurrency: int = Field(4, ge=1, le=32, description="Links a resync job re-applies at once.")
+    resync_batch: int = Field(25, ge=1, le=500, description="Links read (and progress saved) per step.")
+    resync_lease_seconds: float = Field(30.0, gt=0, description="A running job whose runner was silent this long is taken over.")
+    resync_poll_seconds: float = Field(2.0, gt=0, description="How often an idle runner looks for jobs queued elsewhere.")
+    resync_link_attempts: int = Field(3, ge=1, description="Tries per link on a transient failure before it counts as failed.")
+    dead_letter_alert_threshold: int = Field(3, ge=1, description="Dead letters within the window that degrade health and alert.")
+    dead_letter_alert_window_seconds: float = Field(600.0, gt=0, description="The dead-letter alert window.")

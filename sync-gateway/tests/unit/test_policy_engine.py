@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_schemas.policy import OwnershipMode as Mode
-from sync_gateway.consumers.profile_sync import translate
 from sync_gateway.policy.engine import FieldState, decide, other
+from sync_gateway.profiles.records import translate
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -59,6 +59,43 @@ def test_source_values_that_mean_nothing_on_the_other_side_are_not_carried():
     assert translate("source", "linkedin", "crm") is None
     assert translate("source", "referral", "crm") == "referral"
     assert translate("source", "ats_import", "ats") is None
+
+
+def test_two_way_win_over_the_targets_own_value_is_logged_but_plain_propagation_is_not():
+    own = decide(Mode.TWO_WAY, "ats", FieldState("Rob", at(3)), FieldState("Robert", at(2)), before="Bob")
+    assert (own.write, own.conflict, own.winner, own.rule) == (True, True, "ats", "two_way")
+    plain = decide(Mode.TWO_WAY, "ats", FieldState("Rob", at(3)), FieldState("Bob", at(2)), before="Bob")
+    assert (plain.write, plain.conflict) == (True, False)
+    linked = decide(Mode.TWO_WAY, "crm", FieldState("Robert", at(3)), FieldState("Bob", at(2)), before=None)
+    assert (linked.write, linked.conflict, linked.winner) == (True, True, "crm")
+
+
+def test_prefer_unless_blank_logs_the_value_it_kept_out_and_the_value_it_overwrote():
+    kept_out = decide(Mode.PREFER_CRM_UNLESS_BLANK, "ats", FieldState("linkedin"), FieldState("referral"), before="indeed")
+    assert (kept_out.write, kept_out.conflict, kept_out.winner, kept_out.rule) == \
+        (False, True, "crm", "prefer_crm_unless_blank")
+    overwrote = decide(Mode.PREFER_CRM_UNLESS_BLANK, "crm", FieldState("event"), FieldState("linkedin"), before="referral")
+    assert (overwrote.write, overwrote.conflict, overwrote.winner) == (True, True, "crm")
+    caught_up = decide(Mode.PREFER_CRM_UNLESS_BLANK, "crm", FieldState("event"), FieldState("referral"), before="referral")
+    assert (caught_up.write, caught_up.conflict) == (True, False)
+    into_blank = decide(Mode.PREFER_CRM_UNLESS_BLANK, "ats", FieldState("linkedin"), FieldState(None), before=None)
+    assert (into_blank.write, into_blank.conflict) == (True, False)
+    never_set = decide(Mode.PREFER_CRM_UNLESS_BLANK, "crm", FieldState(None), FieldState("linkedin"), before=None)
+    assert (never_set.write, never_set.conflict) == (False, False)
+
+
+def test_one_way_rules_log_the_edit_they_did_not_carry_and_the_value_they_overwrote():
+    not_carried = decide(Mode.ATS, "crm", FieldState("Staff engineer"), FieldState("Engineer"), before="Engineer")
+    assert (not_carried.write, not_carried.conflict, not_carried.winner, not_carried.rule) == (False, True, "ats", "ats")
+    overwrote = decide(Mode.ATS, "ats", FieldState("Lead"), FieldState("CRM's own"), before="Engineer")
+    assert (overwrote.write, overwrote.conflict, overwrote.winner) == (True, True, "ats")
+    plain = decide(Mode.CRM, "crm", FieldState("Lead"), FieldState("Engineer"), before="Engineer")
+    assert (plain.write, plain.conflict) == (True, False)
+
+
+def test_union_and_none_never_override_anything():
+    assert not decide(Mode.UNION, "ats", FieldState(["a"]), FieldState(["b"]), before=[]).conflict
+    assert not decide(Mode.NONE, "ats", FieldState("x"), FieldState("y"), before="z").conflict
 
 
 # --- convergence -------------------------------------------------------------------------------------------

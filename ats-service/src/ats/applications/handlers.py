@@ -16,6 +16,15 @@ async def offer_accepted(uow: UnitOfWork, event: DomainEvent) -> None:
         app.offer_accepted(event.time or datetime.now(UTC))
 
 
+async def background_check_moved(uow: UnitOfWork, event: DomainEvent) -> None:
+    """The application shows its latest background check's state (same transaction as the check's change)."""
+    app = await repository.get(uow.session, uuid.UUID(event.data["check"]["application_id"]), for_update=True)
+    if app is not None:
+        app.background_check_moved(event.data["check"])
+
+
 def register(bus: MessageBus) -> None:
     """Subscribe this feature's handlers."""
     bus.on("ats.offer.accepted.v1")(offer_accepted)
+    bus.on("ats.background_check.requested.v1", "ats.background_check.status_changed.v1",
+           "ats.background_check.adjudicated.v1")(background_check_moved)

@@ -32,6 +32,12 @@ class ApplicationStatus(StrEnum):
     HIRED = "hired"
 
 
+class HrisStatus(StrEnum):
+    PENDING = "pending"  # hired; the hand-off to the HRIS is queued or being retried
+    SENT = "sent"  # the HRIS has the employee (`hris_employee_id`)
+    FAILED = "failed"  # gave up (`hris_error`); POST .../hris-handoff/retry queues it again
+
+
 class RejectKind(StrEnum):
     WE_REJECTED = "we_rejected"
     THEY_WITHDREW = "they_withdrew"
@@ -95,6 +101,14 @@ class Application(RecordsEvents, Base):
     # When an offer of the application was accepted (set by the offers' `ats.offer.accepted.v1`): hireable from then.
     offer_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the hand-off of a hire to the HRIS (see `ats.hris`)
+    work_email: Mapped[str | None] = mapped_column(Text)
+    hris_status: Mapped[HrisStatus | None] = mapped_column(Text)
+    hris_error: Mapped[str | None] = mapped_column(Text)
+    hris_employee_id: Mapped[str | None] = mapped_column(Text)
+    hris_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the latest background check, in one word (set from its events: see `applications.handlers`)
+    background_check_status: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
@@ -106,16 +120,20 @@ class Application(RecordsEvents, Base):
 
     @classmethod
     def start(cls, *, candidate_id: uuid.UUID, first_stage: JobStage, source: str | None, referrer: str | None,
-              actor: str) -> Application:
-        """A new application in the job's first stage."""
+              actor: str, talent_pool_consent: dict[str, Any] | None = None) -> Application:
+        """A new application in the job's first stage (with the talent-pool consent given on the careers form)."""
         now = datetime.now(UTC)
         app = cls(id=uuid.uuid4(), candidate_id=candidate_id, job_id=first_stage.job_id, stage_id=first_stage.id,
                   stage=first_stage, status=ApplicationStatus.ACTIVE, source=source, referrer=referrer, applied_at=now,
                   hire_override=False, version=1, created_by=actor, updated_by=actor, history=[])
         app._enter(first_stage, None, "applied", actor, now)
-        app.record_event("ats.application.created.v1", data={"application": app.snapshot()}, changes={
+        changes: dict[str, Any] = {
             "job_id": {"before": None, "after": app.job_id}, "candidate_id": {"before": None, "after": candidate_id},
-            "stage_id": {"before": None, "after": first_stage.id}})
+            "stage_id": {"before": None, "after": first_stage.id}}
+        if talent_pool_consent:
+            changes["talent_pool_consent"] = {"before": None, "after": talent_pool_consent}
+        app.record_event("ats.application.created.v1", changes=changes,
+                         data={"application": app.snapshot(), "talent_pool_consent": talent_pool_consent})
         return app
 
     # --- the state machine -----------------------------------------------------------------------------------
@@ -163,8 +181,9 @@ class Application(RecordsEvents, Base):
         self.offer_accepted_at = self.offer_accepted_at or at
 
     def hire(self, hired_stage: JobStage | None, *, start_date: date | None, override: bool,
-             override_reason: str | None = None, actor: str) -> JobStage:
-        """Hire from the offer stage, with an accepted offer, or with an explicit (audited) override."""
+             override_reason: str | None = None, work_email: str | None = None, actor: str) -> JobStage:
+        """Hire from the offer stage, with an accepted offer, or with an explicit (audited) override; the hand-off
+        to the HRIS is pending from then."""
         self._require(ApplicationStatus.ACTIVE, "hire")
         if hired_stage is None:
             raise Conflict("The job has no stage of kind `hired`; add one first.")
@@ -175,9 +194,12 @@ class Application(RecordsEvents, Base):
         self._enter(hired_stage, left, "hired", actor)
         self.status, self.hired_at, self.start_date, self.hire_override = (
             ApplicationStatus.HIRED, datetime.now(UTC), start_date, override)
+        before_hris, self.work_email = self.hris_status, work_email
+        self.hris_status, self.hris_error, self.hris_employee_id, self.hris_synced_at = HrisStatus.PENDING, None, None, None
         changes: dict[str, Any] = {"status": {"before": "active", "after": "hired"},
                                    "stage": {"before": left.name, "after": hired_stage.name},
-                                   "start_date": {"before": None, "after": start_date}}
+                                   "start_date": {"before": None, "after": start_date},
+                                   "hris_status": {"before": before_hris, "after": self.hris_status}}
         if override:
             changes["hire_override"] = {"before": False, "after": True, "reason": override_reason}
         self._happened("ats.application.hired.v1", {"start_date": start_date, "override": override,
@@ -185,13 +207,59 @@ class Application(RecordsEvents, Base):
         return left
 
     def unhire(self, back_to: JobStage, actor: str) -> None:
-        """Back to `back_to` (normally the stage it was hired from), active again."""
+        """Back to `back_to` (normally the stage it was hired from), active again. After the HRIS has the
+        employee, the HRIS is not changed: an alert event says the two now disagree."""
         self._require(ApplicationStatus.HIRED, "unhire")
         hired = self.stage
         self._enter(back_to, hired, "unhired", actor)
         self.status, self.hired_at, self.start_date, self.hire_override = ApplicationStatus.ACTIVE, None, None, False
-        self._happened("ats.application.unhired.v1", {}, {"status": {"before": "hired", "after": "active"},
-                                                          "stage": {"before": hired.name, "after": back_to.name}})
+        handed_off, employee = self.hris_status == HrisStatus.SENT, self.hris_employee_id
+        changes: dict[str, Any] = {"status": {"before": "hired", "after": "active"},
+                                   "stage": {"before": hired.name, "after": back_to.name}}
+        if not handed_off and self.hris_status is not None:  # the queued hand-off is called off
+            changes["hris_status"] = {"before": self.hris_status, "after": None}
+            self.hris_status = self.hris_error = None
+        self._happened("ats.application.unhired.v1", {}, changes)
+        if handed_off:
+            self.record_event("ats.application.unhired_after_handoff.v1", data={
+                "application_id": self.id, "candidate_id": self.candidate_id, "job_id": self.job_id,
+                "hris_employee_id": employee, "application": self.snapshot()},
+                changes={"hris_status": {"before": HrisStatus.SENT, "after": HrisStatus.SENT},
+                         "alert": {"before": None, "after": "unhired after the HRIS received the employee"}})
+
+    # --- the HRIS hand-off -----------------------------------------------------------------------------------
+
+    def handed_off(self, employee_id: str, at: datetime, actor: str) -> None:
+        """The HRIS created (or already had) the employee."""
+        if self.hris_status != HrisStatus.PENDING:
+            return  # unhired meanwhile, or already recorded: nothing to say twice
+        self.hris_status, self.hris_employee_id, self.hris_synced_at, self.hris_error = HrisStatus.SENT, employee_id, at, None
+        self._touch(actor)
+        self._happened("ats.application.hris_synced.v1", {"hris_employee_id": employee_id, "synced_at": at},
+                       {"hris_status": {"before": HrisStatus.PENDING, "after": HrisStatus.SENT},
+                        "hris_employee_id": {"before": None, "after": employee_id}})
+
+    def handoff_failed(self, error: str, actor: str) -> None:
+        """The hand-off gave up after its last attempt (or the HRIS refused it)."""
+        if self.hris_status != HrisStatus.PENDING:
+            return
+        self.hris_status, self.hris_error = HrisStatus.FAILED, error
+        self._touch(actor)
+        self.version += 1
+        self.record_event("ats.application.hris_failed.internal", internal=True, data={"application_id": self.id},
+                          changes={"hris_status": {"before": HrisStatus.PENDING, "after": HrisStatus.FAILED},
+                                   "hris_error": {"before": None, "after": error}})
+
+    def retry_handoff(self, actor: str) -> None:
+        """Queue a failed hand-off again."""
+        if self.hris_status != HrisStatus.FAILED:
+            raise Conflict(f"Only a failed hand-off can be retried; this one is {self.hris_status or 'not started'}.",
+                           hris_status=str(self.hris_status) if self.hris_status else None)
+        self.hris_status = HrisStatus.PENDING
+        self._touch(actor)
+        self.version += 1
+        self.record_event("ats.application.hris_retried.internal", internal=True, data={"application_id": self.id},
+                          changes={"hris_status": {"before": HrisStatus.FAILED, "after": HrisStatus.PENDING}})
 
     def transfer(self, first_stage_of_new_job: JobStage, actor: str) -> tuple[uuid.UUID, JobStage]:
         """Move to another job's first stage; returns the old job id and the stage left."""
@@ -217,6 +285,10 @@ class Application(RecordsEvents, Base):
         self.version += 1
         self.record_event("ats.application.candidate_merged.internal", internal=True, data={"application_id": self.id},
                           changes={"candidate_id": {"before": before, "after": survivor_id}})
+
+    def background_check_moved(self, check: dict[str, Any]) -> None:
+        """Show the latest background check's state: its decision, else its result, else its status."""
+        self.background_check_status = check.get("adjudication") or check.get("result") or check["status"]
 
     def stage_before_hire(self) -> uuid.UUID | None:
         """The stage the application was in when it was hired."""

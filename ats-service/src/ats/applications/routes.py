@@ -105,9 +105,13 @@ async def unreject(application_id: uuid.UUID, ctx: Writer, uow: UoW, idem: Idemp
 @router.post("/{application_id}/hire", response_model=ApplicationRead, summary="Hire", responses=ACTION_ERRORS)
 async def hire(application_id: uuid.UUID, body: Hire, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
     """Hire: allowed from a stage of kind `offer` or after an accepted offer; otherwise only with `override: true`
-    and an `override_reason`, which the audit trail keeps. Moves the application to the job's hired stage."""
+    and an `override_reason`, which the audit trail keeps. Moves the application to the job's hired stage and
+    queues the hand-off to the HRIS (`hris_status: pending`, then `sent` or `failed`). 409 while a background
+    check came back `consider` without an adverse-action decision to engage (`background_check_id`)."""
     return await idem.run(lambda: _read(service.hire(uow=uow, application_id=application_id, start_date=body.start_date,
-                                                      override=body.override, override_reason=body.override_reason, ctx=ctx)))
+                                                      override=body.override, override_reason=body.override_reason,
+                                                      work_email=str(body.work_email) if body.work_email else None,
+                                                      ctx=ctx)))
 
 
 @router.post("/{application_id}/unhire", response_model=ApplicationRead, summary="Undo a hire", responses=ACTION_ERRORS)

@@ -3,9 +3,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from ats.applications.models import ApplicationStatus, RejectKind
+from ats.applications.models import ApplicationStatus, HrisStatus, RejectKind
 from ats.candidates.schemas import CandidateCreate
 from ats.jobs.schemas import StageRead
 
@@ -45,6 +52,16 @@ class ApplicationRead(BaseModel):
     hired_at: datetime | None
     start_date: date | None
     hire_override: bool
+    work_email: str | None = Field(description="The new employee's work email, as given at the hire (sent to the HRIS).")
+    hris_status: HrisStatus | None = Field(description=(
+        "The hire's hand-off to the HRIS: pending (queued, retried with backoff), sent (`hris_employee_id`), "
+        "failed (`hris_error`; retry with POST /v1/applications/{id}/hris-handoff/retry); null before a hire."))
+    hris_error: str | None
+    hris_employee_id: str | None
+    hris_synced_at: datetime | None
+    background_check_status: str | None = Field(description=(
+        "The latest background check: requested, invited, pending, clear, consider, suspended, cancelled, or the "
+        "decision on a consider (engaged, pre_adverse_action, adverse_action). Details: /background-checks."))
     applied_at: datetime
     version: int
     created_at: datetime
@@ -70,6 +87,7 @@ class Hire(BaseModel):
     start_date: date | None = None
     override: bool = Field(False, description="Hire although the application is not at an offer stage and has no accepted offer. Audited.")
     override_reason: Notes | None = Field(None, description="Why the override (required with `override: true`).")
+    work_email: EmailStr | None = Field(None, description="The new employee's work email, for the HRIS.")
 
     @model_validator(mode="after")
     def _reason(self) -> "Hire":

@@ -18,6 +18,7 @@ from ats.applications.models import (
     RejectReason,
     StageHistory,
 )
+from ats.background_checks import repository as background_checks
 from ats.candidates.service import candidates
 from ats.jobs import repository as jobs
 from ats.jobs import service as job_service
@@ -63,7 +64,7 @@ async def stage_history(*, uow: UnitOfWork, application_id: uuid.UUID) -> list[t
 
 async def create(*, uow: UnitOfWork, job_id: uuid.UUID, candidate_id: uuid.UUID | None,
                  candidate: dict[str, Any] | None, source: str | None, referrer: str | None,
-                 ctx: RequestContext) -> Application:
+                 ctx: RequestContext, talent_pool_consent: dict[str, Any] | None = None) -> Application:
     """Apply a candidate (existing, or new inline) to an open job (one application per candidate and job)."""
     job = await _job_in_body(uow, job_id)
     if job.status != JobStatus.OPEN:
@@ -78,7 +79,7 @@ async def create(*, uow: UnitOfWork, job_id: uuid.UUID, candidate_id: uuid.UUID 
             raise Conflict("The candidate was merged into another one; apply that one.", merged_into_id=str(found.merged_into_id))
         await _no_other_application(uow, candidate_id, job_id)  # type: ignore[arg-type]
     app = Application.start(candidate_id=candidate_id, first_stage=job.first_stage(), source=source,  # type: ignore[arg-type]
-                            referrer=referrer, actor=ctx.actor)
+                            referrer=referrer, actor=ctx.actor, talent_pool_consent=talent_pool_consent)
     if not await repository.insert_unique(uow.session, app):
         await _no_other_application(uow, app.candidate_id, job_id)
     return app
@@ -115,11 +116,15 @@ async def unreject(*, uow: UnitOfWork, application_id: uuid.UUID, ctx: RequestCo
 
 
 async def hire(*, uow: UnitOfWork, application_id: uuid.UUID, start_date: date | None, override: bool,
-               override_reason: str | None, ctx: RequestContext) -> Application:
+               override_reason: str | None, ctx: RequestContext, work_email: str | None = None) -> Application:
     """Hire into the job's hired stage (from an offer stage, after an accepted offer, or with an override)."""
     app = await get(uow=uow, application_id=application_id, for_update=True)
+    if hold := next((c for c in await background_checks.of_application(uow.session, app.id) if c.holds_hire()), None):
+        raise Conflict("A background check came back `consider`: decide first (engage, or the adverse-action "
+                       "process).", background_check_id=str(hold.id), adjudication=hold.adjudication)
     job = await job_service.get(uow=uow, job_id=app.job_id)
-    app.hire(job.hired_stage(), start_date=start_date, override=override, override_reason=override_reason, actor=ctx.actor)
+    app.hire(job.hired_stage(), start_date=start_date, override=override, override_reason=override_reason,
+             work_email=work_email, actor=ctx.actor)
     return app
 
 

@@ -55,6 +55,8 @@ class Interview(RecordsEvents, Base):
     video_link: Mapped[str | None] = mapped_column(Text)
     status: Mapped[InterviewStatus] = mapped_column(Text, default=InterviewStatus.SCHEDULED)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # RFC 5545 SEQUENCE of the invitations sent: raised by every reschedule and the cancel
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
@@ -78,6 +80,7 @@ class Interview(RecordsEvents, Base):
         interview = cls(id=uuid.uuid4(), application_id=application.id, application=application, stage_id=stage.id,
                         starts_at=starts_at, ends_at=ends_at, timezone=timezone, interviewers=interviewers,
                         location=location, video_link=video_link, status=InterviewStatus.SCHEDULED, version=1,
+                        calendar_sequence=0,
                         created_at=now, updated_at=now, created_by=actor, updated_by=actor)
         given = {"application_id": application.id, "stage_id": stage.id, "starts_at": starts_at, "ends_at": ends_at,
                  "timezone": timezone, "interviewers": interviewers, "location": location, "video_link": video_link}
@@ -102,6 +105,7 @@ class Interview(RecordsEvents, Base):
         previous, zone = (self.starts_at, self.ends_at), self.timezone
         self.starts_at, self.ends_at = starts_at, ends_at
         self.timezone = timezone or self.timezone
+        self.calendar_sequence += 1
         self._touch(actor)
         self.record_event("ats.interview.rescheduled.v1", data={
             "interview": self.snapshot(), "previous_starts_at": previous[0], "previous_ends_at": previous[1]}, changes={
@@ -114,6 +118,7 @@ class Interview(RecordsEvents, Base):
             raise Conflict(f"Cannot cancel an interview that is {self.status}.", interview_status=str(self.status))
         before = self.current_status
         self.status, self.cancel_reason = InterviewStatus.CANCELLED, reason
+        self.calendar_sequence += 1
         self._touch(actor)
         self.record_event("ats.interview.cancelled.v1", data={"interview": self.snapshot(), "reason": reason},
                           changes={"status": {"before": before, "after": self.status},

@@ -10,7 +10,7 @@ from talentkit.uow import UnitOfWork
 from ats.jobs import repository
 from ats.jobs.models import Job, JobStatus
 
-_EMPLOYMENT = {"full_time": "FULL_TIME", "part_time": "PART_TIME", "contract": "CONTRACTOR", "temporary": "TEMPORARY",
+EMPLOYMENT_TYPES = {"full_time": "FULL_TIME", "part_time": "PART_TIME", "contract": "CONTRACTOR", "temporary": "TEMPORARY",
                "internship": "INTERN"}
 
 
@@ -18,7 +18,7 @@ def _posting(j: Job, base: str) -> dict[str, Any]:
     return {
         "@context": "https://schema.org", "@type": "JobPosting", "identifier": str(j.id), "title": j.title,
         "description": j.description or "", "datePosted": j.opened_at.date().isoformat() if j.opened_at else None,
-        "employmentType": _EMPLOYMENT.get(j.employment_type or ""), "industry": j.department,
+        "employmentType": EMPLOYMENT_TYPES.get(j.employment_type or ""), "industry": j.department,
         "jobLocation": {"@type": "Place", "address": j.location} if j.location else None,
         "totalJobOpenings": j.openings, "url": f"{base}/v1/job-board/jobs/{j.id}",
     }

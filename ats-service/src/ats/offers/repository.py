@@ -36,3 +36,10 @@ def listing(*, application_id: uuid.UUID | None, status: OfferStatus | None, upd
     if updated_after:
         stmt = stmt.where(Offer.updated_at > updated_after)
     return stmt
+
+
+async def accepted(session: AsyncSession, application_id: uuid.UUID) -> Offer | None:
+    """The application's latest accepted offer."""
+    return (await session.execute(select(Offer).where(Offer.application_id == application_id,
+                                                      Offer.status == OfferStatus.ACCEPTED)
+                                  .order_by(Offer.offer_version.desc()).limit(1))).scalar_one_or_none()

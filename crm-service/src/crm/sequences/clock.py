@@ -1,41 +1,12 @@
-"""The time the scheduler and timing rules see: the wall clock in production, a movable one in tests."""
+"""The time the scheduler and timing rules see: the wall clock in production, a movable one in tests (the clocks
+are talentkit's, shared with the ATS)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from talentkit.clock import SYSTEM, Clock, FakeClock, SystemClock
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    """Real UTC time."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class FakeClock:
-    """A clock that only moves when told to (`advance`, `set`)."""
-
-    def __init__(self, at: datetime) -> None:
-        if at.tzinfo is None:
-            raise ValueError("FakeClock needs an aware datetime")
-        self._at = at
-
-    def now(self) -> datetime:
-        return self._at
-
-    def set(self, at: datetime) -> None:
-        self._at = at
-
-    def advance(self, **delta: float) -> datetime:
-        self._at += timedelta(**delta)
-        return self._at
-
-
-SYSTEM = SystemClock()
+__all__ = ["SYSTEM", "Clock", "FakeClock", "SystemClock", "clock_of"]
 
 
 def clock_of(app: Any) -> Clock:

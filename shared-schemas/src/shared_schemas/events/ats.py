@@ -108,10 +108,19 @@ class ApplicationSnapshot(BaseModel):
     applied_at: datetime
 
 
+class TalentPoolConsent(BaseModel):
+    """The candidate ticked the careers form's box: keep them in the talent pool and tell them about other jobs."""
+
+    given_at: datetime
+    text_version: str
+
+
 class ApplicationCreatedV1(BaseModel):
-    """`ats.application.created.v1`: a candidate applied (or was added) to a job."""
+    """`ats.application.created.v1`: a candidate applied (or was added) to a job. `talent_pool_consent` is set
+    when they applied on the careers site and agreed to join the talent pool."""
 
     application: ApplicationSnapshot
+    talent_pool_consent: TalentPoolConsent | None = None
 
 
 class ApplicationStageChangedV1(BaseModel):
@@ -294,6 +303,65 @@ class CandidateErasedV1(BaseModel):
     candidate_id: UUID
     email_hashes: list[str]
     reason: str | None = None
+
+
+class ApplicationHrisSyncedV1(BaseModel):
+    """`ats.application.hris_synced.v1`: the hire reached the HRIS, which holds the employee as `hris_employee_id`."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    hris_employee_id: str
+    synced_at: datetime
+    application: ApplicationSnapshot
+
+
+class ApplicationUnhiredAfterHandoffV1(BaseModel):
+    """`ats.application.unhired_after_handoff.v1`: an alert. The hire was undone after the HRIS received the
+    employee; the HRIS is not changed by the ATS, so someone must reconcile it (`hris_employee_id`)."""
+
+    application_id: UUID
+    candidate_id: UUID
+    job_id: UUID
+    hris_employee_id: str | None = None
+    application: ApplicationSnapshot
+
+
+# --- background checks ---------------------------------------------------------------------------------------
+
+class BackgroundCheckSnapshot(BaseModel):
+    id: UUID
+    application_id: UUID
+    candidate_id: UUID
+    package: str
+    status: str  # requested | invited | pending | completed | suspended | cancelled
+    result: str | None = None  # clear | consider, once completed
+    adjudication: str | None = None  # engaged | pre_adverse_action | adverse_action
+    version: int
+
+
+class BackgroundCheckRequestedV1(BaseModel):
+    """`ats.background_check.requested.v1`: a check was ordered for an application, with the candidate's consent."""
+
+    check: BackgroundCheckSnapshot
+    consent_given_at: datetime
+
+
+class BackgroundCheckStatusChangedV1(BaseModel):
+    """`ats.background_check.status_changed.v1`: the provider moved the check (invited, pending, completed with
+    a result, suspended, cancelled)."""
+
+    check: BackgroundCheckSnapshot
+    previous_status: str
+
+
+class BackgroundCheckAdjudicatedV1(BaseModel):
+    """`ats.background_check.adjudicated.v1`: a decision on a `consider` result: `engaged` (the hire may go on),
+    `pre_adverse_action` (notice sent; `waiting_until` the final decision may be taken) or `adverse_action`."""
+
+    check: BackgroundCheckSnapshot
+    decision: str
+    waiting_until: datetime | None = None
 
 
 # --- resumes ---------------------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ from sync_gateway.db import Base
 
 
 class Conflict(Base):
-    """A field both sides changed, both values with their source times, the rule applied and the winner."""
+    """A value one side held that the policy overrode: both values with their source times, the rule applied and
+    the winner. It outlives the link (erasure, merge): `link_id` becomes NULL, and an erasure removes both values."""
 
     __tablename__ = "conflicts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("links.id"), index=True)
+    link_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("links.id", ondelete="SET NULL"), index=True)
     field: Mapped[str] = mapped_column(Text)
     ats_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
     crm_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
@@ -26,3 +27,5 @@ class Conflict(Base):
     winner: Mapped[str] = mapped_column(Text)  # ats | crm
     event_id: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    values_erased_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="when the person was erased: both values removed")

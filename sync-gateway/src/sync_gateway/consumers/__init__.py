@@ -1,1 +1,1 @@
-"""Kafka consumers: ATS and CRM profile events in, writes to the other side out."""
+"""The Kafka side of the gateway: the handler the consumer calls for each event."""

@@ -13,10 +13,32 @@ async def by_side(session: AsyncSession, side: str, record_id: uuid.UUID) -> Lin
     return (await session.execute(select(Link).where(column == record_id).with_for_update())).scalar_one_or_none()
 
 
+async def get(session: AsyncSession, link_id: uuid.UUID) -> Link | None:
+    """One link by id."""
+    return await session.get(Link, link_id)
+
+
 def listing(*, ats_candidate_id: uuid.UUID | None, crm_prospect_id: uuid.UUID | None) -> Select:  # type: ignore[type-arg]
+    """Links, of one person when an id is given."""
     stmt = select(Link)
     if ats_candidate_id:
         stmt = stmt.where(Link.ats_candidate_id == ats_candidate_id)
     if crm_prospect_id:
         stmt = stmt.where(Link.crm_prospect_id == crm_prospect_id)
     return stmt
+
+
+async def add(session: AsyncSession, *, ats_candidate_id: uuid.UUID, crm_prospect_id: uuid.UUID, matched_by: str,
+              caused_by_event: str) -> Link:
+    """A new link (flushed: a second link of either id fails here, on the unique constraint)."""
+    link = Link(ats_candidate_id=ats_candidate_id, crm_prospect_id=crm_prospect_id, matched_by=matched_by,
+                confidence=1.0, caused_by_event=caused_by_event)
+    session.add(link)
+    await session.flush()
+    return link
+
+
+async def delete(session: AsyncSession, link: Link) -> None:
+    """Remove a link (its conflicts stay, without it)."""
+    await session.delete(link)
+    await session.flush()

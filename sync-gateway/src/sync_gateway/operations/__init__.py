@@ -1,1 +1,1 @@
-"""Operations: dead letters (inspect, replay, discard) and runtime changes to the field policy."""
+"""Operations: dead letters (inspect, replay, discard)."""

@@ -1,9 +1,8 @@
-"""Dead letters kept for inspection and replay; field-policy overrides set at runtime."""
+"""Dead letters kept for inspection and replay."""
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from aiokafka import ConsumerRecord
 from shared_schemas.envelope import EventEnvelope
@@ -71,15 +70,3 @@ class DeadLetter(Base):
         self._must_be_open()
         self.status, self.resolved_by, self.updated_at = "discarded", actor, datetime.now(UTC)
 
-
-class FieldPolicyOverride(Base):
-    """An admin's runtime change of one field's ownership mode (the default lives in shared-schemas)."""
-
-    __tablename__ = "field_policy_overrides"
-
-    field: Mapped[str] = mapped_column(Text, primary_key=True)
-    mode: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_by: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # the audit of every change

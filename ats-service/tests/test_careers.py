@@ -1,0 +1,166 @@
+"""The careers site over ASGI: job board filters, the job page's complete schema.org JobPosting JSON-LD, and the
+apply form (resume by content, screening questions and knock-outs, talent-pool consent on the event, honeypot,
+CSRF, rate limit, a second application shown as a friendly page, the confirmation email over SMTP)."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from sqlalchemy import text
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+LDJSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
+QUESTIONS = [
+    {"id": "work_permit", "label": "Do you have a work permit for Germany?", "kind": "yes_no", "required": True,
+     "knockout_answers": ["no"]},
+    {"id": "seniority", "label": "Your level", "kind": "single_choice", "choices": ["Junior", "Senior"], "required": False},
+    {"id": "why", "label": "Why us?", "kind": "text", "required": False},
+]
+
+
+async def posted_job(ats, **posting) -> dict:
+    job = await ats.open_job(title=f"Backend engineer {uuid.uuid4().hex[:4]}", department="Engineering",
+                             location="Berlin", employment_type="full_time",
+                             description="Build the platform.\n\nWith a friendly team.")
+    r = await ats.client.put(f"/v1/jobs/{job['id']}/posting", json={
+        "street_address": "Unter den Linden 1", "locality": "Berlin", "postal_code": "10117", "country": "de",
+        "salary_min": "70000", "salary_max": "90000", "salary_currency": "EUR", "valid_through": "2031-06-30T00:00:00Z",
+        "questions": QUESTIONS, **posting})
+    assert r.status_code == 201, r.text
+    return job
+
+
+def form(csrf: str, email: str, **over) -> dict:
+    return {"csrf_token": csrf, "first_name": "Ada", "last_name": "Lovelace", "email": email, "phone": "+44 20 7946 0958",
+            "q_work_permit": "yes", "q_seniority": "Senior", "q_why": "Engines.", "consent_version": "talent-pool-2026-12",
+            **over}
+
+
+async def apply(browser, job: dict, email: str, *, resume: bytes = PDF, **over):
+    page = await browser.get(f"/careers/jobs/{job['id']}/apply")
+    assert page.status_code == 200, page.text
+    return await browser.post(f"/careers/jobs/{job['id']}/apply", data=form(_csrf(page.text), email, **over),
+                              files={"resume": ("cv.pdf", resume, "application/pdf")})
+
+
+def _csrf(page: str) -> str:
+    import html
+    return html.unescape(re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
+
+
+async def applications_of(ats, email: str) -> list[dict]:
+    [candidate] = (await ats.client.get("/v1/candidates", params={"email": email})).json()["data"]
+    return (await ats.client.get("/v1/applications", params={"candidate_id": candidate["id"]})).json()["data"]
+
+
+async def test_the_job_page_carries_a_complete_job_posting_and_the_board_filters(ats) -> None:
+    job = await posted_job(ats)
+    remote = await ats.open_job(title="Remote SRE", department="Operations", location="Remote", employment_type="contract")
+    r = await ats.client.put(f"/v1/jobs/{remote['id']}/posting", json={"remote": True, "applicant_countries": ["DE", "FR"]})
+    assert r.status_code == 201
+    async with ats.browser() as browser:
+        page = await browser.get(f"/careers/jobs/{job['id']}")
+        assert page.status_code == 200 and "<h1>" in page.text and "Salary: 70,000 – 90,000 EUR per year" in page.text
+        data = json.loads(LDJSON.search(page.text).group(1))
+        assert data["@type"] == "JobPosting" and data["title"] == job["title"]
+        assert data["description"].startswith("Build the platform.") and data["datePosted"] == job["opened_at"][:10]
+        assert data["validThrough"].startswith("2031-06-30") and data["employmentType"] == "FULL_TIME"
+        assert data["hiringOrganization"]["name"] and data["identifier"]["value"] == job["id"]
+        assert data["jobLocation"]["address"] == {"@type": "PostalAddress", "streetAddress": "Unter den Linden 1",
+                                                  "addressLocality": "Berlin", "postalCode": "10117", "addressCountry": "DE"}
+        assert data["baseSalary"] == {"@type": "MonetaryAmount", "currency": "EUR", "value": {
+            "@type": "QuantitativeValue", "minValue": 70000.0, "maxValue": 90000.0, "unitText": "YEAR"}}
+        far = json.loads(LDJSON.search((await browser.get(f"/careers/jobs/{remote['id']}")).text).group(1))
+        assert far["jobLocationType"] == "TELECOMMUTE" and "jobLocation" not in far and "baseSalary" not in far
+        assert far["applicantLocationRequirements"] == [{"@type": "Country", "name": "DE"}, {"@type": "Country", "name": "FR"}]
+
+        board = await browser.get("/careers", params={"department": "Operations"})
+        assert remote["title"] in board.text and job["title"] not in board.text
+        assert '<option value="Operations" selected>' in board.text
+        assert job["title"] in (await browser.get("/careers", params={"location": "Berlin"})).text
+        assert (await browser.get(f"/careers/jobs/{uuid.uuid4()}")).status_code == 404
+    bad = await ats.client.put(f"/v1/jobs/{remote['id']}/posting", json={"remote": True, "applicant_countries": []},
+                               headers={"If-Match": '"1"'})
+    assert bad.status_code == 422
+    knock = await ats.client.put(f"/v1/jobs/{remote['id']}/posting", headers={"If-Match": '"1"'}, json={
+        "remote": True, "applicant_countries": ["DE"], "questions": [{"id": "x", "label": "?", "kind": "text", "knockout_answers": ["a"]}]})
+    assert knock.status_code == 422 and knock.json()["errors"][0]["field"].startswith("questions")
+    assert (await ats.client.put(f"/v1/jobs/{remote['id']}/posting", json={"remote": False})).status_code == 428
+
+
+async def test_applying_creates_candidate_and_application_keeps_the_resume_and_mails_a_confirmation(ats) -> None:
+    job = await posted_job(ats)
+    email = ats.new_email("apply")
+    async with ats.browser() as browser:
+        r = await apply(browser, job, email, talent_pool="yes")
+        assert r.status_code == 200, r.text
+        assert "Thank you, Ada!" in r.text
+    [app] = await applications_of(ats, email)
+    assert (app["job_id"], app["status"], app["source"]) == (job["id"], "active", "career_site")
+    async with ats.engine.connect() as conn:
+        row = (await conn.execute(text("SELECT answers, resume, resume_type, talent_pool_consent_at FROM career_applications "
+                                       "WHERE application_id = :a"), {"a": app["id"]})).one()
+    assert row.answers == {"work_permit": "yes", "seniority": "Senior", "why": "Engines."}
+    assert (bytes(row.resume), row.resume_type) == (PDF, "pdf") and row.talent_pool_consent_at is not None
+    records = await ats.events_for(app["id"], topic="ats.applications", until=lambda rs: len(rs) >= 1)
+    created = json.loads(records[0].value)
+    assert created["talent_pool_consent"]["text_version"] == "talent-pool-2026-12"
+    await ats.run_tasks()
+    [mail] = ats.inbox.to(email)
+    assert mail["Subject"] == f"Your application: {job['title']}" and "Hello Ada" in mail.get_content()
+
+    async with ats.browser() as browser:  # the same person again: a friendly page, not a second application
+        again = await apply(browser, job, email.upper())
+        assert again.status_code == 200 and "You have already applied" in again.text
+    assert len(await applications_of(ats, email)) == 1
+
+
+async def test_errors_show_next_to_their_fields_and_keep_what_was_typed(ats) -> None:
+    job = await posted_job(ats)
+    async with ats.browser() as browser:
+        r = await apply(browser, job, "not-an-email", first_name="<b>Ada</b>", last_name="", q_work_permit="",
+                        q_seniority="CEO", resume=b"MZ\x90\x00\x03binary")
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert 'id="last_name-error">Enter your last name.' in r.text
+        assert 'id="email-error">Enter a valid email address' in r.text
+        assert 'aria-invalid="true" aria-describedby="email-error"' in r.text
+        assert 'id="resume-error">We could not read this file' in r.text
+        assert 'id="q_work_permit-error">Choose an answer.' in r.text and 'id="q_seniority-error">Choose one of' in r.text
+        assert 'value="&lt;b&gt;Ada&lt;/b&gt;"' in r.text and "<b>Ada</b>" not in r.text and 'value="not-an-email"' in r.text
+        fixed = await browser.post(f"/careers/jobs/{job['id']}/apply", data=form(_csrf(r.text), ats.new_email("fix")),
+                                   files={"resume": ("cv.txt", b"Ada Lovelace\nAnalytical engines", "text/plain")})
+        assert fixed.status_code == 200 and "Thank you" in fixed.text
+
+
+async def test_a_knock_out_answer_rejects_with_a_reason_and_the_candidate_sees_the_usual_confirmation(ats) -> None:
+    job = await posted_job(ats)
+    email = ats.new_email("ko")
+    async with ats.browser() as browser:
+        r = await apply(browser, job, email, q_work_permit="no")
+    assert r.status_code == 200 and "Thank you" in r.text
+    [app] = await applications_of(ats, email)
+    assert app["status"] == "rejected" and "work permit" in app["reject_notes"]
+    reasons = {x["id"]: x["name"] for x in (await ats.client.get("/v1/reject-reasons")).json()}
+    assert reasons[app["reject_reason_id"]] == "Knock-out question"
+
+
+async def test_honeypot_csrf_rate_limit_and_closed_jobs_store_nothing(ats) -> None:
+    job = await posted_job(ats)
+    bot = ats.new_email("bot")
+    async with ats.browser() as browser:
+        r = await apply(browser, job, bot, website="http://spam.example")
+        assert r.status_code == 200 and "Thank you" in r.text
+        assert (await ats.client.get("/v1/candidates", params={"email": bot})).json()["data"] == []
+        forged = await browser.post(f"/careers/jobs/{job['id']}/apply", data=form("forged", ats.new_email()),
+                                    files={"resume": ("cv.pdf", PDF, "application/pdf")})
+        assert forged.status_code == 403 and "Form expired" in forged.text
+    async with ats.browser("10.251.251.251") as flood:
+        statuses = [(await flood.post(f"/careers/jobs/{job['id']}/apply", data={"csrf_token": "x"})).status_code
+                    for _ in range(21)]
+        assert statuses[:20] == [403] * 20 and statuses[20] == 429
+        assert (await flood.get(f"/careers/jobs/{job['id']}")).status_code == 200  # reading stays possible
+    assert (await ats.client.post(f"/v1/jobs/{job['id']}/close", json={"reason": "filled"})).status_code == 200
+    async with ats.browser() as browser:
+        assert (await browser.get(f"/careers/jobs/{job['id']}/apply")).status_code == 404
+        assert job["title"] not in (await browser.get("/careers")).text

@@ -1,0 +1,41 @@
+"""The business flows between the pipeline (ATS) and nurture (CRM), DESIGN.md §3, one module each:
+`push_to_job` (1), `applied` (2), `hired` (3), `rejected` (4, silver medalists), `job_opened` (5), `merged` (7),
+`erased` (8). Every write carries the gateway's origin and an idempotency key derived from the event, so a
+replay is harmless."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from shared_schemas.envelope import EventEnvelope
+from sqlalchemy.ext.asyncio import AsyncSession
+from talentkit.auth import GATEWAY_PRINCIPAL
+
+from sync_gateway.flows import (
+    applied,
+    erased,
+    hired,
+    job_opened,
+    merged,
+    push_to_job,
+    rejected,
+)
+from sync_gateway.flows.common import FlowContext
+
+Flow = Callable[[FlowContext, AsyncSession, EventEnvelope], Awaitable[None]]
+FLOW_MODULES = (push_to_job, applied, hired, rejected, job_opened, merged, erased)
+
+
+class BusinessFlows:
+    """Routes each event to the flow that carries it."""
+
+    def __init__(self, context: FlowContext) -> None:
+        self.context = context
+        self.flows: dict[str, Flow] = {t: module.carry for module in FLOW_MODULES for t in module.EVENTS}
+
+    async def handle(self, session: AsyncSession, event: EventEnvelope) -> None:
+        """Carry one event's flow (inside the consumer's transaction); our own echoes are dropped, except the
+        applications we created (the `applied` flow decides)."""
+        flow = self.flows.get(event.type)
+        if flow is None or (event.origin == GATEWAY_PRINCIPAL and event.type != "ats.application.created.v1"):
+            return
+        await flow(self.context, session, event)

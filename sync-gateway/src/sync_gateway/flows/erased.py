@@ -1,0 +1,37 @@
+"""Flow 8: an erasure on either side erases the other side too; a tombstone of email hashes stops the person being
+silently re-imported; the link goes and the person's conflicts keep no values."""
+import logging
+import uuid
+
+from shared_schemas.envelope import EventEnvelope
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sync_gateway.conflicts import repository as conflicts
+from sync_gateway.flows.common import FLOWS, SETTLED, FlowContext, side_of
+from sync_gateway.links import repository as links
+from sync_gateway.links import tombstones
+
+log = logging.getLogger("sync_gateway.flows")
+EVENTS = ("ats.candidate.erased.v1", "crm.prospect.erased.v1")
+
+
+async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) -> None:
+    """Bury the emails, erase the other side, drop the link."""
+    side = side_of(event)
+    record_id = uuid.UUID(event.data["candidate_id" if side == "ats" else "prospect_id"])
+    await tombstones.bury(session, event.data.get("email_hashes", []), side)
+    link = await links.by_side(session, side, record_id)
+    if link is None:
+        return
+    other, other_id = ("crm", link.crm_prospect_id) if side == "ats" else ("ats", link.ats_candidate_id)
+    if other_id is not None:
+        collection = "/v1/prospects" if other == "crm" else "/v1/candidates"
+        # 404/409/410: already gone or erased there; 422: refused (e.g. a legal hold): logged, the link still goes.
+        resp = await flow.client(other).post(f"{collection}/{other_id}/erase", {"reason": f"erased in the {side.upper()}"},
+                                             idempotency_key=f"sync-gateway:{event.id}:erase", causation_id=event.id,
+                                             allow=SETTLED)
+        if resp.status_code == 422:
+            log.warning("the other side refused the erasure", extra={"side": other, "id": str(other_id)})
+    await conflicts.erase_values(session, link.id)
+    await links.delete(session, link)
+    FLOWS.labels("erased").inc()

@@ -1,0 +1,47 @@
+"""An application from the ATS careers site with the talent-pool box ticked makes the person a CRM prospect with
+consent granted for the talent pool (DESIGN.md §10): the form's consent rides on `ats.application.created.v1` and
+the gateway records it at the CRM. Without the box, the prospect gets no consent."""
+import html
+import re
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def _apply(e2e, http, job_id: str, addr: str, **extra: str) -> None:
+    page = await http.get(f"{e2e.ats_url}/careers/jobs/{job_id}/apply")
+    assert page.status_code == 200, page.text
+    csrf = html.unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
+    r = await http.post(f"{e2e.ats_url}/careers/jobs/{job_id}/apply", files={"resume": ("cv.pdf", PDF, "application/pdf")},
+                        data={"csrf_token": csrf, "first_name": "Grace", "last_name": "Hopper", "email": addr,
+                              "consent_version": "talent-pool-2026-12", **extra})
+    assert r.status_code == 200 and "Thank you, Grace!" in r.text, r.text
+
+
+async def _email_consent(e2e, http, api, addr: str) -> dict | None:
+    found = await api.by_email("crm", addr)
+    if not found:
+        return None
+    channels = (await http.get(f"{e2e.crm_url}/v1/prospects/{found[0]['id']}/consent")).json()["channels"]
+    return next(c for c in channels if c["channel"] == "email")
+
+
+async def test_the_careers_consent_box_makes_a_crm_prospect_with_talent_pool_consent(e2e, http, api, email):
+    job = (await http.post(f"{e2e.ats_url}/v1/jobs", json={"title": "Compiler engineer"})).json()
+    assert (await http.post(f"{e2e.ats_url}/v1/jobs/{job['id']}/open")).status_code == 200
+    ticked, unticked = email("pool"), email("nopool")
+    await _apply(e2e, http, job["id"], ticked, talent_pool="yes")
+    await _apply(e2e, http, job["id"], unticked)
+
+    async def granted():
+        consent = await _email_consent(e2e, http, api, ticked)
+        return consent if consent and consent["status"] == "granted" else None
+    consent = await e2e.wait_until(granted, timeout=20, message="talent-pool consent at the CRM")
+    assert (consent["lawful_basis"], consent["source"], consent["text_version"]) == (
+        "consent", "talent_pool", "talent-pool-2026-12")
+    [prospect] = await api.by_email("crm", ticked)
+    [candidate] = await api.by_email("ats", ticked)
+    assert (await api.link_of_candidate(candidate["id"]))["crm_prospect_id"] == prospect["id"]
+
+    other = await e2e.wait_until(lambda: _email_consent(e2e, http, api, unticked), timeout=20,
+                                 message="the unticked applicant's prospect")
+    assert other["status"] != "granted"
