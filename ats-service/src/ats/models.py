@@ -12,11 +12,41 @@ from ats.interviews.models import Interview, InterviewerSlot
 from ats.jobs.models import Job, JobStage
 from ats.notes.models import Note
 from ats.offers.models import Offer
+from ats.resumes.models import Resume
 from ats.retention.models import RetentionPolicy, RetentionRun
 from ats.scheduling.models import SchedulingInvite
 from ats.scorecards.models import Scorecard
+from ats.search.models import CandidateSearch
 from ats.tasks.models import Task
 
-__all__ = ["Application", "AuditEvent", "AuditPersonalValues", "EeoResponse", "LegalHold", "RetentionPolicy", "RetentionRun", "BackgroundCheck", "Base", "BusyBlock", "Candidate", "CareerApplication", "Interview", "Interviewer", "InterviewerSlot",
-           "Job", "JobPosting", "JobStage", "Note", "Offer", "ProviderEvent", "RejectReason", "SchedulingInvite", "Scorecard", "StageHistory", "Task",
-           "platform"]
+__all__ = [
+           "Application",
+           "AuditEvent",
+           "AuditPersonalValues",
+           "BackgroundCheck",
+           "Base",
+           "BusyBlock",
+           "Candidate",
+           "CandidateSearch",
+           "CareerApplication",
+           "EeoResponse",
+           "Interview",
+           "Interviewer",
+           "InterviewerSlot",
+           "Job",
+           "JobPosting",
+           "JobStage",
+           "LegalHold",
+           "Note",
+           "Offer",
+           "ProviderEvent",
+           "RejectReason",
+           "Resume",
+           "RetentionPolicy",
+           "RetentionRun",
+           "SchedulingInvite",
+           "Scorecard",
+           "StageHistory",
+           "Task",
+           "platform",
+]

@@ -30,6 +30,7 @@ from ats.audit.models import AuditEvent, AuditPersonalValues
 from ats.interviews.models import Interview
 from ats.notes.models import Note, Visibility, is_admin
 from ats.offers.models import Offer
+from ats.resumes.models import Resume
 from ats.scorecards import repository as scorecards
 from ats.scorecards.models import Scorecard
 
@@ -67,6 +68,8 @@ def _targets(candidate_id: uuid.UUID) -> ColumnElement[bool]:
         and_(AuditEvent.target_type == "interview", AuditEvent.target_id.in_(ids(Interview, Interview.application_id))),
         and_(AuditEvent.target_type == "scorecard", AuditEvent.target_id.in_(ids(Scorecard, Scorecard.application_id))),
         and_(AuditEvent.target_type == "offer", AuditEvent.target_id.in_(ids(Offer, Offer.application_id))),
+        and_(AuditEvent.target_type == "resume",
+             AuditEvent.target_id.in_(select(cast(Resume.id, Text)).where(Resume.candidate_id == candidate_id))),
     )
 
 

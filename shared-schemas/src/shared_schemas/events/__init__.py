@@ -35,6 +35,7 @@ REGISTRY: dict[str, type[BaseModel]] = {
     "ats.background_check.requested.v1": ats.BackgroundCheckRequestedV1,
     "ats.background_check.status_changed.v1": ats.BackgroundCheckStatusChangedV1,
     "ats.background_check.adjudicated.v1": ats.BackgroundCheckAdjudicatedV1,
+    "ats.resume.parsed.v1": ats.ResumeParsedV1,
     "crm.prospect.created.v1": ProspectCreatedV1,
     "crm.prospect.updated.v1": ProspectUpdatedV1,
     "crm.prospect.pushed_to_job.v1": crm.ProspectPushedToJobV1,

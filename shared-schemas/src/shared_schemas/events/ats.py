@@ -37,6 +37,17 @@ class StageRef(BaseModel):
     position: int
 
 
+class JobRequirements(BaseModel):
+    """What a job asks for, as rank-and-grade and talent rediscovery read it. Skills are canonical names from the
+    ATS's skills vocabulary (`k8s` is stored as `Kubernetes`)."""
+
+    must_have_skills: list[str] = []
+    nice_to_have_skills: list[str] = []
+    min_years: float | None = None
+    location: str | None = None
+    remote: bool = False
+
+
 class JobSnapshot(BaseModel):
     id: UUID
     title: str
@@ -52,6 +63,8 @@ class JobSnapshot(BaseModel):
     version: int
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    description: str | None = None
+    requirements: JobRequirements | None = None
 
 
 class JobCreatedV1(BaseModel):
@@ -350,3 +363,22 @@ class BackgroundCheckAdjudicatedV1(BaseModel):
     check: BackgroundCheckSnapshot
     decision: str
     waiting_until: datetime | None = None
+
+
+# --- resumes ---------------------------------------------------------------------------------------------------
+
+class ResumeParsedV1(BaseModel):
+    """`ats.resume.parsed.v1`: a resume was uploaded to a candidate and read. It carries what search and matching
+    need, never the file or its text; new emails, phones and links reach the profile (and its
+    `ats.candidate.updated.v1`) in the same transaction."""
+
+    resume_id: UUID
+    candidate_id: UUID
+    sha256: str
+    content_type: str
+    size_bytes: int
+    pages: int
+    skills: list[str] = []
+    current_title: str | None = None
+    years_of_experience: float | None = None
+    contact_points_added: dict[str, int] = {}

@@ -22,6 +22,7 @@ class PersonProfile(BaseModel):
     headline: str | None = Field(None, json_schema_extra=PERSONAL)
     tags: list[str] = Field(default_factory=list)
     source: str | None = None
+    links: list[str] = Field(default_factory=list, description="Profile links (LinkedIn, GitHub, portfolio).")
 
 
 class PersonSnapshot(PersonProfile):
