@@ -116,8 +116,8 @@ async def backfill_side(engine: Backfill, side: Side, *, batch: int, restart: bo
     except GaveUp as exc:
         raise CliError(f"{side}: {exc}; run again to resume") from None
     except Exception as exc:
-        if not is_retryable(exc):
-            raise
+        if not is_retryable(exc):  # e.g. a peer refusing the whole batch: said in one line, the checkpoint holds
+            raise CliError(f"{side}: {type(exc).__name__}: {exc}") from None
         raise CliError(f"{side}: cannot reach {client.side} or the database after {RETRIES} attempts ({exc}); "
                        f"run again to resume (with a stale checkpoint, --restart)") from None
     finally:
