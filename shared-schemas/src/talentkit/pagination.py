@@ -35,11 +35,11 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     """Decode a cursor or answer 400 naming the `cursor` parameter."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(payload, dict) or not isinstance(payload.get("after"), list):
-            raise ValueError
-        return payload
-    except ValueError:
-        raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON are all ValueErrors
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("after"), list):
+        raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")])
+    return payload
 
 
 async def paginate(session: AsyncSession, request: Request, response: Response, stmt: Select[Any], *,
