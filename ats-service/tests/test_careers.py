@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import text
 
@@ -216,3 +217,82 @@ async def test_honeypot_csrf_rate_limit_and_closed_jobs_store_nothing(ats) -> No
     async with ats.browser() as browser:
         assert (await browser.get(f"/careers/jobs/{job['id']}/apply")).status_code == 404
         assert job["title"] not in (await browser.get("/careers")).text
+
+
+EEO_LINK = re.compile(r'href="(/careers/self-identification/[^"]+)"')
+
+
+async def eeo_key(ats) -> dict[str, str]:
+    r = await ats.client.post("/v1/api-keys", json={"name": f"eeo-{uuid.uuid4().hex[:8]}", "scopes": ["ats:eeo"]})
+    assert r.status_code == 201, r.text
+    return ats.auth(r.json()["key"])
+
+
+async def test_the_confirmation_offers_a_voluntary_eeo_step_stored_apart_and_changing_nothing(ats) -> None:
+    job = await posted_job(ats)
+    email = ats.new_email("eeo")
+    async with ats.browser() as browser:
+        thanks = await apply(browser, job, email)
+        assert "Answer the voluntary questions" in thanks.text
+        link = EEO_LINK.search(thanks.text).group(1)
+        [app] = await applications_of(ats, email)
+        before = (await ats.client.get(f"/v1/applications/{app['id']}")).json()
+        page = await browser.get(link)
+        assert page.status_code == 200 and "Answering is entirely voluntary" in page.text
+        for name in ("gender", "race_ethnicity", "veteran_status", "disability_status"):
+            assert f'<fieldset id="{name}"><legend>' in page.text
+            assert f'<input type="radio" id="{name}-0" name="{name}" value="decline_to_answer" checked>' in page.text
+            assert f'<label for="{name}-0">I do not wish to answer</label>' in page.text
+        bad = await browser.post(link, data={"csrf_token": ats.csrf_in(page.text), "gender": "robot", "veteran_status": "protected_veteran"})
+        assert bad.status_code == 422 and 'id="gender-error">Choose one of the answers' in bad.text
+        assert 'value="protected_veteran" checked' in bad.text  # a valid choice is kept
+        forged = await browser.post(link, data={"csrf_token": "forged", "gender": "female"})
+        assert forged.status_code == 403
+        done = await browser.post(link, data={"csrf_token": ats.csrf_in(bad.text), "gender": "female",
+                                              "race_ethnicity": "asian", "veteran_status": "decline_to_answer"})
+        assert done.status_code == 200 and "Your answers are recorded" in done.text
+        again = await browser.get(link)
+        assert "Your answers are recorded" in again.text and "female" not in again.text  # never shown back
+    officer = await eeo_key(ats)
+    [stored] = (await ats.anon.get("/v1/eeo-responses", params={"application_id": app["id"]}, headers=officer)).json()["data"]
+    assert (stored["gender"], stored["race_ethnicity"], stored["veteran_status"], stored["disability_status"]) == (
+        "female", "asian", "decline_to_answer", "decline_to_answer")
+    recruiter = (await ats.client.post("/v1/api-keys", json={"name": f"rec-{uuid.uuid4().hex[:8]}",
+                                                             "scopes": ["ats:read", "ats:write"]})).json()["key"]
+    assert (await ats.anon.get("/v1/eeo-responses", params={"application_id": app["id"]},
+                               headers=ats.auth(recruiter))).status_code == 403
+    after = (await ats.client.get(f"/v1/applications/{app['id']}")).json()
+    assert after == before  # answering changed nothing on the application
+    async with ats.engine.connect() as conn:
+        leaked = (await conn.execute(text("SELECT count(*) FROM outbox WHERE event_type LIKE '%eeo%' OR envelope::text LIKE :id"),
+                                     {"id": f"%{stored['id']}%"})).scalar()
+    assert leaked == 0
+
+
+async def test_declining_or_skipping_the_eeo_step_changes_nothing_and_a_bad_or_expired_link_is_refused(ats) -> None:
+    job = await posted_job(ats)
+    skipper, decliner = ats.new_email("skip"), ats.new_email("decline")
+    async with ats.browser() as browser:
+        await apply(browser, job, skipper)
+        declined = await apply(browser, job, decliner)
+        link = EEO_LINK.search(declined.text).group(1)
+        page = await browser.get(link)
+        assert '<a href="/careers">Skip this step</a>' in page.text
+        r = await browser.post(link, data={"csrf_token": ats.csrf_in(page.text), "gender": "decline_to_answer"})
+        assert r.status_code == 200 and "Your answers are recorded" in r.text
+        assert (await browser.get(link[:-3] + "xyz")).status_code == 404
+        assert (await browser.get("/careers/self-identification/not-a-token")).status_code == 404
+        expired = ats.app.state.settings.signer().sign("eeo-self-identification", {"a": str(uuid.uuid4())},
+                                                       lifetime=-timedelta(seconds=1))
+        assert (await browser.get(f"/careers/self-identification/{expired}")).status_code == 410
+        csrf = ats.csrf_in(page.text)
+        other_purpose = ats.app.state.settings.signer().sign("csrf", {"a": str(uuid.uuid4())}, lifetime=timedelta(hours=1))
+        assert (await browser.post(f"/careers/self-identification/{other_purpose}", data={"csrf_token": csrf})).status_code == 404
+    officer = await eeo_key(ats)
+    [skipped] = await applications_of(ats, skipper)
+    [kept] = await applications_of(ats, decliner)
+    assert (await ats.anon.get("/v1/eeo-responses", params={"application_id": skipped["id"]}, headers=officer)).json()["data"] == []
+    [response] = (await ats.anon.get("/v1/eeo-responses", params={"application_id": kept["id"]}, headers=officer)).json()["data"]
+    assert {response[q] for q in ("gender", "race_ethnicity", "veteran_status", "disability_status")} == {"decline_to_answer"}
+    for app in (skipped, kept):
+        assert (app["status"], app["version"]) == ("active", 1)

@@ -17,6 +17,7 @@ from ats.candidates.schemas import CandidateCreate
 from ats.careers import pages, service
 from ats.careers.jsonld import job_posting
 from ats.careers.models import JobPosting
+from ats.eeo import public as self_identification
 from ats.jobs.models import Job
 from ats.public import pages as public
 from ats.public import security
@@ -150,8 +151,8 @@ async def apply_submit(job_id: uuid.UUID, request: Request) -> Response:
             job, posting = found
             applicant, values, errors = await _read(form, posting, clock_of(request.app).now())
             if _text(form, "website"):  # the honeypot: only bots fill it; they see success and nothing is stored
-                return public.respond(request, "Thank you", pages.THANKS.substitute(
-                    first_name=esc(values["first_name"] or "there"), title=esc(job.title), email=esc(values["email"])))
+                return public.respond(request, "Thank you", pages.thanks(values["first_name"] or "there", job.title,
+                                                                         values["email"], None))
             if applicant is None:
                 return _form(request, job, posting, values, errors, 422)
             try:
@@ -162,7 +163,7 @@ async def apply_submit(job_id: uuid.UUID, request: Request) -> Response:
             await uow.commit()
             if app is None:
                 return public.respond(request, "You have already applied", pages.ALREADY.substitute(title=esc(job.title)))
-            return public.respond(request, "Thank you", pages.THANKS.substitute(
-                first_name=esc(applicant.first_name), title=esc(job.title), email=esc(applicant.email)))
+            return public.respond(request, "Thank you", pages.thanks(
+                applicant.first_name, job.title, applicant.email, self_identification.link(request, app.id)))
     except Conflict:  # closed between the page and the post
         return _gone(request)
