@@ -253,6 +253,8 @@ async def test_the_confirmation_offers_a_voluntary_eeo_step_stored_apart_and_cha
         assert done.status_code == 200 and "Your answers are recorded" in done.text
         again = await browser.get(link)
         assert "Your answers are recorded" in again.text and "female" not in again.text  # never shown back
+        twice = await browser.post(link, data={"csrf_token": ats.csrf_in(bad.text), "gender": "male"})
+        assert twice.status_code == 200 and "Your answers are recorded" in twice.text  # the first answers stand
     officer = await eeo_key(ats)
     [stored] = (await ats.anon.get("/v1/eeo-responses", params={"application_id": app["id"]}, headers=officer)).json()["data"]
     assert (stored["gender"], stored["race_ethnicity"], stored["veteran_status"], stored["disability_status"]) == (
@@ -263,6 +265,8 @@ async def test_the_confirmation_offers_a_voluntary_eeo_step_stored_apart_and_cha
                                headers=ats.auth(recruiter))).status_code == 403
     after = (await ats.client.get(f"/v1/applications/{app['id']}")).json()
     assert after == before  # answering changed nothing on the application
+    audited = json.dumps((await ats.client.get("/v1/audit-events", params={"target_id": stored["id"]})).json())
+    assert "eeo_response.submitted" in audited and "female" not in audited and "asian" not in audited  # the trail knows it happened, never what was said
     async with ats.engine.connect() as conn:
         leaked = (await conn.execute(text("SELECT count(*) FROM outbox WHERE event_type LIKE '%eeo%' OR envelope::text LIKE :id"),
                                      {"id": f"%{stored['id']}%"})).scalar()
