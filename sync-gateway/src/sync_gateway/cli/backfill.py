@@ -115,7 +115,7 @@ async def backfill_side(engine: Backfill, side: Side, *, batch: int, restart: bo
                                               on_page=page_done, on_total=total, page_size=batch)
     except GaveUp as exc:
         raise CliError(f"{side}: {exc}; run again to resume") from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in one line; the checkpoint holds
         if not is_retryable(exc):  # e.g. a peer refusing the whole batch: said in one line, the checkpoint holds
             raise CliError(f"{side}: {type(exc).__name__}: {exc}") from None
         raise CliError(f"{side}: cannot reach {client.side} or the database after {RETRIES} attempts ({exc}); "
