@@ -83,9 +83,11 @@ async def test_two_gateways_share_the_work_and_a_killed_one_loses_and_duplicates
         created = Counter(e2e.header(r, "ce_subject") for r in crm_records
                           if e2e.header(r, "ce_type") == "crm.prospect.created.v1")
         assert len(created) == PEOPLE and set(created.values()) == {1}
-        # Each ATS event led to at most one CRM write (a replay after the kill is a duplicate, never re-applied).
-        caused = Counter(e2e.header(r, "ce_causationid") for r in crm_records)
-        assert max(caused.values()) == 1, caused.most_common(3)
+        # No CRM write is repeated: per causing ATS event, at most one CRM event of each type. (A created event
+        # whose prospect was made but whose link died with the killed replica is linked again by email on replay,
+        # and that link may add one reconciling update: a new write, not the first one again.)
+        caused = Counter((e2e.header(r, "ce_causationid"), e2e.header(r, "ce_type")) for r in crm_records)
+        assert max(caused.values()) == 1, [c for c, n in caused.items() if n > 1]
 
         ats_records = await e2e.read_topic("ats.candidates", {p["id"] for p in people})
         event_ids = [e2e.header(r, "ce_id") for r in ats_records]
