@@ -28,6 +28,13 @@ class Page(BaseModel, Generic[T]):
     next: str | None = Field(None, description="URL of the next page, or null on the last page.")
 
 
+class CountedPage(Page[T], Generic[T]):
+    """One page of a list, with how many records the whole list holds when `count=true` was asked for."""
+
+    total: int | None = Field(None, description="With `count=true`: how many records match the filters across "
+                              "every page (counted now; null otherwise). For progress bars.")
+
+
 def encode_cursor(payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":"), default=str).encode()).decode().rstrip("=")
 

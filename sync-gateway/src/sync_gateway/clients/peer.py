@@ -45,6 +45,26 @@ class PeerClient:
         data = resp.json()["data"]
         return data[0] if data else None
 
+    async def find_by_emails(self, emails: list[str]) -> dict[str, dict[str, Any]]:
+        """For each of `emails` found, the oldest record having it: a few list requests for many people."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _url_sized(sorted(set(emails))):
+            params: dict[str, Any] = {"email": chunk, "limit": 200}
+            while True:
+                page = (await self._send("GET", self.collection, params=params)).json()
+                for record in page["data"]:  # oldest first: the first record seen for an address is the oldest
+                    for address in record["emails"]:
+                        found.setdefault(address, record)
+                if not page.get("next_cursor"):
+                    break
+                params = {"email": chunk, "limit": 200, "cursor": page["next_cursor"]}
+        return {e: found[e] for e in emails if e in found}
+
+    async def batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Apply creates and updates in one request (`POST {collection}/batch`); each item's result, in order."""
+        resp = await self._send("POST", f"{self.collection}/batch", json={"items": items})
+        return resp.json()["results"]  # type: ignore[no-any-return]
+
     async def create(self, body: dict[str, Any], *, idempotency_key: str, causation_id: str,
                      source_time: datetime | None) -> dict[str, Any]:
         """Create a record; the idempotency key makes a replay after a crash return the same record."""
@@ -95,3 +115,17 @@ class PeerClient:
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             raise PeerUnavailable(f"{self.side} answered {resp.status_code} to {method} {url}")
         raise PeerRejected(f"{self.side} refused {method} {url}: {resp.status_code} {resp.text[:500]}")
+
+
+def _url_sized(emails: list[str], limit: int = 6000, most: int = 200) -> list[list[str]]:
+    """Addresses in groups whose query string stays well inside what servers accept in a request line."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for address in emails:
+        cost = len(address) * 3 + 7  # worst case percent-encoded, plus "&email="
+        if groups[-1] and (size + cost > limit or len(groups[-1]) >= most):
+            groups.append([])
+            size = 0
+        groups[-1].append(address)
+        size += cost
+    return [g for g in groups if g]
