@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from talentkit.consumer import TransientError
 
+from sync_gateway import metering
+
 
 class PeerUnavailable(TransientError):
     """The other service did not answer usefully (connection refused, timeout, 5xx, 429): retry later."""
@@ -86,6 +88,7 @@ class PeerClient:
         return headers
 
     async def _send(self, method: str, url: str, *, allow: tuple[int, ...] = (), **kwargs: Any) -> httpx.Response:
+        metering.peer_request(self.side, method)
         try:
             resp = await self.http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
