@@ -84,10 +84,11 @@ class AtsHarness:
     body = staticmethod(lambda **overrides: candidate_body(**overrides))
 
     async def events_for(self, subject: str, *, until: Callable[[list[ConsumerRecord]], bool],
-                         topic: str = "ats.candidates", timeout: float = 30.0) -> list[ConsumerRecord]:
-        """Records of `topic` whose key is `subject`, once `until(records)` holds."""
-        return await read_topic(self.kafka_bootstrap, topic, match=lambda r: r.key == subject.encode(),
-                                until=until, timeout=timeout)
+                         topic: str = "ats.candidates", timeout: float = 30.0,
+                         subjects: set[str] | None = None) -> list[ConsumerRecord]:
+        """Records of `topic` whose key is `subject` (or one of `subjects`), once `until(records)` holds."""
+        keys = {s.encode() for s in subjects or {subject}}
+        return await read_topic(self.kafka_bootstrap, topic, match=lambda r: r.key in keys, until=until, timeout=timeout)
 
     async def create(self, **overrides: Any) -> httpx.Response:
         r = await self.client.post("/v1/candidates", json=candidate_body(**overrides))

@@ -211,6 +211,20 @@ async def _is(awaitable, expected) -> bool:
     return (await awaitable) == expected
 
 
+async def test_an_idle_relay_publishes_a_commit_as_soon_as_postgresql_notifies_it_without_polling(engine, talent_stack):
+    topic, name = f"test.outbox.{uuid.uuid4().hex[:8]}", f"relay-{uuid.uuid4().hex[:8]}"
+    relay = OutboxRelay(engine=engine, tables=platform, bootstrap=talent_stack.kafka_bootstrap, service=name,
+                        topics=(topic,), poll_seconds=600, keepalive_seconds=600)  # it would not look by itself
+    task = start(relay)
+    try:
+        await wait_for(lambda: _true(relay.producer is not None), what="the relay to lead")
+        await asyncio.sleep(0.5)  # past its first look: waiting now
+        staged = [await stage(engine, topic, "k-notified", seq) for seq in (1, 2)]
+        await wait_for(lambda: _is(unpublished(engine, topic), 0), timeout=20, what="the notified relay to publish")
+    finally:
+        await stop(task)
+    records = await read_all(talent_stack.kafka_bootstrap, topic, 2)
+    assert event_ids(records) == staged
 
 
 async def test_a_relay_that_loses_its_leader_lock_stops_publishing(engine, outbox_db, talent_stack):

@@ -50,6 +50,19 @@ async def test_every_response_announces_the_limit_what_is_left_and_when_it_reset
         assert forbidden.status_code == 403 and forbidden.headers["ratelimit-remaining"] == "1"
 
 
+async def test_a_batch_spends_one_hit_per_item_of_the_budget_shared_by_replicas(replica, kit):
+    def items(n: int) -> dict:
+        return {"items": [{"op": "create", "body": {"first_name": "A", "last_name": "B"}} for _ in range(n)]}
+
+    async with replica("ats", **LIMITED) as a, replica("ats", **LIMITED) as b:
+        auth = kit.bearer((await kit.new_key(a, "ats:write"))["key"])
+        first = await a.post("/v1/candidates/batch", json=items(4), headers=auth)
+        assert first.status_code == 200 and first.json()["succeeded"] == 4, first.text
+        second = await b.post("/v1/candidates/batch", json=items(2), headers=auth)  # one left: refused, nothing applied
+        kit.problem(second, 429)
+        assert int(second.headers["retry-after"]) >= 1
+
+
 async def test_a_limit_set_on_the_key_overrides_the_platform_default(replica, kit):
     async with replica("ats", **LIMITED) as a:
         roomy, tight = await kit.new_key(a, "ats:read", rate_limit=8), await kit.new_key(a, "ats:read", rate_limit=2)

@@ -12,6 +12,9 @@ from crm.consent.routes import router as consent_router
 from crm.db import SOURCE, platform
 from crm.engagement.routes import router as engagement_router
 from crm.enrollments.routes import router as enrollments_router
+from crm.imports.config import ImportSettings
+from crm.imports.routes import router as imports_router
+from crm.imports.worker import import_worker
 from crm.pools.routes import reports as pool_reports_router
 from crm.pools.routes import router as pools_router
 from crm.prospects.routes import router as prospects_router
@@ -38,20 +41,24 @@ TAGS = [
     {"name": "Alerts and rediscovery", "description": "Talent for newly opened jobs, and alerts for recruiters."},
     {"name": "Tracking", "description": "Open pixel, tracked links, one-click unsubscribe (public, signed tokens), replies."},
     {"name": "Engagement", "description": "Engagement scores of prospects and the engagement report."},
+    {"name": "Imports", "description": "CSV imports of prospects, worked through in the background, with progress and row errors."},
 ]
 ROUTERS = [prospects_router, pushes_router, timeline_router, pools_router, pool_reports_router, alerts_router]
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
-ROUTERS += [tracking_router, engagement_router]
+ROUTERS += [tracking_router, engagement_router, imports_router]
 ROUTERS += [public_pages_router, public_links_router]
 WORKERS: list = []  # type: ignore[type-arg]
-WORKERS.append(sequence_scheduler)
+WORKERS += [sequence_scheduler, import_worker]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the CRM."""
     SendingSettings()  # refuse a development tracking secret outside development at start-up, not at first use
-    return create_service_app(
+    app = create_service_app(
         name="crm", title="Recruiting CRM API", description=DESCRIPTION, settings=settings or Settings(),
         platform=platform, routers=ROUTERS, source=SOURCE, relay_topics=CRM_TOPICS, workers=tuple(WORKERS),
         openapi_tags=TAGS, bus=message_bus(),
     )
+    app.state.import_settings = imports = ImportSettings()
+    app.state.uploads = {"/v1/imports": imports.max_bytes + 64 * 1024}  # the file plus a multipart form's framing
+    return app

@@ -4,6 +4,7 @@ from crm.alerts.models import Alert
 from crm.consent.models import Consent, ConsentRequest, Suppression
 from crm.db import Base, platform
 from crm.engagement.models import EngagementScore
+from crm.imports.models import ImportRowError, ProspectImport
 from crm.enrollments.models import Enrollment
 from crm.pools.models import Pool, PoolMember, PoolStage
 from crm.prospects.models import Prospect
@@ -12,4 +13,4 @@ from crm.sending.models import Message
 from crm.sequences.models import Sequence, SequenceVersion
 from crm.tracking.models import MessageEngagement
 
-__all__ = ["Activity", "Alert", "Base", "Consent", "ConsentRequest", "EngagementScore", "Enrollment", "Message", "MessageEngagement", "Pool", "PoolMember", "PoolStage", "Prospect", "Push", "Sequence", "SequenceVersion", "Suppression", "platform"]
+__all__ = ["Activity", "Alert", "Base", "Consent", "ConsentRequest", "EngagementScore", "Enrollment", "ImportRowError", "Message", "MessageEngagement", "Pool", "PoolMember", "PoolStage", "Prospect", "ProspectImport", "Push", "Sequence", "SequenceVersion", "Suppression", "platform"]

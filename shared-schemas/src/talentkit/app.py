@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +14,12 @@ from fastapi import APIRouter, FastAPI, Request, routing
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -31,6 +37,9 @@ from talentkit.uow import EventSink, MessageBus, OutboxWriter, UnitOfWorkFactory
 
 log = logging.getLogger("talentkit.app")
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
+# The platform observes itself with Prometheus metrics and JSON logs (talentkit.observability); FastAPI's own
+# OpenTelemetry hooks would only look up unconfigured providers on every request.
+NO_OTEL = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_service_app(*, name: str, title: str, description: str, settings: ServiceSettings,
@@ -71,7 +80,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
             {"name": "OAuth", "description": "OAuth 2.0 client credentials: clients, and short-lived access tokens "
                                              f"from `{TOKEN_PATH}` that every service accepts."}]
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags)
+                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags, telemetry=NO_OTEL)
     app.state.settings = settings
     app.state.platform = platform
     app.state.source = source
@@ -123,7 +132,11 @@ def _operations_router(settings: ServiceSettings) -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
-        """Prometheus text exposition: HTTP, outbox, consumer lag, dead letters."""
+        """Prometheus text exposition: HTTP, outbox, consumer lag, dead letters (of every worker process)."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: add up what each one wrote
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -178,6 +178,28 @@ def user_id(raw: str) -> str:
     return value
 
 
+async def _spend(request: Request, principal: Principal, hits: int) -> None:
+    """Spend `hits` of the principal's per-minute budget (all or none), or 429 with `Retry-After`; the bootstrapped
+    keys are unlimited."""
+    if principal.rate_limit is None or hits <= 0:
+        return
+    verdict = await request.app.state.rate_limiter.hit(f"key:{principal.key_id}", principal.rate_limit, hits)
+    request.scope[SCOPE_KEY] = verdict  # RateLimitHeaders announces it on the response
+    if not verdict.allowed:
+        raise TooManyRequests(f"This credential may make {verdict.limit} requests per {verdict.window} s; "
+                              f"retry in {max(1, verdict.reset)} s.", headers={"Retry-After": str(max(1, verdict.reset))})
+
+
+async def spend_for_batch(request: Request, principal: Principal, items: int) -> None:
+    """A batch costs one request per item: the request spent one, this spends the rest (all or none, else 429); a
+    batch larger than the whole per-minute budget could never pass (422)."""
+    if principal.rate_limit is not None and items > principal.rate_limit:
+        raise Unprocessable(f"This credential may make {principal.rate_limit} requests per minute and a batch costs one "
+                            "per item: send smaller batches.",
+                            errors=[field_error("items", f"at most {principal.rate_limit} items", "too_long")])
+    await _spend(request, principal, items - 1)
+
+
 async def _principal(request: Request, session: Session) -> Principal:
     """Authenticate, spend one hit of the principal's rate limit, then apply `On-Behalf-Of`."""
     scheme, _, raw = request.headers.get("authorization", "").partition(" ")
@@ -185,12 +207,7 @@ async def _principal(request: Request, session: Session) -> Principal:
         raise Unauthorized("Send an API key or an access token as `Authorization: Bearer <key>`.",
                            headers={"WWW-Authenticate": _CHALLENGE})
     principal = await _lookup(request, session, raw.strip())
-    if principal.rate_limit is not None:
-        verdict = await request.app.state.rate_limiter.hit(f"key:{principal.key_id}", principal.rate_limit)
-        request.scope[SCOPE_KEY] = verdict  # RateLimitHeaders announces it on the response
-        if not verdict.allowed:
-            raise TooManyRequests(f"This credential may make {verdict.limit} requests per {verdict.window} s; "
-                                  f"retry in {max(1, verdict.reset)} s.", headers={"Retry-After": str(max(1, verdict.reset))})
+    await _spend(request, principal, 1)
     obo = request.headers.get("on-behalf-of")
     if obo is None:
         return principal

@@ -1,10 +1,19 @@
 """Engine, sessions and the tables every service has: outbox, processed events, idempotency keys, API keys (and
-OAuth clients), rate-limit buckets."""
+OAuth clients), rate-limit buckets.
+
+Sessions begin their database transaction lazily: plain reads (a `select()` construct that locks nothing) run
+before it as single autocommitted statements, and the first other statement (a write, a lock, any `text()`) sends
+`BEGIN` first. At READ
+COMMITTED every statement sees a fresh snapshot anyway, so a read before the first write sees what it would have
+seen inside the transaction; a request that only reads costs one round trip per query, with no BEGIN or COMMIT."""
 from __future__ import annotations
 
+import functools
+import re
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import (
@@ -16,18 +25,22 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     Table,
     Text,
+    event,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session as SyncSession
 
 from talentkit.uow import UnitOfWork
 
@@ -112,13 +125,69 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
 
 
 def create_engine(url: str, *, pool_timeout: float = 30.0) -> AsyncEngine:
-    """An asyncpg engine sized for one service process; `pool_timeout`: the longest wait for a pooled connection."""
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=pool_timeout)
+    """An asyncpg engine sized for one service process. No pre-ping (a round trip per checkout): connections are
+    recycled after half an hour, and one found dead fails its statement with `connection_lost` (503, retry),
+    after which the pool replaces every connection that predates the failure. `pool_timeout`: the longest wait
+    for a pooled connection."""
+    # A pool as large as the concurrency it serves: connections beyond `pool_size` are opened and closed per use.
+    return create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800,
+                               pool_timeout=pool_timeout)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """The database connection is gone (refused, dropped, server restarting): retrying later will work."""
+    return isinstance(exc, ConnectionError | InterfaceError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit and begin their transaction at the first write."""
+    pool = engine.sync_engine.pool
+    if pool not in _LAZY_POOLS:
+        event.listen(engine.sync_engine, "before_cursor_execute", _begin_before_writes)
+        event.listen(pool, "checkin", _forget_deferred_begin)
+        _LAZY_POOLS.add(pool)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=LazySession)
+
+
+class LazySession(SyncSession):
+    """A session whose database transaction begins at its first statement that writes or locks."""
+
+
+_LAZY_POOLS: weakref.WeakSet[Any] = weakref.WeakSet()  # pools whose engine sends BEGIN before a deferred write
+_DEFERRED = "talentkit.deferred_begin"
+_NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|advisory|pg_notify|nextval|setval"
+                               r"|set_config|txid_current|pg_current_xact_id", re.IGNORECASE)
+
+
+@event.listens_for(LazySession, "after_begin")
+def _defer_begin(session: SyncSession, transaction: Any, connection: Any) -> None:
+    dbapi = connection.connection.dbapi_connection
+    if (connection.engine.pool in _LAZY_POOLS and getattr(dbapi, "_transaction", True) is None  # asyncpg's adapter, idle
+            and not dbapi.autocommit):
+        dbapi.autocommit = True  # until a write: the adapter sends no BEGIN
+        connection.info[_DEFERRED] = True
+
+
+def _plain_read(statement: str, context: Any) -> bool:
+    """A SELECT construct (not text: it may call anything) that locks nothing and calls nothing known to write."""
+    compiled = getattr(context, "compiled", None)
+    return compiled is not None and isinstance(compiled.statement, Select) and _reads_only(statement)
+
+
+@functools.lru_cache(maxsize=4096)  # a service sends a few hundred distinct statements; each is scanned once
+def _reads_only(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT" and not _NOT_A_PLAIN_READ.search(statement)
+
+
+def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    if conn.info.get(_DEFERRED) and not _plain_read(statement, context):
+        del conn.info[_DEFERRED]
+        conn.connection.dbapi_connection.autocommit = False  # the adapter sends BEGIN before this statement
+
+
+def _forget_deferred_begin(dbapi_connection: Any, record: Any) -> None:
+    if record.info.pop(_DEFERRED, None) and dbapi_connection is not None:
+        dbapi_connection.autocommit = False
 
 
 async def _request_uow(request: Request) -> AsyncIterator[UnitOfWork]:

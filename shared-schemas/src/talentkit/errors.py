@@ -11,6 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from talentkit.db import connection_lost
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("talentkit.errors")
 
@@ -68,10 +70,9 @@ def field_error(field: str, message: str, type_: str = "invalid") -> dict[str, s
     return {"field": field, "message": message, "type": type_}
 
 
-def problem_response(status: int, title: str, *, slug: str, detail: str | None = None,
-                     instance: str | None = None, errors: list[dict[str, Any]] | None = None,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    """Render a problem+json response."""
+def problem_body(status: int, title: str, *, slug: str, detail: str | None = None, instance: str | None = None,
+                 errors: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    """The RFC 9457 document of a problem (also one item's outcome in a batch)."""
     body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -80,12 +81,54 @@ def problem_response(status: int, title: str, *, slug: str, detail: str | None =
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_response(status: int, title: str, *, slug: str, detail: str | None = None,
+                     instance: str | None = None, errors: list[dict[str, Any]] | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    """Render a problem+json response."""
+    body = problem_body(status, title, slug=slug, detail=detail, instance=instance, errors=errors, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def problem_of(exc: ProblemError, instance: str | None = None) -> dict[str, Any]:
+    """The problem document of a domain error."""
+    return problem_body(exc.status, exc.title, slug=exc.slug, detail=exc.detail, instance=instance, errors=exc.errors,
+                        **exc.extra)
+
+
+def validation_problem(errs: list[Any], instance: str | None = None) -> dict[str, Any]:
+    """422 naming each field at fault (pydantic's errors), as the request validation handler renders them."""
+    errors = []
+    for e in errs:
+        loc = tuple(e.get("loc", ()))
+        errors.append({"field": _field_path(loc), "location": str(loc[0]) if loc else "body",
+                       "message": e.get("msg", "invalid"), "type": e.get("type", "invalid")})
+    return problem_body(422, "Validation failed", slug="validation-error", instance=instance,
+                        detail="One or more fields are invalid; see `errors`.", errors=errors)
+
+
+def unstorable_value(exc: DBAPIError, instance: str | None = None) -> dict[str, Any] | None:
+    """422 for a value PostgreSQL cannot store or compare (SQLSTATE class 22), else None (a server error)."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    if state and str(state).startswith("22"):  # data exception
+        return problem_body(422, "Validation failed", slug="validation-error", instance=instance,
+                            detail=f"A value is out of range or not representable ({type(exc.orig).__name__}); nothing was stored.")
+    return None
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else [str(p) for p in loc]
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header", "cookie", "item") else [str(p) for p in loc]
     return ".".join(parts) or str(loc[0] if loc else "body")
+
+
+def _unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    log.warning("database connection lost", extra={"path": request.url.path, "error": repr(exc)})
+    return problem_response(503, "Database unavailable", slug="database-unavailable", instance=request.url.path,
+                            headers={"Retry-After": "1"},
+                            detail="The connection to the database was lost and nothing was stored; retry after "
+                                   "`Retry-After` seconds (with the same `Idempotency-Key` for a POST).")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -93,8 +136,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc.status, exc.title, slug=exc.slug, detail=exc.detail,
-                                instance=request.url.path, errors=exc.errors, headers=exc.headers, **exc.extra)
+        return JSONResponse(problem_of(exc, request.url.path), status_code=exc.status, media_type=PROBLEM_JSON,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -104,13 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(400, "Malformed JSON", slug="malformed-json", instance=request.url.path,
                                     detail=f"The request body is not valid JSON: {msg}".rstrip(": "),
                                     errors=[field_error("body", "not valid JSON", "json_invalid")])
-        errors = []
-        for e in errs:
-            loc = tuple(e.get("loc", ()))
-            errors.append({"field": _field_path(loc), "location": str(loc[0]) if loc else "body",
-                           "message": e.get("msg", "invalid"), "type": e.get("type", "invalid")})
-        return problem_response(422, "Validation failed", slug="validation-error", instance=request.url.path,
-                                detail="One or more fields are invalid; see `errors`.", errors=errors)
+        return JSONResponse(validation_problem(list(errs), request.url.path), status_code=422, media_type=PROBLEM_JSON)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -119,10 +156,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
-        if state and str(state).startswith("22"):  # data exception: a value PostgreSQL cannot store or compare
-            return problem_response(422, "Validation failed", slug="validation-error", instance=request.url.path,
-                                    detail=f"A value is out of range or not representable ({type(exc.orig).__name__}); nothing was stored.")
+        if connection_lost(exc):
+            return _unavailable(request, exc)
+        if (body := unstorable_value(exc, request.url.path)) is not None:
+            return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
         return await _unexpected(request, exc)
 
     @app.exception_handler(PoolTimeout)
@@ -133,6 +170,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if connection_lost(exc):
+            return _unavailable(request, exc)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(500, "Internal server error", slug="internal", instance=request.url.path,
                                 detail="Something went wrong on our side; the request id identifies it in our logs.")

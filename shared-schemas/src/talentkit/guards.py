@@ -1,6 +1,9 @@
 """Input guards in front of every route: a body size limit, and no NUL characters (PostgreSQL cannot store them
 in text, so they would otherwise surface as a server error after validation passed). Multipart bodies carry
-binary files, so their route strips NULs from text fields itself (the careers form does)."""
+binary files, so their route strips NULs from text fields itself (the careers form does).
+
+A service names its file uploads in `app.state.uploads` (path -> largest body in bytes): those bodies get their own
+limit and are not scanned for NUL bytes (a UTF-16 file is full of them; the route reads the file itself)."""
 from __future__ import annotations
 
 import json
@@ -49,6 +52,15 @@ class InputGuard:
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
+        uploads = getattr(getattr(scope.get("app"), "state", None), "uploads", None) or {}
+        limit = uploads.get(scope["path"], MAX_BODY_BYTES)
+        def too_large() -> Any:
+            return problem_response(413, "Content too large", slug="too-large", instance=scope["path"],
+                                    detail=f"Request bodies are limited to {limit} bytes.")(scope, receive, send)
+        declared = dict(scope.get("headers", ())).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:  # refused before reading a byte
+            await too_large()
+            return
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -56,9 +68,8 @@ class InputGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                await problem_response(413, "Content too large", slug="too-large", instance=scope["path"],
-                                       detail=f"Request bodies are limited to {MAX_BODY_BYTES} bytes.")(scope, receive, send)
+            if size > limit:
+                await too_large()
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -66,7 +77,7 @@ class InputGuard:
         headers = dict(scope.get("headers") or [])
         # files are binary (a PDF or .docx holds NUL bytes): multipart forms are checked field by field by their route
         multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
-        if not multipart and (b"\x00" in body or b"\\u0000" in body.lower()):
+        if scope["path"] not in uploads and not multipart and (b"\x00" in body or b"\\u0000" in body.lower()):
             try:
                 where = _nul_path(json.loads(body)) or "body"
             except ValueError:

@@ -2,13 +2,15 @@
 stored response, a concurrent duplicate waits for the first and replays it, and a failed request leaves no key."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,11 +38,31 @@ class Idempotency:
     async def store(self, response: JSONResponse) -> JSONResponse:
         """Keep the response for retries (same transaction as the write)."""
         if self.key and self.session is not None:
-            t = self.table
-            await self.session.execute(update(t).where(t.c.principal == self.principal, t.c.key == self.key).values(
-                status_code=response.status_code, response_body=bytes(response.body).decode(),
-                response_headers={k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}))
+            await self.session.execute(_statements(self.table).store, {
+                "p": self.principal, "k": self.key, "status_code": response.status_code,
+                "response_body": bytes(response.body).decode(),
+                "response_headers": {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}})
         return response
+
+
+@dataclass(frozen=True)
+class _Statements:
+    claim: Any
+    stored: Any
+    store: Any
+
+
+@functools.cache
+def _statements(t: Table) -> _Statements:
+    """Built once per table: a prebuilt statement's cache key is computed once, not on every request."""
+    mine = (t.c.principal == bindparam("p")) & (t.c.key == bindparam("k"))
+    return _Statements(
+        claim=insert(t).values(principal=bindparam("p"), key=bindparam("k"), method=bindparam("method"),
+                               path=bindparam("path"), request_hash=bindparam("request_hash"))
+        .on_conflict_do_nothing().returning(t.c.key),
+        stored=select(t).where(mine),
+        store=update(t).where(mine).values(status_code=bindparam("status_code"), response_body=bindparam("response_body"),
+                                           response_headers=bindparam("response_headers", type_=t.c.response_headers.type)))
 
 
 def _request_hash(method: str, path: str, body: bytes) -> str:
@@ -61,13 +83,13 @@ async def _idempotency(request: Request, session: Session, caller: Annotated[Pri
     principal = caller.key_id  # two credentials with one name never share stored responses
     t = request.app.state.platform.idempotency_keys
     req_hash = _request_hash(request.method, request.url.path, await request.body())
-    claimed = (await session.execute(insert(t).values(
-        principal=principal, key=idempotency_key, method=request.method, path=request.url.path, request_hash=req_hash,
-    ).on_conflict_do_nothing().returning(t.c.key))).first()
+    statements, mine = _statements(t), {"p": principal, "k": idempotency_key}
+    claimed = (await session.execute(statements.claim, {**mine, "method": request.method, "path": request.url.path,
+                                                         "request_hash": req_hash})).first()
     guard = Idempotency(session, t, principal, idempotency_key)
     if claimed is not None:
         return guard
-    row = (await session.execute(select(t).where(t.c.principal == principal, t.c.key == idempotency_key))).one()
+    row = (await session.execute(statements.stored, mine)).one()
     if row.request_hash != req_hash:
         raise Unprocessable("This Idempotency-Key was already used with another request; use a new key.",
                             errors=[field_error("Idempotency-Key", "reused with a different request", "idempotency_key_reused")])

@@ -50,11 +50,36 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path | None = None) -> list[str]:
-    """The command that serves one service. uvicorn's own proxy-header handling is off (it trusts 127.0.0.1 by
+def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path | None = None,
+                 workers: int = 1) -> list[str]:
+    """The command that serves one service (and the bench's bare baseline, so both run on the same server): uvloop
+    and the httptools parser, `workers` processes. uvicorn's own proxy-header handling is off (it trusts 127.0.0.1 by
     default): the app believes X-Forwarded-For only from `TALENT_TRUSTED_PROXIES`."""
     return [str((bin_dir or venv_bin()) / "uvicorn"), "--factory", factory, "--host", host, "--port", str(port),
-            "--no-proxy-headers"]
+            "--loop", "uvloop", "--http", "httptools", "--workers", str(workers), "--no-proxy-headers"]
+
+
+def workers_for(prefix: str, env: dict[str, str] | None = None) -> int:
+    """Worker processes of one service: `<PREFIX>_WORKERS` (e.g. `ATS_WORKERS`), else `WEB_CONCURRENCY`, else 1."""
+    env = os.environ if env is None else env
+    raw = env.get(f"{prefix}WORKERS") or env.get("WEB_CONCURRENCY") or "1"
+    try:
+        workers = int(raw)
+    except ValueError:
+        raise StackError(f"{prefix}WORKERS / WEB_CONCURRENCY must be a whole number of processes, not {raw!r}") from None
+    if workers < 1:
+        raise StackError(f"{prefix}WORKERS / WEB_CONCURRENCY must be at least 1, not {workers}")
+    return workers
+
+
+def multiprocess_metrics_env(directory: Path, workers: int) -> dict[str, str]:
+    """With several workers, each keeps its metrics in files under `directory` (emptied now) and /metrics adds
+    them up (prometheus_client's multiprocess mode); one worker needs nothing."""
+    if workers <= 1:
+        return {}
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
 
 
 def repo_root() -> Path:
@@ -616,18 +641,20 @@ class _Stack:
         if busy:
             raise StackError(f"ports already in use: {busy} (another `make run`? try `make stop`)")
         env = self.service_env()
-        for name, sdir, _, factory, port in SERVICES:
+        for name, sdir, prefix, factory, port in SERVICES:
             logfile = self.logs / f"{name}.log"
+            workers = workers_for(prefix, env)
+            service_env = {**env, **multiprocess_metrics_env(self.run_dir / "metrics" / name, workers)}
             with open(logfile, "ab") as fh:
                 fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name} =====\n".encode())
                 fh.flush()
                 proc = subprocess.Popen(
-                    uvicorn_argv(factory, port),
-                    cwd=self.repo / sdir, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    uvicorn_argv(factory, port, workers=workers),
+                    cwd=self.repo / sdir, env=service_env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             self.services.append((name, proc, logfile))
-            log(f"started {name} on :{port} (pid {proc.pid}, log: {logfile})")
+            log(f"started {name} on :{port} ({workers} worker(s), pid {proc.pid}, log: {logfile})")
         self._record_children()
         for (name, proc, logfile), (*_, port) in zip(self.services, SERVICES):
             wait_http_ok(f"http://127.0.0.1:{port}/readyz", 90, proc, logfile)

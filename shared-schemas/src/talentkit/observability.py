@@ -8,12 +8,15 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentkit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
@@ -54,28 +57,57 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def install_request_middleware(app: FastAPI, service: str) -> None:
-    """Request id (`X-Request-ID` in and out), access log line and Prometheus metrics for every request."""
-    access = logging.getLogger("talentkit.access")
+class RequestObserver:
+    """Pure ASGI middleware: the request id (`X-Request-ID` in and out), one access log line and Prometheus metrics
+    for every request. (Starlette's BaseHTTPMiddleware would re-stream every response through a task and queue.)"""
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+        self.access = logging.getLogger("talentkit.access")
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), None) or uuid.uuid4().hex
         token = request_id_var.set(rid)
-        request.state.request_id = rid
+        scope.setdefault("state", {})["request_id"] = rid
         start = time.perf_counter()
         status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", rid.encode("latin-1"))]}
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = rid
-            return response
+            await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(service, request.method, route, str(status)).inc()
-            HTTP_LATENCY.labels(service, request.method, route).observe(elapsed)
-            if route not in ("/healthz", "/metrics"):
-                access.info("request", extra={"method": request.method, "path": request.url.path, "status": status,
-                                              "duration_ms": round(elapsed * 1000, 1)})
+            self._observe(scope, status, elapsed)
             request_id_var.reset(token)
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        method = scope["method"] if scope["method"] in _METHODS else "other"  # label sets stay bounded
+        route = getattr(scope.get("route"), "path", "unmatched")
+        counter = self._counters.get((method, route, status))
+        if counter is None:  # label lookups take a lock and hash every label: once per combination
+            counter = self._counters[(method, route, status)] = HTTP_REQUESTS.labels(self.service, method, route, str(status))
+        timer = self._timers.get((method, route))
+        if timer is None:
+            timer = self._timers[(method, route)] = HTTP_LATENCY.labels(self.service, method, route)
+        counter.inc()
+        timer.observe(elapsed)
+        if route not in ("/healthz", "/metrics"):
+            self.access.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
+                                               "duration_ms": round(elapsed * 1000, 1)})
+
+
+def install_request_middleware(app: FastAPI, service: str) -> None:
+    """Request id (`X-Request-ID` in and out), access log line and Prometheus metrics for every request."""
+    app.add_middleware(RequestObserver, service=service)

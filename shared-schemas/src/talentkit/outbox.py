@@ -9,6 +9,7 @@ consumers dedupe by event id).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from datetime import UTC, datetime
@@ -16,15 +17,17 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from shared_schemas.envelope import EventEnvelope
-from sqlalchemy import delete, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from talentkit.auth import RequestContext
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
 from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
+from talentkit.uow import OUTBOX_CHANNEL, write_outbox
 
 log = logging.getLogger("talentkit.outbox")
+LOCK_POLL_SECONDS = 1.0  # how often a standby relay tries to become the leader
 
 
 async def stage_event(session: AsyncSession, tables: PlatformTables, *, source: str, topic: str,
@@ -39,29 +42,39 @@ async def stage_event(session: AsyncSession, tables: PlatformTables, *, source: 
         causationid=ctx.causation_id if ctx else None,
         traceparent=ctx.traceparent if ctx else None,
     )
-    await session.execute(tables.outbox.insert().values(
-        event_id=envelope.id, topic=topic, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-        event_type=event_type, envelope=envelope.model_dump(mode="json"),
-    ))
+    await write_outbox(session, tables.outbox, [{
+        "event_id": envelope.id, "topic": topic, "aggregate_type": aggregate_type, "aggregate_id": aggregate_id,
+        "event_type": event_type, "envelope": envelope.model_dump_json()}])
     return envelope
 
 
 class OutboxRelay:
-    """Publishes outbox rows to Kafka; one active relay per database (advisory lock), others stand by."""
+    """Publishes outbox rows to Kafka; one active relay per database (advisory lock), others stand by.
+
+    The leader waits on `LISTEN` (every transaction writing outbox rows NOTIFYs at commit) and looks anyway every
+    `poll_seconds` (a safety net); it checks every `keepalive_seconds` that its lock session is alive. It reads and
+    marks rows on that same session, so a relay whose lock session died can no longer mark anything published."""
 
     def __init__(self, *, engine: AsyncEngine, tables: PlatformTables, bootstrap: str, service: str,
-                 topics: tuple[str, ...] = (), poll_seconds: float = 0.05, batch_size: int = 500,
-                 keep_published_hours: int = 24) -> None:
+                 topics: tuple[str, ...] = (), poll_seconds: float = 5.0, batch_size: int = 500,
+                 keep_published_hours: int = 24, keepalive_seconds: float = 5.0, purge_seconds: float = 60.0) -> None:
         self.engine, self.tables, self.bootstrap = engine, tables, bootstrap
         self.service, self.topics = service, topics
         self.poll_seconds, self.batch_size = poll_seconds, batch_size
         self.keep_published_hours = keep_published_hours
+        self.keepalive_seconds, self.purge_seconds = keepalive_seconds, purge_seconds
         self.lock_id = zlib.crc32(f"outbox-relay:{service}".encode())
         self.producer: AIOKafkaProducer | None = None
+        ob = tables.outbox
+        self._pending = (select(ob.c.seq, ob.c.topic, ob.c.envelope, ob.c.created_at)
+                         .where(ob.c.published_at.is_(None)).order_by(ob.c.seq).limit(batch_size))
+        self._mark = (update(ob).where(ob.c.seq == any_(bindparam("seqs", type_=ARRAY(BigInteger))))
+                      .values(published_at=bindparam("at")))  # one prepared statement whatever the batch size
 
     async def run(self) -> None:
-        """Relay forever; on any failure back off and start again (nothing is marked sent unless acked)."""
-        backoff = 0.5
+        """Relay forever; on any failure back off and start again (nothing is marked sent unless acked). The first
+        back-off outlasts a standby's lock poll, so a healthy standby takes over from a leader that failed."""
+        backoff = 2 * LOCK_POLL_SECONDS
         while True:
             try:
                 await self._run_as_leader()
@@ -75,11 +88,10 @@ class OutboxRelay:
                 await self._stop_producer()
 
     async def _run_as_leader(self) -> None:
-        async with self.engine.connect() as lock_conn:
-            while not (await lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.lock_id})).scalar():
-                await lock_conn.rollback()
-                await asyncio.sleep(1)
-            await lock_conn.commit()
+        async with self.engine.connect() as pooled:
+            conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")  # each statement on its own
+            while not (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.lock_id})).scalar():
+                await asyncio.sleep(LOCK_POLL_SECONDS)
             try:
                 if self.topics:
                     await ensure_topics(self.bootstrap, self.topics)
@@ -87,38 +99,51 @@ class OutboxRelay:
                                                  acks="all", linger_ms=2, request_timeout_ms=15000)
                 await self.producer.start()
                 log.info("outbox relay leading", extra={"service": self.service})
-                idle_rounds = 0
-                last_check = asyncio.get_running_loop().time()
-                while True:
-                    if asyncio.get_running_loop().time() - last_check > 1:
-                        # Still the leader? If the lock session died (failover, network cut, terminated backend),
-                        # another relay may have taken over: stop publishing at once.
-                        await lock_conn.execute(text("SELECT 1"))
-                        last_check = asyncio.get_running_loop().time()
-                    sent = await self.publish_batch()
-                    if sent == 0:
-                        idle_rounds += 1
-                        if idle_rounds % 1200 == 0:
-                            await self._purge_published()
-                        await asyncio.sleep(self.poll_seconds)
-                    else:
-                        idle_rounds = 0
+                await self._lead(conn)
             finally:
                 try:
-                    await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_id})
-                    await lock_conn.commit()
+                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_id})
                 except Exception:
                     log.warning("could not release the relay lock (session gone)", exc_info=True)
 
-    async def publish_batch(self) -> int:
+    async def _lead(self, conn: AsyncConnection) -> None:
+        """Publish whenever notified (or every `poll_seconds`) until the lock session fails."""
+        wake = asyncio.Event()
+
+        def notified(*_: Any) -> None:
+            wake.set()
+
+        driver = (await conn.get_raw_connection()).driver_connection
+        await driver.add_listener(OUTBOX_CHANNEL, notified)
+        driver.add_termination_listener(notified)  # a dead lock session shows at once
+        try:
+            await self._publish_when_woken(conn, wake, driver)
+        finally:
+            driver.remove_termination_listener(notified)
+            with contextlib.suppress(Exception):  # the connection goes back to the pool without our LISTEN
+                await driver.remove_listener(OUTBOX_CHANNEL, notified)
+
+    async def _publish_when_woken(self, conn: AsyncConnection, wake: asyncio.Event, driver: Any) -> None:
+        clock = asyncio.get_running_loop().time
+        checked = purged = clock()
+        while True:
+            if driver.is_closed() or clock() - checked >= self.keepalive_seconds:
+                # Still the leader? If the lock session died (failover, network cut, terminated backend),
+                # another relay may have taken over: stop at once (this raises).
+                await conn.execute(text("SELECT 1"))
+                checked = clock()
+            if clock() - purged >= self.purge_seconds:
+                await self._purge_published(conn)
+                purged = clock()
+            wake.clear()  # before reading: a commit notified from here on wakes the next round
+            if await self.publish_batch(conn) == self.batch_size:
+                continue  # more are waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), min(self.poll_seconds, self.keepalive_seconds))
+
+    async def publish_batch(self, conn: AsyncConnection) -> int:
         """Send the oldest unpublished rows, wait for every ack, then mark them published."""
-        ob = self.tables.outbox
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(
-                select(ob.c.seq, ob.c.topic, ob.c.envelope, ob.c.created_at)
-                .where(ob.c.published_at.is_(None)).order_by(ob.c.seq).limit(self.batch_size)
-            )).all()
-            await conn.rollback()
+        rows = (await conn.execute(self._pending)).all()
         if not rows:
             OUTBOX_LAG.labels(self.service).set(0)
             return 0
@@ -129,18 +154,15 @@ class OutboxRelay:
             futures.append(await self.producer.send(row.topic, value=env.kafka_value(), key=env.key,
                                                     headers=env.kafka_headers()))
         await asyncio.gather(*futures)
-        async with self.engine.begin() as conn:
-            await conn.execute(update(ob).where(ob.c.seq.in_([r.seq for r in rows]))
-                               .values(published_at=datetime.now(UTC)))
+        await conn.execute(self._mark, {"seqs": [r.seq for r in rows], "at": datetime.now(UTC)})
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         OUTBOX_LAG.labels(self.service).set((datetime.now(UTC) - rows[0].created_at).total_seconds())
         return len(rows)
 
-    async def _purge_published(self) -> None:
+    async def _purge_published(self, conn: AsyncConnection) -> None:
         ob = self.tables.outbox
-        async with self.engine.begin() as conn:
-            await conn.execute(delete(ob).where(
-                ob.c.published_at < text(f"now() - interval '{int(self.keep_published_hours)} hours'")))
+        await conn.execute(delete(ob).where(
+            ob.c.published_at < text(f"now() - interval '{int(self.keep_published_hours)} hours'")))
 
     async def _stop_producer(self) -> None:
         if self.producer is not None:

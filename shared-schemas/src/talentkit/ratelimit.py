@@ -80,8 +80,8 @@ class SharedRateLimiter:
         self._leases: OrderedDict[str, _Lease] = OrderedDict()
         self._leased = 0
 
-    async def hit(self, bucket: str, limit: int) -> Verdict:
-        """Spend one hit; a lease from PostgreSQL only when this process has none left for the bucket."""
+    async def hit(self, bucket: str, limit: int, cost: int = 1) -> Verdict:
+        """Spend `cost` hits (all or none); a lease from PostgreSQL only when this process has too few left."""
         lease = self._leases.get(bucket)
         if lease is None:
             lease = self._leases[bucket] = _Lease()
@@ -89,23 +89,24 @@ class SharedRateLimiter:
                 self._leases.popitem(last=False)
         else:
             self._leases.move_to_end(bucket)
-        if self._needs_lease(lease, time.time()):
+        if self._needs_lease(lease, time.time(), cost):
             async with lease.lock:
-                if self._needs_lease(lease, time.time()):  # another request may have leased while we waited
-                    await self._lease(lease, bucket, limit)
+                if self._needs_lease(lease, time.time(), cost):  # another request may have leased while we waited
+                    await self._lease(lease, bucket, limit, cost)
         now = time.time()
         reset = max(0, math.ceil(lease.ends_at - now))
-        if lease.left > 0 and lease.ends_at > now:
-            lease.left -= 1
+        if lease.left >= cost and lease.ends_at > now:
+            lease.left -= cost
             return Verdict(True, limit, lease.unleased + lease.left, reset, self.window)
         return Verdict(False, limit, 0, reset, self.window)
 
     @staticmethod
-    def _needs_lease(lease: _Lease, now: float) -> bool:
-        return lease.ends_at <= now or (lease.left == 0 and not lease.exhausted)
+    def _needs_lease(lease: _Lease, now: float, cost: int) -> bool:
+        return lease.ends_at <= now or (lease.left < cost and not lease.exhausted)
 
-    async def _lease(self, lease: _Lease, bucket: str, limit: int) -> None:
-        want = max(1, int(limit * LEASE_FRACTION))
+    async def _lease(self, lease: _Lease, bucket: str, limit: int, cost: int) -> None:
+        held = lease.left if lease.ends_at > time.time() else 0
+        want = max(1, int(limit * LEASE_FRACTION), cost - held)
         async with self.engine.begin() as conn:
             row = (await conn.execute(self._sql, {"bucket": bucket, "window": self.window, "want": want,
                                                   "limit": limit})).one()

@@ -96,7 +96,8 @@ class ServiceSettings(PlatformSettings):
     )
     log_level: str = "INFO"
     relay_enabled: bool = True
-    relay_poll_seconds: float = 0.05
+    relay_poll_seconds: float = Field(5.0, gt=0, description="The outbox relay wakes on NOTIFY at each commit; this is "
+                                      "how often it looks anyway (a safety net), not a polling interval.")
     # A request waits at most this long for a pooled connection, then answers 503 with Retry-After (never a 500).
     db_pool_timeout_seconds: float = 5.0
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from talentkit.localstack import uvicorn_argv
+from talentkit.localstack import multiprocess_metrics_env, uvicorn_argv
 
 
 @asynccontextmanager
@@ -31,10 +31,13 @@ LOOPBACK_ONLY = {"GATEWAY_WEBHOOKS_DESTINATIONS": "loopback"}
 
 
 class ServiceProcess:
-    """One service as a real `uvicorn --factory` process on 127.0.0.1:port (webhooks: loopback destinations only)."""
+    """One service as a real `uvicorn --factory` process on 127.0.0.1:port, with `workers` worker processes
+    (webhooks: loopback destinations only)."""
 
-    def __init__(self, *, factory: str, port: int, env: dict[str, str], log_path: Path, bin_dir: Path) -> None:
+    def __init__(self, *, factory: str, port: int, env: dict[str, str], log_path: Path, bin_dir: Path,
+                 workers: int = 1) -> None:
         self.factory, self.port, self.env, self.log_path, self.bin_dir = factory, port, env, log_path, bin_dir
+        self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,8 +48,10 @@ class ServiceProcess:
         """Start and wait until /readyz answers 200."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
         self.proc = subprocess.Popen(
-            uvicorn_argv(self.factory, self.port, bin_dir=self.bin_dir),
-            env={**os.environ, **self.env, **LOOPBACK_ONLY}, stdout=log, stderr=subprocess.STDOUT)
+            uvicorn_argv(self.factory, self.port, bin_dir=self.bin_dir, workers=self.workers),
+            env={**os.environ, **multiprocess_metrics_env(self.log_path.with_suffix(".metrics"), self.workers),
+                 **self.env, **LOOPBACK_ONLY}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=self.workers > 1)  # its own process group: a SIGKILL reaches the workers too
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -62,7 +67,10 @@ class ServiceProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flush, like a crashed pod."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            if self.workers > 1:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            else:
+                self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
 
     def stop(self) -> None:

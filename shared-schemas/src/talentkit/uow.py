@@ -15,10 +15,12 @@ Without `commit()` everything is rolled back when the block ends.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -26,9 +28,10 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from pydantic import BaseModel
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.events import REGISTRY
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 if TYPE_CHECKING:  # only types: auth and db import this module
     from talentkit.auth import RequestContext
@@ -161,9 +164,39 @@ class OutboxWriter:
                 origin=ctx.principal.id if ctx else None, causationid=ctx.causation_id if ctx else None,
                 traceparent=ctx.traceparent if ctx else None)
             rows.append({"event_id": e.envelope.id, "topic": e.default_topic, "aggregate_type": e.aggregate,
-                             "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump(mode="json")})
-        if rows:
-            await uow.session.execute(self.tables.outbox.insert(), rows)
+                         "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump_json()})
+        await write_outbox(uow.session, self.tables.outbox, rows)
+
+
+OUTBOX_CHANNEL = "talent_outbox"  # every transaction that writes outbox rows NOTIFYs it; the relay LISTENs
+_OUTBOX_COLUMNS = ("event_id", "topic", "aggregate_type", "aggregate_id", "event_type", "envelope")
+
+
+async def write_outbox(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows (`envelope` as JSON text) in order and wake the relay, in one statement; PostgreSQL
+    delivers the NOTIFY when the transaction commits (once, however many rows), never when it rolls back."""
+    if rows:
+        await session.execute(_outbox_statement(table), {c: [r[c] for r in rows] for c in _OUTBOX_COLUMNS})
+
+
+@functools.cache
+def _outbox_statement(table: Table) -> TextClause:
+    # One text for any number of rows (arrays, unnested in order): prepared once per connection, never recompiled.
+    arrays = ", ".join(f"CAST(:{c} AS {'uuid' if c == 'event_id' else 'text'}[])" for c in _OUTBOX_COLUMNS)
+    return text(f"""WITH written AS (
+        INSERT INTO {table.name} ({", ".join(_OUTBOX_COLUMNS)})
+        SELECT r.event_id, r.topic, r.aggregate_type, r.aggregate_id, r.event_type, CAST(r.envelope AS jsonb)
+        FROM unnest({arrays}) WITH ORDINALITY AS r({", ".join(_OUTBOX_COLUMNS)}, n) ORDER BY r.n
+        RETURNING 1)
+    SELECT pg_notify('{OUTBOX_CHANNEL}', '')""")
+
+
+@sa_event.listens_for(Session, "after_attach")  # once for every session: listening per session costs every request
+def _adopt_recorded(session: Session, obj: object) -> None:
+    """An aggregate joining a unit of work's session hands over what it recorded before."""
+    uow = session.info.get("uow")
+    if isinstance(uow, UnitOfWork) and isinstance(obj, RecordsEvents):
+        uow._loose.extend(obj.collect_events())
 
 
 @dataclass
@@ -199,15 +232,9 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
-        self._session.info["uow"] = self
-        sa_event.listen(self._session.sync_session, "after_attach", self._adopt)
+        self._session.info["uow"] = self  # `_adopt_recorded` finds it there
         await self._session.begin()
         return self
-
-    def _adopt(self, _session: Any, obj: object) -> None:
-        """An aggregate joining the session hands over what it recorded before."""
-        if isinstance(obj, RecordsEvents):
-            self._loose.extend(obj.collect_events())
 
     async def __aexit__(self, *exc: object) -> None:
         session, self._session = self._session, None
@@ -226,6 +253,18 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction (SAVEPOINT): when the block raises, its changes and the events recorded in it are
+        undone and the rest of the unit of work goes on (one item of a batch failing leaves the others)."""
+        mark = len(self._loose)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._loose[mark:]
+            raise
 
     def _collect(self) -> list[DomainEvent]:
         events, self._loose = self._loose, []

@@ -1,6 +1,7 @@
-"""Audit trail queries. Appends happen only in `audit.service.trail`, under the chain's lock."""
+"""Audit trail queries. Appends happen only in `audit.service.trail`, through the database's `audit_append`."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import select, text
@@ -8,13 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.audit.models import AuditEvent
 
-_LOCK = 0x41554454  # "AUDT"
+_COLUMNS = ("occurred_at", "actor", "on_behalf_of", "request_id", "causation_id", "action", "target_type", "target_id",
+            "changes")
+# audit_append (a migration defines it) takes the chain's lock, reads the last hash and inserts the entries linked
+# in order: one round trip while the lock is held. text(): the unit of work opens its transaction before it.
+_APPEND = text("SELECT audit_append(CAST(:entries AS jsonb), CAST(:canonicals AS text[]))")
 
 
-async def lock_chain(session: AsyncSession) -> str | None:
-    """Take the chain's transaction-scoped lock (appends are serialized); return the last entry's hash."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-    return (await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))).scalar()
+async def append(session: AsyncSession, entries: list[AuditEvent], canonicals: list[str]) -> None:
+    """Append entries (not yet stored) to the chain, in order; `canonicals` are their canonical JSON texts."""
+    rows = [{c: getattr(e, c) for c in _COLUMNS} | {"occurred_at": e.occurred_at.isoformat()} for e in entries]
+    await session.execute(_APPEND, {"entries": json.dumps(rows, default=str), "canonicals": canonicals})
 
 
 async def entries(session: AsyncSession, *, after_id: int, limit: int, target_type: str | None = None,

@@ -38,35 +38,39 @@ def action(event: DomainEvent) -> str:
     return finer(event) if finer else event.action
 
 
-def entry_hash(prev_hash: str, e: AuditEvent) -> str:
-    """sha256 over the previous hash and the entry's canonical JSON (every field but id and hash)."""
-    canonical = json.dumps({
+def canonical(e: AuditEvent) -> str:
+    """The entry's canonical JSON: every field but id and the two hashes, keys sorted, no spaces."""
+    return json.dumps({
         "occurred_at": e.occurred_at.astimezone(UTC).isoformat(), "actor": e.actor,
         "on_behalf_of": e.on_behalf_of, "request_id": e.request_id, "causation_id": e.causation_id,
         "action": e.action, "target_type": e.target_type, "target_id": e.target_id, "changes": e.changes,
     }, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def entry_hash(prev_hash: str, e: AuditEvent) -> str:
+    """sha256 over the previous hash and the entry's canonical JSON (the database's `audit_append` links each new
+    entry the same way; verification recomputes it here)."""
+    return hashlib.sha256((prev_hash + canonical(e)).encode()).hexdigest()
 
 
 async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
     """The unit of work's audit sink: one entry per ATS event, derived from the event itself (action from its
-    type, target from its aggregate, `changes` as the aggregate recorded them), who from its context."""
+    type, target from its aggregate, `changes` as the aggregate recorded them), who from its context. Everything
+    is built before the chain's lock; the append takes it for one statement (then the unit of work commits)."""
     ours = [e for e in events if e.service == "ats"]
     if not ours:
         return
-    session = uow.session
-    prev = await repository.lock_chain(session) or GENESIS
     now = datetime.now(UTC)
+    entries = []
     for e in ours:
         ctx = e.ctx or uow.ctx
-        entry = AuditEvent(occurred_at=now, actor=ctx.principal.id if ctx else "system",
-                           on_behalf_of=ctx.principal.on_behalf_of if ctx else None,
-                           request_id=ctx.request_id if ctx else None, causation_id=ctx.causation_id if ctx else None,
-                           action=action(e), target_type=e.aggregate, target_id=e.aggregate_id,
-                           changes=e.changes or {}, prev_hash=prev)
-        entry.hash = prev = entry_hash(prev, entry)
-        session.add(entry)
-    await session.flush()
+        entries.append(AuditEvent(occurred_at=now, actor=ctx.principal.id if ctx else "system",
+                                  on_behalf_of=ctx.principal.on_behalf_of if ctx else None,
+                                  request_id=ctx.request_id if ctx else None,
+                                  causation_id=ctx.causation_id if ctx else None,
+                                  action=action(e), target_type=e.aggregate, target_id=e.aggregate_id,
+                                  changes=e.changes or {}))
+    await repository.append(uow.session, entries, [canonical(entry) for entry in entries])
 
 
 async def list_entries(*, uow: UnitOfWork, paging: Paging, target_type: str | None, target_id: str | None,

@@ -10,11 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Select
 
-from talentkit.auth import RequestContext, require
-from talentkit.db import Session
+from talentkit.auth import RequestContext, require, spend_for_batch
+from talentkit.db import Session, UoW
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.errors import Unprocessable, field_error
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate, paginate_by_offset
+from talentkit.profiles.batch import Batch, apply_batch, ensure_sync_fields_allowed
+from talentkit.profiles.schemas import MAX_BATCH_ITEMS, batch_schemas
 from talentkit.profiles.service import ProfileService
 from talentkit.responses import resource_response
 
@@ -53,11 +55,32 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
         return await idem.store(respond(record, status.HTTP_201_CREATED, location=True))
 
 
+    batch_in, batch_out = batch_schemas(create=create_schema, patch=patch_schema, out=out_schema, noun=noun)
+
+    @router.post("/batch", response_model=batch_out, summary=f"Create and update many {noun}s at once",
+                 description=_batch_description(noun, path),
+                 responses={**errors, 403: {"description": f"The key lacks `{write_scope}`, or sent `source_time` / "
+                                                           "`field_times` without `sync:origin`.", **PROBLEM},
+                            422: {"description": f"`items` is not a list of 1 to {MAX_BATCH_ITEMS}, or the batch's "
+                                                 "Idempotency-Key was reused with another body. (A bad *item* is "
+                                                 "answered in its result, not here.)", **PROBLEM}})
+    async def batch(request: Request, body: batch_in, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:  # type: ignore[valid-type]
+        items = body.items  # type: ignore[attr-defined]
+        ensure_sync_fields_allowed(items, ctx)
+
+        async def run() -> Response:
+            await spend_for_batch(request, ctx.principal, len(items))
+            results = await apply_batch(uow=uow, batch=Batch(service, path, out_schema, request.app.state.platform.idempotency_keys),
+                                        items=items, ctx=ctx)
+            failed = sum(1 for r in results if r["status"] >= 400)
+            return JSONResponse({"results": results, "succeeded": len(results) - failed, "failed": failed})
+        return await idem.run(run)
+
     @router.get("/{id}", response_model=out_schema, description=f"The {noun}, with its current version in the `ETag` header.",
                  summary=f"Get a {noun}",
                 responses={404: {"description": f"No such {noun}.", **PROBLEM}})
     async def get_one(id: uuid.UUID, ctx: Reader, session: Session) -> Response:
-        return respond(await service.get(session, id))
+        return respond(await service.read(session, id))
 
 
     @router.get("", response_model=Page[out_schema], description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
@@ -97,3 +120,26 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
         return respond(record)
 
     return router
+
+
+def _batch_description(noun: str, path: str) -> str:
+    return f"""Apply up to {MAX_BATCH_ITEMS} creates and updates of {noun}s in one request, in the order given; far
+cheaper than one request each (one transaction, one commit). For backfills, imports from another system and sync.
+
+Each item is answered in `results` (same order, `index` from 0) **exactly as its own request would have been**:
+a create as `POST {path}` (201, `body`, `etag`, `location`), an update as `PATCH {path}/{{id}}` (200; `if_match` is its
+`If-Match`: missing 428, stale 412), with the same validation and the same problem document on failure (`problem`,
+whose `status` is also the item's `status`). An item that fails changes nothing and does not undo the others; the
+response itself is 200 whenever the batch could be read, so look at every item's `status`.
+
+- **Idempotency per item**: give a create an `idempotency_key`; keys are the ones of the `Idempotency-Key` header
+  (scoped to your credential), so a retried item answers its first result with `replayed: true`, whether that first
+  try was in a batch or a single POST. A key repeated inside one batch answers its first item's result. The
+  `Idempotency-Key` header on the batch itself replays the whole response.
+- **Events**: every item that changed something emits its event (`*.created.v1` / `*.updated.v1`), in item order.
+- **Rate limit**: a batch spends one request of your budget per item (a batch of 100 costs what 100 requests
+  would), all or nothing: when the budget cannot cover it the whole batch is refused with 429 and nothing is
+  applied; a batch larger than your whole per-minute limit is 422.
+- **Sync** (credentials with `sync:origin`): `source_time`, `field_times` and `causation_id` per item do what the
+  `Source-Time`, `Source-Field-Times` and `Causation-Id` headers do for a single write (the headers, when sent on the
+  batch, apply to every item that does not give its own)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentkit.auth import RequestContext
@@ -32,10 +32,23 @@ class ProfileRepository(Generic[ProfileT]):
 
     def __init__(self, model: type[ProfileT]) -> None:
         self.model = model
+        self._row_by_id: Select[Any] | None = None
 
     async def get(self, session: AsyncSession, id: uuid.UUID, *, for_update: bool = False) -> ProfileT | None:
         stmt = select(self.model).where(self.model.id == id)
         return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+
+    async def lock(self, session: AsyncSession, ids: list[uuid.UUID]) -> None:
+        """Lock these profiles for update in id order (two batches touching the same people never deadlock)."""
+        if ids:
+            await session.execute(select(self.model.id).where(self.model.id.in_(ids)).order_by(self.model.id).with_for_update())
+
+    async def row(self, session: AsyncSession, id: uuid.UUID) -> Row[Any] | None:
+        """The stored profile as a plain row (every column, no aggregate loaded): what a read answers with."""
+        if self._row_by_id is None:  # built once: its cache key is then computed once, not per request
+            table = self.model.__table__  # type: ignore[attr-defined]
+            self._row_by_id = select(table).where(table.c.id == bindparam("id"))
+        return (await session.execute(self._row_by_id, {"id": id})).first()
 
     def listing(self, *, email: str | None, updated_after: datetime | None) -> Select[Any]:
         stmt = select(self.model)
@@ -68,8 +81,18 @@ class ProfileService(Generic[ProfileT]):
         """The profile, or 404."""
         record = await self.repo.get(session, id, for_update=for_update)
         if record is None:
-            raise NotFound(f"No {self.events.aggregate} with id {id}.")
+            raise self._not_found(id)
         return record
+
+    async def read(self, session: AsyncSession, id: uuid.UUID) -> Row[Any]:
+        """The profile as stored, for a response only (nothing to change, so no aggregate to build), or 404."""
+        row = await self.repo.row(session, id)
+        if row is None:
+            raise self._not_found(id)
+        return row
+
+    def _not_found(self, id: uuid.UUID) -> NotFound:
+        return NotFound(f"No {self.events.aggregate} with id {id}.")
 
     async def update(self, session: AsyncSession, id: uuid.UUID, values: dict[str, Any], *,
                      if_match: str | None, ctx: RequestContext) -> ProfileT:

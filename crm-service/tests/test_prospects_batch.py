@@ -1,0 +1,27 @@
+"""`POST /v1/prospects/batch`: the CRM's guards answer per item as they do for a single PATCH."""
+from __future__ import annotations
+
+
+async def test_erased_and_merged_prospects_answer_410_and_409_per_item_and_the_others_apply(crm):
+    erased, survivor, duplicate, live = [(await crm.client.post("/v1/prospects", json=crm.body())).json() for _ in range(4)]
+    assert (await crm.client.post(f"/v1/prospects/{erased['id']}/erase", json={})).status_code == 200
+    assert (await crm.client.post(f"/v1/prospects/{survivor['id']}/merge", json={"duplicate_id": duplicate["id"]})).status_code == 200
+    single = await crm.client.patch(f"/v1/prospects/{duplicate['id']}", json={"headline": "x"}, headers={"If-Match": "*"})
+    r = await crm.client.post("/v1/prospects/batch", json={"items": [
+        {"op": "update", "id": erased["id"], "if_match": "*", "body": {"headline": "Back"}},
+        {"op": "update", "id": duplicate["id"], "if_match": "*", "body": {"headline": "Twin"}},
+        {"op": "update", "id": live["id"], "if_match": '"1"', "body": {"current_company": "Acme", "skills": ["cobol"]}},
+        {"op": "create", "body": crm.body(source="linkedin")},
+        {"op": "create", "body": crm.body(source="event", current_title="Admiral")},
+    ]})
+    assert r.status_code == 200, r.text
+    gone, merged, changed, bad_source, made = r.json()["results"]
+    assert gone["status"] == 410 and gone["problem"]["prospect_status"] == "erased"
+    assert merged["status"] == 409 and merged["problem"]["merged_into_id"] == survivor["id"]
+    assert {k: v for k, v in merged["problem"].items() if k != "instance"} == {
+        k: v for k, v in single.json().items() if k != "instance"}
+    assert changed["status"] == 200 and changed["body"]["current_company"] == "Acme" and changed["etag"] == '"2"'
+    assert bad_source["status"] == 422 and [e["field"] for e in bad_source["problem"]["errors"]] == ["source"]
+    assert made["status"] == 201 and made["body"]["current_title"] == "Admiral" and made["body"]["status"] == "active"
+    records = await crm.events_for(made["body"]["id"], until=lambda rs: len(rs) >= 1)
+    assert dict(records[0].headers)["ce_type"] == b"crm.prospect.created.v1"

@@ -1,0 +1,38 @@
+"""A CSV import on the running stack: every prospect it creates is published as `crm.prospect.created.v1`, once.
+Imported prospects stay in the CRM (they reach the ATS only when pushed to a job)."""
+import uuid
+
+
+async def test_an_import_of_200_rows_publishes_one_created_event_per_prospect(e2e, http, email):
+    tag = uuid.uuid4().hex[:8]
+    addresses = [email(f"imp{tag}{i}") for i in range(200)]
+    rows = "".join(f"Person{i},Import{tag},{a},Acme\n" for i, a in enumerate(addresses))
+    r = await http.post(f"{e2e.crm_url}/v1/imports", content=f"First Name,Last Name,Email,Company\n{rows}".encode(),
+                        headers={"Content-Type": "text/csv"})
+    assert r.status_code == 202, r.text
+    location = f"{e2e.crm_url}{r.headers['location']}"
+
+    async def completed():
+        body = (await http.get(location)).json()
+        return body if body["status"] == "completed" else None
+    done = await e2e.wait_until(completed, 60, interval=0.2, message="the import to complete")
+    assert (done["created"], done["failed"]) == (200, 0)
+
+    async def ids() -> dict[str, str]:
+        found = {}
+        for a in (addresses[0], addresses[99], addresses[199]):
+            found.update({p["id"]: a for p in (await http.get(f"{e2e.crm_url}/v1/prospects", params={"email": a})).json()["data"]})
+        return found
+    sample = await ids()
+    assert len(sample) == 3
+
+    async def all_published():
+        records = [r for r in await e2e.read_topic("crm.prospects")
+                   if f"Import{tag}".encode() in r.value and dict(r.headers).get("ce_type") == b"crm.prospect.created.v1"]
+        return records if len(records) >= 200 else None
+    records = await e2e.wait_until(all_published, 30, interval=0.5, message="200 created events on crm.prospects")
+    subjects = [dict(r.headers)["ce_subject"].decode() for r in records]
+    assert len(subjects) == len(set(subjects)) == 200  # one per prospect, none twice
+    assert set(sample) <= set(subjects)
+    for a in (addresses[0], addresses[199]):
+        assert (await http.get(f"{e2e.ats_url}/v1/candidates", params={"email": a})).json()["data"] == []
