@@ -42,8 +42,8 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
         metering.working_as("sync")
         metering.meter(app.state.engine)
         consumer = EventConsumer(topics=TOPICS, bootstrap=settings.kafka_bootstrap_servers,
-                                 # each in-flight event holds a pooled connection across its HTTP calls (handler=)
-                                 max_in_flight=16, partitions=settings.kafka_topic_partitions,
+                                 max_in_flight=settings.consumer_max_in_flight,
+                                 partitions=settings.kafka_topic_partitions,
                                  **gateway.consumer_options(app.state.sessionmaker, app.state.uow_factory))
         app.state.consumer = consumer
         try:

@@ -1,9 +1,14 @@
 """A client for one side's profile resource. Every write carries the gateway's origin: its own API key
-(principal `sync-gateway`), `Causation-Id` (the event being applied) and `Source-Time` (when the change happened)."""
+(principal `sync-gateway`), `Causation-Id` (the event being applied) and `Source-Time` (when the change happened).
+
+The client remembers the newest version it has seen of each record (`known`: from its own reads and writes and
+from the events the gateway consumes), so that a write can go out under `If-Match` of that version without a read
+first; the peer refuses it (412) when the record moved on, and the caller then reads and decides again."""
 from __future__ import annotations
 
 import json
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -28,18 +33,47 @@ class StaleWrite(Exception):
 class PeerClient:
     """ATS `/v1/candidates` or CRM `/v1/prospects`."""
 
-    def __init__(self, *, side: str, base_url: str, collection: str, api_key: str, timeout: float = 10.0) -> None:
+    def __init__(self, *, side: str, base_url: str, collection: str, api_key: str, timeout: float = 10.0,
+                 remember: int = 20_000) -> None:
         self.side, self.collection = side, collection
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
                                       headers={"Authorization": f"Bearer {api_key}", "User-Agent": "talent-sync-gateway"})
+        self.known: OrderedDict[str, tuple[dict[str, Any], str]] = OrderedDict()  # id -> (record, ETag), LRU
+        self.capacity = remember
 
     async def close(self) -> None:
         await self.http.aclose()
 
+    def remember(self, record: dict[str, Any], etag: str | None = None) -> None:
+        """Keep the newest version seen of a record (an older one never replaces it)."""
+        key, version = str(record.get("id")), record.get("version")
+        if not isinstance(version, int):
+            return
+        seen = self.known.get(key)
+        if seen is not None and seen[0].get("version", 0) > version:
+            return
+        self.known[key] = (record, etag or f'"{version}"')
+        self.known.move_to_end(key)
+        if len(self.known) > self.capacity:
+            self.known.popitem(last=False)
+
+    def recall(self, record_id: uuid.UUID | str) -> tuple[dict[str, Any], str] | None:
+        """The newest version seen of a record and its ETag, if any: maybe stale, so write under If-Match only."""
+        return self.known.get(str(record_id))
+
+    def forget(self, record_id: uuid.UUID | str) -> None:
+        """Drop what is remembered of a record (it moved on, or is gone)."""
+        self.known.pop(str(record_id), None)
+
     async def get(self, record_id: uuid.UUID | str) -> tuple[dict[str, Any], str] | None:
         """The record and its ETag, or None when it does not exist."""
         resp = await self._send("GET", f"{self.collection}/{record_id}", allow=(404,))
-        return None if resp.status_code == 404 else (resp.json(), resp.headers["etag"])
+        if resp.status_code == 404:
+            self.forget(record_id)
+            return None
+        record, etag = resp.json(), resp.headers["etag"]
+        self.remember(record, etag)
+        return record, etag
 
     async def find_by_email(self, email: str) -> dict[str, Any] | None:
         """The oldest record having this email, or None."""
@@ -52,18 +86,25 @@ class PeerClient:
         """Create a record; the idempotency key makes a replay after a crash return the same record."""
         resp = await self._send("POST", self.collection, json=body,
                                 headers=self._origin(causation_id, source_time) | {"Idempotency-Key": idempotency_key})
-        return resp.json()
+        record: dict[str, Any] = resp.json()
+        self.remember(record, resp.headers.get("etag"))
+        return record
 
     async def patch(self, record_id: uuid.UUID | str, body: dict[str, Any], *, etag: str, causation_id: str,
                     source_time: datetime | None, field_times: dict[str, datetime] | None = None) -> dict[str, Any]:
-        """Change fields under If-Match, each stamped with its own source time; StaleWrite when the record moved on."""
+        """Change fields under If-Match, each stamped with its own source time; StaleWrite when the record moved on
+        (412), or was erased (410) or merged away (409) since the version the caller decided on: read it again."""
         headers = self._origin(causation_id, source_time) | {"If-Match": etag}
         if field_times:
             headers["Source-Field-Times"] = json.dumps({k: v.isoformat() for k, v in field_times.items()})
-        resp = await self._send("PATCH", f"{self.collection}/{record_id}", json=body, allow=(412,), headers=headers)
-        if resp.status_code == 412:
-            raise StaleWrite(f"{self.side} {record_id} changed concurrently")
-        return resp.json()
+        resp = await self._send("PATCH", f"{self.collection}/{record_id}", json=body, allow=(409, 410, 412),
+                                headers=headers)
+        if resp.status_code in (409, 410, 412):
+            self.forget(record_id)
+            raise StaleWrite(f"{self.side} {record_id} changed concurrently ({resp.status_code})")
+        record: dict[str, Any] = resp.json()
+        self.remember(record, resp.headers.get("etag"))
+        return record
 
     async def get_json(self, path: str, **params: Any) -> Any | None:
         """GET any path of this service; None on 404."""

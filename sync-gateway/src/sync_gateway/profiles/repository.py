@@ -1,8 +1,23 @@
 """Every query of the profile sync of its own (links, tombstones and conflicts have theirs)."""
+import uuid
+
+from sqlalchemy import column, select, values
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sync_gateway.links.models import Link
 from sync_gateway.profiles.models import AggregateCursor
+
+_ONE = values(column("one"), name="one").data([(1,)])
+
+
+async def applied_and_link(session: AsyncSession, side: str, record_id: uuid.UUID) -> tuple[int | None, Link | None]:
+    """In one read: the newest sequence applied of the record, and its link (no lock: an event's read phase)."""
+    sequence = (select(AggregateCursor.sequence)
+                .where(AggregateCursor.side == side, AggregateCursor.aggregate_id == str(record_id)).scalar_subquery())
+    linked = (Link.ats_candidate_id if side == "ats" else Link.crm_prospect_id) == record_id
+    row = (await session.execute(select(sequence.label("sequence"), Link).select_from(_ONE).outerjoin(Link, linked))).one()
+    return row[0], row[1]
 
 
 async def advance(session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
