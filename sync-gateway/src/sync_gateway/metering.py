@@ -33,8 +33,15 @@ def worker() -> str:
     return _worker.get()
 
 
-def peer_request(side: str, method: str) -> None:
+BATCH_ITEMS = Counter("gateway_peer_batch_items_total", "Creates and updates the gateway sent inside batch requests",
+                      ["worker", "side"])
+
+
+def peer_request(side: str, method: str, items: int = 0) -> None:
+    """Count one HTTP request (and, for a batch, the writes it carried)."""
     PEER_REQUESTS.labels(_worker.get(), side, method).inc()
+    if items:
+        BATCH_ITEMS.labels(_worker.get(), side).inc(items)
 
 
 def meter(engine: AsyncEngine) -> AsyncEngine:

@@ -6,7 +6,6 @@ from the events the gateway consumes), so that a write can go out under `If-Matc
 first; the peer refuses it (412) when the record moved on, and the caller then reads and decides again."""
 from __future__ import annotations
 
-import json
 import uuid
 from collections import OrderedDict
 from datetime import datetime
@@ -16,6 +15,7 @@ import httpx
 from talentkit.consumer import TransientError
 
 from sync_gateway import metering
+from sync_gateway.clients.batching import Coalescer, item_failure
 
 
 class PeerUnavailable(TransientError):
@@ -34,12 +34,14 @@ class PeerClient:
     """ATS `/v1/candidates` or CRM `/v1/prospects`."""
 
     def __init__(self, *, side: str, base_url: str, collection: str, api_key: str, timeout: float = 10.0,
-                 remember: int = 20_000) -> None:
+                 remember: int = 20_000, batch_items: int = 100) -> None:
         self.side, self.collection = side, collection
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
                                       headers={"Authorization": f"Bearer {api_key}", "User-Agent": "talent-sync-gateway"})
         self.known: OrderedDict[str, tuple[dict[str, Any], str]] = OrderedDict()  # id -> (record, ETag), LRU
         self.capacity = remember
+        # Creates and updates of many people at once share one batch request (see clients/batching.py).
+        self.batched: Coalescer[dict[str, Any], dict[str, Any]] = Coalescer(self._send_batch, max_items=batch_items)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -84,27 +86,50 @@ class PeerClient:
     async def create(self, body: dict[str, Any], *, idempotency_key: str, causation_id: str,
                      source_time: datetime | None) -> dict[str, Any]:
         """Create a record; the idempotency key makes a replay after a crash return the same record."""
-        resp = await self._send("POST", self.collection, json=body,
-                                headers=self._origin(causation_id, source_time) | {"Idempotency-Key": idempotency_key})
-        record: dict[str, Any] = resp.json()
-        self.remember(record, resp.headers.get("etag"))
+        result = await self.batched({"op": "create", "body": body, "idempotency_key": idempotency_key,
+                                     **self._item_origin(causation_id, source_time)})
+        self._settled("POST", self.collection, result)
+        record: dict[str, Any] = result["body"]
+        self.remember(record, result.get("etag"))
         return record
 
     async def patch(self, record_id: uuid.UUID | str, body: dict[str, Any], *, etag: str, causation_id: str,
                     source_time: datetime | None, field_times: dict[str, datetime] | None = None) -> dict[str, Any]:
         """Change fields under If-Match, each stamped with its own source time; StaleWrite when the record moved on
         (412), or was erased (410) or merged away (409) since the version the caller decided on: read it again."""
-        headers = self._origin(causation_id, source_time) | {"If-Match": etag}
+        item = {"op": "update", "id": str(record_id), "if_match": etag, "body": body,
+                **self._item_origin(causation_id, source_time)}
         if field_times:
-            headers["Source-Field-Times"] = json.dumps({k: v.isoformat() for k, v in field_times.items()})
-        resp = await self._send("PATCH", f"{self.collection}/{record_id}", json=body, allow=(409, 410, 412),
-                                headers=headers)
-        if resp.status_code in (409, 410, 412):
+            item["field_times"] = {k: v.isoformat() for k, v in field_times.items()}
+        result = await self.batched(item)
+        if result["status"] in (409, 410, 412):
             self.forget(record_id)
-            raise StaleWrite(f"{self.side} {record_id} changed concurrently ({resp.status_code})")
-        record: dict[str, Any] = resp.json()
-        self.remember(record, resp.headers.get("etag"))
+            raise StaleWrite(f"{self.side} {record_id} changed concurrently ({result['status']})")
+        self._settled("PATCH", f"{self.collection}/{record_id}", result)
+        record: dict[str, Any] = result["body"]
+        self.remember(record, result.get("etag"))
         return record
+
+    async def _send_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        metering.peer_request(self.side, "BATCH", len(items))
+        resp = await self._send("POST", f"{self.collection}/batch", json={"items": items}, metered=False)
+        results: list[dict[str, Any]] = resp.json()["results"]
+        return results
+
+    def _settled(self, method: str, url: str, result: dict[str, Any]) -> None:
+        """Raise for a failed item as for the single request's answer."""
+        status = int(result["status"])
+        if status < 400:
+            return
+        _, detail = item_failure(result)
+        if status >= 500 or status in (408, 429):
+            raise PeerUnavailable(f"{self.side} answered {status} to {method} {url}")
+        raise PeerRejected(f"{self.side} refused {method} {url}: {status} {detail}")
+
+    @staticmethod
+    def _item_origin(causation_id: str, source_time: datetime | None) -> dict[str, str]:
+        """The origin a batch item carries in its body (a single request's `Causation-Id` / `Source-Time`)."""
+        return {"causation_id": causation_id, **({"source_time": source_time.isoformat()} if source_time else {})}
 
     async def get_json(self, path: str, **params: Any) -> Any | None:
         """GET any path of this service; None on 404."""
@@ -128,8 +153,10 @@ class PeerClient:
             headers["Source-Time"] = source_time.isoformat()
         return headers
 
-    async def _send(self, method: str, url: str, *, allow: tuple[int, ...] = (), **kwargs: Any) -> httpx.Response:
-        metering.peer_request(self.side, method)
+    async def _send(self, method: str, url: str, *, allow: tuple[int, ...] = (), metered: bool = True,
+                    **kwargs: Any) -> httpx.Response:
+        if metered:
+            metering.peer_request(self.side, method)
         try:
             resp = await self.http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
