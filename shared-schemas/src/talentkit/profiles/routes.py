@@ -21,6 +21,7 @@ from talentkit.profiles.service import ProfileService
 from talentkit.responses import resource_response
 
 PROBLEM = {"content": {"application/problem+json": {}}}
+MAX_EMAILS = 100  # addresses one list request may look up
 
 
 # An ordering other than "oldest first": (session, request, filters statement, offset, limit) -> rows.
@@ -87,15 +88,22 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
                         f"Follow `next` (or the `Link: rel=next` header) until it is null."),
                  summary=f"List {noun}s")  # type: ignore[valid-type]
     async def list_all(request: Request, response: Response, ctx: Reader, session: Session,
-                       email: Annotated[str | None, Query(description=f"Only {noun}s having this email address (any case).")] = None,
+                       email: Annotated[list[str] | None, Query(description=(
+                           f"Only {noun}s having this email address (any case). Repeat it (up to {MAX_EMAILS}) for "
+                           f"the {noun}s having any of these addresses: one request to look many people up."))] = None,
                        updated_after: Annotated[datetime | None, Query(description="Only records changed after this time (ISO 8601 with offset).")] = None,
                        cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
                        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
                        order: Annotated[str | None, Query(description="Sort order other than oldest first"
                                                           + (": " + ", ".join(f"`{o}`" for o in orderings) if orderings else " (none for this resource)")
                                                           + ".")] = None) -> dict[str, Any]:
-        filters = {"email": email, "updated_after": updated_after.isoformat() if updated_after else None}
-        stmt = service.repo.listing(email=email, updated_after=updated_after)
+        if email and len(email) > MAX_EMAILS:
+            raise Unprocessable(f"At most {MAX_EMAILS} email addresses at once.",
+                                errors=[field_error("email", f"at most {MAX_EMAILS} values")])
+        emails = email or None
+        one = emails[0] if emails and len(emails) == 1 else emails  # a single address keeps the cursors it had
+        filters = {"email": one, "updated_after": updated_after.isoformat() if updated_after else None}
+        stmt = service.repo.listing(email=emails, updated_after=updated_after)
         if order is not None:
             if order not in orderings:
                 raise Unprocessable("Unknown sort order.", errors=[field_error("order", f"one of {sorted(orderings) or 'none'}")])

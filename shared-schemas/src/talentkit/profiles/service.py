@@ -50,10 +50,15 @@ class ProfileRepository(Generic[ProfileT]):
             self._row_by_id = select(table).where(table.c.id == bindparam("id"))
         return (await session.execute(self._row_by_id, {"id": id})).first()
 
-    def listing(self, *, email: str | None, updated_after: datetime | None) -> Select[Any]:
+    def listing(self, *, email: str | list[str] | None, updated_after: datetime | None) -> Select[Any]:
+        """Profiles having the email address (any of them, for a list), changed after a time."""
         stmt = select(self.model)
-        if email:
-            stmt = stmt.where(self.model.emails.contains([email.strip().lower()]))
+        addresses = [email] if isinstance(email, str) else (email or [])
+        normalized = sorted({a.strip().lower() for a in addresses})
+        if len(normalized) == 1:
+            stmt = stmt.where(self.model.emails.contains(normalized))
+        elif normalized:
+            stmt = stmt.where(self.model.emails.overlap(normalized))
         if updated_after:
             stmt = stmt.where(self.model.updated_at > updated_after)
         return stmt

@@ -17,6 +17,8 @@ from talentkit.consumer import TransientError
 from sync_gateway import metering
 from sync_gateway.clients.batching import Coalescer, item_failure
 
+LOOKUP_EMAILS, LOOKUP_PAGE = 50, 200  # addresses per lookup request (the peers take 100), records per page (max)
+
 
 class PeerUnavailable(TransientError):
     """The other service did not answer usefully (connection refused, timeout, 5xx, 429): retry later."""
@@ -42,6 +44,7 @@ class PeerClient:
         self.capacity = remember
         # Creates and updates of many people at once share one batch request (see clients/batching.py).
         self.batched: Coalescer[dict[str, Any], dict[str, Any]] = Coalescer(self._send_batch, max_items=batch_items)
+        self.lookups: Coalescer[str, dict[str, Any] | None] = Coalescer(self._find_many, max_items=LOOKUP_EMAILS)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -78,10 +81,30 @@ class PeerClient:
         return record, etag
 
     async def find_by_email(self, email: str) -> dict[str, Any] | None:
-        """The oldest record having this email, or None."""
+        """The oldest record having this email, or None (lookups of many people at once share one request)."""
+        return await self.lookups(email)
+
+    async def _find_one(self, email: str) -> dict[str, Any] | None:
         resp = await self._send("GET", self.collection, params={"email": email, "limit": 1})
         data = resp.json()["data"]
         return data[0] if data else None
+
+    async def _find_many(self, emails: list[str]) -> list[dict[str, Any] | None]:
+        """Each address's oldest record, from one list request (`?email=a&email=b`, oldest first): an address
+        not on a full page is looked up alone."""
+        wanted = [e.strip().lower() for e in emails]
+        if len(set(wanted)) == 1:
+            found = await self._find_one(wanted[0])
+            return [found] * len(wanted)
+        resp = await self._send("GET", self.collection, params={"email": sorted(set(wanted)), "limit": LOOKUP_PAGE})
+        page = resp.json()
+        oldest: dict[str, dict[str, Any]] = {}
+        for record in page["data"]:
+            self.remember(record)
+            for address in record.get("emails") or ():
+                oldest.setdefault(address.strip().lower(), record)
+        return [oldest[e] if e in oldest else None if not page.get("next_cursor") else await self._find_one(e)
+                for e in wanted]
 
     async def create(self, body: dict[str, Any], *, idempotency_key: str, causation_id: str,
                      source_time: datetime | None) -> dict[str, Any]:

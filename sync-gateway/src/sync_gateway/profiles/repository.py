@@ -1,14 +1,14 @@
 """Every query of the profile sync of its own (links, tombstones and conflicts have theirs)."""
 import uuid
 
-from sqlalchemy import column, select, values
+from sqlalchemy import literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.links.models import Link
 from sync_gateway.profiles.models import AggregateCursor
 
-_ONE = values(column("one"), name="one").data([(1,)])
+_ONE = select(literal(1).label("one")).subquery("one")  # a row to hang the outer join on
 
 
 async def applied_and_link(session: AsyncSession, side: str, record_id: uuid.UUID) -> tuple[int | None, Link | None]:
