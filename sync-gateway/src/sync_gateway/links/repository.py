@@ -1,7 +1,7 @@
 """Every query on links."""
 import uuid
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.links.models import Link
@@ -42,9 +42,10 @@ def new(*, ats_candidate_id: uuid.UUID, crm_prospect_id: uuid.UUID, matched_by: 
 
 
 async def store(session: AsyncSession, link: Link) -> Link:
-    """Store a new link (flushed: a second link of either id fails here, on the unique constraint)."""
-    session.add(link)
-    await session.flush()
+    """Store a new link (one INSERT: a second link of either id fails here, on the unique constraint)."""
+    await session.execute(insert(Link).values(id=link.id, ats_candidate_id=link.ats_candidate_id,
+                                              crm_prospect_id=link.crm_prospect_id, matched_by=link.matched_by,
+                                              confidence=link.confidence, caused_by_event=link.caused_by_event))
     return link
 
 

@@ -77,7 +77,8 @@ class ProfileSync:
         record_id = uuid.UUID(snapshot["id"])
         if isinstance(raw := event.data.get(key), dict):
             self.clients[side].remember(raw)  # the record as it stands now, every field the service sent
-        applied, link = await plan.read(repository.applied_and_link, side, record_id)
+        emails = snapshot["emails"] if side == "ats" else ()  # a new candidate may be an erased person
+        applied, link, buried = await plan.read(repository.situation, side, record_id, emails)
         if applied is not None and applied >= event.sequence:
             return  # older than what was applied already
         plan.write(functools.partial(repository.advance, side=side, aggregate_id=str(record_id), sequence=event.sequence))
@@ -85,7 +86,7 @@ class ProfileSync:
         if link is None:
             if side == "crm":
                 return  # a CRM prospect reaches the ATS only when pushed to a job
-            link, created = await self.link_candidate(plan, snapshot, event, policy)
+            link, created = await self.link_candidate(plan, snapshot, event, policy, buried=buried)
             if created or link is None:
                 return
         changes = (event.data.get("changes") or {}) if event.type.endswith(".updated.v1") else None
@@ -103,12 +104,13 @@ class ProfileSync:
         link, _ = await self.link_candidate(plan, got[0], event, await self.current_policy(plan))
         return link
 
-    async def link_candidate(self, plan: Plan, snapshot: dict[str, Any], event: EventEnvelope,
-                             policy: Policy) -> tuple[Link | None, bool]:
+    async def link_candidate(self, plan: Plan, snapshot: dict[str, Any], event: EventEnvelope, policy: Policy, *,
+                             buried: bool | None = None) -> tuple[Link | None, bool]:
         """Link a new ATS candidate to the CRM prospect with the same email, or create the prospect; never for
-        an erased person (a tombstone holds one of the emails). True when the prospect was created."""
+        an erased person (a tombstone holds one of the emails; `buried` when already read). True when the
+        prospect was created."""
         crm = self.clients["crm"]
-        if await plan.read(tombstones.buried, snapshot["emails"]):
+        if buried if buried is not None else await plan.read(tombstones.buried, snapshot["emails"]):
             REIMPORTS_BLOCKED.inc()
             log.info("not re-importing an erased person", extra={"candidate_id": snapshot["id"], "event_id": event.id})
             return None, False
