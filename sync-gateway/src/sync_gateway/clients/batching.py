@@ -19,13 +19,16 @@ class Coalescer(Generic[T, R]):
         self.send, self.max_items, self.parallel = send, max_items, parallel
         self.waiting: list[tuple[T, asyncio.Future[R]]] = []
         self.senders = 0
+        self.tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
     async def __call__(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self.waiting.append((item, future))
         if self.senders < self.parallel:
             self.senders += 1
-            asyncio.get_running_loop().create_task(self._send_all())
+            task = asyncio.get_running_loop().create_task(self._send_all())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         return await future
 
     async def _send_all(self) -> None:
