@@ -29,7 +29,8 @@ async def situation(session: AsyncSession, side: str, record_id: uuid.UUID,
 
 async def advance(session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
     """Record `sequence` as the newest applied for the aggregate; False when the event is older."""
-    stmt = insert(AggregateCursor).values(side=side, aggregate_id=aggregate_id, sequence=sequence)
+    t = AggregateCursor.__table__  # a core INSERT: the ORM's bulk-insert path costs more than the statement
+    stmt = insert(t).values(side=side, aggregate_id=aggregate_id, sequence=sequence)
     stmt = stmt.on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": sequence},
-                                      where=AggregateCursor.sequence < sequence).returning(AggregateCursor.sequence)
+                                      where=t.c.sequence < sequence).returning(t.c.sequence)
     return (await session.execute(stmt)).first() is not None
