@@ -12,9 +12,16 @@ from sqlalchemy import Select
 
 from talentkit.auth import RequestContext, require, spend_for_batch
 from talentkit.db import Session, UoW
-from talentkit.idempotency import IdempotencyGuard
 from talentkit.errors import Unprocessable, field_error
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate, paginate_by_offset
+from talentkit.idempotency import IdempotencyGuard
+from talentkit.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    next_url,
+    paginate,
+    paginate_by_offset,
+)
 from talentkit.profiles.batch import Batch, apply_batch, ensure_sync_fields_allowed
 from talentkit.profiles.schemas import MAX_BATCH_ITEMS, batch_schemas
 from talentkit.profiles.service import ProfileService
