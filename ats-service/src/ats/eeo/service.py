@@ -31,6 +31,11 @@ async def submit(*, uow: UnitOfWork, application_id: uuid.UUID, answers: dict[st
     return response
 
 
+async def answered(*, uow: UnitOfWork, application_id: uuid.UUID) -> bool:
+    """Whether the application has a self-identification already."""
+    return await repository.of_application(uow.session, application_id) is not None
+
+
 async def get(*, uow: UnitOfWork, response_id: uuid.UUID, for_update: bool = False) -> EeoResponse:
     """The self-identification, or 404."""
     found = await repository.get(uow.session, response_id, for_update=for_update)
