@@ -109,13 +109,33 @@ def validation_problem(errs: list[Any], instance: str | None = None) -> dict[str
                         detail="One or more fields are invalid; see `errors`.", errors=errors)
 
 
+def sqlstate(exc: DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE of a database error (e.g. `23P01`), whichever driver layer carries it."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    return str(state) if state else None
+
+
+# A request that lost a race to a concurrent one: a unique, exclusion or foreign-key constraint decided against it,
+# or PostgreSQL aborted it to break a deadlock or a serialization conflict. Its transaction is rolled back whole.
+CONCURRENT_CONFLICTS = {"23505", "23P01", "23503", "40P01", "40001"}
+
+
 def unstorable_value(exc: DBAPIError, instance: str | None = None) -> dict[str, Any] | None:
     """422 for a value PostgreSQL cannot store or compare (SQLSTATE class 22), else None (a server error)."""
-    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
-    if state and str(state).startswith("22"):  # data exception
+    if (sqlstate(exc) or "").startswith("22"):  # data exception
         return problem_body(422, "Validation failed", slug="validation-error", instance=instance,
                             detail=f"A value is out of range or not representable ({type(exc.orig).__name__}); nothing was stored.")
     return None
+
+
+def lost_race(exc: DBAPIError, instance: str | None = None) -> dict[str, Any] | None:
+    """409 for a request that lost a race with a concurrent one (see CONCURRENT_CONFLICTS), else None."""
+    if (state := sqlstate(exc)) not in CONCURRENT_CONFLICTS:
+        return None
+    log.warning("a request lost a race to a concurrent one", extra={"path": instance, "sqlstate": state})
+    return problem_body(409, "Concurrent change", slug="concurrent-change", instance=instance,
+                        detail="A concurrent request changed the same data first; nothing was stored. Read the current "
+                               "state and retry if it still applies (with the same `Idempotency-Key`).")
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -158,8 +178,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if connection_lost(exc):
             return _unavailable(request, exc)
-        if (body := unstorable_value(exc, request.url.path)) is not None:
-            return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+        if (body := unstorable_value(exc, request.url.path) or lost_race(exc, request.url.path)) is not None:
+            return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON)
         return await _unexpected(request, exc)
 
     @app.exception_handler(PoolTimeout)

@@ -185,6 +185,37 @@ async def test_the_fan_out_is_idempotent_per_batch_and_skips_what_is_not_a_cloud
     assert await db.statuses(endpoint) == {"pending": 2}
 
 
+async def test_an_event_claiming_a_later_time_but_published_before_the_endpoint_existed_is_not_sent_to_it(
+        db: Db, talent_stack: Any, receiver: Any) -> None:
+    topic = f"webhooks-history-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(talent_stack.kafka_bootstrap, (topic,))
+    synced = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=str(uuid.uuid4()), sequence=2,
+                           time=datetime.now(UTC) + timedelta(days=365), data={"n": 1})  # a sync client's source_time
+    producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, key=synced.key, value=synced.kafka_value(), headers=synced.kafka_headers())
+        endpoint = await db.endpoint(receiver.base + "/history", ["ats.candidate.*"])
+        later = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=synced.subject, sequence=3,
+                              time=datetime.now(UTC) - timedelta(days=1), data={"n": 2})
+        await producer.send_and_wait(topic, key=later.key, value=later.kafka_value(), headers=later.kafka_headers())
+    finally:
+        await producer.stop()
+    reader = AIOKafkaConsumer(topic, bootstrap_servers=talent_stack.kafka_bootstrap, auto_offset_reset="earliest")
+    await reader.start()
+    try:
+        records: list[Any] = []
+        while len(records) < 2:
+            records += [r for rs in (await reader.getmany(timeout_ms=1000)).values() for r in rs]
+    finally:
+        await reader.stop()
+    assert await FanOut(db.uows, talent_stack.kafka_bootstrap, HOOKS, topics=(topic,)).queue(records) == 1
+    async with db.uows() as uow:
+        sent = (await uow.session.execute(select(WebhookDelivery.event_id)
+                                          .where(WebhookDelivery.endpoint_id == endpoint.id))).scalars().all()
+    assert [str(e) for e in sent] == [later.id]  # history stays history, whatever time an event claims
+
+
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`talent-gateway <args>` as a process, its output in `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
