@@ -23,6 +23,7 @@ from prometheus_client import (
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from talentkit.apidocs import PROBLEM_REF, document_errors
 from talentkit.auth import ALL_SCOPES, PrincipalCache
 from talentkit.db import PlatformTables, create_engine, sessionmaker
 from talentkit.errors import install_error_handlers, problem_response
@@ -167,7 +168,7 @@ ON_BEHALF_OF = {
 RATE_LIMITED = {
     "description": "The credential's rate limit is spent: wait `Retry-After` seconds. Every response announces "
                    "`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds).",
-    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+    "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
 
 
 def _add_bearer_security(app: FastAPI) -> None:
@@ -195,7 +196,7 @@ def _add_bearer_security(app: FastAPI) -> None:
                         op.setdefault("security", [{"apiKey": []}, {"oauth2": needed}])
                         op.setdefault("parameters", []).append(ON_BEHALF_OF)
                         op.setdefault("responses", {}).setdefault("429", RATE_LIMITED)
-        app.openapi_schema = schema
+        app.openapi_schema = document_errors(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
