@@ -40,7 +40,7 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Make every operation's error answers problem documents and list the platform's own error answers."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
     for path, ops in schema.get("paths", {}).items():
-        for method, op in ops.items():
+        for op in ops.values():
             if not isinstance(op, dict) or "responses" not in op or path == OAUTH_TOKEN_PATH:
                 continue
             responses = op["responses"]

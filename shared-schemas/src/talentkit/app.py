@@ -26,7 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from talentkit.apidocs import PROBLEM_REF, document_errors
 from talentkit.auth import ALL_SCOPES, PrincipalCache
 from talentkit.db import PlatformTables, create_engine, sessionmaker
-from talentkit.errors import install_error_handlers, problem_response
+from talentkit.errors import SafeJSONResponse, install_error_handlers, problem_response
 from talentkit.guards import InputGuard
 from talentkit.kafka import kafka_reachable
 from talentkit.keys import TOKEN_PATH, api_keys_router
@@ -81,7 +81,8 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
             {"name": "OAuth", "description": "OAuth 2.0 client credentials: clients, and short-lived access tokens "
                                              f"from `{TOKEN_PATH}` that every service accepts."}]
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags, telemetry=NO_OTEL)
+                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags, telemetry=NO_OTEL,
+                  default_response_class=SafeJSONResponse)
     app.state.settings = settings
     app.state.platform = platform
     app.state.source = source

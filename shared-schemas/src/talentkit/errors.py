@@ -1,6 +1,7 @@
 """RFC 9457 problem details: domain errors carry their HTTP meaning; one set of handlers renders them."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -15,6 +16,22 @@ from talentkit.db import connection_lost
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("talentkit.errors")
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON that may quote what the client sent (a field name in a problem's `errors`), and that may hold a lone
+    surrogate (`{"\\ud800": 1}` is valid JSON). UTF-8 cannot carry one, so it goes out as the same `\\uXXXX`
+    escape (what `backslashreplace` writes is JSON's own escape), never as a failure to render the answer."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace")
+
+
+class ProblemResponse(SafeJSONResponse):
+    """An RFC 9457 problem document."""
+
+    media_type = PROBLEM_JSON
 
 
 class ProblemError(Exception):
@@ -89,7 +106,7 @@ def problem_response(status: int, title: str, *, slug: str, detail: str | None =
                      headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     """Render a problem+json response."""
     body = problem_body(status, title, slug=slug, detail=detail, instance=instance, errors=errors, **extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def problem_of(exc: ProblemError, instance: str | None = None) -> dict[str, Any]:
@@ -156,7 +173,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return JSONResponse(problem_of(exc, request.url.path), status_code=exc.status, media_type=PROBLEM_JSON,
+        return ProblemResponse(problem_of(exc, request.url.path), status_code=exc.status,
                             headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -167,7 +184,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(400, "Malformed JSON", slug="malformed-json", instance=request.url.path,
                                     detail=f"The request body is not valid JSON: {msg}".rstrip(": "),
                                     errors=[field_error("body", "not valid JSON", "json_invalid")])
-        return JSONResponse(validation_problem(list(errs), request.url.path), status_code=422, media_type=PROBLEM_JSON)
+        return ProblemResponse(validation_problem(list(errs), request.url.path), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -179,7 +196,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if connection_lost(exc):
             return _unavailable(request, exc)
         if (body := unstorable_value(exc, request.url.path) or lost_race(exc, request.url.path)) is not None:
-            return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON)
+            return ProblemResponse(body, status_code=body["status"])
         return await _unexpected(request, exc)
 
     @app.exception_handler(PoolTimeout)

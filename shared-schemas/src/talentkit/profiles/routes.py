@@ -12,8 +12,8 @@ from sqlalchemy import Select
 
 from talentkit.auth import RequestContext, require, spend_for_batch
 from talentkit.db import Session, UoW
+from talentkit.errors import SafeJSONResponse, Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.errors import Unprocessable, field_error
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate, paginate_by_offset
 from talentkit.profiles.batch import Batch, apply_batch, ensure_sync_fields_allowed
 from talentkit.profiles.schemas import MAX_BATCH_ITEMS, batch_schemas
@@ -73,7 +73,7 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
             results = await apply_batch(uow=uow, batch=Batch(service, path, out_schema, request.app.state.platform.idempotency_keys),
                                         items=items, ctx=ctx)
             failed = sum(1 for r in results if r["status"] >= 400)
-            return JSONResponse({"results": results, "succeeded": len(results) - failed, "failed": failed})
+            return SafeJSONResponse({"results": results, "succeeded": len(results) - failed, "failed": failed})
         return await idem.run(run)
 
     @router.get("/{id}", response_model=out_schema, description=f"The {noun}, with its current version in the `ETag` header.",
