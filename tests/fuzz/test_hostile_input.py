@@ -64,6 +64,29 @@ def requests_for(doc: dict[str, Any], path: str, method: str, op: dict[str, Any]
                                    max_size=3)})
 
 
+def probe(http: httpx.Client, doc: dict[str, Any], path: str, method: str) -> None:
+    """Hostile requests to one operation; AssertionError (or the client's error) at the first bad answer."""
+    @FUZZ
+    @given(request=requests_for(doc, path, method, doc["paths"][path][method]))
+    def one(request: dict[str, Any]) -> None:
+        url = path
+        for name, raw in zip(re.findall(r"{(\w+)}", path), request["path"], strict=True):
+            url = url.replace(f"{{{name}}}", wire(raw))
+        if request["query"]:
+            url += "?" + "&".join(f"{wire(k)}={wire(v)}" for k, v in request["query"].items())
+        headers = {k: v.strip(" \t").encode("latin-1") for k, v in request["headers"].items()}
+        content = None
+        if request["body"] is not None:
+            content, headers["Content-Type"] = json.dumps(request["body"]).encode(), b"application/json"
+        r = http.request(method.upper(), url, content=content, headers=headers)
+        where = f"{method.upper()} {url[:300]} {(content or b'')[:300]!r} {request['headers']!r:.300}"
+        assert r.status_code < 500, f"{where} -> {r.status_code} {r.text[:300]}"
+        if r.status_code >= 400 and path != "/oauth/token":
+            assert r.headers.get("content-type", "").startswith("application/problem+json"), \
+                f"{where} -> {r.status_code} as {r.headers.get('content-type')}: {r.text[:300]}"
+    one()
+
+
 def attack(proc: ServiceProcess, admin: dict[str, str]) -> None:
     """Send hostile requests to every operation of the service; all findings reported at once."""
     doc = httpx.get(f"{proc.url}/openapi.json").json()
@@ -71,26 +94,8 @@ def attack(proc: ServiceProcess, admin: dict[str, str]) -> None:
     with httpx.Client(base_url=proc.url, headers=admin, timeout=30) as http:
         for path, ops in doc["paths"].items():
             for method in (m for m in METHODS if m in ops):
-                @FUZZ
-                @given(request=requests_for(doc, path, method, ops[method]))
-                def one(request: dict[str, Any]) -> None:
-                    url = path
-                    for name, raw in zip(re.findall(r"{(\w+)}", path), request["path"], strict=True):
-                        url = url.replace(f"{{{name}}}", wire(raw))
-                    if request["query"]:
-                        url += "?" + "&".join(f"{wire(k)}={wire(v)}" for k, v in request["query"].items())
-                    headers = {k: v.strip(" \t").encode("latin-1") for k, v in request["headers"].items()}
-                    content = None
-                    if request["body"] is not None:
-                        content, headers["Content-Type"] = json.dumps(request["body"]).encode(), b"application/json"
-                    r = http.request(method.upper(), url, content=content, headers=headers)
-                    where = f"{method.upper()} {url[:300]} {(content or b'')[:300]!r} {request['headers']!r:.300}"
-                    assert r.status_code < 500, f"{where} -> {r.status_code} {r.text[:300]}"
-                    if r.status_code >= 400 and path != "/oauth/token":
-                        assert r.headers.get("content-type", "").startswith("application/problem+json"), \
-                            f"{where} -> {r.status_code} as {r.headers.get('content-type')}: {r.text[:300]}"
                 try:
-                    one()
+                    probe(http, doc, path, method)
                 except Exception as exc:  # noqa: BLE001 - a dropped connection is a finding too
                     findings.append(f"{method.upper()} {path}: {exc}")
     assert not findings, f"{len(findings)} findings:\n\n" + "\n\n".join(findings)

@@ -15,7 +15,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 from talentkit.testclient import ServiceProcess
 
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "10")), deadline=None, derandomize=True,
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5")), deadline=None, derandomize=True,
                 database=None, suppress_health_check=list(HealthCheck),
                 phases=[Phase.explicit, Phase.generate])  # no shrinking: the first example found is reported
 
