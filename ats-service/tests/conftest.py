@@ -26,6 +26,7 @@ from ats.tasks.worker import TaskRunner
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from talentkit.kafka import ensure_topics
 from talentkit.testclient import running_app
+from talentkit.testing import opened_data
 from talentkit.testing import free_port
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
@@ -89,6 +90,10 @@ class AtsHarness:
         """Records of `topic` whose key is `subject` (or one of `subjects`), once `until(records)` holds."""
         keys = {s.encode() for s in subjects or {subject}}
         return await read_topic(self.kafka_bootstrap, topic, match=lambda r: r.key in keys, until=until, timeout=timeout)
+
+    async def opened(self, record: ConsumerRecord) -> dict[str, Any]:
+        """The record's data with its sealed personal values opened (keys from `/v1/event-keys`)."""
+        return await opened_data(self.client, record)
 
     async def create(self, **overrides: Any) -> httpx.Response:
         r = await self.client.post("/v1/candidates", json=candidate_body(**overrides))

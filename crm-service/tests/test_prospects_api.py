@@ -6,6 +6,7 @@ import json
 import pytest
 from cloudevents.v1.kafka import KafkaMessage, from_binary
 from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
+from talentkit.testing import opened_data
 
 
 async def test_create_get_patch_round_trip(crm):
@@ -60,7 +61,8 @@ async def test_create_and_update_publish_cloudevents_on_crm_prospects(crm):
         assert (ce["specversion"], ce["type"], ce["source"], ce["subject"]) == ("1.0", ce_type, "/crm", pid)
         assert ce["sequence"] == seq and ce["origin"] == "admin"
         assert ce.data == json.loads(record.value)
-        seen.append(ce.data)
+        assert "Rear admiral" not in record.value.decode()  # personal values travel sealed with the person's key
+        seen.append(await opened_data(crm.client, record))
     created = ProspectCreatedV1.model_validate(seen[0])
     assert str(created.prospect.id) == pid and created.prospect.source == "event"
     updated = ProspectUpdatedV1.model_validate(seen[1])

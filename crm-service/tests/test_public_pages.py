@@ -279,3 +279,36 @@ def test_browser_signup_confirmation_unsubscribe_and_renewal(crm_process, browse
     finally:
         page.close()
         api.close()
+
+
+def test_the_renewal_mail_the_crm_sends_by_itself_renews_consent_in_the_browser(crm_process, browser) -> None:
+    base, admin = crm_process.url, crm_process.admin
+    api = httpx.Client(base_url=base, headers=admin, timeout=10)
+    email = f"renewal-{uuid.uuid4().hex[:10]}@example.com"
+    page = browser.new_page()
+    try:
+        p = api.post("/v1/prospects", json={"first_name": "Mary", "last_name": "Jackson", "emails": [email],
+                                            "source": "career_site"}).json()
+        ends = datetime.now(UTC) + timedelta(days=5)
+        put = api.put(f"/v1/prospects/{p['id']}/consent/email", json={
+            "purpose": "talent_pool", "status": "granted", "lawful_basis": "consent", "source": "career_site",
+            "text_version": "talent-community-2026-01", "expires_at": ends.isoformat()})
+        assert put.status_code == 200, put.text
+        deadline, link = time.monotonic() + 20, None
+        while link is None:  # the process's own scheduler sends it: five days left is inside the 30-day notice
+            assert time.monotonic() < deadline, f"no renewal mail to {email}"
+            for mail in crm_process.inbox.to(email):
+                if found := re.search(rf"{re.escape(base)}/public/consent/\S+", mail.get_body(("plain",)).get_content()):
+                    assert mail["Subject"] == "Shall we stay in touch?"
+                    link = found.group(0)
+            time.sleep(0.2)
+        page.goto(link)
+        page.get_by_role("button", name=re.compile("Renew my consent")).click()
+        assert page.get_by_role("heading").inner_text() == "Consent renewed"
+        pool = next(c for c in api.get(f"/v1/prospects/{p['id']}/consent").json()["purposes"] if c["purpose"] == "talent_pool")
+        assert pool["status"] == "granted" and datetime.fromisoformat(pool["expires_at"]) > ends + timedelta(days=700)
+        history = api.get(f"/v1/prospects/{p['id']}/consent/history").json()
+        assert [h["status"] for h in history if h["purpose"] == "talent_pool"] == ["granted", "granted"]
+    finally:
+        page.close()
+        api.close()

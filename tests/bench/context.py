@@ -27,12 +27,17 @@ class Durations:
     drain_cap: float = 120  # s the gateway gets to drain; beyond, the rate so far is extrapolated
     backfill_people: int = 100_000
     backfill_cap: float = 130  # s the backfill gets (just over its 120 s target); beyond, the rate is extrapolated
+    search_people: int = 100_000  # prospects, and as many candidates with resume text
+    search_distinct_texts: int = 1000  # profile texts the model embeds (the vectors of the rest derive from them)
+    search_queries: int = 200  # queries per measured figure
+    search_resumes: int = 40  # two-page PDFs parsed
 
     @classmethod
     def quick(cls) -> Durations:
         """A smoke run of every section in a few minutes (figures are indicative only)."""
         return cls(warmup=1, saturation=3, open_loop=3, idle=3, sync_phase=6, sync_wait=10, drain_people=300,
-                   drain_cap=30, backfill_people=5000, backfill_cap=20)
+                   drain_cap=30, backfill_people=5000, backfill_cap=20, search_people=5000, search_distinct_texts=300,
+                   search_queries=40, search_resumes=10)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 from talentkit.testclient import ServiceProcess
-from talentkit.testing import TalentStack, free_port
+from talentkit.testing import TalentStack, free_port, opened_data
 
 ATS_TOPIC = "ats.candidates"
 CRM_TOPIC = "crm.prospects"
@@ -74,6 +74,7 @@ class E2EStack:
     mailbox: list[Any] = field(default_factory=list)  # every email the CRM sent (email.message.Message)
     broker: list[Any] = field(default_factory=list)  # [the Kafka process] (replaced by restart_broker)
     broker_args: tuple[Any, ...] = ()
+    database_urls: dict[str, str] = field(default_factory=dict)  # by env prefix: ATS_, CRM_, GATEWAY_
     headers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +151,12 @@ class E2EStack:
             records = [r for r in records if header(r, "ce_subject") in subjects or (r.key in keys)]
         return records
 
+    async def opened(self, record: ConsumerRecord) -> dict[str, Any]:
+        """The record's event data with its sealed personal values opened (keys from the producing service)."""
+        base = self.ats_url if record.topic.startswith("ats.") else self.crm_url
+        async with httpx.AsyncClient(base_url=base, headers=self.headers, timeout=15) as client:
+            return await opened_data(client, record)
+
     async def produce(self, topic: str, value: bytes, key: bytes | None = None,
                       headers: list[tuple[str, bytes]] | None = None) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka_bootstrap, acks="all")
@@ -203,7 +210,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
     mailbox: list[Any] = []
 
     class Sink:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             mailbox.append(email_lib.message_from_bytes(envelope.original_content or envelope.content,
                                                         policy=email_lib.policy.default))
             return "250 OK"
@@ -218,7 +225,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
     gateway = ServiceProcess(factory="sync_gateway.main:create_app", port=gw_port, bin_dir=talent_stack.venv_bin,
                              env={**common, "GATEWAY_DATABASE_URL": urls["GATEWAY_"],
                                   "GATEWAY_ATS_URL": ats.url, "GATEWAY_CRM_URL": crm.url,
-                                  "GATEWAY_CONSUMER_GROUP": "sync-gateway"},
+                                  "GATEWAY_CONSUMER_GROUP": "sync-gateway", "GATEWAY_WEBHOOKS_DESTINATIONS": "loopback"},
                              log_path=log_dir / "e2e-gateway.log")
     started: list[ServiceProcess] = []
     try:
@@ -227,7 +234,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
             started.append(proc)
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
                        kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=mailbox, broker=broker,
-                       broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)))
+                       broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)), database_urls=urls)
     finally:
         for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
             proc.stop()

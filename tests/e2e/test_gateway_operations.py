@@ -27,7 +27,7 @@ async def test_dead_letters_can_be_listed_replayed_and_discarded(e2e, http):
     on_topic = await e2e.wait_until(lambda: _twice(e2e, bad), 15, message="the event on ats.candidates again")
     assert [EventEnvelope.from_kafka(r.headers, r.value) for r in on_topic] == [bad, bad]
     again = await e2e.wait_until(letters, 10, message="the replayed event dead-lettered again (still poison)")
-    fresh = [d for d in again if d["id"] != letter["id"]][0]
+    fresh = next(d for d in again if d["id"] != letter["id"])
     gone = await http.delete(f"{url}/{fresh['id']}")
     assert gone.status_code == 200 and gone.json()["status"] == "discarded" and gone.json()["resolved_by"] == "admin"
     assert (await http.delete(f"{url}/{fresh['id']}")).status_code == 409

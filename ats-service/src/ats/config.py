@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ATS_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54320/ats"
+    retention_enabled: bool = True
+    retention_interval_seconds: float = Field(3600.0, gt=0, description="How often the retention job runs.")
+    resume_phone_region: str = "US"  # how a resume's national phone numbers (no +country code) are read
     public_base_url: str = Field("http://127.0.0.1:8001", description="Where candidates reach /careers and /public.")
     # `kid:secret,...` signing self-scheduling links and CSRF tokens: the first signs, all verify (rotation).
     public_signing_keys: Annotated[SecretStr, Secret(DEV_PUBLIC_SIGNING_KEYS, keyed=True)] = SecretStr(DEV_PUBLIC_SIGNING_KEYS)

@@ -7,4 +7,4 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-platform = platform_tables(Base.metadata)
+platform = platform_tables(Base.metadata, personal_data=True)  # events carry personal data: sealed per person

@@ -19,6 +19,10 @@ from ats.careers.public import router as careers_pages
 from ats.careers.routes import router as postings_router
 from ats.config import Settings
 from ats.db import platform
+from ats.eeo.routes import reports as eeo_report_router
+from ats.eeo.routes import router as eeo_router
+from ats.exports.routes import router as exports_router
+from ats.holds.routes import router as legal_holds_router
 from ats.hris.performer import HrisPerformer
 from ats.hris.routes import router as hris_router
 from ats.interviewers.routes import router as interviewers_router
@@ -29,11 +33,17 @@ from ats.mail.sender import MailPerformer
 from ats.merges.routes import router as merges_router
 from ats.notes.routes import router as notes_router
 from ats.offers.routes import router as offers_router
+from ats.ranking.routes import router as ranking_router
 from ats.reports.routes import router as reports_router
+from ats.resumes.routes import router as resumes_router
+from ats.retention.routes import policies as retention_policies_router
+from ats.retention.routes import retention as retention_router
+from ats.retention.worker import retention_worker
 from ats.scheduling.public import router as scheduling_pages
 from ats.scheduling.routes import invites as scheduling_invites_router
 from ats.scheduling.routes import slots as slots_router
 from ats.scorecards.routes import router as scorecards_router
+from ats.search.routes import router as search_router
 from ats.tasks.worker import task_worker
 
 SOURCE = "/ats"  # the CloudEvents `source` of every ATS event
@@ -43,7 +53,7 @@ applications moving through stages, and a tamper-evident audit trail of every wr
 Every request needs `Authorization: Bearer <api key>` (except the public job-board feed); errors are
 `application/problem+json` (RFC 9457). POSTs and actions accept `Idempotency-Key`; updates need `If-Match` with the
 record's `ETag`. Every change is published as a CloudEvent on Kafka (topics `ats.candidates`, `ats.jobs`,
-`ats.applications`, `ats.interviews`, `ats.scorecards`, `ats.offers`)."""
+`ats.applications`, `ats.interviews`, `ats.scorecards`, `ats.offers`, `ats.resumes`)."""
 
 TAGS = [
     {"name": "Candidates", "description": "People in the ATS."},
@@ -59,9 +69,15 @@ TAGS = [
     {"name": "Background checks", "description": "Checks through the provider, its signed webhooks, and the adverse-action process."},
     {"name": "Scorecards", "description": "Each interviewer's feedback on an interview."},
     {"name": "Offers", "description": "Versioned offers per application: draft, approval, sent, accepted or declined."},
+    {"name": "Resumes", "description": "Resume files (PDF, DOCX, text) of a candidate and what was read from them."},
+    {"name": "Search", "description": "Full-text search over candidates and their resumes, in a Boolean query language."},
     {"name": "Notes", "description": "Notes on a candidate, public, private to their author, or admin-only."},
     {"name": "Activity", "description": "A candidate's notes and recorded changes in one feed, newest first."},
     {"name": "Audit trail", "description": "Every write, append-only and hash-chained (scope `ats:audit`)."},
+    {"name": "EEO", "description": "Voluntary self-identification kept apart from hiring (scope `ats:eeo` only), "
+                                   "and its aggregate report."},
+    {"name": "Retention", "description": "Retention policies, legal holds, the dry-run preview and the retention "
+                                         "runs (scope `ats:audit`)."},
 ]
 
 
@@ -75,10 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
         name="ats", title="ATS API", description=DESCRIPTION, settings=settings, platform=platform,
-        routers=[candidates_router, merges_router, notes_router, jobs_router, postings_router, job_board_router, applications_router, hris_router,
-                 reject_reasons_router, slots_router, interviews_router, interviewers_router, scheduling_invites_router,
-                 scorecards_router, offers_router, checks_by_application_router, background_checks_router, reports_router,
-                 audit_router, scheduling_pages, careers_pages],
+        routers=[candidates_router, exports_router, merges_router, notes_router, resumes_router, search_router, jobs_router, ranking_router, postings_router, job_board_router,
+                 applications_router, hris_router, reject_reasons_router, slots_router, interviews_router, interviewers_router,
+                 scheduling_invites_router, scorecards_router, offers_router, checks_by_application_router,
+                 background_checks_router, reports_router, audit_router, scheduling_pages, careers_pages, eeo_router,
+                 eeo_report_router, retention_policies_router, retention_router, legal_holds_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(settings),
-        workers=(task_worker(performers()),) if settings.tasks_enabled else (),
+        workers=((task_worker(performers()),) if settings.tasks_enabled else ()) + (retention_worker,),
     )

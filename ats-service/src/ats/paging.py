@@ -9,7 +9,14 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, next_url, paginate
+from talentkit.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    cursor_offset,
+    next_url,
+    offset_body,
+    paginate,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,14 @@ class Paging:
         rows, cursor = await paginate(session, self.request, self.response, stmt, created_col=model.created_at,
                                       id_col=model.id, filters=filters, cursor=self.cursor, limit=self.limit)
         return {"data": rows, "next_cursor": cursor, "next": next_url(self.request, self.response)}
+
+    def offset(self, filters: dict[str, Any]) -> int:
+        """Where a computed order (a search's relevance, a score) resumes: the cursor's offset (0 without one)."""
+        return cursor_offset(self.cursor, {k: v for k, v in filters.items() if v is not None})
+
+    def offset_page(self, rows: list[Any], *, offset: int, filters: dict[str, Any]) -> dict[str, Any]:
+        """A list body from `rows` fetched at `offset` with `limit + 1` (the extra row says a next page exists)."""
+        return offset_body(rows, offset=offset, limit=self.limit, filters=filters, link_next=self.link_next)
 
     def link_next(self, params: dict[str, Any]) -> str:
         """Set `Link: rel=next` to this list with `params`; return the URL."""

@@ -2,19 +2,22 @@
 from talentkit.uow import MessageBus
 
 from crm.activities import handlers as activities
+from crm.alerts import handlers as alerts
+from crm.compliance import handlers as compliance
 from crm.consent import handlers as consent
 from crm.enrollments import handlers as enrollments
 from crm.pools import handlers as pools
+from crm.prospects import handlers as prospects
 from crm.pushes import handlers as pushes
 from crm.sending import handlers as sending
 
 
 def message_bus() -> MessageBus:
     """A bus with every CRM handler: an erased prospect's enrollments end and its messages, consent requests and
-    timeline are blanked; a merge moves timeline, memberships and enrollment; stopped email, a reply or an ATS
+    timeline are blanked, its event key shredded; a merge moves timeline, memberships and enrollment; stopped email, a reply or an ATS
     status end enrollments; an ATS status moves pool stages and settles pushes."""
     bus = MessageBus()
     # Enrollments first: the timeline entries their exits add are blanked with the rest on erasure.
-    for feature in (enrollments, pools, pushes, sending, consent, activities):
+    for feature in (enrollments, pools, pushes, sending, consent, activities, prospects, compliance, alerts):
         feature.register(bus)
     return bus

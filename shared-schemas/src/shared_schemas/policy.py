@@ -77,7 +77,7 @@ CATALOGUE: tuple[FieldSpec, ...] = (
     _f("phones", SET, M.UNION, "never lose a contact point"),
     _f("tags", SET, M.UNION, "labels from both sides add up"),
     _f("source", S, M.PREFER_CRM_UNLESS_BLANK, "the CRM knows the first touch"),
-    _f("links", SET, M.NONE, "the ATS profile has no links: profile links stay in the CRM", NOTHING),
+    _f("links", SET, M.UNION, "never lose a contact point (resumes add theirs in the ATS)"),
     _f("application_status", S, M.ATS, "legal record; the applied, rejected and hired flows put it on the CRM "
        "timeline", FLOWS),
     _f("current_stage", S, M.NONE, "the pipeline stage is the ATS's working detail; the CRM hears of applications, "

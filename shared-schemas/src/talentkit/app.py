@@ -27,6 +27,7 @@ from talentkit.apidocs import PROBLEM_REF, document_errors
 from talentkit.auth import ALL_SCOPES, PrincipalCache
 from talentkit.db import PlatformTables, create_engine, sessionmaker
 from talentkit.errors import SafeJSONResponse, install_error_handlers, problem_response
+from talentkit.event_keys import event_keys_router
 from talentkit.guards import InputGuard
 from talentkit.kafka import kafka_reachable
 from talentkit.keys import TOKEN_PATH, api_keys_router
@@ -96,6 +97,8 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
     for router in routers:
         app.include_router(router)
     app.include_router(api_keys_router(platform))
+    if platform.subject_keys is not None:
+        app.include_router(event_keys_router(platform.subject_keys))
     app.include_router(_operations_router(settings))
     app.mount("/_docs", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
 

@@ -23,12 +23,14 @@ from talentkit.ratelimit import SCOPE_KEY, TooManyRequests
 
 # Acting for a user: the `On-Behalf-Of` header is accepted only from principals holding this scope.
 ACT_FOR_USERS = "act:on_behalf_of"
+# Opening the personal values sealed in events (a consumer fetching a person's key, `talentkit.sealing`).
+DECRYPT_EVENTS = "events:decrypt"
 ALL_SCOPES = ("ats:read", "ats:write", "ats:audit", "ats:eeo", "crm:read", "crm:write", "gateway:read", "gateway:admin",
-              "keys:admin", ACT_FOR_USERS)
+              "keys:admin", ACT_FOR_USERS, DECRYPT_EVENTS)
 GATEWAY_PRINCIPAL = "sync-gateway"
 # The gateway may stamp its writes with the source time of the change it applies (Source-Time header).
 SYNC_SCOPE = "sync:origin"
-GATEWAY_SCOPES = frozenset({"ats:read", "ats:write", "crm:read", "crm:write", SYNC_SCOPE})
+GATEWAY_SCOPES = frozenset({"ats:read", "ats:write", "crm:read", "crm:write", SYNC_SCOPE, DECRYPT_EVENTS})
 MAX_USER_ID = 200
 _NOT_IN_USER_IDS = set("<>\"'`")
 _CHALLENGE = 'Bearer realm="talent"'

@@ -76,6 +76,7 @@ from talentkit.metrics import (
     CONSUMER_PAUSED_PARTITIONS,
     CONSUMER_RETRIES,
 )
+from talentkit.sealing import Unsealer
 
 __all__ = ["DeadLetterSink", "Effects", "EventConsumer", "Handler", "TransientError", "TwoPhaseHandler",
            "database_unreachable"]
@@ -96,11 +97,11 @@ class EventConsumer(EventApplier):
                  max_buffered_per_partition: int = 500, max_buffered: int = 5000,
                  commit_interval: float = 0.2, commit_every: int = 500,
                  revoke_timeout: float = 10.0, stop_timeout: float = 5.0, partitions: int | None = None,
-                 on_dead_letter: DeadLetterSink | None = None) -> None:
+                 on_dead_letter: DeadLetterSink | None = None, unsealer: Unsealer | None = None) -> None:
         super().__init__(group=group, sessions=sessions, tables=tables, handler=handler, handle=handle,
                          key_of=key_of, wants=wants, is_transient=is_transient, is_outage=is_outage,
                          max_attempts=max_attempts, base_backoff=base_backoff, max_backoff=max_backoff,
-                         on_dead_letter=on_dead_letter)
+                         on_dead_letter=on_dead_letter, unsealer=unsealer)
         self.topics, self.bootstrap, self.max_in_flight = topics, bootstrap, max_in_flight
         self.max_per_partition, self.max_buffered = max_buffered_per_partition, max_buffered
         self.commit_interval, self.commit_every = commit_interval, commit_every

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session as SyncSession
 
+from talentkit.sealing import subject_keys_table
 from talentkit.uow import UnitOfWork
 
 NAMING_CONVENTION = {
@@ -65,10 +66,12 @@ class PlatformTables:
     idempotency_keys: Table
     api_keys: Table
     rate_limit_buckets: Table
+    subject_keys: Table | None = None  # services publishing personal data: per-person keys (talentkit.sealing)
 
 
-def platform_tables(metadata: MetaData) -> PlatformTables:
-    """Declare the platform's own tables in a service's metadata (so its migrations create them)."""
+def platform_tables(metadata: MetaData, *, personal_data: bool = False) -> PlatformTables:
+    """Declare the platform's own tables in a service's metadata (so its migrations create them); a service whose
+    events carry personal data also gets the per-person keys that seal it."""
     ts = lambda name, **kw: Column(name, DateTime(timezone=True), **kw)
     outbox = Table(
         "outbox", metadata,
@@ -121,7 +124,8 @@ def platform_tables(metadata: MetaData) -> PlatformTables:
         Column("used", Integer, nullable=False, comment="hits leased to processes in this window"),
         Column("granted", Integer, nullable=False, comment="what the last lease got"),
     )
-    return PlatformTables(outbox, processed, idempotency, api_keys, rate_limits)
+    keys = subject_keys_table(metadata) if personal_data else None
+    return PlatformTables(outbox, processed, idempotency, api_keys, rate_limits, keys)
 
 
 def create_engine(url: str, *, pool_timeout: float = 30.0) -> AsyncEngine:

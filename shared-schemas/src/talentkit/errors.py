@@ -74,6 +74,10 @@ class PreconditionFailed(ProblemError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 
 
+class ContentTooLarge(ProblemError):
+    status, title, slug = 413, "Content too large", "too-large"
+
+
 class Unprocessable(ProblemError):
     status, title, slug = 422, "Unprocessable content", "unprocessable"
 

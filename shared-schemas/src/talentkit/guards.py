@@ -11,9 +11,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from talentkit.errors import field_error, problem_response
+from talentkit.errors import ContentTooLarge, field_error, problem_response
 
 MAX_BODY_BYTES = 1_000_000
+# File uploads (multipart): a 10 MB file plus its part headers. Streamed through, never buffered here.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024 + 64 * 1024
 
 
 def _nul_path(value: Any, path: str = "") -> str | None:
@@ -51,6 +53,10 @@ class InputGuard:
             return
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        if headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+            await self._upload(scope, receive, send, headers)
             return
         uploads = getattr(getattr(scope.get("app"), "state", None), "uploads", None) or {}
         limit = uploads.get(scope["path"], MAX_BODY_BYTES)
@@ -98,3 +104,30 @@ class InputGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        """A multipart body: refused at once when its Content-Length is over the limit, else counted while the
+        route streams it (binary files hold NUL bytes: no NUL check here)."""
+        def too_large() -> ContentTooLarge:
+            return ContentTooLarge(f"Uploads are limited to {MAX_UPLOAD_BYTES} bytes.",
+                                   errors=[field_error("body", "too large", "too_large")])
+        try:
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+        if declared > MAX_UPLOAD_BYTES:
+            error = too_large()
+            await problem_response(413, error.title, slug=error.slug, instance=scope["path"], detail=error.detail,
+                                   errors=error.errors)(scope, receive, send)
+            return
+        size = 0
+
+        async def counted() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > MAX_UPLOAD_BYTES:
+                raise too_large()  # a ProblemError: the route's error handler answers 413
+            return message
+
+        await self.app(scope, counted, send)

@@ -54,9 +54,11 @@ def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path
                  workers: int = 1) -> list[str]:
     """The command that serves one service (and the bench's bare baseline, so both run on the same server): uvloop
     and the httptools parser, `workers` processes. uvicorn's own proxy-header handling is off (it trusts 127.0.0.1 by
-    default): the app believes X-Forwarded-For only from `TALENT_TRUSTED_PROXIES`."""
+    default): the app believes X-Forwarded-For only from `TALENT_TRUSTED_PROXIES`. Idle keep-alive connections are kept
+    75 s, longer than any client pools them (httpx: 5 s), so a client never reuses a connection the server is just
+    closing (uvicorn's default is also 5 s: under load that race answered requests with a dropped connection)."""
     return [str((bin_dir or venv_bin()) / "uvicorn"), "--factory", factory, "--host", host, "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--workers", str(workers), "--no-proxy-headers"]
+            "--loop", "uvloop", "--http", "httptools", "--workers", str(workers), "--no-proxy-headers", "--timeout-keep-alive", "75"]
 
 
 def workers_for(prefix: str, env: dict[str, str] | None = None) -> int:
@@ -620,13 +622,13 @@ class _Stack:
 
     def start_mail_sink(self) -> None:
         """A local SMTP server that keeps every message the CRM sends as an .eml file (nothing leaves the machine)."""
-        from aiosmtpd.controller import Controller  # noqa: PLC0415 - only `make run` needs it
+        from aiosmtpd.controller import Controller
 
         mail_dir = self.mail_dir
         mail_dir.mkdir(parents=True, exist_ok=True)
 
         class Sink:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
                 (mail_dir / name).write_bytes(envelope.original_content or envelope.content)
                 return "250 kept"

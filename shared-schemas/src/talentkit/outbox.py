@@ -24,6 +24,7 @@ from talentkit.auth import RequestContext
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
 from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
+from talentkit.sealing import sealer_for
 from talentkit.uow import OUTBOX_CHANNEL, write_outbox
 
 log = logging.getLogger("talentkit.outbox")
@@ -34,7 +35,11 @@ async def stage_event(session: AsyncSession, tables: PlatformTables, *, source: 
                       aggregate_type: str, aggregate_id: str, event_type: str, sequence: int,
                       data: dict[str, Any], ctx: RequestContext | None,
                       time: datetime | None = None) -> EventEnvelope:
-    """Write an event to the outbox inside the caller's transaction."""
+    """Write an event to the outbox inside the caller's transaction (personal values sealed, as OutboxWriter does)."""
+    if tables.subject_keys is not None:
+        uow = session.info.get("uow")
+        [data] = await sealer_for(tables.subject_keys).seal(session, [(event_type, aggregate_id, data)],
+                                                            uow.after_commit if uow is not None else [])
     envelope = EventEnvelope(
         source=source, type=event_type, subject=aggregate_id, sequence=sequence, data=data,
         time=time or datetime.now(UTC),

@@ -83,18 +83,8 @@ async def paginate_by_offset(session: AsyncSession, request: Request, response: 
                              limit: int) -> tuple[list[Any], str | None]:
     """Pages of a computed order (e.g. a decaying score) that has no stable key: the cursor carries an offset
     and the filters. `ordered(session, request, stmt, offset, limit)` returns the rows."""
-    offset = 0
     kept = {k: v for k, v in filters.items() if v is not None}
-    if cursor:
-        payload = decode_cursor(cursor)
-        if payload.get("filters", {}) != kept:
-            raise BadRequest("The cursor was issued for other filters; drop the filters or the cursor.",
-                             errors=[field_error("cursor", "filters differ from the cursor's")])
-        try:
-            (offset,) = payload["after"]
-            offset = int(offset)
-        except (TypeError, ValueError):
-            raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+    offset = cursor_offset(cursor, kept)
     rows = list(await ordered(session, request, stmt, offset, limit + 1))
     next_cursor = None
     if len(rows) > limit:
@@ -103,3 +93,31 @@ async def paginate_by_offset(session: AsyncSession, request: Request, response: 
         params = kept | {"cursor": next_cursor, "limit": limit}
         response.headers["Link"] = f'<{request.url.path}?{urlencode(params, doseq=True)}>; rel="next"'
     return rows, next_cursor
+
+
+def cursor_offset(cursor: str | None, filters: dict[str, Any]) -> int:
+    """The offset an offset cursor carries (0 without a cursor); 400 when it was issued for other filters."""
+    if not cursor:
+        return 0
+    payload = decode_cursor(cursor)
+    if payload.get("filters", {}) != filters:
+        raise BadRequest("The cursor was issued for other filters; drop the filters or the cursor.",
+                         errors=[field_error("cursor", "filters differ from the cursor's")])
+    try:
+        (offset,) = payload["after"]
+        return max(int(offset), 0)
+    except (TypeError, ValueError):
+        raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+
+
+def offset_body(rows: list[Any], *, offset: int, limit: int, filters: dict[str, Any],
+                link_next: Any) -> dict[str, Any]:
+    """A list body from `rows` read at `offset` with `limit + 1` (the extra row says a next page exists);
+    `link_next(params)` sets the Link header and returns the next page's URL."""
+    kept = {k: v for k, v in filters.items() if v is not None}
+    cursor = url = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        cursor = encode_cursor({"after": [offset + limit], "filters": kept})
+        url = link_next(kept | {"cursor": cursor, "limit": limit})
+    return {"data": rows, "next_cursor": cursor, "next": url}

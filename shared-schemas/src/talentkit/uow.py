@@ -33,6 +33,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, object_session
 
+from talentkit.sealing import sealer_for
+
 if TYPE_CHECKING:  # only types: auth and db import this module
     from talentkit.auth import RequestContext
     from talentkit.db import PlatformTables
@@ -147,19 +149,23 @@ class MessageBus:
 
 
 class OutboxWriter:
-    """The sink every service has: each event becomes an outbox row (CloudEvent envelope) of its topic."""
+    """The sink every service has: each event becomes an outbox row (CloudEvent envelope) of its topic, its
+    personal values sealed with the person's key when the service keeps keys (`talentkit.sealing`)."""
 
     def __init__(self, tables: PlatformTables, source: str) -> None:
         self.tables, self.source = tables, source
 
     async def __call__(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
         rows = []
-        for e in events:
-            if e.internal:
-                continue
+        public = [e for e in events if not e.internal]
+        datas = [e.data for e in public]
+        if self.tables.subject_keys is not None and public:
+            datas = await sealer_for(self.tables.subject_keys).seal(
+                uow.session, [(e.type, e.aggregate_id, e.data) for e in public], uow.after_commit)
+        for e, data in zip(public, datas, strict=True):
             ctx = e.ctx or uow.ctx
             e.envelope = EventEnvelope(
-                source=self.source, type=e.type, subject=e.aggregate_id, sequence=e.sequence, data=e.data,
+                source=self.source, type=e.type, subject=e.aggregate_id, sequence=e.sequence, data=data,
                 time=e.time or (ctx.source_time if ctx and ctx.source_time else None) or datetime.now(UTC),
                 origin=ctx.principal.id if ctx else None, causationid=ctx.causation_id if ctx else None,
                 traceparent=ctx.traceparent if ctx else None)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from talentkit.consumer import TransientError
 from talentkit.db import create_engine, sessionmaker
+from talentkit.sealing import Unsealer, http_key_fetch
 from talentkit.uow import OutboxWriter, UnitOfWork, UnitOfWorkFactory
 
 from sync_gateway import models  # noqa: F401 - every table mapped before the first query
@@ -62,6 +63,7 @@ class Gateway:
     flows: BusinessFlows
     handler: EventHandler
     alarm: DeadLetterAlarm
+    unsealer: Unsealer  # opens the personal values sealed in events, with keys fetched from their producer
     runner: ResyncRunner | None = field(default=None)
 
     def resync_runner(self, uow_factory: Callable[[], UnitOfWork]) -> ResyncRunner:
@@ -81,7 +83,7 @@ class Gateway:
         """How the live consumer (and the CLI's replay) applies the gateway's events."""
         return {"group": self.settings.consumer_group, "sessions": sessions, "tables": platform,
                 "handler": self.handler, "key_of": person_of, "wants": wanted, "is_transient": is_transient,
-                "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(uow_factory)}
+                "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(uow_factory), "unsealer": self.unsealer}
 
     def dead_letter_hook(self, uow_factory: UnitOfWorkFactory) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:
         """The consumer's dead-letter hook: keep the record, count the run, alert."""
@@ -108,8 +110,9 @@ def build(settings: Settings) -> Gateway:
                                       silver_min_rank=STAGE_RANK[settings.silver_medalist_min_stage]))
     alarm = DeadLetterAlarm(threshold=settings.dead_letter_alert_threshold,
                             window_seconds=settings.dead_letter_alert_window_seconds)
+    unsealer = Unsealer(http_key_fetch({"/ats": settings.ats_url, "/crm": settings.crm_url}, {}, ats.http))
     return Gateway(settings=settings, ats=ats, crm=crm, policy=policy, profiles=profiles, flows=flows,
-                   handler=EventHandler(profiles=profiles, flows=flows), alarm=alarm)
+                   handler=EventHandler(profiles=profiles, flows=flows), alarm=alarm, unsealer=unsealer)
 
 
 @dataclass

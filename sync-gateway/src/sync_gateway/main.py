@@ -13,6 +13,8 @@ from sync_gateway.links.routes import router as links_router
 from sync_gateway.operations.routes import router as operations_router
 from sync_gateway.policy.routes import router as policy_router
 from sync_gateway.resync.routes import router as resync_router
+from sync_gateway.subject_requests.routes import router as subject_requests_router
+from sync_gateway.subject_requests.service import Peers
 from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.routes import TAG as WEBHOOKS_TAG
 from sync_gateway.webhooks.routes import router as webhooks_router
@@ -55,12 +57,13 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
 
     app = create_service_app(
         name="sync-gateway", title="Sync gateway API", description=DESCRIPTION, settings=settings,
-        platform=platform, routers=[links_router, policy_router, conflicts_router, resync_router, health_router,
+        platform=platform, routers=[subject_requests_router, links_router, policy_router, conflicts_router, resync_router, health_router,
                                     operations_router, webhooks_router], source=container.SOURCE,
         relay_topics=TOPICS,  # the outbox carries replayed dead letters back to these topics
         workers=(sync_consumer, resync_jobs, *webhook_workers(settings, webhook_settings)),
         openapi_tags=[*TAGS, WEBHOOKS_TAG],
     )
     app.state.gateway = gateway
+    app.state.peers = Peers(ats=gateway.ats, crm=gateway.crm)
     app.state.webhook_settings = webhook_settings
     return app

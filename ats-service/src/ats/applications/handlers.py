@@ -16,6 +16,9 @@ async def offer_accepted(uow: UnitOfWork, event: DomainEvent) -> None:
         app.offer_accepted(event.time or datetime.now(UTC))
 
 
+async def candidate_erased(uow: UnitOfWork, event: DomainEvent) -> None:
+    """Right to be forgotten: the applications stay (reports need them) without free text about the person."""
+    await repository.erase_free_text(uow.session, uuid.UUID(event.data["candidate_id"]))
 async def background_check_moved(uow: UnitOfWork, event: DomainEvent) -> None:
     """The application shows its latest background check's state (same transaction as the check's change)."""
     app = await repository.get(uow.session, uuid.UUID(event.data["check"]["application_id"]), for_update=True)
@@ -26,5 +29,6 @@ async def background_check_moved(uow: UnitOfWork, event: DomainEvent) -> None:
 def register(bus: MessageBus) -> None:
     """Subscribe this feature's handlers."""
     bus.on("ats.offer.accepted.v1")(offer_accepted)
+    bus.on("ats.candidate.erased.v1")(candidate_erased)
     bus.on("ats.background_check.requested.v1", "ats.background_check.status_changed.v1",
            "ats.background_check.adjudicated.v1")(background_check_moved)

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,3 +67,9 @@ async def reject_reason_named(session: AsyncSession, name: str) -> RejectReason 
 
 async def reject_reasons(session: AsyncSession) -> list[RejectReason]:
     return list((await session.execute(select(RejectReason).order_by(RejectReason.created_at, RejectReason.name))).scalars())
+
+
+async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Blank what was written about the candidate on their applications (rejection notes, who referred them)."""
+    await session.execute(update(Application).where(Application.candidate_id == candidate_id)
+                          .values(reject_notes=None, referrer=None))

@@ -1,12 +1,27 @@
-"""The audit table. The migration adds a trigger that refuses UPDATE, DELETE and TRUNCATE."""
+"""The audit tables. `audit_events` is append-only (the migration adds a trigger that refuses UPDATE, DELETE and
+TRUNCATE) and holds no personal values: those live in `audit_personal_values`, one row per entry, which erasure
+deletes; the entry keeps a salted digest of them, so the chain verifies before and after an erasure."""
+from __future__ import annotations
+
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ats.db import Base
+
+
+class AuditPersonalValues(Base):
+    """The personal values of one entry's changes (names, contact points, free text), erasable with their subject."""
+
+    __tablename__ = "audit_personal_values"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(Text, index=True, comment="the candidate the values are about")
+    salt: Mapped[str] = mapped_column(Text, comment="random: without it the digest cannot confirm a guessed value")
+    values: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class AuditEvent(Base):
@@ -24,6 +39,18 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(Text)
     target_type: Mapped[str] = mapped_column(Text)
     target_id: Mapped[str] = mapped_column(Text)
-    changes: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, comment="the changes without personal values")
+    subject_id: Mapped[str | None] = mapped_column(Text, index=True, comment="the candidate the entry is about")
+    personal_digest: Mapped[str | None] = mapped_column(Text, comment="sha256 of salt + the personal values")
     prev_hash: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(Text, unique=True)
+    personal: Mapped[AuditPersonalValues | None] = relationship(lazy="selectin")
+
+    @property
+    def recorded_changes(self) -> dict[str, Any]:
+        """The changes as recorded, personal values included while they are not erased."""
+        return {**self.changes, **(self.personal.values if self.personal else {})}
+
+    @property
+    def personal_data_erased(self) -> bool:
+        return self.personal_digest is not None and self.personal is None

@@ -2,24 +2,34 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ats.audit.models import AuditEvent
+from ats.applications.models import Application
+from ats.audit.models import AuditEvent, AuditPersonalValues
 
 _COLUMNS = ("occurred_at", "actor", "on_behalf_of", "request_id", "causation_id", "action", "target_type", "target_id",
-            "changes")
+            "changes", "subject_id", "personal_digest")
 # audit_append (a migration defines it) takes the chain's lock, reads the last hash and inserts the entries linked
 # in order: one round trip while the lock is held. text(): the unit of work opens its transaction before it.
-_APPEND = text("SELECT audit_append(CAST(:entries AS jsonb), CAST(:canonicals AS text[]))")
+_APPEND = text("SELECT id FROM audit_append(CAST(:entries AS jsonb), CAST(:canonicals AS text[]))")
 
 
-async def append(session: AsyncSession, entries: list[AuditEvent], canonicals: list[str]) -> None:
-    """Append entries (not yet stored) to the chain, in order; `canonicals` are their canonical JSON texts."""
+async def append(session: AsyncSession, entries: list[AuditEvent], canonicals: list[str]) -> list[int]:
+    """Append entries (not yet stored) to the chain, in order; `canonicals` are their canonical JSON texts. Returns
+    the new entries' ids, in order."""
     rows = [{c: getattr(e, c) for c in _COLUMNS} | {"occurred_at": e.occurred_at.isoformat()} for e in entries]
-    await session.execute(_APPEND, {"entries": json.dumps(rows, default=str), "canonicals": canonicals})
+    result = await session.execute(_APPEND, {"entries": json.dumps(rows, default=str), "canonicals": canonicals})
+    return [row.id for row in result]
+
+
+async def keep_personal(session: AsyncSession, entry_id: int, values: AuditPersonalValues) -> None:
+    """Store an entry's personal values beside it (erasure deletes them; the entry keeps their digest)."""
+    await session.execute(insert(AuditPersonalValues).values(entry_id=entry_id, subject_id=values.subject_id,
+                                                             salt=values.salt, values=values.values))
 
 
 async def entries(session: AsyncSession, *, after_id: int, limit: int, target_type: str | None = None,
@@ -33,3 +43,15 @@ async def entries(session: AsyncSession, *, after_id: int, limit: int, target_ty
     if occurred_after is not None:
         stmt = stmt.where(AuditEvent.occurred_at > occurred_after)
     return list((await session.execute(stmt.order_by(AuditEvent.id).limit(limit))).scalars())
+
+
+async def forget(session: AsyncSession, subject_id: str) -> int:
+    """Delete the personal values kept for the candidate's entries; returns how many entries had some."""
+    result = await session.execute(delete(AuditPersonalValues).where(AuditPersonalValues.subject_id == subject_id))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def candidate_of_application(session: AsyncSession, application_id: str) -> str | None:
+    """The candidate of an application (for entries whose event names only the application)."""
+    found = (await session.execute(select(Application.candidate_id).where(Application.id == uuid.UUID(application_id)))).scalar()
+    return str(found) if found else None

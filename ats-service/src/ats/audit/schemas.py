@@ -19,7 +19,13 @@ class AuditEventRead(BaseModel):
     action: str = Field(description="e.g. `candidate.updated`, `application.moved`, `offer.approved`.")
     target_type: str
     target_id: str
-    changes: dict[str, Any] = Field(description="Changed fields: `{field: {before, after}}`.")
+    changes: dict[str, Any] = Field(validation_alias="recorded_changes", description=(
+        "Changed fields: `{field: {before, after}}`. Personal values (names, contact points, free text) are kept "
+        "outside the hashed entry and disappear when the person is erased."))
+    subject_id: str | None = Field(description="The candidate the entry is about, if any.")
+    personal_data_erased: bool = Field(description="True when the entry's personal values were erased with its subject "
+                                                   "(the entry still verifies: it keeps their digest).")
+    personal_digest: str | None = Field(description="sha256 of a salt and the personal values, part of the hashed entry.")
     prev_hash: str
     hash: str
 

@@ -14,8 +14,8 @@ from talentkit.errors import BadRequest, field_error
 from talentkit.pagination import decode_cursor, encode_cursor
 from talentkit.uow import DomainEvent, UnitOfWork
 
-from ats.audit import repository
-from ats.audit.models import AuditEvent
+from ats.audit import personal, repository
+from ats.audit.models import AuditEvent, AuditPersonalValues
 from ats.jobs.models import stage_change
 from ats.paging import Paging
 
@@ -39,11 +39,13 @@ def action(event: DomainEvent) -> str:
 
 
 def canonical(e: AuditEvent) -> str:
-    """The entry's canonical JSON: every field but id and the two hashes, keys sorted, no spaces."""
+    """The entry's canonical JSON: every field but id and the two hashes, keys sorted, no spaces. Personal values
+    are in it only as their salted digest, so erasing them leaves every hash intact."""
     return json.dumps({
         "occurred_at": e.occurred_at.astimezone(UTC).isoformat(), "actor": e.actor,
         "on_behalf_of": e.on_behalf_of, "request_id": e.request_id, "causation_id": e.causation_id,
         "action": e.action, "target_type": e.target_type, "target_id": e.target_id, "changes": e.changes,
+        "subject_id": e.subject_id, "personal_digest": e.personal_digest,
     }, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -64,13 +66,29 @@ async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
     entries = []
     for e in ours:
         ctx = e.ctx or uow.ctx
-        entries.append(AuditEvent(occurred_at=now, actor=ctx.principal.id if ctx else "system",
-                                  on_behalf_of=ctx.principal.on_behalf_of if ctx else None,
-                                  request_id=ctx.request_id if ctx else None,
-                                  causation_id=ctx.causation_id if ctx else None,
-                                  action=action(e), target_type=e.aggregate, target_id=e.aggregate_id,
-                                  changes=e.changes or {}))
-    await repository.append(uow.session, entries, [canonical(entry) for entry in entries])
+        plain, private = personal.split(e.changes or {})
+        subject = personal.subject_of(e)
+        if private and subject is None and e.data.get("application_id"):
+            subject = await repository.candidate_of_application(uow.session, str(e.data["application_id"]))
+        entry = AuditEvent(occurred_at=now, actor=ctx.principal.id if ctx else "system",
+                           on_behalf_of=ctx.principal.on_behalf_of if ctx else None,
+                           request_id=ctx.request_id if ctx else None, causation_id=ctx.causation_id if ctx else None,
+                           action=action(e), target_type=e.aggregate, target_id=e.aggregate_id,
+                           changes=plain, subject_id=subject)
+        if private:
+            salt = personal.new_salt()
+            entry.personal_digest = personal.digest(salt, private)
+            entry.personal = AuditPersonalValues(subject_id=subject or "", salt=salt, values=private)
+        entries.append(entry)
+    ids = await repository.append(uow.session, entries, [canonical(entry) for entry in entries])
+    for entry_id, entry in zip(ids, entries, strict=True):
+        if entry.personal is not None:
+            await repository.keep_personal(uow.session, entry_id, entry.personal)
+
+
+async def forget(session: AsyncSession, subject_id: str) -> int:
+    """Erase the personal values of every entry about the candidate; the entries and the chain stay."""
+    return await repository.forget(session, subject_id)
 
 
 async def list_entries(*, uow: UnitOfWork, paging: Paging, target_type: str | None, target_id: str | None,
@@ -117,5 +135,7 @@ async def verify(session: AsyncSession, batch: int = 2000) -> Verification:
                 return Verification(False, checked, e.id, "prev_hash does not match the previous entry's hash (an entry was removed or reordered)")
             if entry_hash(prev, e) != e.hash:
                 return Verification(False, checked, e.id, "hash does not match the entry's content (the entry was altered)")
+            if e.personal is not None and personal.digest(e.personal.salt, e.personal.values) != e.personal_digest:
+                return Verification(False, checked, e.id, "the personal values do not match the entry's digest (they were altered)")
             prev, checked, after = e.hash, checked + 1, e.id
         session.expunge_all()

@@ -3,7 +3,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index
+from sqlalchemy import DateTime, ForeignKey, Index, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.errors import Conflict
 from talentkit.profiles.erasure import anonymise
@@ -11,7 +12,7 @@ from talentkit.profiles.models import ProfileMixin
 
 from ats.db import Base
 
-CONTACT_POINTS = ("emails", "phones", "tags")
+CONTACT_POINTS = ("emails", "phones", "tags", "links")
 
 
 class Candidate(ProfileMixin, Base):
@@ -22,10 +23,19 @@ class Candidate(ProfileMixin, Base):
         Index("ix_candidates_emails", "emails", postgresql_using="gin"),
         Index("ix_candidates_created", "created_at", "id"),
         Index("ix_candidates_updated", "updated_at"),
+        # What `location:` searches (talentkit.search.sql.text_field).
+        Index("ix_candidates_location_text", text("to_tsvector('english'::regconfig, COALESCE(location, ''::text))"),
+              postgresql_using="gin"),
     )
 
+    EXTRA_FIELDS = ("links",)
+    LIST_FIELDS = ("emails", "phones", "tags", "links")
+
+    links: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("candidates.id"))
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    minimised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                         comment="reduced to a minimal record after the hire (retention)")
 
     def not_merged(self) -> None:
         """Raise (409) if this record was merged into another."""
@@ -56,11 +66,19 @@ class Candidate(ProfileMixin, Base):
                               "applications_moved": {"before": None, "after": applications},
                               **{f: {"before": getattr(duplicate, f), "after": v} for f, v in gained.items()}})
 
+    def minimise(self, actor: str, at: datetime) -> None:
+        """A hire after the HRIS hand-off: only the name and the employment record stay (retention)."""
+        changes = self.change({"emails": [], "phones": [], "location": None, "headline": None, "tags": []}, at=at, actor=actor)
+        self.minimised_at = at
+        if changes:
+            self.record_event("ats.candidate.updated.v1", time=at, changes=changes, data={
+                "candidate_id": self.id, "changes": changes, "candidate": self.snapshot()})
+
     def erase(self, reason: str | None, actor: str) -> None:
         """Right to be forgotten: anonymise the personal data; the record (ids, dates, version) stays."""
         if self.erased_at:
             raise Conflict("The candidate is already erased.")
-        hashes = anonymise(self, actor)
+        hashes = anonymise(self, actor, self.EXTRA_FIELDS)
         self.erased_at = datetime.now(UTC)
         self.record_event("ats.candidate.erased.v1", data={"candidate_id": self.id, "email_hashes": hashes,
                                                            "reason": reason},

@@ -7,14 +7,16 @@ from talentkit.profiles.service import ProfileEvents, ProfileService
 from talentkit.uow import UnitOfWork
 
 from ats.candidates.models import Candidate
+from ats.holds.service import ensure_not_held
 
 candidates = ProfileService(Candidate, ProfileEvents(
     aggregate="candidate", created_type="ats.candidate.created.v1", updated_type="ats.candidate.updated.v1"))
 
 
 async def erase(*, uow: UnitOfWork, candidate_id: uuid.UUID, reason: str | None, ctx: RequestContext) -> Candidate:
-    """Right to be forgotten: anonymise the candidate; applications, stage history and the audit trail stay (no
-    personal data in them beyond ids; the audit trail is the legal record)."""
+    """Right to be forgotten: anonymise the candidate (409 under a legal hold); applications, stage history and
+    the audit trail stay without personal data (the features holding some react to `ats.candidate.erased.v1`)."""
     record = await candidates.get(uow.session, candidate_id, for_update=True)
+    await ensure_not_held(uow, candidate_id, "erased")
     record.erase(reason, ctx.actor)
     return record

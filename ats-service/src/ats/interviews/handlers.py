@@ -15,6 +15,7 @@ from ats.interviews.invitations import ics
 from ats.interviews.models import InterviewStatus
 from ats.jobs import repository as jobs
 from ats.mail.service import Invitation, Mail, queue
+from ats.tasks import repository as tasks
 
 SUBJECTS = {"scheduled": "Interview: {title}", "rescheduled": "Updated: interview for {title}",
             "cancelled": "Cancelled: interview for {title}"}
@@ -49,8 +50,17 @@ async def send_invitations(uow: UnitOfWork, event: DomainEvent, *, organizer: st
             candidate_id=candidate.id if candidate and to == candidate_email else None)
 
 
+async def candidate_erased(uow: UnitOfWork, event: DomainEvent) -> None:
+    """Right to be forgotten: the interviews stay for reporting, what was typed about them goes, and so do their
+    invitation mails (the interviewers' copies name the candidate's address as an attendee)."""
+    candidate_id = uuid.UUID(event.data["candidate_id"])
+    await repository.erase_free_text(uow.session, candidate_id)
+    await tasks.forget_keyed(uow.session, [f"mail:interview:{i}:" for i in await repository.ids_of_candidate(uow.session, candidate_id)])
+
+
 def register(bus: MessageBus, settings: Settings) -> None:
     """Subscribe this feature's handlers (invitations come from `ATS_MAIL_FROM`)."""
+    bus.on("ats.candidate.erased.v1")(candidate_erased)
     async def invitations(uow: UnitOfWork, event: DomainEvent) -> None:
         await send_invitations(uow, event, organizer=settings.mail_from)
     bus.on("ats.interview.scheduled.v1", "ats.interview.rescheduled.v1", "ats.interview.cancelled.v1")(invitations)

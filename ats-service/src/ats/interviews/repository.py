@@ -5,11 +5,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, insert, or_, select, text
+from sqlalchemy import Select, and_, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.errors import Conflict, sqlstate
 
+from ats.applications.models import Application
 from ats.interviews.models import Interview, InterviewerSlot, InterviewStatus
 
 EXCLUSION_VIOLATION = "23P01"
@@ -69,3 +70,16 @@ async def book(session: AsyncSession, interview: Interview) -> None:
 async def release(session: AsyncSession, interview_id: uuid.UUID) -> None:
     """Free the interviewers' slots of an interview."""
     await session.execute(delete(InterviewerSlot).where(InterviewerSlot.interview_id == interview_id))
+
+
+async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Blank what was typed about the candidate's interviews (location, video link, why one was cancelled)."""
+    await session.execute(update(Interview).where(Interview.application_id.in_(
+        select(Application.id).where(Application.candidate_id == candidate_id)))
+        .values(location=None, video_link=None, cancel_reason=None))
+
+
+async def ids_of_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of every interview of the candidate's applications."""
+    return list((await session.execute(select(Interview.id).where(Interview.application_id.in_(
+        select(Application.id).where(Application.candidate_id == candidate_id))))).scalars())

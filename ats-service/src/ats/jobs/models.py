@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
 from talentkit.uow import RecordsEvents
@@ -63,9 +64,12 @@ class Job(RecordsEvents, Base):
     location: Mapped[str | None] = mapped_column(Text)
     employment_type: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
+    # must_have_skills, nice_to_have_skills, min_years, location, remote (see shared_schemas JobRequirements)
+    requirements: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     recruiter: Mapped[str | None] = mapped_column(Text)
     hiring_manager: Mapped[str | None] = mapped_column(Text)
     openings: Mapped[int] = mapped_column(Integer, default=1)
+    jurisdiction: Mapped[str | None] = mapped_column(Text, comment="ISO 3166 country or subdivision (retention)")
     status: Mapped[JobStatus] = mapped_column(Text, default=JobStatus.DRAFT)
     close_reason: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -213,7 +217,8 @@ class Job(RecordsEvents, Base):
                 "employment_type": self.employment_type, "recruiter": self.recruiter,
                 "hiring_manager": self.hiring_manager, "openings": self.openings, "status": self.status,
                 "close_reason": self.close_reason, "stages": [s.ref() for s in sorted(self.stages, key=lambda s: s.position)],
-                "version": self.version, "opened_at": self.opened_at, "closed_at": self.closed_at}
+                "version": self.version, "opened_at": self.opened_at, "closed_at": self.closed_at,
+                "description": self.description, "requirements": self.requirements or None}
 
 
 def stage_change(changes: dict[str, Any]) -> str | None:

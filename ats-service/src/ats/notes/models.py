@@ -50,7 +50,7 @@ class Note(RecordsEvents, Base):
                    version=1, created_at=now, updated_at=now, created_by=actor)
         # Notes never leave the ATS. The entry's target is the note, not the candidate: the activity feed shows
         # notes by their visibility, never their audit entries.
-        note.record_event("ats.note.created.internal", internal=True, data={"note_id": note.id}, changes={
+        note.record_event("ats.note.created.internal", internal=True, data={"note_id": note.id, "candidate_id": candidate_id}, changes={
             "candidate_id": {"before": None, "after": candidate_id}, "body": {"before": None, "after": body},
             "visibility": {"before": None, "after": visibility}})
         return note

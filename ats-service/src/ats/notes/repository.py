@@ -26,10 +26,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from talentkit.auth import Principal
 
 from ats.applications.models import Application
-from ats.audit.models import AuditEvent
+from ats.audit.models import AuditEvent, AuditPersonalValues
 from ats.interviews.models import Interview
 from ats.notes.models import Note, Visibility, is_admin
 from ats.offers.models import Offer
+from ats.resumes.models import Resume
 from ats.scorecards import repository as scorecards
 from ats.scorecards.models import Scorecard
 
@@ -67,6 +68,8 @@ def _targets(candidate_id: uuid.UUID) -> ColumnElement[bool]:
         and_(AuditEvent.target_type == "interview", AuditEvent.target_id.in_(ids(Interview, Interview.application_id))),
         and_(AuditEvent.target_type == "scorecard", AuditEvent.target_id.in_(ids(Scorecard, Scorecard.application_id))),
         and_(AuditEvent.target_type == "offer", AuditEvent.target_id.in_(ids(Offer, Offer.application_id))),
+        and_(AuditEvent.target_type == "resume",
+             AuditEvent.target_id.in_(select(cast(Resume.id, Text)).where(Resume.candidate_id == candidate_id))),
     )
 
 
@@ -78,9 +81,11 @@ async def activity(session: AsyncSession, candidate_id: uuid.UUID, principal: Pr
                    cast(Note.id, Text).label("target_id"), Note.author.label("actor"), null().cast(JSONB).label("changes"),
                    Note.body.label("body"), Note.visibility.label("visibility")
                    ).where(Note.candidate_id == candidate_id, visible_to(principal, reader))
-    audits = select(AuditEvent.occurred_at, literal_column("'audit'"), func.lpad(cast(AuditEvent.id, Text), 20, "0"),
-                    AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id, AuditEvent.actor,
-                    AuditEvent.changes, null().cast(Text), null().cast(Text)).where(_targets(candidate_id))
+    changes = AuditEvent.changes.op("||")(func.coalesce(AuditPersonalValues.values, literal_column("'{}'::jsonb")))
+    audits = (select(AuditEvent.occurred_at, literal_column("'audit'"), func.lpad(cast(AuditEvent.id, Text), 20, "0"),
+                     AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id, AuditEvent.actor,
+                     changes, null().cast(Text), null().cast(Text))
+              .outerjoin(AuditPersonalValues, AuditPersonalValues.entry_id == AuditEvent.id).where(_targets(candidate_id)))
     feed = union_all(notes, audits).subquery()
     stmt = select(feed)
     if updated_after:

@@ -233,7 +233,8 @@ class Offer(RecordsEvents, Base):
 
     def _happened_inside(self, what: str, changes: dict[str, Any]) -> None:
         """A change integrators are not told about (drafts and approval stay in the ATS); audited all the same."""
-        self.record_event(f"ats.offer.{what}.internal", internal=True, data={"offer_id": self.id}, changes=changes)
+        self.record_event(f"ats.offer.{what}.internal", internal=True, changes=changes,
+                          data={"offer_id": self.id, "candidate_id": self.application.candidate_id})
 
     def snapshot(self) -> dict[str, object]:
         return {"id": self.id, "application_id": self.application_id, "candidate_id": self.application.candidate_id,

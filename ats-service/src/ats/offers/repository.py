@@ -5,9 +5,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ats.applications.models import Application
 from ats.offers.models import OPEN, Offer, OfferStatus
 
 
@@ -38,6 +39,10 @@ def listing(*, application_id: uuid.UUID | None, status: OfferStatus | None, upd
     return stmt
 
 
+async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Blank the offer's free text (terms, the reason they gave when declining)."""
+    await session.execute(update(Offer).where(Offer.application_id.in_(
+        select(Application.id).where(Application.candidate_id == candidate_id))).values(terms=None, decline_reason=None))
 async def accepted(session: AsyncSession, application_id: uuid.UUID) -> Offer | None:
     """The application's latest accepted offer."""
     return (await session.execute(select(Offer).where(Offer.application_id == application_id,

@@ -4,10 +4,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ats.applications.models import StageHistory
+from ats.applications.models import Application, ApplicationStatus, StageHistory
 
 
 async def stages_reached(session: AsyncSession, job_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -25,4 +25,13 @@ async def current_hires(session: AsyncSession, job_id: uuid.UUID | None) -> list
             .where(StageHistory.action == "hired", StageHistory.exited_at.is_(None)))
     if job_id:
         stmt = stmt.where(StageHistory.job_id == job_id)
+    return [tuple(r) for r in (await session.execute(stmt)).all()]  # type: ignore[misc]
+
+
+async def by_source(session: AsyncSession, job_id: uuid.UUID | None) -> list[tuple[str | None, int, int]]:
+    """(application source, applications, hires) per source."""
+    hired = func.count().filter(Application.status == ApplicationStatus.HIRED)
+    stmt = select(Application.source, func.count(), hired).group_by(Application.source).order_by(Application.source)
+    if job_id:
+        stmt = stmt.where(Application.job_id == job_id)
     return [tuple(r) for r in (await session.execute(stmt)).all()]  # type: ignore[misc]

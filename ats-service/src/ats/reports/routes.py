@@ -7,7 +7,7 @@ from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 
 from ats.reports import service
-from ats.reports.schemas import Durations, Funnel
+from ats.reports.schemas import Durations, Funnel, Sources
 
 router = APIRouter(prefix="/v1/reports", tags=["Reports"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
@@ -30,3 +30,9 @@ async def time_to_hire(ctx: Reader, uow: UoW, job_id: uuid.UUID | None = None) -
 async def time_to_fill(ctx: Reader, uow: UoW, job_id: uuid.UUID | None = None) -> dict[str, Any]:
     """Median and 90th percentile of days from a job opening to each hire (all jobs, or one)."""
     return await service.time_to_fill(uow=uow, job_id=job_id)
+
+
+@router.get("/sources", response_model=Sources, summary="Source of applications and hires")
+async def sources(ctx: Reader, uow: UoW, job_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """How many applications and hires came from each source (all jobs, or one)."""
+    return await service.sources(uow=uow, job_id=job_id)

@@ -23,3 +23,14 @@ class Durations(BaseModel):
     count: int
     median_days: float | None
     p90_days: float | None = Field(description="90th percentile (nearest rank).")
+
+
+class SourceCount(BaseModel):
+    source: str | None = Field(description="The application's `source`; null when none was given.")
+    applications: int
+    hires: int
+
+
+class Sources(BaseModel):
+    job_id: uuid.UUID | None
+    sources: list[SourceCount]

@@ -52,3 +52,9 @@ async def time_to_fill(*, uow: UnitOfWork, job_id: uuid.UUID | None) -> dict[str
     opened = await jobs.opened_at(uow.session)
     days = [(h - opened[j]).total_seconds() / 86400 for _, j, _, h in hires if opened.get(j)]  # type: ignore[operator]
     return {"job_id": job_id, **summary(days)}
+
+
+async def sources(*, uow: UnitOfWork, job_id: uuid.UUID | None) -> dict[str, Any]:
+    """Applications and hires per source (the application's `source`), all jobs or one."""
+    rows = await repository.by_source(uow.session, job_id)
+    return {"job_id": job_id, "sources": [{"source": s, "applications": n, "hires": h} for s, n, h in rows]}

@@ -91,6 +91,7 @@ class Scorecard(RecordsEvents, Base):
             self.version += 1
             self.updated_at = datetime.now(UTC)
             self.updated_by = actor
-            self.record_event("ats.scorecard.updated.internal", internal=True, data={"scorecard_id": self.id},
+            self.record_event("ats.scorecard.updated.internal", internal=True,
+                              data={"scorecard_id": self.id, "application_id": self.application_id},
                               changes=changes)
         return changes

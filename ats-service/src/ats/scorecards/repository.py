@@ -5,11 +5,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from ats.applications.models import Application
 from ats.interviews.models import Interview, InterviewStatus
 from ats.scorecards.models import Scorecard
 
@@ -62,3 +63,9 @@ def listing(*, interview_id: uuid.UUID | None, application_id: uuid.UUID | None,
     if updated_after:
         stmt = stmt.where(Scorecard.updated_at > updated_after)
     return stmt
+
+
+async def erase_free_text(session: AsyncSession, candidate_id: uuid.UUID) -> None:
+    """Blank interviewers' written feedback about the candidate (ratings and recommendations stay)."""
+    await session.execute(update(Scorecard).where(Scorecard.application_id.in_(
+        select(Application.id).where(Application.candidate_id == candidate_id))).values(notes=None))

@@ -72,3 +72,10 @@ async def restart(session: AsyncSession, *, kind: str, key_prefix: str, now: dat
                                              Task.status == TaskStatus.FAILED)
                           .values(status=TaskStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None,
                                   done_at=None))
+
+
+async def forget_keyed(session: AsyncSession, key_prefixes: list[str]) -> None:
+    """Erasure: delete the tasks whose dedupe key starts with any of these (e.g. every interview invitation of an
+    erased candidate's interviews, the interviewers' copies included: they carry the candidate's address)."""
+    for prefix in key_prefixes:
+        await session.execute(delete(Task).where(Task.dedupe_key.startswith(prefix)))

@@ -16,6 +16,14 @@ from crm.db import Base
 TOPIC = "crm.alerts"
 
 
+def without_names(data: dict[str, Any]) -> dict[str, Any]:
+    """An alert's data as published: the matches without people's names."""
+    matches = data.get("matches")
+    if not isinstance(matches, list):
+        return data
+    return {**data, "matches": [{k: v for k, v in m.items() if k != "name"} if isinstance(m, dict) else m for m in matches]}
+
+
 class Alert(RecordsEvents, Base):
     __tablename__ = "alerts"
 
@@ -35,10 +43,22 @@ class Alert(RecordsEvents, Base):
         now = datetime.now(UTC)
         alert = cls(id=uuid.uuid4(), kind=kind, recipient=recipient, title=title, data=data, status="open", version=1,
                     created_at=now, updated_at=now)
+        # The event names people by id only: an alert is about many people, so no one person's key could seal their
+        # names in it; the recruiter reads the names in the alert itself, which erasure blanks.
         alert.record_event("crm.alert.raised.v1", topic=TOPIC, data={
-            "alert_id": alert.id, "kind": kind, "recipient": recipient, "title": title, "data": data},
+            "alert_id": alert.id, "kind": kind, "recipient": recipient, "title": title, "data": without_names(data)},
             changes={"status": {"before": None, "after": "open"}})
         return alert
+
+    def forget(self, prospect_id: str) -> bool:
+        """Erasure: the prospect's name leaves the alert's matches; True when it held one."""
+        matches = self.data.get("matches") if isinstance(self.data, dict) else None
+        if not isinstance(matches, list) or not any(m.get("prospect_id") == prospect_id and m.get("name") for m in matches):
+            return False
+        self.data = {**self.data, "matches": [{**m, "name": None} if m.get("prospect_id") == prospect_id else m
+                                              for m in matches]}
+        self.version, self.updated_at = self.version + 1, datetime.now(UTC)
+        return True
 
     def acknowledge(self) -> None:
         """Mark the alert seen; 409 when it already is."""

@@ -1,16 +1,14 @@
-"""Alert and rediscovery queries."""
+"""Alert queries (rediscovery's are the search feature's: `crm.search.repository`)."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.alerts.models import Alert
-from crm.pools.models import SILVER_MEDALISTS_POOL_ID, PoolMember
-from crm.prospects.models import Prospect
 
 
 async def get(session: AsyncSession, alert_id: uuid.UUID, *, for_update: bool = False) -> Alert | None:
@@ -26,10 +24,7 @@ def listing(*, recipient: str | None, status: str | None, kind: str | None, upda
     return stmt.where(Alert.updated_at > updated_after) if updated_after else stmt
 
 
-async def silver_medalist_ids(session: AsyncSession) -> set[uuid.UUID]:
-    return set((await session.execute(select(PoolMember.prospect_id).where(
-        PoolMember.pool_id == SILVER_MEDALISTS_POOL_ID))).scalars())
-
-
-async def active_prospects(session: AsyncSession) -> list[Prospect]:
-    return list((await session.execute(select(Prospect).where(Prospect.status == "active"))).scalars())
+async def mentioning(session: AsyncSession, prospect_id: uuid.UUID, *, for_update: bool = False) -> list[Alert]:
+    """Alerts whose data names the prospect."""
+    stmt = select(Alert).where(cast(Alert.data, Text).like(f"%{prospect_id}%"))
+    return list((await session.execute(stmt.with_for_update() if for_update else stmt)).scalars())

@@ -11,6 +11,7 @@ from talentkit.pagination import Page
 from talentkit.responses import resource_response
 
 from crm.alerts import service
+from crm.alerts.matching import Opening
 from crm.alerts.schemas import AlertRead, JobOpening, MatchRead
 from crm.paging import PageQuery
 
@@ -21,11 +22,12 @@ Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 
 @router.post("/v1/rediscovery/job-openings", status_code=201, response_model=AlertRead, summary="Find talent for an opened job")
 async def job_opened(body: JobOpening, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:
-    """Match silver medalists and past prospects against the job (title, skills, location) and raise a
-    `job_matches` alert for the job's recruiter listing them, best first. Emits `crm.alert.raised.v1`."""
+    """Match silver medalists and past prospects against the job and raise a `job_matches` alert for the job's
+    recruiter listing them, best first, each with its reasons. Matching is hybrid search: the title's words and the
+    skills as a full-text query, and the whole job (title, description, skills) compared by meaning with every
+    prospect's profile; both rankings are fused, silver medalists weigh 1.5 times. Emits `crm.alert.raised.v1`."""
     async def run() -> Response:
-        alert = await service.job_opened(uow=uow, job_id=body.job_id, title=body.title, skills=body.skills,
-                                         location=body.location, recruiter=body.recruiter)
+        alert = await service.job_opened(uow=uow, job_id=body.job_id, opening=body.opening(), recruiter=body.recruiter)
         return resource_response(AlertRead, alert, status_code=201)
     return await idem.run(run)
 
@@ -34,8 +36,8 @@ async def job_opened(body: JobOpening, ctx: Writer, uow: UoW, idem: IdempotencyG
 async def matches(ctx: Reader, uow: UoW, title: Annotated[str, Query(min_length=1, max_length=200)],
                   skills: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI query list default
                   location: str | None = None) -> list[dict[str, Any]]:
-    """Prospects matching a title, skills and location, best first, with the reasons."""
-    return await service.rediscover(uow=uow, title=title, skills=skills, location=location)
+    """Prospects matching a title, skills and location, best first, with the reasons (as for a job opening)."""
+    return await service.rediscover(uow=uow, opening=Opening(title=title, must_have=skills, location=location))
 
 
 @router.get("/v1/alerts", response_model=Page[AlertRead], summary="List alerts")

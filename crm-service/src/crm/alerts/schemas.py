@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from crm.alerts.matching import Opening
+
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -22,15 +24,38 @@ class AlertRead(BaseModel):
     updated_at: datetime
 
 
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class JobRequirements(BaseModel):
+    """What the job asks for (as the ATS's `ats.job.opened.v1` carries it)."""
+
+    model_config = ConfigDict(extra="ignore")
+    must_have_skills: list[Skill] = Field(default_factory=list, max_length=50)
+    nice_to_have_skills: list[Skill] = Field(default_factory=list, max_length=50)
+    min_years: float | None = None
+    location: Text200 | None = None
+    remote: bool = False
+
+
 class JobOpening(BaseModel):
     """A job that just opened in the ATS (sent by the sync gateway)."""
 
     model_config = ConfigDict(extra="forbid")
     job_id: uuid.UUID
     title: Text200
-    skills: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=50)
+    description: Annotated[str, StringConstraints(max_length=20000)] | None = Field(None, description="The job's description.")
+    requirements: JobRequirements | None = Field(None, description="Skills and location asked for.")
+    skills: list[Skill] = Field(default_factory=list, max_length=50, description="More skills to match on.")
     location: Text200 | None = None
     recruiter: Text200 | None = None
+
+    def opening(self) -> Opening:
+        """The job as rediscovery reads it."""
+        req = self.requirements or JobRequirements()
+        return Opening(title=self.title, description=self.description,
+                       must_have=list(dict.fromkeys([*req.must_have_skills, *self.skills])),
+                       nice_to_have=req.nice_to_have_skills, location=req.location or self.location, remote=req.remote)
 
 
 class MatchRead(BaseModel):

@@ -10,7 +10,7 @@ from talentkit.errors import NotFound
 from talentkit.uow import UnitOfWork
 
 from crm.alerts import repository
-from crm.alerts.matching import find_matches, summary
+from crm.alerts.matching import Opening, find_matches, summary
 from crm.alerts.models import Alert
 from crm.paging import Paging, iso
 
@@ -23,18 +23,17 @@ async def raise_alert(*, uow: UnitOfWork, kind: str, recipient: str | None, titl
     return alert
 
 
-async def job_opened(*, uow: UnitOfWork, job_id: uuid.UUID, title: str, skills: list[str], location: str | None,
-                     recruiter: str | None) -> Alert:
+async def job_opened(*, uow: UnitOfWork, job_id: uuid.UUID, opening: Opening, recruiter: str | None) -> Alert:
     """Match silver medalists and past prospects against the job and raise a `job_matches` alert listing them."""
-    matches = [summary(m) for m in await find_matches(uow.session, title=title, skills=skills, location=location)]
+    matches = [summary(m) for m in await find_matches(uow.session, opening)]
     return await raise_alert(uow=uow, kind="job_matches", recipient=recruiter,
-                             title=f"{len(matches)} people to consider for {title}",
+                             title=f"{len(matches)} people to consider for {opening.title}",
                              data={"job_id": str(job_id), "matches": matches})
 
 
-async def rediscover(*, uow: UnitOfWork, title: str, skills: list[str], location: str | None) -> list[dict[str, Any]]:
-    """Prospects matching a title, skills and location, best first, with the reasons."""
-    return [summary(m) for m in await find_matches(uow.session, title=title, skills=skills, location=location)]
+async def rediscover(*, uow: UnitOfWork, opening: Opening) -> list[dict[str, Any]]:
+    """Prospects matching a job's title, skills and location, best first, with the reasons."""
+    return [summary(m) for m in await find_matches(uow.session, opening)]
 
 
 async def list_alerts(*, uow: UnitOfWork, paging: Paging, recipient: str | None, status: str | None, kind: str | None,

@@ -2,12 +2,14 @@
 sending rule."""
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.uow import RecordsEvents
 
@@ -21,9 +23,19 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
+class ConsentPurpose(StrEnum):
+    """What the person agreed to be contacted or kept for."""
+
+    TALENT_POOL = "talent_pool"  # kept in the talent pool and considered for jobs
+    MARKETING = "marketing"  # nurture sequences, events, employer-brand mail
+    JOB_ALERTS = "job_alerts"  # mail about new matching jobs
+
+
 class ConsentStatus(StrEnum):
     GRANTED = "granted"
     REQUESTED = "requested"  # asked for on an anonymous form; granted only by the confirmation link (double opt-in)
+    DECLINED = "declined"  # the person said no (e.g. to a renewal)
+    EXPIRED = "expired"  # granted once, not renewed by its expiry
     WITHDRAWN = "withdrawn"
     UNKNOWN = "unknown"
 
@@ -34,22 +46,28 @@ class SuppressionReason(StrEnum):
     MANUAL = "manual"
 
 
-FIELDS = ("status", "lawful_basis", "source", "text_version", "expires_at")
+FIELDS = ("status", "lawful_basis", "source", "text_version", "collected_at", "expires_at")
 
 
 class Consent(RecordsEvents, Base):
-    """A prospect's consent for one channel; every change (its own fields or the channel's suppressions) is one
-    version step and records `crm.consent.changed.v1`."""
+    """A prospect's consent for one purpose on one channel; every change (its own fields or the channel's
+    suppressions) is one version step, one history row and records `crm.consent.changed.v1`."""
 
     __tablename__ = "consents"
 
     prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(Text, primary_key=True, default=ConsentPurpose.MARKETING,
+                                         server_default=ConsentPurpose.MARKETING)
     channel: Mapped[str] = mapped_column(Text, primary_key=True)
     status: Mapped[str] = mapped_column(Text, default=ConsentStatus.UNKNOWN)
     lawful_basis: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     text_version: Mapped[str | None] = mapped_column(Text)
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), comment="when it was given")
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The CRM's own renewal requests for the current expiry (reset when the consent is restated).
+    renewal_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    renewal_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[str] = mapped_column(Text)
@@ -60,14 +78,17 @@ class Consent(RecordsEvents, Base):
         return self.prospect_id
 
     @classmethod
-    def nothing_recorded(cls, prospect_id: uuid.UUID, channel: str, actor: str) -> Consent:
+    def nothing_recorded(cls, prospect_id: uuid.UUID, channel: str, actor: str,
+                         purpose: str = ConsentPurpose.MARKETING) -> Consent:
         """The channel before any statement (version 0: its first change is version 1)."""
-        return cls(prospect_id=prospect_id, channel=channel, status=ConsentStatus.UNKNOWN, version=0, updated_by=actor)
+        return cls(prospect_id=prospect_id, purpose=purpose, channel=channel, status=ConsentStatus.UNKNOWN, version=0,
+                   updated_by=actor)
 
     def restate(self, values: dict[str, Any], *, suppressions: tuple[list[str], list[str]], actor: str,
                 ctx: Any = None) -> dict[str, dict[str, Any]]:
         """Apply a new statement and the channel's suppressions (before, after); returns what changed."""
-        changes = {k: {"before": getattr(self, k), "after": values.get(k)} for k in FIELDS if getattr(self, k) != values.get(k)}
+        values = {k: values[k] if k in values else getattr(self, k) for k in FIELDS}  # what is not stated stays
+        changes = {k: {"before": getattr(self, k), "after": values[k]} for k in FIELDS if getattr(self, k) != values[k]}
         for k, c in changes.items():
             setattr(self, k, c["after"])
         before, after = suppressions
@@ -76,10 +97,28 @@ class Consent(RecordsEvents, Base):
         if changes:
             self.version += 1
             self.updated_at, self.updated_by = datetime.now(UTC), actor
+            if "expires_at" in changes or "status" in changes:
+                self.renewal_requested_at = self.renewal_reminded_at = None  # a new term: ask again before it ends
             self.record_event("crm.consent.changed.v1", topic=TOPIC, ctx=ctx, changes=changes, data={
-                "prospect_id": self.prospect_id, "channel": self.channel, "status": self.status,
+                "prospect_id": self.prospect_id, "purpose": self.purpose, "channel": self.channel, "status": self.status,
                 "lawful_basis": self.lawful_basis, "source": self.source, "text_version": self.text_version,
                 "expires_at": self.expires_at, "suppressions": after, "changes": changes})
+        return changes
+
+    def statement(self) -> dict[str, Any]:
+        """The consent's own fields, as a statement to restate."""
+        return {k: getattr(self, k) for k in FIELDS}
+
+    @property
+    def renewable(self) -> bool:
+        """Given by consent with an expiry: the CRM asks to renew it before it ends."""
+        return self.status == ConsentStatus.GRANTED and self.lawful_basis == "consent" and self.expires_at is not None
+
+    def expire(self, now: datetime, actor: str) -> dict[str, dict[str, Any]]:
+        """Not renewed by its expiry: `expired`; records `crm.consent.expired.v1` besides the change."""
+        changes = self.restate({**self.statement(), "status": ConsentStatus.EXPIRED}, suppressions=([], []), actor=actor)
+        self.record_event("crm.consent.expired.v1", topic=TOPIC, data={
+            "prospect_id": self.prospect_id, "purpose": self.purpose, "channel": self.channel, "expired_at": self.expires_at or now})
         return changes
 
     def allows(self, now: datetime) -> bool:
@@ -97,6 +136,34 @@ class Consent(RecordsEvents, Base):
                           data={"prospect_id": self.prospect_id, "reason": reason})
 
 
+class ConsentHistory(Base):
+    """Every statement a consent went through, oldest first: the proof of what was agreed when."""
+
+    __tablename__ = "consent_history"
+    __table_args__ = (Index("ix_consent_history_prospect", "prospect_id", "changed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text)
+    lawful_basis: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    text_version: Mapped[str | None] = mapped_column(Text)
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suppressions: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str] = mapped_column(Text)
+
+    @classmethod
+    def of(cls, consent: Consent, suppressions: list[str], at: datetime) -> ConsentHistory:
+        return cls(id=uuid.uuid4(), prospect_id=consent.prospect_id, purpose=consent.purpose, channel=consent.channel,
+                   version=consent.version, suppressions=suppressions, changed_at=at, changed_by=consent.updated_by,
+                   **consent.statement())
+
+
 class Suppression(Base):
     __tablename__ = "suppressions"
 
@@ -107,9 +174,16 @@ class Suppression(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
 
+def add_months(at: datetime, months: int) -> datetime:
+    """`at` plus calendar months (the day clamped to the month's length)."""
+    m = at.month - 1 + months
+    year, month = at.year + m // 12, m % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
+
+
 def sending_verdict(consent: Consent | None, suppressions: list[str], now: datetime) -> str | None:
-    """None when a message may go out on the channel, else the exit reason (`unsubscribed`, `bounced`, `suppressed`,
-    `consent_missing`)."""
+    """None when a message may go out on the channel for the consent's purpose, else the exit reason
+    (`unsubscribed`, `bounced`, `suppressed`, `consent_missing`)."""
     for reason in (SuppressionReason.UNSUBSCRIBED, SuppressionReason.BOUNCED):
         if reason in suppressions:
             return str(reason)

@@ -2,18 +2,65 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.consent.models import Consent, ConsentRequest, Suppression
+from crm.consent.models import (
+    Consent,
+    ConsentHistory,
+    ConsentPurpose,
+    ConsentRequest,
+    ConsentStatus,
+    Suppression,
+)
 
 
-async def consent_of(session: AsyncSession, prospect_id: uuid.UUID, channel: str, *, for_update: bool = False) -> Consent | None:
-    stmt = select(Consent).where(Consent.prospect_id == prospect_id, Consent.channel == channel)
+async def consent_of(session: AsyncSession, prospect_id: uuid.UUID, channel: str, *, for_update: bool = False,
+                     purpose: str = ConsentPurpose.MARKETING) -> Consent | None:
+    stmt = select(Consent).where(Consent.prospect_id == prospect_id, Consent.purpose == purpose, Consent.channel == channel)
     return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+
+
+async def consents_of(session: AsyncSession, prospect_id: uuid.UUID, *, for_update: bool = False) -> list[Consent]:
+    """Every consent of the prospect (any purpose, any channel)."""
+    stmt = select(Consent).where(Consent.prospect_id == prospect_id).order_by(Consent.purpose, Consent.channel)
+    return list((await session.execute(stmt.with_for_update() if for_update else stmt)).scalars())
+
+
+async def history(session: AsyncSession, prospect_id: uuid.UUID) -> list[ConsentHistory]:
+    """Every statement of the prospect's consents, oldest first."""
+    return list((await session.execute(select(ConsentHistory).where(ConsentHistory.prospect_id == prospect_id)
+                                       .order_by(ConsentHistory.changed_at, ConsentHistory.version))).scalars())
+
+
+def _renewable() -> list[Any]:
+    return [Consent.status == ConsentStatus.GRANTED, Consent.lawful_basis == "consent", Consent.expires_at.is_not(None)]
+
+
+async def due_for_renewal_request(session: AsyncSession, now: datetime, notice: timedelta, limit: int = 100) -> list[Consent]:
+    """Renewable consents ending within `notice` that were not asked about yet, locked (others' skipped)."""
+    return list((await session.execute(select(Consent).where(
+        *_renewable(), Consent.expires_at > now, Consent.expires_at <= now + notice, Consent.renewal_requested_at.is_(None))
+        .order_by(Consent.expires_at).limit(limit).with_for_update(skip_locked=True))).scalars())
+
+
+async def due_for_reminder(session: AsyncSession, now: datetime, after: timedelta, limit: int = 100) -> list[Consent]:
+    """Renewable consents asked about `after` ago, still not renewed, not reminded yet, locked."""
+    return list((await session.execute(select(Consent).where(
+        *_renewable(), Consent.expires_at > now, Consent.renewal_requested_at <= now - after,
+        Consent.renewal_reminded_at.is_(None)).order_by(Consent.expires_at).limit(limit)
+        .with_for_update(skip_locked=True))).scalars())
+
+
+async def past_expiry(session: AsyncSession, now: datetime, limit: int = 100) -> list[Consent]:
+    """Granted consents whose expiry has passed, locked."""
+    return list((await session.execute(select(Consent).where(
+        Consent.status == ConsentStatus.GRANTED, Consent.expires_at.is_not(None), Consent.expires_at <= now)
+        .order_by(Consent.expires_at).limit(limit).with_for_update(skip_locked=True))).scalars())
 
 
 async def suppressions(session: AsyncSession, prospect_id: uuid.UUID, channel: str) -> list[str]:

@@ -8,7 +8,13 @@ from talentkit.db import UoW
 
 from crm.consent import service
 from crm.consent.models import Channel
-from crm.consent.schemas import ChannelConsent, ConsentPut, ConsentRead
+from crm.consent.schemas import (
+    ChannelConsent,
+    ConsentHistoryRead,
+    ConsentPut,
+    ConsentRead,
+)
+from crm.sending.scheduler import sending_settings
 from crm.sequences.clock import clock_of
 
 router = APIRouter(prefix="/v1/prospects/{prospect_id}/consent", tags=["Consent"])
@@ -25,6 +31,14 @@ async def get_consent(prospect_id: uuid.UUID, ctx: Reader, uow: UoW) -> dict[str
     return await service.read(uow=uow, prospect_id=prospect_id)
 
 
+@router.get("/history", response_model=list[ConsentHistoryRead], summary="A prospect's consent history",
+            responses={404: {"description": "No such prospect.", **P}})
+async def consent_history(prospect_id: uuid.UUID, ctx: Reader, uow: UoW) -> Any:
+    """Every statement of every consent of the prospect (purpose, channel, status, basis, source, text version,
+    collected and expiry times, suppressions), oldest first: the proof of what the person agreed to, and when."""
+    return await service.history(uow=uow, prospect_id=prospect_id)
+
+
 @router.put("/{channel}", response_model=ChannelConsent, summary="Record consent for a channel",
             responses={404: {"description": "No such prospect.", **P}, 409: {"description": "The prospect was merged.", **P},
                        410: {"description": "The prospect was erased.", **P}, 412: {"description": "Stale `If-Match`.", **P}})
@@ -32,7 +46,12 @@ async def put_consent(prospect_id: uuid.UUID, channel: Channel, body: ConsentPut
                       uow: UoW, if_match: Annotated[str | None, Header(
                           description="Optional: the channel's version as `\"n\"`; `\"0\"` when none was recorded.")] = None,
                       ) -> dict[str, Any]:
-    """Replace the channel's consent statement (idempotent). Email that may no longer be used (withdrawn, expired,
-    suppressed) exits the prospect's running enrollments. Emits `crm.consent.changed.v1`."""
-    return await service.put(uow=uow, prospect_id=prospect_id, channel=channel, values=body.model_dump(mode="python"),
-                             if_match=if_match, ctx=ctx, now=clock_of(request.app).now())
+    """Replace the consent statement of one purpose (`purpose` in the body, default `marketing`) on the channel
+    (idempotent). A grant by `consent` without `expires_at` lasts the jurisdiction's consent lifetime; the CRM
+    itself asks the person to renew it before it ends. Email that may no longer be used for marketing (withdrawn,
+    declined, expired, suppressed) exits the prospect's running enrollments. Emits `crm.consent.changed.v1`."""
+    values = body.model_dump(mode="python", exclude={"purpose", "jurisdiction"})
+    settings = sending_settings(request.app)
+    return await service.put(uow=uow, prospect_id=prospect_id, channel=channel, values=values, purpose=body.purpose,
+                             if_match=if_match, ctx=ctx, now=clock_of(request.app).now(),
+                             months=settings.consent_months(body.jurisdiction))

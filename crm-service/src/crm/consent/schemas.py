@@ -4,30 +4,42 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from crm.consent.models import Channel, ConsentStatus, SuppressionReason
+from crm.consent.models import Channel, ConsentPurpose, ConsentStatus, SuppressionReason
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ConsentPut(BaseModel):
-    """The prospect's consent for one channel, as it now stands."""
+    """The prospect's consent for one purpose on one channel, as it now stands."""
 
     model_config = ConfigDict(extra="forbid")
+    purpose: ConsentPurpose = Field(ConsentPurpose.MARKETING, description=(
+        "`talent_pool` (kept and considered for jobs), `marketing` (nurture sequences: what sequence mail needs) or "
+        "`job_alerts`."))
     status: ConsentStatus
     lawful_basis: Short | None = Field(None, description="e.g. `consent`, `legitimate_interest`.")
     source: Short | None = Field(None, description="Where it was given, e.g. `career_site_form`.")
     text_version: Short | None = Field(None, description="Version of the consent text shown.")
-    expires_at: datetime | None = None
+    collected_at: datetime | None = Field(None, description="When it was given; default now for a grant.")
+    expires_at: datetime | None = Field(None, description="Default for a grant by `consent`: collected_at plus the "
+                                                          "jurisdiction's consent lifetime (`CRM_CONSENT_RENEWAL_MONTHS`, "
+                                                          "`CRM_CONSENT_MONTHS_BY_JURISDICTION`). The CRM asks the "
+                                                          "person to renew before it, and anonymises them when nothing "
+                                                          "else lets it keep them.")
+    jurisdiction: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")] | None = Field(
+        None, description="Where it was collected (ISO 3166, e.g. `DE`): picks the default lifetime.")
     suppressions: list[SuppressionReason] | None = Field(
         None, description="Replace the channel's suppressions (unsubscribed, bounced, manual); absent keeps them.")
 
 
 class ChannelConsent(BaseModel):
+    purpose: ConsentPurpose = ConsentPurpose.MARKETING
     channel: Channel
     status: ConsentStatus
     lawful_basis: str | None = None
     source: str | None = None
     text_version: str | None = None
+    collected_at: datetime | None = None
     expires_at: datetime | None = None
     suppressions: list[SuppressionReason] = []
     version: int = 0
@@ -36,4 +48,23 @@ class ChannelConsent(BaseModel):
 
 class ConsentRead(BaseModel):
     prospect_id: str
-    channels: list[ChannelConsent]
+    channels: list[ChannelConsent] = Field(description="The `marketing` consent of every channel (what sequences need).")
+    purposes: list[ChannelConsent] = Field([], description="Every consent recorded, by purpose and channel.")
+
+
+class ConsentHistoryRead(BaseModel):
+    """One statement a consent went through."""
+
+    model_config = ConfigDict(from_attributes=True)
+    purpose: ConsentPurpose
+    channel: Channel
+    version: int
+    status: ConsentStatus
+    lawful_basis: str | None
+    source: str | None
+    text_version: str | None
+    collected_at: datetime | None
+    expires_at: datetime | None
+    suppressions: list[str]
+    changed_at: datetime
+    changed_by: str

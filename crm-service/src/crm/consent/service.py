@@ -13,7 +13,15 @@ from talentkit.uow import UnitOfWork
 
 from crm.activities import service as activities
 from crm.consent import repository
-from crm.consent.models import Channel, Consent, ConsentStatus, sending_verdict
+from crm.consent.models import (
+    Channel,
+    Consent,
+    ConsentHistory,
+    ConsentPurpose,
+    ConsentStatus,
+    add_months,
+    sending_verdict,
+)
 from crm.prospects.service import prospects
 
 
@@ -22,46 +30,68 @@ async def suppressions(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: str)
     return await repository.suppressions(uow.session, prospect_id, channel)
 
 
-async def verdict(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, now: datetime) -> str | None:
-    """None when the CRM may message the prospect on `channel` now, else the reason it may not."""
-    consent = await repository.consent_of(uow.session, prospect_id, channel)
+async def verdict(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, now: datetime,
+                  purpose: str = ConsentPurpose.MARKETING) -> str | None:
+    """None when the CRM may message the prospect on `channel` for `purpose` now, else the reason it may not."""
+    consent = await repository.consent_of(uow.session, prospect_id, channel, purpose=purpose)
     return sending_verdict(consent, await repository.suppressions(uow.session, prospect_id, channel), now)
 
 
-def _channel_view(channel: str, consent: Consent | None, supp: list[str]) -> dict[str, Any]:
-    base = {"channel": channel, "suppressions": supp}
+VIEW = ("status", "lawful_basis", "source", "text_version", "collected_at", "expires_at", "version", "updated_at")
+
+
+def _channel_view(channel: str, consent: Consent | None, supp: list[str],
+                  purpose: str = ConsentPurpose.MARKETING) -> dict[str, Any]:
+    base = {"purpose": purpose, "channel": channel, "suppressions": supp}
     if consent is None:
         return base | {"status": ConsentStatus.UNKNOWN, "version": 0}
-    return base | {k: getattr(consent, k) for k in ("status", "lawful_basis", "source", "text_version", "expires_at",
-                                                     "version", "updated_at")}
+    return base | {k: getattr(consent, k) for k in VIEW} | {"purpose": consent.purpose}
 
 
 async def read(*, uow: UnitOfWork, prospect_id: uuid.UUID) -> dict[str, Any]:
-    """Consent and suppressions of every channel (`unknown` where nothing was recorded)."""
+    """Marketing consent and suppressions of every channel (`unknown` where nothing was recorded), and every
+    purpose's consent recorded."""
     await prospects.get(uow.session, prospect_id)
-    channels = [_channel_view(ch, await repository.consent_of(uow.session, prospect_id, ch),
-                              await repository.suppressions(uow.session, prospect_id, ch)) for ch in Channel]
-    return {"prospect_id": str(prospect_id), "channels": channels}
+    supp = {ch: await repository.suppressions(uow.session, prospect_id, ch) for ch in Channel}
+    channels = [_channel_view(ch, await repository.consent_of(uow.session, prospect_id, ch), supp[ch]) for ch in Channel]
+    purposes = [_channel_view(c.channel, c, supp.get(c.channel, []), c.purpose)
+                for c in await repository.consents_of(uow.session, prospect_id)]
+    return {"prospect_id": str(prospect_id), "channels": channels, "purposes": purposes}
 
 
-async def _locked(uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, actor: str) -> Consent:
-    consent = await repository.consent_of(uow.session, prospect_id, channel, for_update=True)
+async def history(*, uow: UnitOfWork, prospect_id: uuid.UUID) -> list[ConsentHistory]:
+    """Every statement of the prospect's consents, oldest first."""
+    await prospects.get(uow.session, prospect_id)
+    return await repository.history(uow.session, prospect_id)
+
+
+async def _locked(uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, actor: str,
+                  purpose: str = ConsentPurpose.MARKETING) -> Consent:
+    consent = await repository.consent_of(uow.session, prospect_id, channel, for_update=True, purpose=purpose)
     if consent is None:
-        consent = Consent.nothing_recorded(prospect_id, channel, actor)
+        consent = Consent.nothing_recorded(prospect_id, channel, actor, purpose)
         uow.session.add(consent)
     return consent
 
 
 async def put(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: Channel, values: dict[str, Any], if_match: str | None,
-              ctx: RequestContext, now: datetime) -> dict[str, Any]:
-    """Record the channel's consent (and optionally replace its suppressions); email that may no longer be used
-    exits the prospect's running enrollments. Records `crm.consent.changed.v1` when anything changed."""
+              ctx: RequestContext, now: datetime, purpose: str = ConsentPurpose.MARKETING,
+              months: int | None = None) -> dict[str, Any]:
+    """Record the consent for a purpose on a channel (and optionally replace the channel's suppressions); a grant
+    without `collected_at` was collected now, one by consent without `expires_at` lasts `months`. Email that may no
+    longer be used exits the prospect's running enrollments. Records `crm.consent.changed.v1` when anything
+    changed, and its history."""
     await prospects.writable(uow.session, prospect_id)
-    existing = await repository.consent_of(uow.session, prospect_id, str(channel), for_update=True)
+    existing = await repository.consent_of(uow.session, prospect_id, str(channel), for_update=True, purpose=purpose)
     if if_match is not None:
         check_if_match(if_match, existing.version if existing else 0)
-    consent = existing or await _locked(uow, prospect_id, str(channel), ctx.actor)
+    consent = existing or await _locked(uow, prospect_id, str(channel), ctx.actor, purpose)
     values = dict(values)
+    if values.get("status") == ConsentStatus.GRANTED:
+        if values.get("collected_at") is None:
+            values["collected_at"] = consent.collected_at if consent.status == ConsentStatus.GRANTED and consent.collected_at else now
+        if values.get("expires_at") is None and months and values.get("lawful_basis") == "consent":
+            values["expires_at"] = add_months(values["collected_at"], months)
     wanted = values.pop("suppressions", None)
     before = await repository.suppressions(uow.session, prospect_id, str(channel))
     after = sorted(set(wanted)) if wanted is not None else before
@@ -70,9 +100,10 @@ async def put(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: Channel, valu
     changes = consent.restate(values, suppressions=(before, after), actor=ctx.actor, ctx=ctx)
     await uow.flush()
     if changes:
+        uow.session.add(ConsentHistory.of(consent, after, now))
         await _timeline(uow, consent, changes, after, ctx)
     await _stop_email_when_blocked(uow, consent, now)
-    return _channel_view(str(channel), consent, after)
+    return _channel_view(str(channel), consent, after, consent.purpose)
 
 
 async def suppress(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, reason: str, ctx: RequestContext | None,
@@ -84,13 +115,27 @@ async def suppress(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, rea
         return False
     consent = await _locked(uow, prospect_id, channel, actor)
     after = sorted({*before, reason})
-    changes = consent.restate({k: getattr(consent, k) for k in ("status", "lawful_basis", "source", "text_version",
-                                                                "expires_at")},
-                              suppressions=(before, after), actor=actor, ctx=ctx)
+    changes = consent.restate(consent.statement(), suppressions=(before, after), actor=actor, ctx=ctx)
     await uow.flush()
+    uow.session.add(ConsentHistory.of(consent, after, now))
     await _timeline(uow, consent, changes, after, ctx)
     await _stop_email_when_blocked(uow, consent, now)
     return True
+
+
+async def expire(*, uow: UnitOfWork, consent: Consent, now: datetime, actor: str) -> None:
+    """A consent not renewed by its expiry becomes `expired` (`crm.consent.expired.v1`); email it allowed stops."""
+    consent.expire(now, actor)
+    await uow.flush()
+    supp = await repository.suppressions(uow.session, consent.prospect_id, consent.channel)
+    uow.session.add(ConsentHistory.of(consent, supp, now))
+    await _timeline(uow, consent, {"status": {"before": ConsentStatus.GRANTED, "after": ConsentStatus.EXPIRED}}, supp, None)
+    await _stop_email_when_blocked(uow, consent, now)
+
+
+async def anything_allows(*, uow: UnitOfWork, prospect_id: uuid.UUID, now: datetime) -> bool:
+    """Whether any consent of the prospect (any purpose, any channel) still lets the CRM keep them."""
+    return any(c.allows(now) for c in await repository.consents_of(uow.session, prospect_id))
 
 
 async def _stop_email_when_blocked(uow: UnitOfWork, consent: Consent, now: datetime) -> None:

@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Computed, DateTime, ForeignKey, Index, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 from talentkit.errors import Conflict
 from talentkit.profiles.erasure import anonymise, erased_payload
@@ -15,6 +15,7 @@ from talentkit.profiles.models import ProfileMixin
 
 from crm.db import Base
 from crm.errors import Gone
+from crm.search.document import DOCUMENT
 
 
 class Prospect(ProfileMixin, Base):
@@ -25,6 +26,11 @@ class Prospect(ProfileMixin, Base):
         Index("ix_prospects_emails", "emails", postgresql_using="gin"),
         Index("ix_prospects_created", "created_at", "id"),
         Index("ix_prospects_updated", "updated_at"),
+        Index("ix_prospects_search_document", "search_document", postgresql_using="gin"),
+        # What the search fields `title:`, `company:`, `location:`, `skill:` and `tag:` use (crm.search.repository).
+        *(Index(f"ix_prospects_{c}_text", text(f"to_tsvector('english'::regconfig, COALESCE({c}, ''::text))"),
+                postgresql_using="gin") for c in ("current_title", "current_company", "location")),
+        *(Index(f"ix_prospects_{c}_lower", text(f"talent_lower_array({c})"), postgresql_using="gin") for c in ("skills", "tags")),
     )
     EXTRA_FIELDS = ("current_company", "current_title", "skills", "links", "owner")
     LIST_FIELDS = ("emails", "phones", "tags", "skills", "links")
@@ -37,6 +43,10 @@ class Prospect(ProfileMixin, Base):
     # active; hired (the ATS hired them: no more nurture); excluded (never enroll again); merged (see merged_into_id)
     status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("prospects.id"))
+    # GDPR Art. 14 (data not collected from the person): when the privacy notice is due, and when it went out.
+    art14_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    art14_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_document: Mapped[Any] = mapped_column(TSVECTOR, Computed(DOCUMENT, persisted=True), deferred=True)
 
     @property
     def accepts_writes(self) -> bool:

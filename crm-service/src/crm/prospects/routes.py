@@ -11,6 +11,7 @@ from talentkit.profiles.routes import profile_router
 from talentkit.responses import resource_response
 
 from crm.engagement.service import prospect_ordering
+from crm.openness.service import openness_ordering
 from crm.prospects import erasure, lifecycle
 from crm.prospects.merge import merge
 from crm.prospects.schemas import (
@@ -27,7 +28,8 @@ from crm.pushes.schemas import PushRead, PushToJobIn
 router = profile_router(service=prospects, path="/v1/prospects", noun="prospect", tag="Prospects",
                         read_scope="crm:read", write_scope="crm:write", create_schema=ProspectCreate,
                         patch_schema=ProspectUpdate, out_schema=ProspectRead,
-                        orderings={"-engagement_score": prospect_ordering(True), "engagement_score": prospect_ordering(False)})
+                        orderings={"-engagement_score": prospect_ordering(True), "engagement_score": prospect_ordering(False),
+                                   "-openness": openness_ordering(True), "openness": openness_ordering(False)})
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 P = {"content": {"application/problem+json": {}}}
 GONE = {409: {"description": "The prospect was merged (`merged_into_id`, `Location` of the survivor).", **P},

@@ -42,8 +42,8 @@ HEADERS = {
 }
 
 
-def renewal_months() -> int:
-    return int(os.environ.get("CRM_CONSENT_RENEWAL_MONTHS", "24"))
+def renewal_months(request: Request) -> int:
+    return sending_settings(request.app).consent_renewal_months
 
 
 def _signer(request: Request) -> Signer:
@@ -251,7 +251,7 @@ async def consent_page(token: str, request: Request, uow: UoW) -> Response:
     return _render(request, 200, lambda csrf: pages.page("Your consent", pages.CONSENT.substitute(
         text_version=esc(email.get("text_version") or pages.CONSENT_TEXT_VERSION), consent_text=esc(pages.CONSENT_TEXT),
         status=esc(email["status"]), expiry=esc(_expiry_text(email.get("expires_at"), _now(request))),
-        action=action, csrf=esc(csrf), months=renewal_months())))
+        action=action, csrf=esc(csrf), months=renewal_months(request))))
 
 
 @router.post("/public/consent/{token}")
@@ -264,7 +264,7 @@ async def consent_submit(token: str, request: Request, uow: UoW) -> Response:
         return pid
     now = _now(request)
     if form.get("action") == "renew":
-        out = await public.renew(uow=uow, prospect_id=pid, ctx=_ctx(request), now=now, months=renewal_months())
+        out = await public.renew(uow=uow, prospect_id=pid, ctx=_ctx(request), now=now, months=renewal_months(request))
         heading, message = "Consent renewed", f"Thank you. {_expiry_text(out.get('expires_at'), now)}"
     elif form.get("action") == "withdraw":
         await public.withdraw(uow=uow, prospect_id=pid, ctx=_ctx(request), now=now)
@@ -306,7 +306,7 @@ async def confirm_submit(token: str, request: Request, uow: UoW) -> Response:
     found = await _confirmation(request, uow, token)
     if isinstance(found, Response):
         return found
-    out = await public.confirm(uow=uow, request=found, ctx=_ctx(request), now=_now(request), months=renewal_months())
+    out = await public.confirm(uow=uow, request=found, ctx=_ctx(request), now=_now(request), months=renewal_months(request))
     return _html(request, pages.page("Subscription confirmed", pages.CONFIRMED.substitute(
         text_version=esc(found.text_version), expires=esc(f"{out['expires_at']:%d %B %Y}"))))
 

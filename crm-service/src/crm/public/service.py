@@ -2,7 +2,6 @@
 `crm.consent.changed.v1` is recorded and the timeline shows it)."""
 from __future__ import annotations
 
-import calendar
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +14,14 @@ from talentkit.uow import UnitOfWork
 from crm.activities import service as activities
 from crm.consent import repository as consent_rows
 from crm.consent import service as consent
-from crm.consent.models import Channel, ConsentRequest, ConsentStatus, SuppressionReason
+from crm.consent.models import (
+    Channel,
+    ConsentPurpose,
+    ConsentRequest,
+    ConsentStatus,
+    SuppressionReason,
+    add_months,
+)
 from crm.prospects import repository as prospect_rows
 from crm.prospects.models import Prospect
 from crm.prospects.service import prospects
@@ -25,13 +31,6 @@ from crm.signing import LIFETIMES, Purpose
 
 SOURCE = "talent_community"
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
-
-
-def add_months(at: datetime, months: int) -> datetime:
-    """`at` plus calendar months (the day clamped to the month's length)."""
-    m = at.month - 1 + months
-    year, month = at.year + m // 12, m % 12 + 1
-    return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
 
 
 def _grant(now: datetime, months: int, source: str, text_version: str = CONSENT_TEXT_VERSION) -> dict[str, Any]:
@@ -158,19 +157,35 @@ async def unsubscribe(*, uow: UnitOfWork, prospect_id: uuid.UUID, channels: list
 
 
 async def renew(*, uow: UnitOfWork, prospect_id: uuid.UUID, ctx: RequestContext, now: datetime, months: int) -> dict[str, Any]:
-    """Email consent granted again with the current text; `expires_at` becomes now + `months` (never earlier than
-    it was, so repeating the renewal changes nothing)."""
-    current = await consent_rows.consent_of(uow.session, prospect_id, str(Channel.EMAIL))
-    values = _grant(now, months, (current.source if current and current.source else "consent_renewal"))
-    if current is not None and current.expires_at is not None and current.expires_at > values["expires_at"]:
-        values["expires_at"] = current.expires_at
-    return await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL, values=values, if_match=None,
-                             ctx=ctx, now=now)
+    """Every email consent the person gave by consent (whatever its purpose) granted again with the current text;
+    `expires_at` becomes now + `months` (never earlier than it was, so repeating the renewal changes nothing). With
+    none recorded, marketing email consent is granted."""
+    given = [c for c in await consent_rows.consents_of(uow.session, prospect_id)
+             if c.channel == Channel.EMAIL and c.lawful_basis in (None, "consent")
+             and c.status in (ConsentStatus.GRANTED, ConsentStatus.EXPIRED, ConsentStatus.REQUESTED)]
+    out: dict[str, Any] = {}
+    for purpose in [c.purpose for c in given] or [str(ConsentPurpose.MARKETING)]:
+        current = next((c for c in given if c.purpose == purpose), None)
+        values = _grant(now, months, (current.source if current and current.source else "consent_renewal"))
+        if current is not None and current.expires_at is not None and current.expires_at > values["expires_at"]:
+            values["expires_at"] = current.expires_at
+        if current is not None and current.status == ConsentStatus.GRANTED and current.collected_at:
+            values["collected_at"] = now
+        view = await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL, values=values, if_match=None,
+                                 ctx=ctx, now=now, purpose=purpose)
+        out = out if out and purpose != ConsentPurpose.MARKETING else view
+    return out
 
 
 async def withdraw(*, uow: UnitOfWork, prospect_id: uuid.UUID, ctx: RequestContext, now: datetime) -> dict[str, Any]:
-    """Email consent withdrawn (the other fields kept); the running enrollments exit."""
-    current = await consent_rows.consent_of(uow.session, prospect_id, str(Channel.EMAIL))
-    values = {k: getattr(current, k) if current else None for k in ("lawful_basis", "source", "text_version", "expires_at")}
-    return await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL,
-                             values={**values, "status": ConsentStatus.WITHDRAWN}, if_match=None, ctx=ctx, now=now)
+    """Every email consent withdrawn (`declined` where the CRM had asked for its renewal), the other fields kept:
+    all marketing stops at once and the running enrollments exit."""
+    given = [c for c in await consent_rows.consents_of(uow.session, prospect_id) if c.channel == Channel.EMAIL]
+    out: dict[str, Any] = {}
+    for current in given or [None]:
+        values = current.statement() if current else {k: None for k in ("lawful_basis", "source", "text_version", "expires_at")}
+        status = ConsentStatus.DECLINED if current is not None and current.renewal_requested_at else ConsentStatus.WITHDRAWN
+        out = await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL, values={**values, "status": status},
+                                if_match=None, ctx=ctx, now=now,
+                                purpose=current.purpose if current else ConsentPurpose.MARKETING)
+    return out

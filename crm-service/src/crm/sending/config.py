@@ -30,6 +30,20 @@ class SendingSettings(PlatformSettings):
     send_max_attempts: int = Field(5, ge=1, le=50)
     send_retry_base_seconds: float = Field(60.0, gt=0, le=86_400)
 
+    # Consent (GDPR): how long a consent lasts unless it says otherwise, by jurisdiction where it was collected
+    # (`{"DE": 24, "FR": 36}`, JSON), and when the CRM asks for its renewal.
+    consent_renewal_months: int = Field(24, ge=1, le=120, description="Default lifetime of a consent, in months.")
+    consent_months_by_jurisdiction: dict[str, int] = Field(default_factory=dict)
+    consent_renewal_notice_days: int = Field(30, ge=1, le=365, description="Renewal mail this many days before expiry.")
+    consent_reminder_after_days: int = Field(14, ge=1, le=365, description="One reminder this long after the renewal mail.")
+    art14_notice_lead_days: int = Field(3, ge=0, le=30, description="Art. 14 notice sent this long before it is due.")
+
+    def consent_months(self, jurisdiction: str | None) -> int:
+        """How long a consent collected in `jurisdiction` lasts (its country's setting, else the default)."""
+        table = {k.upper(): v for k, v in self.consent_months_by_jurisdiction.items()}
+        code = (jurisdiction or "").upper()
+        return table.get(code) or table.get(code.split("-")[0]) or self.consent_renewal_months
+
     def signer(self) -> Signer:
         """Signs public tokens with the tracking secret; verifies with it and the previous ones."""
         previous = self.tracking_secrets_previous.get_secret_value().split(",") if self.tracking_secrets_previous else []

@@ -38,6 +38,8 @@ from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 
 from crm.activities import service as activities
 from crm.alerts.service import raise_alert
+from crm.compliance import art14
+from crm.compliance.upkeep import upkeep
 from crm.consent import service as consent
 from crm.enrollments import repository as enrollment_rows
 from crm.enrollments import service as enrollments
@@ -83,11 +85,12 @@ class Scheduler:
 
     async def run_once(self) -> tuple[int, int]:
         """One pass: claim what is due, deliver everything claimed (including leftovers of a crash), then the
-        pending double opt-in confirmations."""
+        pending double opt-in confirmations, then the CRM's own compliance mail and expiries (`crm.compliance`)."""
         claimed = await self.claim_due()
         sent = await self.deliver_claimed()
         assert self.mailer is not None
         await deliver_confirmations(self.uows, self.settings, self.clock, self.mailer)
+        await upkeep(self.uows, self.settings, self.clock, self.mailer)
         return claimed, sent
 
     # -- 1. claim -------------------------------------------------------------------------------------------
@@ -128,6 +131,12 @@ class Scheduler:
             i = choose_variant(e.id, e.next_step, [v.get("weight", 1) for v in step["variants"]])
             v = step["variants"][i]
             variant_name, subject, body, body_html = v["name"], v.get("subject") or subject, v["body"], v.get("body_html")
+        if kind == "email" and prospect.art14_due_at and not prospect.art14_sent_at:
+            # Art. 14: the first contact of a sourced prospect carries the privacy notice
+            body = f"{body}\n\n{art14.NOTICE}"
+            body_html = f"{body_html}<p>{art14.NOTICE}</p>" if body_html else None
+        elif kind != "email" and prospect.art14_due_at and not prospect.art14_sent_at:
+            prospect.art14_due_at = min(prospect.art14_due_at, now)  # first contact by SMS: the email notice is due now
         variables = {"first_name": prospect.first_name, "last_name": prospect.last_name,
                      "email": prospect.emails[0] if prospect.emails else None, **(e.variables or {})}
         missing = missing_tokens([subject, body, body_html] if kind == "email" else [body], variables)
@@ -204,6 +213,13 @@ class Scheduler:
         if e.status not in (EnrollmentStatus.SCHEDULED, EnrollmentStatus.ACTIVE) or e.next_step != msg.step_index:
             msg.cancel(now)  # paused or exited after the claim
             return 0
+        # Consent and suppressions are checked again at the moment of sending: a withdrawal, a decline, an expiry
+        # or an unsubscribe after the claim stops the message.
+        if msg.channel in ("email", "sms") and (reason := await consent.verdict(uow=uow, prospect_id=msg.prospect_id,
+                                                                                channel=msg.channel, now=now)):
+            msg.cancel(now)
+            await enrollments.exit_one(uow=uow, enrollment=e, reason=reason, actor=ACTOR, at=now)
+            return 0
         if msg.channel == "email":
             assert self.mailer is not None
             await self.mailer.send(build_email(message_id=str(msg.id), prospect_id=str(msg.prospect_id), sender=msg.sender or "",
@@ -213,6 +229,9 @@ class Scheduler:
             assert self.sms is not None
             await self.sms.send(message_id=str(msg.id), to=msg.recipient or "", body=msg.body or "")
         msg.delivered(now)
+        if msg.channel == "email" and art14.NOTICE in (msg.body or ""):
+            prospect = await prospects.get(uow.session, msg.prospect_id)
+            prospect.art14_sent_at = prospect.art14_sent_at or now
         version = await sequences.version_of(uow=uow, sequence_id=e.sequence_id, number=e.sequence_version)
         nxt = e.next_step + 1
         e.step_done(now, version.step_due(nxt, now, ZoneInfo(e.timezone)) if nxt < len(version.steps) else None, ACTOR)

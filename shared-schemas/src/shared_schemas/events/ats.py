@@ -2,9 +2,10 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared_schemas.events.common import FieldChange, PersonSnapshot
+from shared_schemas.personal import PERSONAL
 
 
 class CandidateSnapshot(PersonSnapshot):
@@ -36,6 +37,17 @@ class StageRef(BaseModel):
     position: int
 
 
+class JobRequirements(BaseModel):
+    """What a job asks for, as rank-and-grade and talent rediscovery read it. Skills are canonical names from the
+    ATS's skills vocabulary (`k8s` is stored as `Kubernetes`)."""
+
+    must_have_skills: list[str] = []
+    nice_to_have_skills: list[str] = []
+    min_years: float | None = None
+    location: str | None = None
+    remote: bool = False
+
+
 class JobSnapshot(BaseModel):
     id: UUID
     title: str
@@ -51,6 +63,8 @@ class JobSnapshot(BaseModel):
     version: int
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    description: str | None = None
+    requirements: JobRequirements | None = None
 
 
 class JobCreatedV1(BaseModel):
@@ -90,7 +104,7 @@ class ApplicationSnapshot(BaseModel):
     stage: StageRef
     status: str  # active | rejected | withdrawn | hired
     source: str | None = None
-    referrer: str | None = None
+    referrer: str | None = Field(None, json_schema_extra=PERSONAL)
     version: int
     applied_at: datetime
 
@@ -134,7 +148,7 @@ class ApplicationRejectedV1(BaseModel):
     candidate_id: UUID
     job_id: UUID
     reason: RejectReasonRef
-    notes: str | None = None
+    notes: str | None = Field(None, json_schema_extra=PERSONAL)
     stage: StageRef
     application: ApplicationSnapshot
 
@@ -201,8 +215,8 @@ class InterviewSnapshot(BaseModel):
     ends_at: datetime
     timezone: str
     interviewers: list[str]
-    location: str | None = None
-    video_link: str | None = None
+    location: str | None = Field(None, json_schema_extra=PERSONAL)  # free text: may name the person
+    video_link: str | None = Field(None, json_schema_extra=PERSONAL)
     status: str  # scheduled | awaiting_feedback | complete | cancelled
     version: int
 
@@ -225,7 +239,7 @@ class InterviewCancelledV1(BaseModel):
     """`ats.interview.cancelled.v1`."""
 
     interview: InterviewSnapshot
-    reason: str | None = None
+    reason: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class ScorecardSubmittedV1(BaseModel):
@@ -280,7 +294,7 @@ class OfferDeclinedV1(BaseModel):
     """`ats.offer.declined.v1`."""
 
     offer: OfferSnapshot
-    reason: str | None = None
+    reason: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class CandidateErasedV1(BaseModel):
@@ -349,3 +363,22 @@ class BackgroundCheckAdjudicatedV1(BaseModel):
     check: BackgroundCheckSnapshot
     decision: str
     waiting_until: datetime | None = None
+
+
+# --- resumes ---------------------------------------------------------------------------------------------------
+
+class ResumeParsedV1(BaseModel):
+    """`ats.resume.parsed.v1`: a resume was uploaded to a candidate and read. It carries what search and matching
+    need, never the file or its text; new emails, phones and links reach the profile (and its
+    `ats.candidate.updated.v1`) in the same transaction."""
+
+    resume_id: UUID
+    candidate_id: UUID
+    sha256: str
+    content_type: str
+    size_bytes: int
+    pages: int
+    skills: list[str] = []
+    current_title: str | None = None
+    years_of_experience: float | None = None
+    contact_points_added: dict[str, int] = {}

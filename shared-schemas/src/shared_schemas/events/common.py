@@ -5,20 +5,24 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared_schemas.personal import PERSONAL
+
 
 class PersonProfile(BaseModel):
     """The profile fields both systems keep for a person (the synced catalogue's core)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    first_name: str
-    last_name: str
-    emails: list[str] = Field(default_factory=list, description="Normalized (lower-case) addresses, primary first.")
-    phones: list[str] = Field(default_factory=list)
-    location: str | None = None
-    headline: str | None = None
+    first_name: str = Field(json_schema_extra=PERSONAL)
+    last_name: str = Field(json_schema_extra=PERSONAL)
+    emails: list[str] = Field(default_factory=list, description="Normalized (lower-case) addresses, primary first.",
+                              json_schema_extra=PERSONAL)
+    phones: list[str] = Field(default_factory=list, json_schema_extra=PERSONAL)
+    location: str | None = Field(None, json_schema_extra=PERSONAL)
+    headline: str | None = Field(None, json_schema_extra=PERSONAL)
     tags: list[str] = Field(default_factory=list)
     source: str | None = None
+    links: list[str] = Field(default_factory=list, description="Profile links (LinkedIn, GitHub, portfolio).")
 
 
 class PersonSnapshot(PersonProfile):

@@ -6,15 +6,16 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from shared_schemas.events.common import FieldChange, PersonSnapshot
+from shared_schemas.personal import PERSONAL
 
 
 class ProspectSnapshot(PersonSnapshot):
     """A CRM prospect as it stands after the change."""
 
-    current_company: str | None = None
-    current_title: str | None = None
+    current_company: str | None = Field(None, json_schema_extra=PERSONAL)
+    current_title: str | None = Field(None, json_schema_extra=PERSONAL)
     skills: list[str] = []
-    links: list[str] = []
+    links: list[str] = Field([], json_schema_extra=PERSONAL)
     owner: str | None = None
     status: str | None = None  # active | hired | excluded
 
@@ -39,14 +40,26 @@ class ConsentChangedV1(BaseModel):
     """`crm.consent.changed.v1`: a prospect's consent or suppressions for one channel changed."""
 
     prospect_id: UUID
+    purpose: str = Field("marketing", description="talent_pool, marketing or job_alerts.")
     channel: str
-    status: str
+    status: str  # requested | granted | declined | expired | withdrawn | unknown
     lawful_basis: str | None = None
     source: str | None = None
     text_version: str | None = None
     expires_at: datetime | None = None
     suppressions: list[str] = Field(default_factory=list)
     changes: dict[str, FieldChange] = Field(default_factory=dict)
+
+
+class ConsentExpiredV1(BaseModel):
+    """`crm.consent.expired.v1`: a consent given for a purpose and channel was not renewed by its expiry. When the
+    prospect has nothing left that lets the CRM keep them, they are anonymised in the same transaction
+    (`crm.prospect.erased.v1` with reason `consent_expired` follows); the ATS keeps its own legal record."""
+
+    prospect_id: UUID
+    purpose: str
+    channel: str
+    expired_at: datetime
 
 
 class EnrollmentSnapshot(BaseModel):
@@ -98,7 +111,7 @@ class MessageBouncedV1(BaseModel):
     """`crm.message.bounced.v1`: a sent email bounced; the address is suppressed."""
 
     message: MessageSnapshot
-    diagnostic: str | None = None
+    diagnostic: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class StageRef(BaseModel):
@@ -164,8 +177,8 @@ class MessageRepliedV1(BaseModel):
 
     message: MessageSnapshot
     replied_at: datetime
-    from_address: str | None = None
-    subject: str | None = None
+    from_address: str | None = Field(None, json_schema_extra=PERSONAL)
+    subject: str | None = Field(None, json_schema_extra=PERSONAL)
 
 
 class ProspectPageVisitedV1(BaseModel):
@@ -200,4 +213,5 @@ class ProspectErasedV1(BaseModel):
 
     prospect_id: UUID
     email_hashes: list[str]
-    reason: str | None = None
+    reason: str | None = Field(None, description="e.g. `gdpr_request`; `consent_expired` when consent lapsed (flow 8): "
+                                                 "then only the CRM side is anonymised, the ATS keeps its legal record.")

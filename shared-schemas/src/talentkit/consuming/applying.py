@@ -27,6 +27,7 @@ from talentkit.metrics import (
     EVENTS_CONSUMED,
     EVENTS_PARKED,
 )
+from talentkit.sealing import KeyUnavailable, Unsealer
 
 log = logging.getLogger("talentkit.consumer")
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -48,7 +49,7 @@ def database_unreachable(exc: BaseException) -> bool:
 class Step:
     """What one attempt at an event came to: finished (`outcome`), retry after a delay, or a peer outage."""
 
-    outcome: str | None = None  # applied | duplicate | refused | dead_lettered
+    outcome: str | None = None  # applied | duplicate | erased (its key is gone) | refused | dead_lettered
     retry_in: float | None = None
     outage: bool = False
 
@@ -63,7 +64,7 @@ class EventApplier:
                  is_transient: Callable[[BaseException], bool] = lambda e: isinstance(e, TransientError),
                  is_outage: Callable[[BaseException], bool] = lambda e: False,
                  max_attempts: int = 8, base_backoff: float = 0.2, max_backoff: float = 30.0,
-                 on_dead_letter: DeadLetterSink | None = None) -> None:
+                 on_dead_letter: DeadLetterSink | None = None, unsealer: Unsealer | None = None) -> None:
         if (handler is None) == (handle is None):
             raise TypeError("give exactly one of handler= (in the consumer's transaction) or handle= (two-phase)")
         self.group, self.sessions, self.tables, self.handler, self.handle = group, sessions, tables, handler, handle
@@ -71,6 +72,7 @@ class EventApplier:
         self.is_transient, self.is_outage = is_transient, is_outage
         self.max_attempts, self.base_backoff, self.max_backoff = max_attempts, base_backoff, max_backoff
         self.on_dead_letter = on_dead_letter  # e.g. keep an inspectable, replayable copy in the database
+        self.unsealer = unsealer  # opens personal values sealed in events; None: handlers see them sealed
         self.dlq_topic = dead_letter_topic(group)
         self.producer: AIOKafkaProducer | None = None  # dead letters go out through it
         self._forget()
@@ -151,7 +153,7 @@ class EventApplier:
             if not wanted:
                 outcome = "refused"
             else:
-                outcome = "applied" if await self._apply(event) else "duplicate"
+                outcome = await self._apply(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - what it was decides retry, park, outage or dead letter
@@ -161,12 +163,24 @@ class EventApplier:
             EVENT_APPLY_LATENCY.labels(self.group).observe(max((datetime.now(UTC) - event.time).total_seconds(), 0))
         return Step(outcome=outcome)
 
-    async def _apply(self, event: EventEnvelope) -> bool:
-        """Apply once; False when the event was processed before."""
-        pe = self.tables.processed_events
+    async def _apply(self, event: EventEnvelope) -> str:
+        """Apply once: `applied`, `duplicate` (processed before) or `erased` (its person's key is gone: nothing of
+        theirs is left to apply, so it is recorded as processed and skipped)."""
         if event.id in self._seen_at_fetch:
             self._seen_at_fetch.discard(event.id)
-            return False
+            return "duplicate"
+        if self.unsealer is not None:
+            opened = await self.unsealer.open(event)
+            if event.type.endswith(".erased.v1"):
+                self.unsealer.forget(event.subject)
+            if opened.shredded:
+                self._noops.append(event.id)
+                return "erased"
+            event = opened.envelope
+        return "applied" if await self._apply_open(event) else "duplicate"
+
+    async def _apply_open(self, event: EventEnvelope) -> bool:
+        pe = self.tables.processed_events
         if self.handle is None:
             assert self.handler is not None
             async with self.sessions() as session, session.begin():
@@ -193,7 +207,8 @@ class EventApplier:
         event = work.event
         assert event is not None
         context = {"consumer": self.group, "event_id": event.id, "key": work.key, "error": repr(exc)}
-        if database_unreachable(exc) or self.is_outage(exc):
+        # a producer that cannot hand out keys right now holds events back like a peer outage: nothing is parked
+        if database_unreachable(exc) or self.is_outage(exc) or isinstance(exc, KeyUnavailable):
             served_since = work.outage_epoch is not None and work.outage_epoch < self.circuit.epoch
             work.outage_epoch = self.circuit.epoch
             if not served_since:

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared_schemas.erasure import email_hash
+
 from talentkit.profiles.models import ProfileMixin
 
 ERASED_NAME = "Erased"

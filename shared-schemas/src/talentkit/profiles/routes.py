@@ -14,7 +14,14 @@ from talentkit.auth import RequestContext, require, spend_for_batch
 from talentkit.db import Session, UoW
 from talentkit.errors import SafeJSONResponse, Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate, paginate_by_offset
+from talentkit.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    next_url,
+    paginate,
+    paginate_by_offset,
+)
 from talentkit.profiles.batch import Batch, apply_batch, ensure_sync_fields_allowed
 from talentkit.profiles.schemas import MAX_BATCH_ITEMS, batch_schemas
 from talentkit.profiles.service import ProfileService

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AnyHttpUrl,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -16,6 +17,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -44,6 +46,10 @@ def _emails(values: list[str]) -> list[str]:
     return _unique([v.lower() for v in values])
 
 
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+Url = Annotated[str, StringConstraints(max_length=500), AfterValidator(lambda v: str(_HTTP_URL.validate_python(v)))]
+Links = Annotated[list[Url], Field(max_length=20, description="Profile links (LinkedIn, GitHub, portfolio)."),
+                  AfterValidator(lambda v: list(dict.fromkeys(v)))]
 Phone = Annotated[str, AfterValidator(_phone)]
 Emails = Annotated[list[EmailStr], Field(max_length=20, description="Email addresses, primary first. Stored lower-case, without duplicates."), AfterValidator(_emails)]
 Phones = Annotated[list[Phone], Field(max_length=20, description="Phone numbers, e.g. `+44 20 7946 0958`."), AfterValidator(_unique)]

@@ -3,6 +3,7 @@ writes it to the outbox (and to the ATS audit trail) in the same transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -16,6 +17,7 @@ from talentkit.errors import NotFound
 from talentkit.profiles.models import ProfileMixin
 
 ProfileT = TypeVar("ProfileT", bound=ProfileMixin)
+MAX_LIST = 20  # the most emails, phones or links a profile keeps (as the schemas allow)
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,29 @@ class ProfileService(Generic[ProfileT]):
         """Apply a partial change under If-Match; a change that changes nothing records nothing."""
         record = await self.get(session, id, for_update=True)
         check_if_match(if_match, record.version)
+        await self._change(session, record, values, ctx)
+        return record
+
+    async def add_contact_points(self, session: AsyncSession, id: uuid.UUID, values: dict[str, list[str]], *,
+                                 ctx: RequestContext, same: Callable[[str, str], str] = lambda _field, v: v.lower(),
+                                 ) -> dict[str, list[str]]:
+        """Union new elements into list fields (emails, phones, links): nothing anyone set is replaced, so no
+        If-Match is needed (the row is locked). `same(field, value)` is the comparison key. Returns what was added."""
+        record = await self.get(session, id, for_update=True)
+        added: dict[str, list[str]] = {}
+        for name, new in values.items():
+            current = list(getattr(record, name) or [])
+            known = {same(name, v) for v in current}
+            fresh = [v for v in dict.fromkeys(new) if same(name, v) not in known][:max(MAX_LIST - len(current), 0)]
+            if fresh:
+                added[name] = fresh
+        await self._change(session, record, {name: [*getattr(record, name), *fresh] for name, fresh in added.items()}, ctx)
+        return added
+
+    async def _change(self, session: AsyncSession, record: ProfileT, values: dict[str, Any], ctx: RequestContext) -> None:
         at = ctx.source_time or datetime.now(UTC)
         changes = record.change(values, at=at, actor=ctx.actor, field_at=ctx.source_field_times)
         if changes:
             await session.flush()
             record.record_event(self.events.updated_type, time=at, changes=changes, ctx=ctx, data={
                 f"{self.events.aggregate}_id": record.id, "changes": changes, self.events.aggregate: record.snapshot()})
-        return record

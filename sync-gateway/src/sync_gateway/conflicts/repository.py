@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import Counter
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.conflicts.models import Conflict
@@ -61,3 +61,8 @@ def listing(*, candidate: uuid.UUID | None, prospect: uuid.UUID | None, field: s
     if field:
         stmt = stmt.where(Conflict.field == field)
     return stmt
+
+
+async def forget(session: AsyncSession, link_id: uuid.UUID) -> None:
+    """A data-subject erasure: the conflicts of the person's link go with it (they held both sides' values)."""
+    await session.execute(delete(Conflict).where(Conflict.link_id == link_id))

@@ -13,6 +13,9 @@ from sync_gateway.links import tombstones
 
 log = logging.getLogger("sync_gateway.flows")
 EVENTS = ("ats.candidate.erased.v1", "crm.prospect.erased.v1")
+CONSENT_EXPIRED = "consent_expired"  # the CRM's reason when it anonymises a prospect whose consent lapsed
+CONSENT_EXPIRED_NOTE = ("The CRM anonymised its record of this person: their consent expired without renewal. "
+                        "The ATS record stays as the legal record; it is no longer linked to the CRM.")
 
 
 async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) -> None:
@@ -24,7 +27,13 @@ async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) 
     if link is None:
         return
     other, other_id = ("crm", link.crm_prospect_id) if side == "ats" else ("ats", link.ats_candidate_id)
-    if other_id is not None:
+    if other_id is not None and side == "crm" and event.data.get("reason") == CONSENT_EXPIRED:
+        # Flow 8: the CRM let the person go when their consent lapsed. The ATS keeps its legal record; it is told
+        # (a note on the candidate) and loses its link to the CRM.
+        await flow.client("ats").post(f"/v1/candidates/{other_id}/notes", {"body": CONSENT_EXPIRED_NOTE},
+                                      idempotency_key=f"sync-gateway:{event.id}:unlinked", causation_id=event.id,
+                                      allow=SETTLED)
+    elif other_id is not None:
         collection = "/v1/prospects" if other == "crm" else "/v1/candidates"
         # 404/409/410: already gone or erased there; 422: refused (e.g. a legal hold): logged, the link still goes.
         resp = await flow.client(other).post(f"{collection}/{other_id}/erase", {"reason": f"erased in the {side.upper()}"},

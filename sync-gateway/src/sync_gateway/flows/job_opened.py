@@ -13,6 +13,7 @@ async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) 
     job = event.data["job"]
     await flow.crm.post("/v1/rediscovery/job-openings",
                         {"job_id": job["id"], "title": job["title"], "location": job.get("location"),
-                         "recruiter": job.get("recruiter"), "skills": []},
+                         "recruiter": job.get("recruiter"), "description": job.get("description"),
+                         "requirements": job.get("requirements")},
                         idempotency_key=f"sync-gateway:{event.id}:rediscover", causation_id=event.id)
     FLOWS.labels("job_opened").inc()

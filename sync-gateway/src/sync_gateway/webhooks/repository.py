@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -143,3 +143,9 @@ async def resume_pending(session: AsyncSession, endpoint_id: uuid.UUID, now: dat
                                  WebhookDelivery.next_attempt_at.is_(None))
                           .values(next_attempt_at=now).execution_options(synchronize_session=False))
     await wake_dispatchers(session)
+
+
+async def forget_deliveries(session: AsyncSession, person_ids: list[str]) -> None:
+    """Erasure: every delivery (and, by cascade, its attempts) whose event carried any of these people."""
+    if person_ids:
+        await session.execute(delete(WebhookDelivery).where(WebhookDelivery.person_ids.overlap(person_ids)))

@@ -1,0 +1,1 @@
+"""EEO self-identification: voluntary answers kept apart from hiring decisions (scope `ats:eeo`), aggregate reports."""

@@ -1,0 +1,1 @@
+"""Rank and grade: every active application of a job scored against its requirements, with the reasons."""

@@ -1,0 +1,1 @@
+"""Retention: policies per office or jurisdiction, a dry-run preview, and the scheduled job that anonymises."""

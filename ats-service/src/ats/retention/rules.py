@@ -1,0 +1,83 @@
+"""When a candidate's data is due to go, as a pure function of their applications and the policies."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ats.retention.models import HireRule, RetentionPolicy
+
+
+@dataclass(frozen=True)
+class JobPlace:
+    location: str | None
+    jurisdiction: str | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    status: str  # active | rejected | withdrawn | hired
+    rejected_at: datetime | None
+    hired_at: datetime | None
+    job: JobPlace
+
+
+@dataclass(frozen=True)
+class Due:
+    candidate_id: uuid.UUID
+    action: str  # anonymise | minimise
+    due_at: datetime
+    policy_id: uuid.UUID
+
+
+def policy_for(job: JobPlace, policies: Sequence[RetentionPolicy]) -> RetentionPolicy | None:
+    """The office's policy, else the jurisdiction's (subdivision, then country), else the default one."""
+    by_office = {p.office.casefold(): p for p in policies if p.office}
+    by_place = {p.jurisdiction.upper(): p for p in policies if p.jurisdiction}
+    default = next((p for p in policies if not p.office and not p.jurisdiction), None)
+    if job.location and job.location.casefold() in by_office:
+        return by_office[job.location.casefold()]
+    if job.jurisdiction:
+        code = job.jurisdiction.upper()
+        return by_place.get(code) or by_place.get(code.split("-")[0]) or default
+    return default
+
+
+def closed_at(app: ApplicationFacts) -> datetime | None:
+    """When the application ended without a hire: rejected or withdrawn, or its job closed; None while open."""
+    if app.status in ("rejected", "withdrawn"):
+        return app.rejected_at
+    if app.status == "active" and app.job.closed_at:
+        return app.job.closed_at
+    return None
+
+
+def due(candidate_id: uuid.UUID, created_at: datetime, apps: Sequence[ApplicationFacts], minimised: bool,
+        policies: Sequence[RetentionPolicy]) -> Due | None:
+    """What retention does to the candidate and from when; None while anything keeps them (an open application,
+    a hire kept as it is, no policy)."""
+    hires = [a for a in apps if a.status == "hired"]
+    if hires:
+        if minimised:
+            return None
+        found = [(policy_for(a.job, policies), a) for a in hires]
+        rules = [(p, a) for p, a in found if p is not None and p.hires == HireRule.MINIMAL_RECORD and a.hired_at]
+        if not rules or len(rules) < len(found):
+            return None
+        policy, app = max(rules, key=lambda pa: pa[1].hired_at + timedelta(days=pa[0].hire_minimal_after_days))  # type: ignore[operator]
+        return Due(candidate_id, "minimise", app.hired_at + timedelta(days=policy.hire_minimal_after_days),  # type: ignore[operator]
+                   policy.id)
+    if not apps:
+        default = policy_for(JobPlace(None, None, None), policies)
+        return Due(candidate_id, "anonymise", created_at + timedelta(days=default.effective_keep_days),
+                   default.id) if default else None
+    ends = []
+    for app in apps:
+        ended, policy = closed_at(app), policy_for(app.job, policies)
+        if ended is None or policy is None:
+            return None
+        ends.append((ended + timedelta(days=policy.effective_keep_days), policy))
+    at, policy = max(ends, key=lambda e: e[0])
+    return Due(candidate_id, "anonymise", at, policy.id)

@@ -1,0 +1,1 @@
+"""Pushing many prospects (a search's results or a list) to one ATS job, each through the push-to-job flow."""

@@ -1,0 +1,1 @@
+"""Saved searches: a recruiter's query kept, and an alert when new prospects match it."""

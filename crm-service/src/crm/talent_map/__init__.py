@@ -1,0 +1,1 @@
+"""Talent mapping: how many prospects per company, title, skill, location or seniority, for a search."""

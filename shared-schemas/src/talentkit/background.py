@@ -1,0 +1,31 @@
+"""A background task of a service (`create_service_app(workers=...)`): run a step over and over, pausing when it
+found nothing to do; an error is logged and the step tried again after the pause (its work stays where it was)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import FastAPI
+
+log = logging.getLogger("talentkit.background")
+
+
+def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAPI], float],
+           name: str) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
+    """A worker running `step(app)` again at once while it returns something truthy (busy), else after `pause(app)`
+    seconds."""
+    async def worker(app: FastAPI) -> None:
+        while True:
+            try:
+                busy = await step(app)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background step failed", extra={"worker": name})
+                busy = False
+            if not busy:
+                await asyncio.sleep(pause(app))
+    worker.__name__ = name
+    return worker

@@ -1,0 +1,248 @@
+"""Personal data in events, readable only while the person is not erased (crypto-shredding).
+
+Every person (candidate, prospect) gets a random 256-bit key in the producing service's `subject_keys` table. The
+outbox writer replaces each personal value of an event (the fields the contracts mark `x-personal`) by a token
+`sealed:v1:<person id>:<base64url(nonce | AES-256-GCM ciphertext)>` (the person id is the associated data); lists
+stay lists (each element sealed), so payloads keep their JSON types and the CloudEvents envelope is untouched.
+Erasure deletes the key in the erasure's own transaction: from then on every copy of the person's events (on
+Kafka, however long topics are retained; in dead letters; in outbox rows not yet published) is ciphertext nobody
+can open. Consumers open events with `Unsealer`, which fetches keys from the producer (`GET /v1/event-keys/{id}`,
+scope `events:decrypt`), keeps them in memory only, and reports events whose key is gone: those carry nothing
+left to apply."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from shared_schemas.envelope import EventEnvelope
+from shared_schemas.events import REGISTRY
+from shared_schemas.personal import layout, person_of
+from sqlalchemy import (
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger("talentkit.sealing")
+PREFIX = "sealed:v1:"
+JSON_PREFIX = "sealed:v1j:"  # a non-string value, sealed as its JSON
+
+
+def subject_keys_table(metadata: MetaData) -> Table:
+    """The per-person keys of a service that publishes personal data (ATS, CRM)."""
+    return Table(
+        "subject_keys", metadata,
+        Column("subject_id", Text, primary_key=True, comment="the person (candidate or prospect id)"),
+        Column("key", LargeBinary, nullable=False, comment="AES-256-GCM key; deleted when the person is erased"),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class _Lru(OrderedDict[str, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, k: str, v: Any) -> None:
+        self[k] = v
+        self.move_to_end(k)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+def _seal_value(aead: AESGCM, subject: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_seal_value(aead, subject, v) for v in value]
+    prefix, raw = (PREFIX, value.encode()) if isinstance(value, str) else (JSON_PREFIX, json.dumps(value, default=str).encode())
+    nonce = os.urandom(12)
+    sealed = base64.urlsafe_b64encode(nonce + aead.encrypt(nonce, raw, subject.encode())).decode().rstrip("=")
+    return f"{prefix}{subject}:{sealed}"
+
+
+def seal_payload(data: dict[str, Any], lay: dict[str, Any], subject: str, key: bytes) -> dict[str, Any]:
+    """A copy of `data` with the values `lay` marks sealed under `key`."""
+    aead = AESGCM(key)
+
+    def walk(value: Any, spec: Any) -> Any:
+        if spec is True:
+            return _seal_value(aead, subject, value)
+        if isinstance(value, list):
+            return [walk(v, spec) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if isinstance(spec, set):  # a `changes` map
+            return {k: ({**c, "before": _seal_value(aead, subject, c.get("before")),
+                         "after": _seal_value(aead, subject, c.get("after"))}
+                        if k in spec and isinstance(c, dict) else c) for k, c in value.items()}
+        return {k: walk(v, spec[k]) if k in spec else v for k, v in value.items()}
+
+    return walk(data, lay)
+
+
+class Sealer:
+    """The outbox side: seals events' personal values with their person's key (created on first use)."""
+
+    def __init__(self, table: Table, cache_size: int = 10000) -> None:
+        self.table = table
+        self._keys: _Lru = _Lru(cache_size)
+
+    async def seal(self, session: AsyncSession, events: list[tuple[str, str, dict[str, Any]]],
+                   after_commit: list[Callable[[], Awaitable[None]]]) -> list[dict[str, Any]]:
+        """Sealed copies of each (type, aggregate id, data); keys created here are cached only once committed."""
+        wanted = [(layout(REGISTRY[t]) if t in REGISTRY else {}, person_of(t, a, d)) for t, a, d in events]
+        subjects = {s for lay, s in wanted if lay and s}
+        keys = await self._keys_for(session, subjects, after_commit)
+        return [seal_payload(d, lay, s, keys[s]) if lay and s else d for (_, _, d), (lay, s) in zip(events, wanted, strict=True)]
+
+    async def _keys_for(self, session: AsyncSession, subjects: set[str],
+                        after_commit: list[Callable[[], Awaitable[None]]]) -> dict[str, bytes]:
+        found = {s: self._keys[s] for s in subjects if s in self._keys}
+        missing = sorted(subjects - found.keys())
+        if not missing:
+            return found
+        t = self.table
+        created = set((await session.execute(
+            insert(t).values([{"subject_id": s, "key": AESGCM.generate_key(bit_length=256)} for s in missing])
+            .on_conflict_do_nothing().returning(t.c.subject_id))).scalars())
+        rows = dict((await session.execute(select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(missing)))).all())
+        for s, k in rows.items():
+            if s not in created:  # committed by someone else: safe to remember now
+                self._keys.put(s, k)
+
+        async def remember() -> None:
+            for s in created:
+                self._keys.put(s, rows[s])
+        if created:
+            after_commit.append(remember)
+        return {**found, **rows}
+
+    async def shred(self, session: AsyncSession, subjects: list[str]) -> None:
+        """Erasure: delete the people's keys (in the erasure's transaction); what was sealed with them is lost."""
+        for s in subjects:
+            self._keys.pop(s, None)
+        await session.execute(delete(self.table).where(self.table.c.subject_id.in_(subjects)))
+
+    async def key(self, session: AsyncSession, subject: str) -> bytes | None:
+        """A person's key, for the key endpoint (None once erased)."""
+        return (await session.execute(select(self.table.c.key).where(self.table.c.subject_id == subject))).scalar()
+
+
+_SEALERS: dict[int, Sealer] = {}
+
+
+def sealer_for(table: Table) -> Sealer:
+    """The process's sealer of a keys table (one key cache per service)."""
+    return _SEALERS.setdefault(id(table), Sealer(table))
+
+
+class KeyUnavailable(Exception):
+    """The producer could not be asked for a key right now (retry later)."""
+
+
+KeyFetch = Callable[[str, str], Awaitable[bytes | None]]  # (event source, person id) -> key, None when erased
+
+
+@dataclass
+class Opened:
+    """An event with its personal values opened; `shredded` names people whose key is gone (their values are None)."""
+
+    envelope: EventEnvelope
+    shredded: set[str] = field(default_factory=set)
+
+
+class Unsealer:
+    """The consumer side: opens sealed values with keys fetched from the producer and kept in memory for `ttl`
+    seconds (an erasure that a consumer sees evicts the key at once: `forget`)."""
+
+    def __init__(self, fetch: KeyFetch, ttl: float = 300.0, cache_size: int = 10000) -> None:
+        self.fetch, self.ttl = fetch, ttl
+        self._keys: _Lru = _Lru(cache_size)
+
+    async def open(self, envelope: EventEnvelope) -> Opened:
+        """The envelope with every sealed token of its data replaced by its value."""
+        subjects: set[str] = set()
+        _tokens(envelope.data, subjects)
+        if not subjects:
+            return Opened(envelope)
+        keys = {s: await self._key(envelope.source, s) for s in sorted(subjects)}
+        shredded = {s for s, k in keys.items() if k is None}
+        data = _open(envelope.data, {s: AESGCM(k) for s, k in keys.items() if k is not None})
+        return Opened(envelope.model_copy(update={"data": data}), shredded)
+
+    def forget(self, subject: str) -> None:
+        self._keys.pop(subject, None)
+
+    async def _key(self, source: str, subject: str) -> bytes | None:
+        cached = self._keys.get(subject)
+        if cached is not None and (cached[1] is None or cached[0] > time.monotonic()):
+            return cached[1]  # an erased person's key never comes back: remembered for good
+        key = await self.fetch(source, subject)
+        self._keys.put(subject, (time.monotonic() + self.ttl, key))
+        return key
+
+
+def _tokens(value: Any, found: set[str]) -> None:
+    if _is_token(value):
+        found.add(value.split(":", 3)[2])
+    elif isinstance(value, list):
+        for v in value:
+            _tokens(v, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _tokens(v, found)
+
+
+def _open(value: Any, aeads: dict[str, AESGCM]) -> Any:
+    if _is_token(value):
+        _, _, subject, token = value.split(":", 3)
+        aead = aeads.get(subject)
+        if aead is None:
+            return None
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        plain = aead.decrypt(raw[:12], raw[12:], subject.encode())
+        return json.loads(plain) if value.startswith(JSON_PREFIX) else plain.decode()
+    if isinstance(value, list):  # an element nobody can open any more is left out
+        return [o for v in value if (o := _open(v, aeads)) is not None or not _is_token(v)]
+    if isinstance(value, dict):
+        return {k: _open(v, aeads) for k, v in value.items()}
+    return value
+
+
+def _is_token(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith((PREFIX, JSON_PREFIX))
+
+
+def http_key_fetch(urls: dict[str, str], headers: dict[str, str], client: Any) -> KeyFetch:
+    """Fetch keys from the producing service of each event source (`/ats` -> its base URL) over its REST API."""
+    async def fetch(source: str, subject: str) -> bytes | None:
+        base = urls.get(source)
+        if base is None:
+            raise KeyUnavailable(f"no key service known for source {source}")
+        try:
+            r = await client.get(f"{base}/v1/event-keys/{subject}", headers=headers)
+        except Exception as exc:
+            raise KeyUnavailable(f"{source}: {exc!r}") from exc
+        if r.status_code == 404:
+            return None
+        if r.status_code != 200:
+            raise KeyUnavailable(f"{source} answered {r.status_code}")
+        return base64.b64decode(r.json()["key"])
+    return fetch
