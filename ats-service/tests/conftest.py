@@ -26,8 +26,7 @@ from ats.tasks.worker import TaskRunner
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from talentkit.kafka import ensure_topics
 from talentkit.testclient import running_app
-from talentkit.testing import opened_data
-from talentkit.testing import free_port
+from talentkit.testing import free_port, opened_data
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
 

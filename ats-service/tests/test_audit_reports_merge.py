@@ -5,7 +5,6 @@ real PostgreSQL.
 Tampering needs a database of its own (`tamper` below): a broken chain would fail every later verification."""
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass

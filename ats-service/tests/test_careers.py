@@ -1,15 +1,22 @@
 """The careers site over ASGI: job board filters, the job page's complete schema.org JobPosting JSON-LD, and the
-apply form (resume by content, screening questions and knock-outs, talent-pool consent on the event, honeypot,
-CSRF, rate limit, a second application shown as a friendly page, the confirmation email over SMTP)."""
+apply form (the resume read by the resumes feature, screening questions and knock-outs, talent-pool consent on the
+event, honeypot, CSRF, rate limit, a second application shown as a friendly page, the confirmation email over
+SMTP)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import text
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from .documents import encrypted_pdf, pdf
+
+RESUME_LINES = ["Ada Lovelace", "Senior Platform Engineer at Analytical Engines  Jan 2019 - Present",
+                "Kubernetes, Python and PostgreSQL in production.", "linkedin.com/in/ada-lovelace-engines"]
+PDF = pdf(RESUME_LINES)
 LDJSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 QUESTIONS = [
     {"id": "work_permit", "label": "Do you have a work permit for Germany?", "kind": "yes_no", "required": True,
@@ -89,7 +96,13 @@ async def test_the_job_page_carries_a_complete_job_posting_and_the_board_filters
     assert (await ats.client.put(f"/v1/jobs/{remote['id']}/posting", json={"remote": False})).status_code == 428
 
 
-async def test_applying_creates_candidate_and_application_keeps_the_resume_and_mails_a_confirmation(ats) -> None:
+async def resumes_of(ats, candidate_id: str) -> list[dict]:
+    r = await ats.client.get(f"/v1/candidates/{candidate_id}/resumes")
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+async def test_applying_creates_candidate_and_application_reads_the_resume_and_mails_a_confirmation(ats) -> None:
     job = await posted_job(ats)
     email = ats.new_email("apply")
     async with ats.browser() as browser:
@@ -99,10 +112,18 @@ async def test_applying_creates_candidate_and_application_keeps_the_resume_and_m
     [app] = await applications_of(ats, email)
     assert (app["job_id"], app["status"], app["source"]) == (job["id"], "active", "career_site")
     async with ats.engine.connect() as conn:
-        row = (await conn.execute(text("SELECT answers, resume, resume_type, talent_pool_consent_at FROM career_applications "
+        row = (await conn.execute(text("SELECT answers, resume_id, resume, talent_pool_consent_at FROM career_applications "
                                        "WHERE application_id = :a"), {"a": app["id"]})).one()
     assert row.answers == {"work_permit": "yes", "seniority": "Senior", "why": "Engines."}
-    assert (bytes(row.resume), row.resume_type) == (PDF, "pdf") and row.talent_pool_consent_at is not None
+    assert row.resume is None and row.talent_pool_consent_at is not None  # no plain copy: the resumes feature keeps it
+    [resume] = await resumes_of(ats, app["candidate_id"])
+    assert str(row.resume_id) == resume["id"] and (resume["content_type"], resume["filename"]) == ("application/pdf", "cv.pdf")
+    assert {"Kubernetes", "Python", "PostgreSQL"} <= set(resume["fields"]["skills"]["value"])
+    assert resume["fields"]["current_title"]["value"] == "Senior Platform Engineer"
+    candidate = (await ats.client.get(f"/v1/candidates/{app['candidate_id']}")).json()
+    assert candidate["links"] == ["https://linkedin.com/in/ada-lovelace-engines"]  # read from the resume
+    parsed = await ats.events_for(resume["id"], topic="ats.resumes", until=lambda rs: len(rs) >= 1)
+    assert dict(parsed[0].headers)["ce_type"] == b"ats.resume.parsed.v1"
     records = await ats.events_for(app["id"], topic="ats.applications", until=lambda rs: len(rs) >= 1)
     created = json.loads(records[0].value)
     assert created["talent_pool_consent"]["text_version"] == "talent-pool-2026-12"
@@ -114,6 +135,38 @@ async def test_applying_creates_candidate_and_application_keeps_the_resume_and_m
         again = await apply(browser, job, email.upper())
         assert again.status_code == 200 and "You have already applied" in again.text
     assert len(await applications_of(ats, email)) == 1
+
+
+async def test_the_same_file_sent_to_two_jobs_is_one_resume_of_the_candidate(ats) -> None:
+    first, second = await posted_job(ats), await posted_job(ats)
+    email = ats.new_email("twice")
+    async with ats.browser() as browser:
+        for job in (first, second):
+            r = await apply(browser, job, email)
+            assert r.status_code == 200 and "Thank you" in r.text, r.text
+    apps = await applications_of(ats, email)
+    assert {a["job_id"] for a in apps} == {first["id"], second["id"]}
+    [resume] = await resumes_of(ats, apps[0]["candidate_id"])
+    async with ats.engine.connect() as conn:
+        linked = (await conn.execute(text("SELECT DISTINCT resume_id FROM career_applications WHERE candidate_id = :c"),
+                                     {"c": apps[0]["candidate_id"]})).scalars().all()
+    assert [str(x) for x in linked] == [resume["id"]]
+
+
+async def test_a_resume_that_cannot_be_read_shows_next_to_its_field_keeps_the_input_and_stores_nothing(ats) -> None:
+    job = await posted_job(ats)
+    email, locked = ats.new_email("locked"), encrypted_pdf(RESUME_LINES)
+    async with ats.browser() as browser:
+        r = await apply(browser, job, email, q_why="Engines & <maths>", resume=locked)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert 'id="resume-error">The PDF is password-protected; upload it without a password.' in r.text
+        assert 'aria-invalid="true" aria-describedby="resume-hint resume-error"' in r.text
+        assert f'value="{email}"' in r.text and 'value="Engines &amp; &lt;maths&gt;"' in r.text
+        assert 'value="yes" checked' in r.text  # the work-permit answer is kept too
+    assert (await ats.client.get("/v1/candidates", params={"email": email})).json()["data"] == []
+    async with ats.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM resumes WHERE sha256 = :h"),
+                                   {"h": hashlib.sha256(locked).hexdigest()})).scalar() == 0
 
 
 async def test_errors_show_next_to_their_fields_and_keep_what_was_typed(ats) -> None:
@@ -164,3 +217,86 @@ async def test_honeypot_csrf_rate_limit_and_closed_jobs_store_nothing(ats) -> No
     async with ats.browser() as browser:
         assert (await browser.get(f"/careers/jobs/{job['id']}/apply")).status_code == 404
         assert job["title"] not in (await browser.get("/careers")).text
+
+
+EEO_LINK = re.compile(r'href="(/careers/self-identification/[^"]+)"')
+
+
+async def eeo_key(ats) -> dict[str, str]:
+    r = await ats.client.post("/v1/api-keys", json={"name": f"eeo-{uuid.uuid4().hex[:8]}", "scopes": ["ats:eeo"]})
+    assert r.status_code == 201, r.text
+    return ats.auth(r.json()["key"])
+
+
+async def test_the_confirmation_offers_a_voluntary_eeo_step_stored_apart_and_changing_nothing(ats) -> None:
+    job = await posted_job(ats)
+    email = ats.new_email("eeo")
+    async with ats.browser() as browser:
+        thanks = await apply(browser, job, email)
+        assert "Answer the voluntary questions" in thanks.text
+        link = EEO_LINK.search(thanks.text).group(1)
+        [app] = await applications_of(ats, email)
+        before = (await ats.client.get(f"/v1/applications/{app['id']}")).json()
+        page = await browser.get(link)
+        assert page.status_code == 200 and "Answering is entirely voluntary" in page.text
+        for name in ("gender", "race_ethnicity", "veteran_status", "disability_status"):
+            assert f'<fieldset id="{name}"><legend>' in page.text
+            assert f'<input type="radio" id="{name}-0" name="{name}" value="decline_to_answer" checked>' in page.text
+            assert f'<label for="{name}-0">I do not wish to answer</label>' in page.text
+        bad = await browser.post(link, data={"csrf_token": ats.csrf_in(page.text), "gender": "robot", "veteran_status": "protected_veteran"})
+        assert bad.status_code == 422 and 'id="gender-error">Choose one of the answers' in bad.text
+        assert 'value="protected_veteran" checked' in bad.text  # a valid choice is kept
+        forged = await browser.post(link, data={"csrf_token": "forged", "gender": "female"})
+        assert forged.status_code == 403
+        done = await browser.post(link, data={"csrf_token": ats.csrf_in(bad.text), "gender": "female",
+                                              "race_ethnicity": "asian", "veteran_status": "decline_to_answer"})
+        assert done.status_code == 200 and "Your answers are recorded" in done.text
+        again = await browser.get(link)
+        assert "Your answers are recorded" in again.text and "female" not in again.text  # never shown back
+        twice = await browser.post(link, data={"csrf_token": ats.csrf_in(bad.text), "gender": "male"})
+        assert twice.status_code == 200 and "Your answers are recorded" in twice.text  # the first answers stand
+    officer = await eeo_key(ats)
+    [stored] = (await ats.anon.get("/v1/eeo-responses", params={"application_id": app["id"]}, headers=officer)).json()["data"]
+    assert (stored["gender"], stored["race_ethnicity"], stored["veteran_status"], stored["disability_status"]) == (
+        "female", "asian", "decline_to_answer", "decline_to_answer")
+    recruiter = (await ats.client.post("/v1/api-keys", json={"name": f"rec-{uuid.uuid4().hex[:8]}",
+                                                             "scopes": ["ats:read", "ats:write"]})).json()["key"]
+    assert (await ats.anon.get("/v1/eeo-responses", params={"application_id": app["id"]},
+                               headers=ats.auth(recruiter))).status_code == 403
+    after = (await ats.client.get(f"/v1/applications/{app['id']}")).json()
+    assert after == before  # answering changed nothing on the application
+    audited = json.dumps((await ats.client.get("/v1/audit-events", params={"target_id": stored["id"]})).json())
+    assert "eeo_response.submitted" in audited and "female" not in audited and "asian" not in audited  # the trail knows it happened, never what was said
+    async with ats.engine.connect() as conn:
+        leaked = (await conn.execute(text("SELECT count(*) FROM outbox WHERE event_type LIKE '%eeo%' OR envelope::text LIKE :id"),
+                                     {"id": f"%{stored['id']}%"})).scalar()
+    assert leaked == 0
+
+
+async def test_declining_or_skipping_the_eeo_step_changes_nothing_and_a_bad_or_expired_link_is_refused(ats) -> None:
+    job = await posted_job(ats)
+    skipper, decliner = ats.new_email("skip"), ats.new_email("decline")
+    async with ats.browser() as browser:
+        await apply(browser, job, skipper)
+        declined = await apply(browser, job, decliner)
+        link = EEO_LINK.search(declined.text).group(1)
+        page = await browser.get(link)
+        assert '<a href="/careers">Skip this step</a>' in page.text
+        r = await browser.post(link, data={"csrf_token": ats.csrf_in(page.text), "gender": "decline_to_answer"})
+        assert r.status_code == 200 and "Your answers are recorded" in r.text
+        assert (await browser.get(link[:-3] + "xyz")).status_code == 404
+        assert (await browser.get("/careers/self-identification/not-a-token")).status_code == 404
+        expired = ats.app.state.settings.signer().sign("eeo-self-identification", {"a": str(uuid.uuid4())},
+                                                       lifetime=-timedelta(seconds=1))
+        assert (await browser.get(f"/careers/self-identification/{expired}")).status_code == 410
+        csrf = ats.csrf_in(page.text)
+        other_purpose = ats.app.state.settings.signer().sign("csrf", {"a": str(uuid.uuid4())}, lifetime=timedelta(hours=1))
+        assert (await browser.post(f"/careers/self-identification/{other_purpose}", data={"csrf_token": csrf})).status_code == 404
+    officer = await eeo_key(ats)
+    [skipped] = await applications_of(ats, skipper)
+    [kept] = await applications_of(ats, decliner)
+    assert (await ats.anon.get("/v1/eeo-responses", params={"application_id": skipped["id"]}, headers=officer)).json()["data"] == []
+    [response] = (await ats.anon.get("/v1/eeo-responses", params={"application_id": kept["id"]}, headers=officer)).json()["data"]
+    assert {response[q] for q in ("gender", "race_ethnicity", "veteran_status", "disability_status")} == {"decline_to_answer"}
+    for app in (skipped, kept):
+        assert (app["status"], app["version"]) == ("active", 1)

@@ -1,14 +1,17 @@
 """The candidate's edges in a real browser: Debian's headless Chromium driven by Playwright against a real ATS
 process (uvicorn, fresh migrated database, its task worker sending over a real aiosmtpd server). A candidate
 browses the board, opens a job (whose JSON-LD parses with the required fields), applies with a resume using the
-keyboard only, sees the confirmation and gets the email; then books an interview slot from the emailed link.
-Every page passes axe-core's WCAG 2.x A/AA rules.
+keyboard only (a real PDF, which the resumes feature reads: its skills reach the candidate's resumes), sees the
+confirmation and gets the email, answers the voluntary EEO questions (seen only with scope `ats:eeo`, never on the
+outbox or Kafka); then books an interview slot from the emailed link. Every page passes axe-core's WCAG 2.x A/AA
+rules.
 
 axe-core is installed at test time from the npm registry into `.local/npm` (pinned version; never a CDN, nothing
 vendored in git); the engine is injected into the page under test. Chromium, Playwright or npm missing is a
 failure, never a skip."""
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -18,22 +21,29 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from talentkit.testclient import ServiceProcess
 from talentkit.testing import free_port
 
+from .conftest import read_topic
+from .documents import pdf
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 AXE_VERSION = "4.14.1"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+RESUME = ["Mary Jackson", "Senior Data Engineer at Langley Analytics  Mar 2018 - Present",
+          "Python, Apache Kafka, PostgreSQL and Terraform every day."]
 
 
 class Inbox:
@@ -66,7 +76,7 @@ def axe_source(repo_root: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(talent_stack) -> Iterator[tuple[str, dict[str, str], Inbox]]:
+def stack(talent_stack) -> Iterator[tuple[str, dict[str, str], Inbox, str]]:
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -84,7 +94,7 @@ def stack(talent_stack) -> Iterator[tuple[str, dict[str, str], Inbox]]:
         log_path=log_dir / "ats-careers-browser.log")
     proc.start()
     try:
-        yield proc.url, {"Authorization": f"Bearer {admin}"}, inbox
+        yield proc.url, {"Authorization": f"Bearer {admin}"}, inbox, url
     finally:
         proc.stop()
         smtp.stop()
@@ -125,8 +135,23 @@ def tab_to(page, element_id: str, limit: int = 40) -> list[str]:
     raise AssertionError(f"Tab never reached #{element_id}: {seen}")
 
 
-def test_a_candidate_finds_a_job_applies_by_keyboard_and_books_an_interview(stack, browser, talent_stack) -> None:
-    base, admin, inbox = stack
+def off_the_loop(work: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine on its own loop in a worker thread (Playwright's sync API owns this thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result(timeout=120)
+
+
+async def outbox_rows_naming(database_url: str, needle: str) -> int:
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await conn.fetchval("SELECT count(*) FROM outbox WHERE event_type LIKE '%eeo%' OR envelope::text LIKE $1",
+                                   f"%{needle}%")
+    finally:
+        await conn.close()
+
+
+def test_a_candidate_finds_a_job_applies_by_keyboard_answers_the_eeo_step_and_books_an_interview(stack, browser, talent_stack) -> None:
+    base, admin, inbox, database_url = stack
     axe = axe_source(talent_stack.repo_root)
     api = httpx.Client(base_url=base, headers=admin, timeout=15)
     title = f"Data engineer {uuid.uuid4().hex[:4]}"
@@ -141,7 +166,7 @@ def test_a_candidate_finds_a_job_applies_by_keyboard_and_books_an_interview(stac
     page = context.new_page()
     applicant = f"kb-{uuid.uuid4().hex[:10]}@example.com"
     resume = talent_stack.repo_root / ".local" / "test-logs" / f"resume-{uuid.uuid4().hex[:6]}.pdf"
-    resume.write_bytes(PDF)
+    resume.write_bytes(pdf(RESUME))
     try:
         page.goto(f"{base}/careers")
         accessible(page, axe)
@@ -186,6 +211,50 @@ def test_a_candidate_finds_a_job_applies_by_keyboard_and_books_an_interview(stac
         assert (application["job_id"], application["source"]) == (job["id"], "career_site")
         [confirmation] = inbox.wait_for(applicant)
         assert confirmation["Subject"] == f"Your application: {title}"
+        [read] = api.get(f"/v1/candidates/{candidate['id']}/resumes").json()["data"]
+        assert read["content_type"] == "application/pdf" and read["filename"] == resume.name
+        assert {"Python", "Kafka", "PostgreSQL", "Terraform"} <= set(read["fields"]["skills"]["value"])
+
+        # the voluntary EEO step, by keyboard: each question starts on "I do not wish to answer"
+        tab_to(page, "Answer the voluntary questions", limit=10)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.get_by_role("heading", level=1).inner_text() == "Voluntary self-identification"
+        accessible(page, axe)
+        for name in ("gender", "race_ethnicity", "veteran_status", "disability_status"):
+            assert page.locator(f"#{name}-0").is_checked()
+            assert page.get_by_role("group", name=page.locator(f"#{name} legend").inner_text()).count() == 1
+        tab_to(page, "gender-0", limit=10)
+        page.keyboard.press("ArrowDown")  # arrows move the choice within a radio group
+        assert page.get_by_label("Female", exact=True).is_checked()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "race_ethnicity-0"
+        page.keyboard.press("ArrowDown")
+        assert page.get_by_label("Hispanic or Latino", exact=True).is_checked()
+        tab_to(page, "Send my answers", limit=4)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "Your answers are recorded" in page.get_by_role("status").inner_text()
+        accessible(page, axe)
+        officer = api.post("/v1/api-keys", json={"name": f"eeo-{uuid.uuid4().hex[:8]}", "scopes": ["ats:eeo"]}).json()["key"]
+        recruiter = api.post("/v1/api-keys", json={"name": f"rec-{uuid.uuid4().hex[:8]}", "scopes": ["ats:read", "ats:write"]}).json()["key"]
+        answers = {"application_id": application["id"]}
+        assert httpx.get(f"{base}/v1/eeo-responses", params=answers, headers={"Authorization": f"Bearer {recruiter}"}).status_code == 403
+        [self_id] = httpx.get(f"{base}/v1/eeo-responses", params=answers,
+                              headers={"Authorization": f"Bearer {officer}"}).json()["data"]
+        assert (self_id["gender"], self_id["race_ethnicity"], self_id["veteran_status"]) == (
+            "female", "hispanic_or_latino", "decline_to_answer")
+        assert off_the_loop(outbox_rows_naming(database_url, self_id["id"])) == 0
+        screen = next(s["id"] for s in job["stages"] if s["kind"] == "screen")
+        moved = api.post(f"/v1/applications/{application['id']}/move", json={  # a later event: the sentinel
+            "from_stage_id": application["stage"]["id"], "to_stage_id": screen})
+        assert moved.status_code == 200, moved.text
+        sentinel = str(moved.json()["version"]).encode()
+        on_kafka = off_the_loop(read_topic(
+            talent_stack.kafka_bootstrap, "ats.applications", match=lambda r: r.key == application["id"].encode(),
+            until=lambda got: any(dict(r.headers).get("ce_sequence") == sentinel for r in got)))
+        seen = " ".join(r.value.decode() + str(r.headers) for r in on_kafka)
+        assert self_id["id"] not in seen and "hispanic" not in seen and "eeo" not in seen
 
         # the same person again: a friendly page
         page.goto(f"{base}/careers/jobs/{job['id']}/apply")

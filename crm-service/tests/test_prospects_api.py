@@ -33,6 +33,19 @@ async def test_create_get_patch_round_trip(crm):
     assert same.status_code == 200 and same.json()["version"] == 2
 
 
+async def test_repeated_email_finds_the_prospects_having_any_of_the_addresses_in_one_page(crm):
+    ada, grace, other = (crm.body() for _ in range(3))
+    made = [(await crm.client.post("/v1/prospects", json=b)).json() for b in (ada, grace, other)]
+    r = await crm.client.get("/v1/prospects", params={"email": [grace["emails"][0].upper(), ada["emails"][0],
+                                                                 "nobody@example.com"], "limit": 1})
+    assert r.status_code == 200, r.text
+    assert [x["id"] for x in r.json()["data"]] == [made[0]["id"]]  # oldest first
+    rest = await crm.client.get(r.json()["next"])
+    assert [x["id"] for x in rest.json()["data"]] == [made[1]["id"]] and rest.json()["next"] is None
+    many = await crm.client.get("/v1/prospects", params={"email": [f"p{i}@example.com" for i in range(101)]})
+    assert many.status_code == 422 and [e["field"] for e in many.json()["errors"]] == ["email"]
+
+
 @pytest.mark.parametrize("method", ["post", "patch"])
 async def test_invalid_source_is_422_naming_source(crm, method):
     if method == "post":
@@ -67,3 +80,19 @@ async def test_create_and_update_publish_cloudevents_on_crm_prospects(crm):
     assert str(created.prospect.id) == pid and created.prospect.source == "event"
     updated = ProspectUpdatedV1.model_validate(seen[1])
     assert updated.changes["headline"].after == "Rear admiral" and updated.prospect.version == 2
+
+
+async def test_the_email_filter_repeated_finds_prospects_having_any_of_the_addresses_page_by_page(crm):
+    people = [(await crm.client.post("/v1/prospects", json=crm.body())).json() for _ in range(3)]
+    emails = [p["emails"][0] for p in people]
+    first = await crm.client.get("/v1/prospects", params={"email": [emails[0].upper(), emails[1], emails[2], "nobody@example.com"],
+                                                         "limit": 2, "count": "true"})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert [p["id"] for p in body["data"]] == [people[0]["id"], people[1]["id"]] and body["total"] == 3
+    rest = await crm.client.get("/v1/prospects", params={"email": [emails[0], emails[1], emails[2], "nobody@example.com"],
+                                                        "limit": 2, "cursor": body["next_cursor"]})
+    assert [p["id"] for p in rest.json()["data"]] == [people[2]["id"]] and rest.json()["total"] is None
+    assert (await crm.client.get("/v1/prospects", params={"email": emails[1]})).json()["data"][0]["id"] == people[1]["id"]
+    too_many = await crm.client.get("/v1/prospects", params={"email": [f"a{i}@example.com" for i in range(201)]})
+    assert too_many.status_code == 422 and "email" in too_many.text

@@ -142,8 +142,13 @@ async def test_openness_is_explained_orders_prospects_and_alerts_the_owner_once_
     assert points == {"tenure_months": 25, "engagement_trend": 20, "visits_30d": 20, "replies_60d": 0, "profile_updated": 0}
     assert explained["score"] == 65 and "2 page visits in the last 30 days" in explained["reasons"]
     assert (await crm.client.get(f"/v1/prospects/{closed['id']}/openness")).json()["score"] == 0
-    ordered = (await crm.client.get("/v1/prospects", params={"order": "-openness", "limit": 200})).json()["data"]
-    ids = [p["id"] for p in ordered]
+    ids: list[str] = []  # every page: other tests' prospects share the database
+    page = (await crm.client.get("/v1/prospects", params={"order": "-openness", "limit": 200})).json()
+    while True:
+        ids += [p["id"] for p in page["data"]]
+        if not page.get("next"):
+            break
+        page = (await crm.client.get(page["next"])).json()
     assert ids.index(open_one["id"]) < ids.index(closed["id"])
     assert await alert_crossings(crm.app) >= 1
     alerts = (await crm.client.get("/v1/alerts", params={"recipient": owner})).json()["data"]

@@ -2,6 +2,7 @@
 and restart safety when the process dies between claim and send or between send and commit."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -199,3 +200,20 @@ async def test_ab_variants_are_assigned_deterministically_per_enrollment(env):
         assert mail["Subject"] == f"Subject {m['variant']}"
         seen.add(m["variant"])
     assert seen == {"A", "B"}
+
+
+async def test_schedulers_of_two_replicas_on_one_database_send_each_due_step_exactly_once(env):
+    crm, inbox, clock, settings = env
+    people = [await enrolled(crm) for _ in range(12)]
+    engine = create_async_engine(crm.app.state.engine.url)  # the second replica: its own pool and scheduler
+    try:
+        other = Scheduler(replace(crm.app.state.uow_factory, sessions=sessionmaker(engine)), settings, clock)
+        first = scheduler(crm, settings, clock)
+        for _ in range(3):  # both passes at once, and again: nothing is left due, nothing goes twice
+            await asyncio.gather(first.run_once(), other.run_once())
+    finally:
+        await engine.dispose()
+    for _, eid, addr in people:
+        assert len(inbox.to(addr)) == 1, addr  # the first step, once
+        msgs = (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"]
+        assert [(m["state"], m["step_index"]) for m in msgs] == [("sent", 0)]

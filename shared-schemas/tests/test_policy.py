@@ -20,8 +20,8 @@ from shared_schemas.policy import (
 M = OwnershipMode
 
 # DESIGN.md §1, "Suggested defaults", except the fields that have no counterpart on the other side: the CRM's
-# marketing record (talent stage, pools, engagement, sequences, consent, suppressions), profile links (the ATS has
-# none), the pipeline stage and offers are `none` (nothing carries them, so a mode saying otherwise would lie).
+# marketing record (talent stage, pools, engagement, sequences, consent, suppressions), the pipeline stage and
+# offers are `none` (nothing carries them, so a mode saying otherwise would lie).
 DESIGN_DEFAULTS = {
     "first_name": M.TWO_WAY,
     "last_name": M.TWO_WAY,
@@ -29,7 +29,7 @@ DESIGN_DEFAULTS = {
     "location": M.TWO_WAY,
     "emails": M.UNION,
     "phones": M.UNION,
-    "links": M.NONE,
+    "links": M.UNION,  # both sides keep links now (the ATS reads them from resumes)
     "tags": M.UNION,
     "application_status": M.ATS,
     "current_stage": M.NONE,

@@ -20,6 +20,7 @@ def settings(db: str = "postgresql+asyncpg://postgres:secret@db:5432/gateway") -
 
 
 @pytest.mark.parametrize("argv", [["backfill", "--batch", "0"], ["backfill", "--batch", "201"], ["backfill", "--side", "x"],
+                                  ["backfill", "--concurrency", "0"], ["backfill", "--concurrency", "17"],
                                   ["resync"], ["resync", "--candidate", "not-a-uuid"],
                                   ["resync", "--candidate", str(uuid.uuid4()), "--prospect", str(uuid.uuid4())],
                                   ["replay", "--topic", "t", "--partition", "0"],
@@ -33,7 +34,8 @@ def test_bad_usage_exits_2(argv, capsys):
 
 def test_parser_defaults():
     args = cli.build_parser().parse_args(["backfill"])
-    assert (args.side, args.batch, args.restart, args.max_pages, args.json) == ("both", 100, False, None, False)
+    assert (args.side, args.batch, args.concurrency, args.restart, args.max_pages, args.json) == \
+        ("both", 200, 3, False, None, False)
     args = cli.build_parser().parse_args(["lag", "--json"])
     assert args.group is None and args.json
 
@@ -76,13 +78,23 @@ def test_erased_and_merged_records_are_recognised_on_both_sides():
     assert not is_gone({"erased_at": None, "status": "active", "merged_into_id": None})
 
 
-def test_progress_line_without_a_terminal_is_one_line_per_page():
+def test_progress_without_a_terminal_prints_a_line_at_most_every_interval_and_a_last_one():
     out = io.StringIO()
-    progress = Progress("backfill ats", stream=out, width=10)
-    progress.new_page(4)
-    for outcome in ("created", "created", "resynced"):
-        progress.step(outcome)
-    assert out.getvalue() == ""  # not a terminal: no redraws
-    progress.end_page()
-    line = out.getvalue()
-    assert line.startswith("backfill ats page 1 [########--] 3/4 | 3 done | created 2 resynced 1 |") and line.endswith("/s\n")
+    progress = Progress("backfill ats", stream=out, width=10, every=3600)
+    progress.total = 400
+    progress.page(200, {"created": 150, "resynced": 50})
+    progress.page(100, {"created": 100})
+    assert out.getvalue().count("\n") == 1  # the first page draws; the second falls inside the interval
+    progress.close()
+    first, last = out.getvalue().splitlines()
+    assert first.startswith("backfill ats [#####-----]  50% 200/400 (1 pages) | created 150 resynced 50 |")
+    assert last.startswith("backfill ats [########--]  75% 300/400 (2 pages) | created 250 resynced 50 |")
+    assert "/s | " in last and last.endswith(" left")
+
+
+def test_progress_without_a_total_counts_and_gives_the_rate():
+    out = io.StringIO()
+    progress = Progress("backfill crm", stream=out, done=1000)
+    progress.page(200, {"unlinked": 200})
+    progress.close()
+    assert out.getvalue().splitlines()[-1].startswith("backfill crm 1,200 done (1 pages) | unlinked 200 | ")

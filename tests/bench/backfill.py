@@ -7,22 +7,61 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import time
 import uuid
 from datetime import UTC, datetime
 
+import httpx
+
 from . import seed
 from .context import Context
+from .cpu import cpu_seconds, postgres_pids
 from .report import Row
 from .stack import log
 
 LINKS = "SELECT count(*) FROM links"
+BATCH = 200  # what the backfill sends per batch (one page of candidates)
+
+
+def _crm_and_postgres_cpu(ctx: Context) -> float:
+    s = ctx.stack
+    crm = s.procs["crm"].proc
+    return (cpu_seconds(crm.pid) if crm else 0.0) + sum(cpu_seconds(p) for p in postgres_pids(s.pg_dir))
+
+
+async def crm_batch_rate(ctx: Context, seconds: float = 10.0) -> tuple[float | None, float | None]:
+    """The CRM's own batch-create rate (prospects/s): `POST /v1/prospects/batch` of 200 creates, two batches in flight
+    (as the backfill sends them), for `seconds`: the ceiling of any backfill into the CRM on this machine; and the CPU
+    seconds the CRM process and PostgreSQL spent per prospect (what bounds it on an idle machine, whatever else runs)."""
+    s = ctx.stack
+    done, t0, tag = 0, time.monotonic(), uuid.uuid4().hex[:8]
+    cpu0 = _crm_and_postgres_cpu(ctx)
+
+    async def sender(client: httpx.AsyncClient, lane: int) -> None:
+        nonlocal done
+        n = 0
+        while time.monotonic() - t0 < seconds:
+            items = [{"op": "create", "idempotency_key": f"bench-batch-{tag}-{lane}-{n}-{i}",
+                      "body": {"first_name": "Batch", "last_name": f"P{i}", "emails": [f"b-{tag}-{lane}-{n}-{i}@bench.example.com"],
+                               "headline": "Engineer", "tags": ["bench"]}} for i in range(BATCH)]
+            resp = await client.post(f"{s.url('crm')}/v1/prospects/batch", json={"items": items})
+            resp.raise_for_status()
+            done += resp.json()["succeeded"]
+            n += 1
+    async with httpx.AsyncClient(headers=s.headers, timeout=60) as client:
+        await asyncio.gather(sender(client, 0), sender(client, 1))
+    elapsed, cpu = time.monotonic() - t0, _crm_and_postgres_cpu(ctx) - cpu0
+    return (done / elapsed if elapsed > 0 else None), (cpu / done if done else None)
 
 
 async def run(ctx: Context) -> None:
     s, d = ctx.stack, ctx.durations
     await asyncio.to_thread(s.stop_gateway)
+    batch_rps, cpu_each = await crm_batch_rate(ctx, 5.0 if d.backfill_people < 100_000 else 10.0)
+    log(f"backfill: the CRM's own batch create rate is {batch_rps or 0:.0f} prospects/s, "
+        f"{(cpu_each or 0) * 1000:.1f} ms CPU each (CRM process + PostgreSQL)")
     since = datetime.now(UTC)
     seeded = await seed.seed_candidates(s.db_urls["ats"], f"backfill-{uuid.uuid4().hex[:8]}", d.backfill_people,
                                         with_events=False)
@@ -80,7 +119,19 @@ async def run(ctx: Context) -> None:
     log(f"backfill: {rate or 0:.1f} people/s ({how})")
     ctx.add(Row("backfill", f"backfill of {d.backfill_people:,} people: time" + (" (extrapolated)" if capped else ""),
                 total, "s", target=120.0 if d.backfill_people >= 100_000 else None, higher_is_better=False,
-                note=f"{how}; `talent-gateway backfill --side ats`, live gateway stopped; candidates seeded in bulk "
+                note=f"{how}; `talent-gateway backfill --side ats` (CRM batches, 3 pages in hand), live gateway stopped; candidates seeded in bulk "
                      f"SQL in {seeded['seconds']:.1f} s"))
     ctx.add(Row("backfill", "backfill rate", rate, "people/s", baseline=ctx.crm_create_rps,
                 baseline_label="CRM POST saturation"))
+    ctx.add(Row("backfill", "backfill rate vs the CRM's own batch creates", rate, "people/s", baseline=batch_rps,
+                baseline_label="CRM POST /v1/prospects/batch (200 per batch, 2 in flight)",
+                note=f"at the CRM's batch rate alone, {d.backfill_people:,} people take "
+                     f"{d.backfill_people / batch_rps:.0f} s" if batch_rps else ""))
+    ctx.details["backfill"]["crm_batch_create_rps"] = batch_rps
+    ctx.details["backfill"]["crm_batch_create_cpu_s_each"] = cpu_each
+    if cpu_each:
+        cores = os.cpu_count() or 1
+        ctx.add(Row("backfill", "CRM batch create: CPU per prospect (CRM process + PostgreSQL)", cpu_each * 1000, "ms",
+                    note=f"on {cores} idle cores at most {cores / cpu_each:,.0f} prospects/s: {d.backfill_people:,} "
+                         f"people need at least {d.backfill_people * cpu_each / cores:.0f} s of the whole machine "
+                         "for the CRM's inserts alone (the ATS pages and the gateway come on top)"))

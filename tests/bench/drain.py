@@ -127,7 +127,7 @@ async def run(ctx: Context) -> None:
                 elif email in finals:
                     complete.discard(email)
 
-    tap = kafka.EventTap(s.bootstrap, [CRM_PROSPECTS], on_event)
+    tap = kafka.EventTap(s.bootstrap, [CRM_PROSPECTS], on_event, *s.key_service())
     await tap.start()
     consumed = 0
     samples: list[tuple[float, int, int]] = []

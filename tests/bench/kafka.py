@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from shared_schemas.envelope import EventEnvelope, InvalidEvent
+from talentkit.sealing import KeyUnavailable, Unsealer, http_key_fetch
 
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
 BENCH_GROUP_PREFIX = "bench-"
@@ -57,10 +59,15 @@ async def end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition,
 
 class EventTap:
     """Reads `topics` from their current end in the background and hands each CloudEvent to `on_event`, with the
-    time its record reached Kafka (the record timestamp, seconds)."""
+    time its record reached Kafka (the record timestamp, seconds). `urls` (`/ats` and `/crm` -> base URL) and
+    `headers`: open the personal values sealed in events with keys from their producer, as the gateway does
+    (opening takes time but changes no figure: latencies come from the write time in the event and the record
+    timestamp)."""
 
-    def __init__(self, bootstrap: str, topics: list[str], on_event: Callable[[EventEnvelope, float], None]) -> None:
+    def __init__(self, bootstrap: str, topics: list[str], on_event: Callable[[EventEnvelope, float], None],
+                 urls: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> None:
         self.bootstrap, self.topics, self.on_event = bootstrap, topics, on_event
+        self.urls, self.headers = urls, headers or {}
         self.consumer: AIOKafkaConsumer | None = None
         self.task: asyncio.Task[None] | None = None
         self.count = 0
@@ -79,16 +86,20 @@ class EventTap:
 
     async def _run(self) -> None:
         assert self.consumer is not None
-        while True:
-            batches = await self.consumer.getmany(timeout_ms=200, max_records=2000)
-            for records in batches.values():
-                for record in records:
-                    try:
-                        event = EventEnvelope.from_kafka(record.headers, record.value)
-                    except InvalidEvent:
-                        continue
-                    self.count += 1
-                    self.on_event(event, record.timestamp / 1000)
+        async with httpx.AsyncClient(timeout=30) as client:
+            unsealer = Unsealer(http_key_fetch(self.urls, self.headers, client)) if self.urls else None
+            while True:
+                batches = await self.consumer.getmany(timeout_ms=200, max_records=2000)
+                for records in batches.values():
+                    for record in records:
+                        try:
+                            event = EventEnvelope.from_kafka(record.headers, record.value)
+                            if unsealer is not None:
+                                event = (await unsealer.open(event)).envelope
+                        except (InvalidEvent, KeyUnavailable):
+                            continue
+                        self.count += 1
+                        self.on_event(event, record.timestamp / 1000)
 
     async def stop(self) -> None:
         if self.task is not None:

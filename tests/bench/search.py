@@ -27,8 +27,8 @@ import numpy as np
 from pgvector.asyncpg import register_vector
 
 from .context import Context
-from .seed import _pg_url
 from .report import Row
+from .seed import _pg_url
 from .stack import log
 from .stats import percentile
 

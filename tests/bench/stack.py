@@ -64,6 +64,10 @@ class BenchStack:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.admin_key}"}
 
+    def key_service(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Where the keys of sealed event values come from (each source's producer) and the headers to ask with."""
+        return {"/ats": self.url("ats"), "/crm": self.url("crm")}, self.headers
+
     # -------------------------------------------------------------------------------------------- start
     def start(self) -> None:
         """PostgreSQL (durable), Kafka, databases + migrations, an SMTP sink, the services and the bare app."""

@@ -164,7 +164,7 @@ async def run(ctx: Context) -> None:
     await ctx.quiet_gateway()  # the writes of earlier sections are not synced: no backlog at the start
     await ctx.start_gateway()
     seen = Seen()
-    tap = kafka.EventTap(s.bootstrap, [ATS_CANDIDATES, CRM_PROSPECTS], seen)
+    tap = kafka.EventTap(s.bootstrap, [ATS_CANDIDATES, CRM_PROSPECTS], seen, *s.key_service())
     await tap.start()
     phases: list[Phase] = []
     try:

@@ -4,14 +4,14 @@ the gateway records it at the CRM. Without the box, the prospect gets no consent
 import html
 import re
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+RESUME = b"Grace Hopper\nCompiler engineer: COBOL, FORTRAN and UNIVAC since 1949.\n"  # read by the ATS resumes feature
 
 
 async def _apply(e2e, http, job_id: str, addr: str, **extra: str) -> None:
     page = await http.get(f"{e2e.ats_url}/careers/jobs/{job_id}/apply")
     assert page.status_code == 200, page.text
     csrf = html.unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
-    r = await http.post(f"{e2e.ats_url}/careers/jobs/{job_id}/apply", files={"resume": ("cv.pdf", PDF, "application/pdf")},
+    r = await http.post(f"{e2e.ats_url}/careers/jobs/{job_id}/apply", files={"resume": ("cv.txt", RESUME, "text/plain")},
                         data={"csrf_token": csrf, "first_name": "Grace", "last_name": "Hopper", "email": addr,
                               "consent_version": "talent-pool-2026-12", **extra})
     assert r.status_code == 200 and "Thank you, Grace!" in r.text, r.text

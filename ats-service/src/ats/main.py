@@ -19,6 +19,7 @@ from ats.careers.public import router as careers_pages
 from ats.careers.routes import router as postings_router
 from ats.config import Settings
 from ats.db import platform
+from ats.eeo.public import router as self_identification_pages
 from ats.eeo.routes import reports as eeo_report_router
 from ats.eeo.routes import router as eeo_router
 from ats.exports.routes import router as exports_router
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[candidates_router, exports_router, merges_router, notes_router, resumes_router, search_router, jobs_router, ranking_router, postings_router, job_board_router,
                  applications_router, hris_router, reject_reasons_router, slots_router, interviews_router, interviewers_router,
                  scheduling_invites_router, scorecards_router, offers_router, checks_by_application_router,
-                 background_checks_router, reports_router, audit_router, scheduling_pages, careers_pages, eeo_router,
+                 background_checks_router, reports_router, audit_router, scheduling_pages, careers_pages, self_identification_pages, eeo_router,
                  eeo_report_router, retention_policies_router, retention_router, legal_holds_router],
         source=SOURCE, relay_topics=ATS_TOPICS, openapi_tags=TAGS, event_sinks=(audit.trail,), bus=message_bus(settings),
         workers=((task_worker(performers()),) if settings.tasks_enabled else ()) + (retention_worker,),

@@ -4,9 +4,8 @@ Revision ID: 7403657ca6ce
 Revises: d0f0f6d203e9
 Create Date: 2026-11-27 08:49:18.412172
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '7403657ca6ce'
 down_revision = 'd0f0f6d203e9'

@@ -7,8 +7,8 @@ Revision ID: 08e57f1735e2
 Revises: 411bec37c4ee
 Create Date: 2026-12-01 23:45:56.560994
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '08e57f1735e2'

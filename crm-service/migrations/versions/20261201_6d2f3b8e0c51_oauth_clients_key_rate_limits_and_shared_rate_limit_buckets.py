@@ -7,9 +7,8 @@ Revision ID: 6d2f3b8e0c51
 Revises: 7403657ca6ce
 Create Date: 2026-12-01 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '6d2f3b8e0c51'
 down_revision = '7403657ca6ce'

@@ -16,7 +16,7 @@ def test_openness_adds_the_points_of_the_first_tier_each_signal_reaches():
     assert score == 25 + 20 + 10 + 0 + 15 and MAX_SCORE == 100
     assert {p["signal"]: p["points"] for p in parts}["tenure_months"] == 25
     assert explain({"tenure_months": 13})[0] == 10 and explain({"tenure_months": None})[0] == 0
-    assert [p["reason"] for p in parts if p["reason"]][0] == "30 months at their current company"
+    assert next(p["reason"] for p in parts if p["reason"]) == "30 months at their current company"
 
 
 def test_a_talent_map_bucket_links_the_search_that_lists_it():

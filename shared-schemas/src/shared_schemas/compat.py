@@ -80,9 +80,8 @@ class _Comparison:
             kind = _type_of(old)
             if kind == "object" or "properties" in old:
                 self._compare_object(old, new, path, out)
-            if kind == "array" or "items" in old:
-                if "items" in old or "items" in new:
-                    self._compare(old.get("items", {}), new.get("items", {}), f"{path}[*]", out)
+            if (kind == "array" or "items" in old) and ("items" in old or "items" in new):
+                self._compare(old.get("items", {}), new.get("items", {}), f"{path}[*]", out)
         finally:
             self._seen.discard(key)
 

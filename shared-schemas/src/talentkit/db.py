@@ -134,8 +134,11 @@ def create_engine(url: str, *, pool_timeout: float = 30.0) -> AsyncEngine:
     after which the pool replaces every connection that predates the failure. `pool_timeout`: the longest wait
     for a pooled connection."""
     # A pool as large as the concurrency it serves: connections beyond `pool_size` are opened and closed per use.
-    return create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800,
-                               pool_timeout=pool_timeout)
+    # Statement cache: a batch of N items uses savepoints sa_savepoint_1..N (and their RELEASEs), each its own
+    # statement; with the default 100 they evicted each other and the INSERTs, and every one was prepared again
+    # (a round trip per statement; a fifth of a batch's time).
+    return create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800, pool_timeout=pool_timeout,
+                               connect_args={"prepared_statement_cache_size": 1500})
 
 
 def connection_lost(exc: BaseException) -> bool:

@@ -29,6 +29,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from talentkit.supervisor import Supervisor
+
 PG_SYSTEM_USER = "embedded_postgres"
 RUN_PORTS = {"postgres": 54320, "kafka": 9092, "kafka_controller": 9093, "smtp": 2525}
 SERVICES: tuple[tuple[str, str, str, str, int], ...] = (
@@ -559,14 +561,14 @@ class _Stack:
         self.logs = self.run_dir / "logs"
         self.kafka: subprocess.Popen | None = None
         self.pg_started = False
-        self.services: list[tuple[str, subprocess.Popen, Path]] = []
+        self.supervisor = Supervisor(log, on_start=lambda _child: self._record_children())
         self.db_urls: dict[str, str] = {}
         self.bootstrap = ""
         self.mail_dir = self.run_dir / "mail"
         self.mail: Any = None
 
     def _record_children(self) -> None:
-        pids = [p.pid for _, p, _ in self.services] + ([self.kafka.pid] if self.kafka else [])
+        pids = [c.proc.pid for c in self.supervisor.children if c.proc] + ([self.kafka.pid] if self.kafka else [])
         (self.run_dir / "children.pids").write_text("".join(f"{p}\n" for p in pids))
 
     def infra(self) -> None:
@@ -647,42 +649,38 @@ class _Stack:
             logfile = self.logs / f"{name}.log"
             workers = workers_for(prefix, env)
             service_env = {**env, **multiprocess_metrics_env(self.run_dir / "metrics" / name, workers)}
-            with open(logfile, "ab") as fh:
-                fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name} =====\n".encode())
-                fh.flush()
-                proc = subprocess.Popen(
-                    uvicorn_argv(factory, port, workers=workers),
-                    cwd=self.repo / sdir, env=service_env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            self.services.append((name, proc, logfile))
-            log(f"started {name} on :{port} ({workers} worker(s), pid {proc.pid}, log: {logfile})")
-        self._record_children()
-        for (name, proc, logfile), (*_, port) in zip(self.services, SERVICES):
-            wait_http_ok(f"http://127.0.0.1:{port}/readyz", 90, proc, logfile)
-            log(f"{name} ready")
+
+            def launch(name: str = name, sdir: str = sdir, factory: str = factory, port: int = port,
+                       workers: int = workers, service_env: dict[str, str] = service_env,
+                       logfile: Path = logfile) -> subprocess.Popen:
+                with open(logfile, "ab") as fh:
+                    fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name} =====\n".encode())
+                    fh.flush()
+                    return subprocess.Popen(
+                        uvicorn_argv(factory, port, workers=workers), cwd=self.repo / sdir, env=service_env,
+                        stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            child = self.supervisor.add(name, launch)
+            log(f"started {name} on :{port} ({workers} worker(s), pid {child.proc.pid}, log: {logfile})")  # type: ignore[union-attr]
+        for child, (*_, port) in zip(self.supervisor.children, SERVICES):
+            wait_http_ok(f"http://127.0.0.1:{port}/readyz", 90, child.proc, self.logs / f"{child.name}.log")
+            log(f"{child.name} ready")
 
     def watch(self) -> None:
-        """Foreground until a signal arrives or a child dies."""
+        """Foreground until a signal arrives: a service that dies is restarted with backoff (the supervisor says
+        so), the others keep running; Kafka is started again on its data when it dies."""
         while True:
-            for name, proc, logfile in self.services:
-                if proc.poll() is not None:
-                    raise StackError(f"{name} exited with {proc.returncode}; see {logfile}:\n{tail(logfile, 20)}")
+            self.supervisor.check()
             if self.kafka is not None and self.kafka.poll() is not None:
-                raise StackError(f"Kafka exited with {self.kafka.returncode}; see {self.kafka_dir / 'server.log'}")
-            time.sleep(1)
+                log(f"Kafka exited with {self.kafka.returncode}; starting it again on its data "
+                    f"(see {self.kafka_dir / 'server.log'}); the services reconnect by themselves")
+                self.kafka = start_kafka(self.kafka_dir, RUN_PORTS["kafka"], RUN_PORTS["kafka_controller"],
+                                         fetch_kafka(self.repo))
+                self._record_children()
+                log("Kafka restarted")
+            time.sleep(0.5)
 
     def teardown(self) -> None:
-        for name, proc, _ in reversed(self.services):
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc, _ in reversed(self.services):
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log(f"{name} stopped")
+        self.supervisor.stop_all()
         if self.mail is not None:
             self.mail.stop()
         stop_kafka(self.kafka)

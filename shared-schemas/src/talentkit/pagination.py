@@ -4,11 +4,12 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,13 @@ class Page(BaseModel, Generic[T]):
     next: str | None = Field(None, description="URL of the next page, or null on the last page.")
 
 
+class CountedPage(Page[T], Generic[T]):
+    """One page of a list, with how many records the whole list holds when `count=true` was asked for."""
+
+    total: int | None = Field(None, description="With `count=true`: how many records match the filters across "
+                              "every page (counted now; null otherwise). For progress bars.")
+
+
 def encode_cursor(payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":"), default=str).encode()).decode().rstrip("=")
 
@@ -35,11 +43,11 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     """Decode a cursor or answer 400 naming the `cursor` parameter."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(payload, dict) or not isinstance(payload.get("after"), list):
-            raise ValueError
-        return payload
-    except ValueError:
-        raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON are all ValueErrors
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("after"), list):
+        raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")])
+    return payload
 
 
 async def paginate(session: AsyncSession, request: Request, response: Response, stmt: Select[Any], *,
@@ -121,3 +129,55 @@ def offset_body(rows: list[Any], *, offset: int, limit: int, filters: dict[str, 
         cursor = encode_cursor({"after": [offset + limit], "filters": kept})
         url = link_next(kept | {"cursor": cursor, "limit": limit})
     return {"data": rows, "next_cursor": cursor, "next": url}
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list request's page: the cursor and limit asked for, and where the `Link` header goes. Routes get one from
+    a `PageQuery` dependency and hand it to the service, which runs its repository's query through it."""
+
+    request: Request
+    response: Response
+    cursor: str | None
+    limit: int
+
+    async def page(self, session: AsyncSession, stmt: Select[Any], *, filters: dict[str, Any], model: Any = None,
+                   created_col: Any = None, id_col: Any = None) -> dict[str, Any]:
+        """One page of `stmt` in (`created_col`, `id_col`) order (`model`'s created_at and id by default), as a list
+        body (`data`, `next_cursor`, `next`), with the Link header."""
+        rows, cursor = await paginate(session, self.request, self.response, stmt,
+                                      created_col=model.created_at if created_col is None else created_col,
+                                      id_col=model.id if id_col is None else id_col,
+                                      filters=filters, cursor=self.cursor, limit=self.limit)
+        return {"data": rows, "next_cursor": cursor, "next": next_url(self.request, self.response)}
+
+    def offset(self, filters: dict[str, Any]) -> int:
+        """Where a computed order (relevance, a score) resumes: the cursor's offset (0 without one)."""
+        return cursor_offset(self.cursor, {k: v for k, v in filters.items() if v is not None})
+
+    def offset_page(self, rows: list[Any], *, offset: int, filters: dict[str, Any]) -> dict[str, Any]:
+        """A list body from `rows` fetched at `offset` with `limit + 1` (the extra row says a next page exists)."""
+        return offset_body(rows, offset=offset, limit=self.limit, filters=filters, link_next=self.link_next)
+
+    def link_next(self, params: dict[str, Any]) -> str:
+        """Set `Link: rel=next` to this list with `params` (those not None); return the URL."""
+        url = f"{self.request.url.path}?{urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)}"
+        self.response.headers["Link"] = f'<{url}>; rel="next"'
+        return url
+
+
+def page_query(default_limit: int = DEFAULT_LIMIT) -> Any:
+    """The dependency type of a list's `cursor` and `limit` query parameters."""
+    def paging(request: Request, response: Response,
+               cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+               limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = default_limit) -> Paging:
+        return Paging(request, response, cursor, limit)
+    return Annotated[Paging, Depends(paging)]
+
+
+PageQuery = page_query()
+
+
+def iso(value: Any) -> str | None:
+    """A filter value as a cursor keeps it (datetimes and ids as strings)."""
+    return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value is not None else None)

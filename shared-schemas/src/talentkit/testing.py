@@ -3,7 +3,8 @@
 Importing this module starts nothing; the session fixture `talent_stack` starts PostgreSQL (fast, non-durable mode)
 and a single-node Kafka on free ports the first time a test asks for it, with data under
 `<repo>/.local/test-stack/<session>/`, and stops both at the end of the session. `TEST_DATABASE_URL` (an admin
-PostgreSQL URL) and `TEST_KAFKA_BOOTSTRAP_SERVERS` use external servers instead.
+PostgreSQL URL) and `TEST_KAFKA_BOOTSTRAP_SERVERS` use external servers instead. `TALENT_TEST_STACK=off` (set by
+`make test-unit`) makes a test that asks for the stack fail instead of starting it.
 """
 from __future__ import annotations
 
@@ -87,6 +88,10 @@ def _clean_stale_sessions(base: Path) -> None:
 
 @pytest.fixture(scope="session")
 def talent_stack() -> Iterator[TalentStack]:
+    """PostgreSQL and Kafka for the session, started on first use (refused under `TALENT_TEST_STACK=off`)."""
+    if os.environ.get("TALENT_TEST_STACK") == "off":
+        pytest.fail("this test needs PostgreSQL and Kafka: it belongs beside the integration tests, not in a unit "
+                    "folder (TALENT_TEST_STACK=off)", pytrace=False)
     from talentkit import localstack as ls
 
     repo = ls.repo_root()

@@ -4,9 +4,8 @@ Revision ID: 63ed1bf34f02
 Revises: ef759e37ee6b
 Create Date: 2026-11-27 08:45:03.655215
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '63ed1bf34f02'
 down_revision = 'ef759e37ee6b'

@@ -4,9 +4,8 @@ Revision ID: 7702e3c43902
 Revises: 63ed1bf34f02
 Create Date: 2026-11-27 09:03:08.754247
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '7702e3c43902'
 down_revision = '63ed1bf34f02'

@@ -4,8 +4,8 @@ Revision ID: ef759e37ee6b
 Revises: d18ebf1083f9
 Create Date: 2026-11-27 08:42:57.033251
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'ef759e37ee6b'

@@ -7,9 +7,8 @@ Revision ID: 7e304c9f1d62
 Revises: 7702e3c43902
 Create Date: 2026-12-01 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '7e304c9f1d62'
 down_revision = '7702e3c43902'

@@ -4,9 +4,8 @@ Revision ID: 96e5f58e3074
 Revises: 7e304c9f1d62
 Create Date: 2026-12-01 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '96e5f58e3074'
 down_revision = '7e304c9f1d62'

@@ -4,8 +4,8 @@ Revision ID: e9caf80ac708
 Revises: 2c5c5e890a20
 Create Date: 2026-12-02 00:50:57.074058
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'e9caf80ac708'

@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     crm_url: str = Field("http://127.0.0.1:8002", description="Base URL of the CRM API.")
     consumer_group: str = "sync-gateway"
     consumer_enabled: bool = True
+    consumer_max_in_flight: int = Field(16, ge=1, le=512, description=(
+        "Events (of different people) the consumer applies at once; none holds a database connection across its "
+        "calls to the other service, so this bounds the load put on the ATS and CRM, not the pool."))
     http_timeout_seconds: float = 10.0
     silver_medalist_min_stage: Literal["screen", "interview", "offer"] = Field(
         "interview", description="A rejection at this stage kind or later makes a silver medalist.")

@@ -82,8 +82,9 @@ class Gateway:
     def consumer_options(self, sessions: async_sessionmaker[AsyncSession], uow_factory: UnitOfWorkFactory) -> dict[str, Any]:
         """How the live consumer (and the CLI's replay) applies the gateway's events."""
         return {"group": self.settings.consumer_group, "sessions": sessions, "tables": platform,
-                "handler": self.handler, "key_of": person_of, "wants": wanted, "is_transient": is_transient,
-                "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(uow_factory), "unsealer": self.unsealer}
+                "handle": self.handler.bind(sessions).handle, "key_of": person_of, "wants": wanted,
+                "is_transient": is_transient, "is_outage": is_outage, "on_dead_letter": self.dead_letter_hook(uow_factory),
+                "unsealer": self.unsealer}
 
     def dead_letter_hook(self, uow_factory: UnitOfWorkFactory) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:
         """The consumer's dead-letter hook: keep the record, count the run, alert."""

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 from talentkit.app import create_service_app
 from talentkit.consumer import EventConsumer
 
-from sync_gateway import container
+from sync_gateway import container, metering
 from sync_gateway.config import Settings
 from sync_gateway.conflicts.routes import router as conflicts_router
 from sync_gateway.consumers.handler import TOPICS
@@ -41,9 +41,11 @@ def create_app(settings: Settings | None = None, webhook_settings: WebhookSettin
     async def sync_consumer(app: FastAPI) -> None:
         if not settings.consumer_enabled:
             return
+        metering.working_as("sync")
+        metering.meter(app.state.engine)
         consumer = EventConsumer(topics=TOPICS, bootstrap=settings.kafka_bootstrap_servers,
-                                 # each in-flight event holds a pooled connection across its HTTP calls (handler=)
-                                 max_in_flight=16, partitions=settings.kafka_topic_partitions,
+                                 max_in_flight=settings.consumer_max_in_flight,
+                                 partitions=settings.kafka_topic_partitions,
                                  **gateway.consumer_options(app.state.sessionmaker, app.state.uow_factory))
         app.state.consumer = consumer
         try:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.applications import service
@@ -25,7 +25,6 @@ from ats.applications.schemas import (
     StageHistoryRead,
     Transfer,
 )
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/applications", tags=["Applications"])
 reasons = APIRouter(prefix="/v1/reject-reasons", tags=["Reject reasons"])

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from talentkit.auth import RequestContext
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.applications import repository
@@ -23,7 +24,6 @@ from ats.candidates.service import candidates
 from ats.jobs import repository as jobs
 from ats.jobs import service as job_service
 from ats.jobs.models import Job, JobStatus
-from ats.paging import Paging
 
 
 async def get(*, uow: UnitOfWork, application_id: uuid.UUID, for_update: bool = False) -> Application:

@@ -5,11 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, page_query
 
 from ats.audit import service
 from ats.audit.schemas import AuditEventRead, VerificationRead
-from ats.paging import page_query
 
 router = APIRouter(prefix="/v1/audit-events", tags=["Audit trail"])
 Auditor = Annotated[RequestContext, Depends(require("ats:audit"))]

@@ -11,13 +11,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.errors import BadRequest, field_error
-from talentkit.pagination import decode_cursor, encode_cursor
+from talentkit.pagination import Paging, decode_cursor, encode_cursor
 from talentkit.uow import DomainEvent, UnitOfWork
 
 from ats.audit import personal, repository
 from ats.audit.models import AuditEvent, AuditPersonalValues
 from ats.jobs.models import stage_change
-from ats.paging import Paging
 
 GENESIS = "0" * 64
 

@@ -79,8 +79,8 @@ class JobPosting(RecordsEvents, Base):
 
 
 class CareerApplication(Base):
-    """An application's form data: screening answers, the resume as uploaded (stored plainly until the resume
-    feature parses it) and the talent-pool consent."""
+    """An application's form data: screening answers, the resume sent with it (a resume of the resumes feature:
+    parsed, deduplicated per candidate) and the talent-pool consent."""
 
     __tablename__ = "career_applications"
 
@@ -88,9 +88,11 @@ class CareerApplication(Base):
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONB)
     knocked_out_by: Mapped[str | None] = mapped_column(Text)  # the question id whose answer rejected it
+    resume_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resumes.id", ondelete="SET NULL"))
+    # Applications sent before the form used the resumes feature kept their file here; new ones never do.
     resume_filename: Mapped[str | None] = mapped_column(Text)
-    resume_type: Mapped[str | None] = mapped_column(Text)  # pdf | docx | txt, decided by content
-    resume: Mapped[bytes | None] = mapped_column(LargeBinary)
+    resume_type: Mapped[str | None] = mapped_column(Text)
+    resume: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     talent_pool_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consent_text_version: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

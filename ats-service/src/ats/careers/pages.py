@@ -8,7 +8,7 @@ from typing import Any
 from ats.careers.jsonld import script
 from ats.careers.models import JobPosting
 from ats.jobs.models import Job
-from ats.public.pages import error_summary, esc
+from ats.public.pages import choices, error_summary, esc
 
 CONSENT_TEXT_VERSION = "talent-pool-2026-12"
 CONSENT_TEXT = ("Keep me in your talent pool: you may store my name and email address and contact me about other "
@@ -50,19 +50,26 @@ $fields
 FIELD = Template("""<label for="$name">$label$optional</label>
 <input type="$type" id="$name" name="$name" value="$value"$extra$required$aria>
 $hint$error""")
-CHOICES = Template("""<fieldset$aria><legend>$label$optional</legend>
-$options
-</fieldset>
-$error""")
-OPTION = Template("""<div><input type="radio" id="$id" name="$name" value="$value"$checked>
-<label for="$id">$text</label></div>""")
 THANKS = Template("""<h1>Thank you, $first_name!</h1>
 <p role="status">We have received your application for $title. A confirmation is on its way to $email.</p>
-<p><a href="/careers">See all open positions</a></p>""")
+$self_identification<p><a href="/careers">See all open positions</a></p>""")
+SELF_IDENTIFICATION = Template("""<section aria-labelledby="eeo-offer"><h2 id="eeo-offer">Optional: equal-opportunity questions</h2>
+<p>You may answer a few voluntary questions about gender, ethnicity, veteran and disability status. Answering, or
+not, has no effect on your application: the answers are kept apart from it and never shown to anyone deciding on
+it.</p>
+<p><a href="$link">Answer the voluntary questions</a></p>
+</section>
+""")
 ALREADY = Template("""<h1>You have already applied</h1>
 <p role="status">We already have your application for $title, and it is being looked at. There is no need to
 apply again; we will be in touch.</p>
 <p><a href="/careers">See all open positions</a></p>""")
+
+
+def thanks(first_name: str, title: str, email: str, self_identification_link: str | None) -> str:
+    """The confirmation, offering the voluntary EEO step when there is a real application to attach it to."""
+    offer = SELF_IDENTIFICATION.substitute(link=esc(self_identification_link)) if self_identification_link else ""
+    return THANKS.substitute(first_name=esc(first_name), title=esc(title), email=esc(email), self_identification=offer)
 
 
 def _options(values: list[str], chosen: str | None, everyone: str) -> str:
@@ -111,12 +118,8 @@ def _question(q: dict[str, Any], values: dict[str, str], errors: dict[str, str])
     optional = not q.get("required")
     if q["kind"] == "text":
         return _field(name, q["label"], values, errors, optional=optional)
-    choices = ["yes", "no"] if q["kind"] == "yes_no" else q["choices"]
-    options = "\n".join(OPTION.substitute(id=f"{name}-{i}", name=name, value=esc(c), text=esc(c.capitalize() if q["kind"] == "yes_no" else c),
-                                          checked=" checked" if values.get(name) == c else "") for i, c in enumerate(choices))
-    aria = (f' id="{name}" aria-invalid="true" aria-describedby="{name}-error"' if name in errors else f' id="{name}"')
-    return CHOICES.substitute(aria=aria, label=esc(q["label"]), optional=" (optional)" if optional else "", options=options,
-                              error=f'<p class="error" id="{name}-error">{esc(errors[name])}</p>' if name in errors else "")
+    options = [("yes", "Yes"), ("no", "No")] if q["kind"] == "yes_no" else [(c, c) for c in q["choices"]]
+    return choices(name, q["label"] + (" (optional)" if optional else ""), options, values.get(name), errors.get(name))
 
 
 def apply_form(job: Job, posting: JobPosting | None, csrf: str, values: dict[str, str], errors: dict[str, str]) -> str:

@@ -11,20 +11,24 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 from talentkit.auth import Principal, RequestContext
 from talentkit.clock import clock_of
-from talentkit.errors import Conflict
+from talentkit.errors import Conflict, ProblemError
 
 from ats.candidates.schemas import CandidateCreate
-from ats.careers import files, pages, service
+from ats.careers import pages, service
 from ats.careers.jsonld import job_posting
 from ats.careers.models import JobPosting
+from ats.eeo import public as self_identification
 from ats.jobs.models import Job
 from ats.public import pages as public
 from ats.public import security
 from ats.public.pages import esc
+from ats.resumes.files import sniff
 
 router = APIRouter(include_in_schema=False)
 ACTOR = "careers-site"
 MAX_ANSWER = 2000
+MAX_RESUME_BYTES = 900_000  # the platform refuses request bodies over 1 MB; the form's other fields need the rest
+UNREADABLE = "We could not read this file: upload a PDF, Word (.docx) or plain text file."
 
 
 def _ctx(request: Request) -> RequestContext:
@@ -110,14 +114,17 @@ async def _read(form: FormData, posting: JobPosting | None, now: Any) -> tuple[s
         else:
             answers[q["id"]] = answer
     upload = form.get("resume")
-    content = await upload.read(files.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
-    kind = files.kind_of(content) if content else None
+    content = await upload.read(MAX_RESUME_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    declared = upload.content_type if isinstance(upload, UploadFile) else None
     if not content:
         errors["resume"] = "Choose your resume file."
-    elif len(content) > files.MAX_BYTES:
+    elif len(content) > MAX_RESUME_BYTES:
         errors["resume"] = "The file is larger than 900 KB: please upload a smaller one."
-    elif kind is None:
-        errors["resume"] = "We could not read this file: upload a PDF, Word (.docx) or plain text file."
+    else:
+        try:  # the cheap check by content now, with the other fields; the resumes feature reads it on apply
+            sniff(content, declared)
+        except ProblemError:
+            errors["resume"] = UNREADABLE
     if errors:
         if "resume" not in errors and content:
             errors["resume"] = "Please choose your resume file again."  # a browser never re-sends a file
@@ -125,10 +132,10 @@ async def _read(form: FormData, posting: JobPosting | None, now: Any) -> tuple[s
     consent = None
     if values["talent_pool"] == "yes" and _text(form, "consent_version") == pages.CONSENT_TEXT_VERSION:
         consent = {"given_at": now, "text_version": pages.CONSENT_TEXT_VERSION}
-    filename = (upload.filename if isinstance(upload, UploadFile) and upload.filename else f"resume.{kind}")[:200]
+    filename = (upload.filename if isinstance(upload, UploadFile) and upload.filename else "resume")[:200]
     return service.Applicant(first_name=values["first_name"], last_name=values["last_name"], email=values["email"].lower(),
                              phone=values["phone"] or None, answers=answers, resume_filename=filename,
-                             resume_type=kind, resume=content, talent_pool_consent=consent), values, {}  # type: ignore[arg-type]
+                             resume_content_type=declared, resume=content, talent_pool_consent=consent), values, {}
 
 
 @router.post("/careers/jobs/{job_id}/apply")
@@ -144,15 +151,19 @@ async def apply_submit(job_id: uuid.UUID, request: Request) -> Response:
             job, posting = found
             applicant, values, errors = await _read(form, posting, clock_of(request.app).now())
             if _text(form, "website"):  # the honeypot: only bots fill it; they see success and nothing is stored
-                return public.respond(request, "Thank you", pages.THANKS.substitute(
-                    first_name=esc(values["first_name"] or "there"), title=esc(job.title), email=esc(values["email"])))
+                return public.respond(request, "Thank you", pages.thanks(values["first_name"] or "there", job.title,
+                                                                         values["email"], None))
             if applicant is None:
                 return _form(request, job, posting, values, errors, 422)
-            app = await service.apply(uow=uow, job=job, posting=posting, applicant=applicant, ctx=_ctx(request))
+            try:
+                app = await service.apply(uow=uow, job=job, posting=posting, applicant=applicant, ctx=_ctx(request),
+                                          phone_region=request.app.state.settings.resume_phone_region)
+            except service.ResumeRefused as refused:  # leaving the unit of work uncommitted rolls it all back
+                return _form(request, job, posting, values, {"resume": refused.reason}, 422)
             await uow.commit()
             if app is None:
                 return public.respond(request, "You have already applied", pages.ALREADY.substitute(title=esc(job.title)))
-            return public.respond(request, "Thank you", pages.THANKS.substitute(
-                first_name=esc(applicant.first_name), title=esc(job.title), email=esc(applicant.email)))
+            return public.respond(request, "Thank you", pages.thanks(
+                applicant.first_name, job.title, applicant.email, self_identification.link(request, app.id)))
     except Conflict:  # closed between the page and the post
         return _gone(request)

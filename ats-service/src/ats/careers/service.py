@@ -1,5 +1,6 @@
 """Careers use cases: the posting API, the board and job pages, and an application through the form (a new or
-known candidate by email, the resume kept, knock-out answers rejecting with a reason, a confirmation email)."""
+known candidate by email, the resume read by the resumes feature, knock-out answers rejecting with a reason, a
+confirmation email)."""
 from __future__ import annotations
 
 import uuid
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
-from talentkit.errors import Conflict, NotFound
+from talentkit.errors import Conflict, NotFound, ProblemError
 from talentkit.uow import UnitOfWork
 
 from ats.applications import repository as applications_repo
@@ -22,6 +23,7 @@ from ats.jobs import repository as jobs
 from ats.jobs import service as job_service
 from ats.jobs.models import Job, JobStatus
 from ats.mail.service import Mail, queue
+from ats.resumes import service as resumes
 
 KNOCKOUT_REASON = "Knock-out question"
 SOURCE = "career_site"
@@ -35,9 +37,17 @@ class Applicant:
     phone: str | None
     answers: dict[str, str]
     resume_filename: str
-    resume_type: str
+    resume_content_type: str | None  # as the browser declared it; the resumes feature checks it against the bytes
     resume: bytes
     talent_pool_consent: dict[str, Any] | None  # {"given_at", "text_version"}
+
+
+class ResumeRefused(Exception):
+    """The resume could not be read (encrypted, damaged, ...): `reason` is shown next to the form's field."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 async def get_posting(*, uow: UnitOfWork, job_id: uuid.UUID) -> JobPosting:
@@ -87,9 +97,10 @@ def knockout(questions: list[dict[str, Any]], answers: dict[str, str]) -> dict[s
     return next((q for q in questions if answers.get(q["id"]) in q.get("knockout_answers", [])), None)
 
 
-async def apply(*, uow: UnitOfWork, job: Job, posting: JobPosting | None, applicant: Applicant,
+async def apply(*, uow: UnitOfWork, job: Job, posting: JobPosting | None, applicant: Applicant, phone_region: str,
                 ctx: RequestContext) -> Application | None:
-    """The application, or None when this email already applied to the job."""
+    """The application, or None when this email already applied to the job; ResumeRefused (roll back) when the
+    resume cannot be read."""
     known = await repository.live_candidate_with_email(uow.session, applicant.email)
     if known and await applications_repo.existing(uow.session, known.id, job.id):
         return None
@@ -105,11 +116,18 @@ async def apply(*, uow: UnitOfWork, job: Job, posting: JobPosting | None, applic
         if "existing_application_id" in exc.extra:
             return None
         raise
+    try:  # parsed, its contact points joining the profile, `ats.resume.parsed.v1`; the same file again is one resume
+        resume, _ = await resumes.upload(uow=uow, candidate_id=app.candidate_id, content=applicant.resume,
+                                         filename=applicant.resume_filename, declared_type=applicant.resume_content_type,
+                                         phone_region=phone_region, ctx=ctx)
+    except ProblemError as exc:
+        if not any(e.get("field") == "file" for e in exc.errors or []):
+            raise
+        raise ResumeRefused(exc.detail or "We could not read this file.") from exc
     hit = knockout(posting.questions if posting else [], applicant.answers)
     uow.session.add(CareerApplication(
         application_id=app.id, candidate_id=app.candidate_id, answers=applicant.answers,
-        knocked_out_by=hit["id"] if hit else None, resume_filename=applicant.resume_filename,
-        resume_type=applicant.resume_type, resume=applicant.resume,
+        knocked_out_by=hit["id"] if hit else None, resume_id=resume.id,
         talent_pool_consent_at=(applicant.talent_pool_consent or {}).get("given_at"),
         consent_text_version=(applicant.talent_pool_consent or {}).get("text_version")))
     if hit:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.eeo import service
@@ -17,7 +17,6 @@ from ats.eeo.schemas import (
     EeoResponseRead,
     EeoResponseUpdate,
 )
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/eeo-responses", tags=["EEO"])
 reports = APIRouter(prefix="/v1/reports", tags=["EEO"])

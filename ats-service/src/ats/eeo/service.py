@@ -8,13 +8,13 @@ from typing import Any
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.applications import repository as applications
 from ats.eeo import report, repository
 from ats.eeo.models import EeoResponse
 from ats.jobs import service as job_service
-from ats.paging import Paging
 
 
 async def submit(*, uow: UnitOfWork, application_id: uuid.UUID, answers: dict[str, Any], ctx: RequestContext) -> EeoResponse:
@@ -29,6 +29,11 @@ async def submit(*, uow: UnitOfWork, application_id: uuid.UUID, answers: dict[st
     uow.session.add(response)
     await uow.flush()
     return response
+
+
+async def answered(*, uow: UnitOfWork, application_id: uuid.UUID) -> bool:
+    """Whether the application has a self-identification already."""
+    return await repository.of_application(uow.session, application_id) is not None
 
 
 async def get(*, uow: UnitOfWork, response_id: uuid.UUID, for_update: bool = False) -> EeoResponse:

@@ -6,12 +6,11 @@ from fastapi import APIRouter, Depends, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.holds import service
 from ats.holds.schemas import LegalHoldCreate, LegalHoldRead
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/legal-holds", tags=["Retention"])
 Officer = Annotated[RequestContext, Depends(require("ats:audit"))]

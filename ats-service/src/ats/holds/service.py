@@ -6,12 +6,12 @@ from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.holds import repository
 from ats.holds.models import LegalHold
 from ats.jobs import repository as jobs
-from ats.paging import Paging
 
 
 async def place(*, uow: UnitOfWork, candidate_id: uuid.UUID | None, job_id: uuid.UUID | None, reason: str,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.interviews import service
@@ -19,7 +19,6 @@ from ats.interviews.schemas import (
     InterviewRead,
     InterviewReschedule,
 )
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/interviews", tags=["Interviews"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]

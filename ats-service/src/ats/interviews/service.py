@@ -8,13 +8,13 @@ from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.errors import NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.applications import service as applications
 from ats.interviews import repository
 from ats.interviews.models import Interview, InterviewStatus
 from ats.jobs import repository as jobs
-from ats.paging import Paging
 
 
 async def get(*, uow: UnitOfWork, interview_id: uuid.UUID, for_update: bool = False) -> Interview:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.jobs import postings, service
@@ -24,7 +24,6 @@ from ats.jobs.schemas import (
     StageRead,
     StageRename,
 )
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/jobs", tags=["Jobs"])
 board = APIRouter(prefix="/v1/job-board", tags=["Job board"])

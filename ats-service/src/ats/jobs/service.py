@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import Conflict, NotFound
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.jobs import repository
 from ats.jobs.models import Job, JobStatus, StageKind
-from ats.paging import Paging
 
 FOREIGN_KEY_VIOLATION = "23503"
 

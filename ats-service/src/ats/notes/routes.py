@@ -7,12 +7,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.notes import service
 from ats.notes.schemas import ActivityItem, NoteCreate, NoteRead
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/candidates/{candidate_id}")
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]

@@ -7,14 +7,13 @@ from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.errors import BadRequest, field_error
-from talentkit.pagination import decode_cursor, encode_cursor
+from talentkit.pagination import Paging, decode_cursor, encode_cursor
 from talentkit.uow import UnitOfWork
 
 from ats.candidates.service import candidates
 from ats.notes import repository
 from ats.notes.models import Note, Visibility
 from ats.notes.schemas import ActivityItem
-from ats.paging import Paging
 from ats.users import acting_user
 
 

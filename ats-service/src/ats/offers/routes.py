@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from ats.offers import service
@@ -21,7 +21,6 @@ from ats.offers.schemas import (
     OfferRescind,
     OfferUpdate,
 )
-from ats.paging import PageQuery
 
 router = APIRouter(prefix="/v1/offers", tags=["Offers"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]

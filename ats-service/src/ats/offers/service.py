@@ -8,12 +8,12 @@ from typing import Any
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import NotFound
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.applications import service as applications
 from ats.offers import repository
 from ats.offers.models import Offer, OfferStatus
-from ats.paging import Paging
 from ats.users import acting_user
 
 

@@ -46,6 +46,12 @@ ul.jobs{list-style:none;padding:0}ul.jobs li{padding:.75rem 0;border-bottom:1px 
 $body
 </main></body></html>""")
 
+CHOICES = Template("""<fieldset$aria><legend>$legend</legend>
+$options
+</fieldset>
+$error""")
+OPTION = Template("""<div><input type="radio" id="$id" name="$name" value="$value"$checked>
+<label for="$id">$text</label></div>""")
 ERROR = Template("""<h1>$heading</h1>
 <p class="alert" role="alert">$message</p>""")
 
@@ -67,6 +73,17 @@ def respond(request: Request, title: str, body: str, status: int = 200, *, head:
 
 def error(request: Request, heading: str, message: str, status: int, **kw: Any) -> HTMLResponse:
     return respond(request, heading, ERROR.substitute(heading=esc(heading), message=esc(message)), status, **kw)
+
+
+def choices(name: str, legend: str, options: list[tuple[str, str]], chosen: str | None, error: str | None) -> str:
+    """A radio group (`(value, text)` options) in a fieldset with its legend, its error after it; the fieldset
+    carries `id=name` so that the error summary can link to it."""
+    radios = "\n".join(OPTION.substitute(id=f"{name}-{i}", name=name, value=esc(value), text=esc(text),
+                                         checked=" checked" if value == chosen else "")
+                       for i, (value, text) in enumerate(options))
+    aria = f' id="{name}"' + (f' aria-invalid="true" aria-describedby="{name}-error"' if error else "")
+    return CHOICES.substitute(aria=aria, legend=esc(legend), options=radios,
+                              error=f'<p class="error" id="{name}-error">{esc(error)}</p>' if error else "")
 
 
 def error_summary(errors: dict[str, str]) -> str:

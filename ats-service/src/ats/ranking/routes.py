@@ -5,9 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
-from ats.paging import PageQuery
 from ats.ranking import scoring, service
 from ats.ranking.schemas import RankedApplication
 

@@ -8,11 +8,11 @@ from functools import lru_cache
 from typing import Any
 
 from talentkit.embeddings import embedder
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.jobs import service as jobs
 from ats.jobs.models import Job
-from ats.paging import Paging
 from ats.ranking import repository
 from ats.ranking.schemas import RankedApplication
 from ats.ranking.scoring import Applicant, grade

@@ -2,7 +2,6 @@
 import uuid
 from typing import Annotated, Any
 
-from ats.paging import PageQuery
 from ats.resumes import service
 from ats.resumes.files import MAX_FILE_BYTES
 from ats.resumes.schemas import ResumeDetail, ResumeRead
@@ -11,7 +10,7 @@ from starlette.datastructures import UploadFile
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import ContentTooLarge, Unprocessable, field_error
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 router = APIRouter(prefix="/v1/candidates/{candidate_id}/resumes", tags=["Resumes"])

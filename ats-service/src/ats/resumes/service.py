@@ -8,7 +8,6 @@ from typing import Any
 
 from ats.candidates.models import Candidate
 from ats.candidates.service import candidates
-from ats.paging import Paging
 from ats.resumes import repository
 from ats.resumes.blind import blind_text
 from ats.resumes.extract import extract
@@ -18,6 +17,7 @@ from ats.resumes.parsing import normalise_phone, parse
 from talentkit.auth import RequestContext
 from talentkit.embeddings import embedder
 from talentkit.errors import Conflict, NotFound
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 

@@ -8,10 +8,9 @@ from talentkit.auth import RequestContext, require
 from talentkit.clock import clock_of
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
-from ats.paging import PageQuery
 from ats.retention import service
 from ats.retention.schemas import (
     RetentionPolicyCreate,

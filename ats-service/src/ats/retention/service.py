@@ -12,11 +12,11 @@ from talentkit.auth import RequestContext
 from talentkit.clock import Clock
 from talentkit.concurrency import check_if_match
 from talentkit.errors import Conflict, NotFound
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 
 from ats.candidates.service import candidates
 from ats.holds import repository as holds
-from ats.paging import Paging
 from ats.retention import repository, rules
 from ats.retention.models import RetentionPolicy, RetentionRun
 

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
-from ats.paging import PageQuery
 from ats.scorecards import service
 from ats.scorecards.models import Scorecard
 from ats.scorecards.schemas import ScorecardCreate, ScorecardRead, ScorecardUpdate

@@ -9,10 +9,10 @@ from typing import Any
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import Conflict, Forbidden, NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from ats.interviews import repository as interviews
-from ats.paging import Paging
 from ats.scorecards import repository
 from ats.scorecards.models import Scorecard
 from ats.users import acting_user

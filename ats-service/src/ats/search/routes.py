@@ -6,10 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, page_query
 
 from ats.applications.models import ApplicationStatus
-from ats.paging import page_query
 from ats.search import service
 from ats.search.schemas import CandidateHit
 

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from talentkit.pagination import Paging
 from talentkit.search.query import parse
 from talentkit.uow import UnitOfWork
 
-from ats.paging import Paging
 from ats.search import repository
 from ats.search.schemas import CandidateHit
 

@@ -7,12 +7,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from crm.activities import service
 from crm.activities.schemas import ActivityRead, NoteCreate
-from crm.paging import PageQuery
 
 router = APIRouter(prefix="/v1/prospects/{prospect_id}", tags=["Timeline and notes"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

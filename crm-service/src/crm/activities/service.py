@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from talentkit.auth import RequestContext
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
 from crm.activities import repository
 from crm.activities.models import Activity
-from crm.paging import Paging, iso
 from crm.prospects.service import prospects
 
 

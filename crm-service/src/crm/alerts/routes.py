@@ -7,13 +7,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from crm.alerts import service
 from crm.alerts.matching import Opening
 from crm.alerts.schemas import AlertRead, JobOpening, MatchRead
-from crm.paging import PageQuery
 
 router = APIRouter(tags=["Alerts and rediscovery"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from talentkit.errors import NotFound
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
 from crm.alerts import repository
 from crm.alerts.matching import Opening, find_matches, summary
 from crm.alerts.models import Alert
-from crm.paging import Paging, iso
 
 
 async def raise_alert(*, uow: UnitOfWork, kind: str, recipient: str | None, title: str, data: dict[str, Any]) -> Alert:

@@ -4,11 +4,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
 from crm.compliance import service
 from crm.compliance.schemas import Art14Notice
-from crm.paging import PageQuery
 from crm.sequences.clock import clock_of
 
 router = APIRouter(prefix="/v1/compliance", tags=["Compliance"])

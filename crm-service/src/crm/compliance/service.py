@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from crm.compliance import art14 as rules
 from crm.compliance import repository
-from crm.paging import Paging
 from crm.prospects.models import Prospect
 
 

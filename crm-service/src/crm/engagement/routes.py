@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
 from crm.engagement import service
 from crm.engagement.config import engagement_settings
@@ -17,7 +17,6 @@ from crm.engagement.schemas import (
     Order,
     RankedProspect,
 )
-from crm.paging import PageQuery
 from crm.sequences.clock import clock_of
 
 router = APIRouter(tags=["Engagement"])

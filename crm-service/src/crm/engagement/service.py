@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.errors import BadRequest, field_error
-from talentkit.pagination import encode_cursor
+from talentkit.pagination import Paging, encode_cursor
 from talentkit.uow import UnitOfWork
 
 from crm.activities import repository as timeline
@@ -20,7 +20,6 @@ from crm.engagement.config import EngagementSettings, engagement_settings
 from crm.engagement.models import EngagementScore
 from crm.engagement.schemas import Level, Order
 from crm.engagement.score import Contribution, compute, decay, level_of
-from crm.paging import Paging
 from crm.prospects.service import prospects
 from crm.sequences.clock import clock_of
 

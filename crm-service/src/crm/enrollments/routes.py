@@ -8,13 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
 from crm.enrollments import service
 from crm.enrollments.models import Enrollment
 from crm.enrollments.schemas import EnrollmentCreate, EnrollmentExit, EnrollmentRead
-from crm.paging import PageQuery
 from crm.sequences.clock import clock_of
 
 router = APIRouter(tags=["Enrollments"])

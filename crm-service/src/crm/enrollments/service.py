@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from talentkit.auth import RequestContext
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
 from crm.activities import service as activities
 from crm.enrollments import repository
 from crm.enrollments.models import Enrollment
-from crm.paging import Paging, iso
 from crm.prospects.service import prospects
 from crm.sequences import service as sequences
 from crm.sequences.schedule import next_open

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Header, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
-from crm.paging import PageQuery
 from crm.pools import service
 from crm.pools.models import Pool, PoolMember
 from crm.pools.schemas import (

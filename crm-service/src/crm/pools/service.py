@@ -9,11 +9,11 @@ from typing import Any
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import Conflict, NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
 from crm.activities import repository as timeline
 from crm.activities import service as activities
-from crm.paging import Paging, iso
 from crm.pools import repository
 from crm.pools.models import Pool, PoolMember, PoolStage
 from crm.pools.velocity import velocity

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
-from crm.paging import PageQuery
 from crm.pushes import service
 from crm.pushes.schemas import PushOutcomeIn, PushRead
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.errors import Conflict, NotFound
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
 from crm.activities import service as activities
 from crm.alerts.service import raise_alert
-from crm.paging import Paging, iso
 from crm.pushes import repository
 from crm.pushes.models import FailureCode, Push, PushStatus
 

@@ -10,10 +10,10 @@ from sqlalchemy import Select
 from talentkit.auth import RequestContext
 from talentkit.background import repeat
 from talentkit.errors import NotFound
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from crm.alerts.service import raise_alert
-from crm.paging import Paging
 from crm.saved_searches import repository
 from crm.saved_searches.models import SavedSearch
 from crm.search import repository as search

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
-from crm.paging import PageQuery
 from crm.search import service
 from crm.search.repository import Filters
 from crm.search.schemas import Mode, ProspectHit

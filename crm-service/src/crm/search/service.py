@@ -7,11 +7,11 @@ from typing import Any
 
 from talentkit.embeddings import embedder
 from talentkit.errors import Conflict
+from talentkit.pagination import Paging, iso
 from talentkit.search.query import Node, parse
 from talentkit.uow import UnitOfWork
 
 from crm.embeddings import repository as embeddings
-from crm.paging import Paging, iso
 from crm.prospects.service import prospects
 from crm.search import repository
 from crm.search.repository import Filters

@@ -10,11 +10,11 @@ from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.errors import NotFound, Unprocessable, field_error
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
 from crm.activities import service as activities
 from crm.consent import service as consent
-from crm.paging import Paging, iso
 from crm.sending import repository
 from crm.sending.models import Message
 

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
-from crm.paging import PageQuery
 from crm.sending import inbound
 from crm.sending.schemas import BounceIn, MessageRead, ReplyIn, ReplyOut
 from crm.sequences.clock import clock_of

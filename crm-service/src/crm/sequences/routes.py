@@ -7,10 +7,9 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 from talentkit.responses import resource_response
 
-from crm.paging import PageQuery
 from crm.sequences import service
 from crm.sequences.schemas import SequenceCreate, SequenceRead, SequenceUpdate
 

@@ -8,9 +8,9 @@ from typing import Any
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import NotFound
+from talentkit.pagination import Paging, iso
 from talentkit.uow import UnitOfWork
 
-from crm.paging import Paging, iso
 from crm.sequences import repository
 from crm.sequences.models import Sequence, SequenceVersion
 

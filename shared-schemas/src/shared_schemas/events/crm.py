@@ -14,7 +14,7 @@ class ProspectSnapshot(PersonSnapshot):
 
     current_company: str | None = Field(None, json_schema_extra=PERSONAL)
     current_title: str | None = Field(None, json_schema_extra=PERSONAL)
-    skills: list[str] = []
+    skills: list[str] = Field([])
     links: list[str] = Field([], json_schema_extra=PERSONAL)
     owner: str | None = None
     status: str | None = None  # active | hired | excluded

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from talentkit.auth import RequestContext, require, spend_for_batch
 from talentkit.db import Session, UoW
@@ -17,7 +17,7 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
-    Page,
+    CountedPage,
     next_url,
     paginate,
     paginate_by_offset,
@@ -28,6 +28,7 @@ from talentkit.profiles.service import ProfileService
 from talentkit.responses import resource_response
 
 PROBLEM = {"content": {"application/problem+json": {}}}
+MAX_EMAILS = 200  # addresses per list request: a page of people matched at once, within a URL's usual limits
 
 
 # An ordering other than "oldest first": (session, request, filters statement, offset, limit) -> rows.
@@ -90,19 +91,26 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
         return respond(await service.read(session, id))
 
 
-    @router.get("", response_model=Page[out_schema], description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
+    @router.get("", response_model=CountedPage[out_schema], description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
                         f"Follow `next` (or the `Link: rel=next` header) until it is null."),
                  summary=f"List {noun}s")  # type: ignore[valid-type]
     async def list_all(request: Request, response: Response, ctx: Reader, session: Session,
-                       email: Annotated[str | None, Query(description=f"Only {noun}s having this email address (any case).")] = None,
+                       email: Annotated[list[str] | None, Query(max_length=MAX_EMAILS, description=(
+                           f"Only {noun}s having this email address (any case). Repeat it (up to {MAX_EMAILS} times) "
+                           f"for {noun}s having any of these addresses, e.g. to match many people in one request."))] = None,
                        updated_after: Annotated[datetime | None, Query(description="Only records changed after this time (ISO 8601 with offset).")] = None,
                        cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
                        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+                       count: Annotated[bool, Query(description=f"Also answer `total`: how many {noun}s match the "
+                                                    "filters across every page (a count: ask once, not on every page).")] = False,
                        order: Annotated[str | None, Query(description="Sort order other than oldest first"
                                                           + (": " + ", ".join(f"`{o}`" for o in orderings) if orderings else " (none for this resource)")
                                                           + ".")] = None) -> dict[str, Any]:
-        filters = {"email": email, "updated_after": updated_after.isoformat() if updated_after else None}
-        stmt = service.repo.listing(email=email, updated_after=updated_after)
+        emails = sorted({e.strip().lower() for e in email}) if email else None
+        # One address stays a string in the cursor, as before several were accepted (cursors already issued hold).
+        filters = {"email": (emails[0] if len(emails) == 1 else emails) if emails else None,
+                   "updated_after": updated_after.isoformat() if updated_after else None}
+        stmt = service.repo.listing(emails=emails, updated_after=updated_after)
         if order is not None:
             if order not in orderings:
                 raise Unprocessable("Unknown sort order.", errors=[field_error("order", f"one of {sorted(orderings) or 'none'}")])
@@ -112,7 +120,9 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
         else:
             rows, cursor_next = await paginate(session, request, response, stmt, created_col=service.model.created_at,
                                                id_col=service.model.id, filters=filters, cursor=cursor, limit=limit)
-        return {"data": rows, "next_cursor": cursor_next, "next": next_url(request, response)}
+        total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one() \
+            if count else None
+        return {"data": rows, "next_cursor": cursor_next, "next": next_url(request, response), "total": total}
 
 
     @router.patch("/{id}", response_model=out_schema, description=(f"Change some fields of a {noun}; leave out what should stay. Lists (emails, phones, tags) replace "

@@ -52,10 +52,13 @@ class ProfileRepository(Generic[ProfileT]):
             self._row_by_id = select(table).where(table.c.id == bindparam("id"))
         return (await session.execute(self._row_by_id, {"id": id})).first()
 
-    def listing(self, *, email: str | None, updated_after: datetime | None) -> Select[Any]:
+    def listing(self, *, emails: list[str] | None, updated_after: datetime | None) -> Select[Any]:
+        """Profiles having any of `emails` (lower-case; the GIN index answers both forms) changed after a time."""
         stmt = select(self.model)
-        if email:
-            stmt = stmt.where(self.model.emails.contains([email.strip().lower()]))
+        if emails and len(emails) == 1:
+            stmt = stmt.where(self.model.emails.contains(emails))
+        elif emails:
+            stmt = stmt.where(self.model.emails.overlap(emails))
         if updated_after:
             stmt = stmt.where(self.model.updated_at > updated_after)
         return stmt

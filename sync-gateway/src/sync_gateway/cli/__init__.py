@@ -45,6 +45,13 @@ def _batch(value: str) -> int:
     return number
 
 
+def _concurrency(value: str) -> int:
+    number = _positive(value)
+    if number > 16:
+        raise argparse.ArgumentTypeError("at most 16")
+    return number
+
+
 def _offset(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -74,12 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("backfill", parents=[common], help="link existing people and re-sync linked ones",
                             description="Page through the ATS candidates (and/or CRM prospects) and handle each like the "
                             "live consumer handles its created event: link an unlinked candidate to the CRM prospect with "
-                            "its email, or create the prospect; re-apply the policy both ways to linked people. Each record "
-                            "is its own transaction; re-running is harmless. Resumes from the checkpoint in "
-                            f"${STATE_DIR_ENV} (default {DEFAULT_STATE_DIR}/) unless --restart.")
+                            "its email, or create the prospect (a batch per page); re-apply the policy both ways to linked "
+                            "people. Re-running is harmless (idempotency keys per person; links exist). Resumes from the "
+                            f"checkpoint in ${STATE_DIR_ENV} (default {DEFAULT_STATE_DIR}/) unless --restart. A progress "
+                            "bar on a terminal, a progress line every 2 seconds otherwise.")
     p.add_argument("--side", choices=("ats", "crm", "both"), default="both",
                    help="ats: candidates (link or create, re-sync linked); crm: re-sync linked prospects; both (default)")
-    p.add_argument("--batch", type=_batch, default=100, help="records per page (1-200, default 100)")
+    p.add_argument("--batch", type=_batch, default=200, help="records per page (1-200, default 200)")
+    p.add_argument("--concurrency", type=_concurrency, default=3,
+                   help="pages in hand at once (1-16, default 3): one is read while others are written")
     p.add_argument("--restart", action="store_true", help="ignore the checkpoint and start from the first record")
     p.add_argument("--max-pages", type=_positive, help="stop after this many pages (checkpointed; run again to go on)")
     p.add_argument("--updated-after", type=_aware_time, metavar="TIME",

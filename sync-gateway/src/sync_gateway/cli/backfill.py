@@ -1,6 +1,6 @@
-"""`talent-gateway backfill`: link every existing ATS candidate to the CRM (by email, or by creating the prospect)
-and re-apply the policy both ways to people already linked, with the live consumer's own code; resumable from a
-checkpoint under `$GATEWAY_STATE_DIR`."""
+"""`talent-gateway backfill`: link every existing ATS candidate to the CRM (by email, or by creating the prospects
+in batches) and re-apply the policy both ways to people already linked (`sync_gateway.backfill`); resumable from a
+checkpoint under `$GATEWAY_STATE_DIR`, with a progress bar on a terminal and a progress line per page otherwise."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,17 +17,16 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from sync_gateway.backfill.service import Backfill, GaveUp, PageDone
 from sync_gateway.cli.common import (
     RETRIES,
     CliError,
     gateway_and_database,
     is_retryable,
     load_settings,
-    log,
     with_retries,
 )
 from sync_gateway.cli.progress import OUTCOMES, Progress
-from sync_gateway.container import Database, Gateway
 from sync_gateway.policy.engine import Side
 
 STATE_DIR_ENV = "GATEWAY_STATE_DIR"
@@ -79,18 +77,10 @@ class Checkpoints:
         os.replace(tmp, self.path)
 
 
-async def backfill_record(gateway: Gateway, db: Database, side: Side, record: dict[str, Any], seen: set[uuid.UUID]) -> str:
-    """Link or re-sync one record in its own unit of work, like the live consumer handles its created event."""
-    async with db.uow_factory() as uow:
-        outcome = await gateway.profiles.backfill(uow.session, side, record, seen)
-        await uow.commit()
-    return outcome
-
-
-async def backfill_side(gateway: Gateway, db: Database, side: Side, *, batch: int, restart: bool, max_pages: int | None,
-                        filters: dict[str, str], store: Checkpoints, seen: set[uuid.UUID]) -> dict[str, Any]:
-    """One side's records, page by page from the checkpoint, each handled in its own unit of work."""
-    client = gateway.profiles.clients[side]
+async def backfill_side(engine: Backfill, side: Side, *, batch: int, restart: bool, max_pages: int | None,
+                        filters: dict[str, str], store: Checkpoints) -> dict[str, Any]:
+    """One side's records, page by page from the checkpoint (see `sync_gateway.backfill.service`)."""
+    client = engine.profiles.clients[side]
     saved = None if restart else store.load().get(side)
     if saved and saved.get("filters", {}) != filters:
         print(f"{side}: the checkpoint is for other filters ({saved.get('filters')}); starting over", file=sys.stderr)
@@ -100,46 +90,36 @@ async def backfill_side(gateway: Gateway, db: Database, side: Side, *, batch: in
     if saved:
         where = "re-reading its last page" if saved.get("complete") else "at its next page"
         print(f"{side}: resuming from the checkpoint ({earlier} records done earlier), {where}", file=sys.stderr)
-    progress = Progress(f"backfill {side}")
+    progress = Progress(f"backfill {side}", done=earlier)
     result: dict[str, Any] = {"resumed": bool(saved and cursor), "records": 0, "pages": 0, "complete": False,
                               **dict.fromkeys(OUTCOMES, 0), "failed_ids": []}
+    failed_before = (saved or {}).get("failed_ids", [])[-500:]
+
+    async def page_done(done: PageDone) -> None:
+        nonlocal cursor
+        progress.page(done.records, done.counts)
+        result["pages"] += 1
+        result["records"] += done.records
+        for outcome, n in done.counts.items():
+            result[outcome] += n
+        result["failed_ids"] += done.failed_ids
+        # The next page to do; after the last page, that page again (a later run picks up what was added since).
+        cursor = done.next_cursor or cursor
+        store.save(side, {"cursor": cursor, "complete": done.next_cursor is None, "filters": filters,
+                          "records": earlier + result["records"], "batch": batch,
+                          "saved_at": datetime.now(UTC).isoformat(), "failed_ids": failed_before + result["failed_ids"]})
     try:
-        while True:
-            params: dict[str, Any] = {"limit": batch, **filters, **({"cursor": cursor} if cursor else {})}
-            try:
-                page = await with_retries(f"{side} page", lambda p=params: client.get_json(client.collection, **p))
-            except Exception as exc:  # noqa: BLE001 - reported in one line; the checkpoint is untouched
-                raise CliError(f"{side}: cannot read {client.collection} ({exc}); "
-                               f"with a stale checkpoint, run again with --restart") from None
-            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise CliError(f"{side}: {client.collection} did not answer with a page of records")
-            records, next_cursor = page["data"], page.get("next_cursor")
-            progress.new_page(len(records))
-            for record in records:
-                try:
-                    outcome = await with_retries(f"{side} {record['id']}",
-                                                  lambda r=record: backfill_record(gateway, db, side, r, seen))
-                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others (as a dead letter)
-                    if is_retryable(exc):  # still unavailable after the retries: stop; the checkpoint holds
-                        raise CliError(f"{side} {record['id']}: gave up after {RETRIES} attempts ({exc}); "
-                                       f"run again to resume") from None
-                    log.error("%s %s: not applied: %s: %s", side, record["id"], type(exc).__name__, exc)
-                    outcome = "failed"
-                    result["failed_ids"].append(str(record["id"]))
-                result[outcome] += 1
-                result["records"] += 1
-                progress.step(outcome)
-            progress.end_page()
-            result["pages"] += 1
-            # The next page to do; after the last page, that page again (a later run picks up what was added since).
-            result["complete"] = next_cursor is None
-            store.save(side, {"cursor": next_cursor or cursor, "complete": result["complete"], "filters": filters,
-                              "records": earlier + result["records"], "batch": batch,
-                              "saved_at": datetime.now(UTC).isoformat(),
-                              "failed_ids": (saved or {}).get("failed_ids", [])[-500:] + result["failed_ids"]})
-            if next_cursor is None or (max_pages is not None and result["pages"] >= max_pages):
-                break
-            cursor = next_cursor
+        def total(n: int) -> None:
+            progress.total = n
+        result["complete"] = await engine.run(side, cursor=cursor, filters=filters, max_pages=max_pages,
+                                              on_page=page_done, on_total=total, page_size=batch)
+    except GaveUp as exc:
+        raise CliError(f"{side}: {exc}; run again to resume") from None
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in one line; the checkpoint holds
+        if not is_retryable(exc):  # e.g. a peer refusing the whole batch: said in one line, the checkpoint holds
+            raise CliError(f"{side}: {type(exc).__name__}: {exc}") from None
+        raise CliError(f"{side}: cannot reach {client.side} or the database after {RETRIES} attempts ({exc}); "
+                       f"run again to resume (with a stale checkpoint, --restart)") from None
     finally:
         progress.close()
     return result
@@ -155,10 +135,11 @@ async def cmd_backfill(args: argparse.Namespace) -> int:
     out: dict[str, Any] = {"checkpoint": str(store.path)}
     with store.locked():
         async with gateway_and_database(settings) as (gateway, db):
-            seen: set[uuid.UUID] = set()
+            engine = Backfill(profiles=gateway.profiles, uow_factory=db.uow_factory, retry=with_retries,
+                              is_retryable=is_retryable, pages_at_once=args.concurrency)
             for side in sides:
-                out[side] = await backfill_side(gateway, db, side, batch=args.batch, restart=args.restart,
-                                                max_pages=args.max_pages, filters=filters, store=store, seen=seen)
+                out[side] = await backfill_side(engine, side, batch=args.batch, restart=args.restart,
+                                                max_pages=args.max_pages, filters=filters, store=store)
     failed = sum(out[side]["failed"] for side in sides)
     if args.json:
         print(json.dumps(out, indent=2))

@@ -4,58 +4,66 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import TextIO
 
 OUTCOMES = ("created", "linked", "resynced", "unlinked", "merged", "erased", "skipped", "failed")
 
 
 class Progress:
-    """One status line on stderr: a bar for the current page (list endpoints give no total), running counts
-    and the rate. Redrawn in place on a terminal; one line per page otherwise (logs, CI)."""
+    """A progress bar on stderr: records done of the total (when the side said how many it holds), running
+    counts per outcome, the rate and the time left. Redrawn in place on a terminal (at most 10 times a second);
+    elsewhere (logs, CI) a plain line every `every` seconds and at the end."""
 
-    def __init__(self, label: str, stream: TextIO | None = None, width: int = 20) -> None:
-        self.label, self.stream, self.width = label, stream or sys.stderr, width
+    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30, every: float = 2.0,
+                 done: int = 0) -> None:
+        self.label, self.stream, self.width, self.every = label, stream or sys.stderr, width, every
         self.tty = self.stream.isatty()
         self.started = time.monotonic()
-        self.page_no, self.page_size, self.in_page, self.done = 0, 0, 0, 0
+        self.total: int | None = None
+        self.earlier, self.done, self.pages = done, done, 0
         self.counts: Counter[str] = Counter()
         self._last_draw = 0.0
 
-    def new_page(self, size: int) -> None:
-        self.page_no, self.page_size, self.in_page = self.page_no + 1, size, 0
-        if self.tty:
-            self._draw(force=True)
-
-    def step(self, outcome: str) -> None:
-        self.in_page += 1
-        self.done += 1
-        self.counts[outcome] += 1
-        if self.tty:
-            self._draw()
-
-    def end_page(self) -> None:
-        self._draw(force=True, newline=not self.tty)
+    def page(self, records: int, counts: Mapping[str, int]) -> None:
+        """A page of `records` finished with these outcomes."""
+        self.pages += 1
+        self.done += records
+        self.counts.update(counts)
+        self._draw()
 
     def close(self) -> None:
-        if self.tty and self.page_no:
-            self.stream.write("\n")
-            self.stream.flush()
+        """The final line (and the end of the redrawn one)."""
+        if self.pages:
+            self._draw(force=True)
+            if self.tty:
+                self.stream.write("\n")
+                self.stream.flush()
 
     def line(self) -> str:
-        filled = self.width if not self.page_size else round(self.width * self.in_page / self.page_size)
-        bar = "#" * filled + "-" * (self.width - filled)
-        rate = self.done / max(time.monotonic() - self.started, 1e-6)
-        counts = " ".join(f"{name} {self.counts[name]}" for name in OUTCOMES if self.counts[name])
-        return (f"{self.label} page {self.page_no} [{bar}] {self.in_page}/{self.page_size} | {self.done} done"
-                f"{' | ' + counts if counts else ''} | {rate:.1f}/s")
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = (self.done - self.earlier) / elapsed
+        counts = " ".join(f"{name} {self.counts[name]:,}" for name in OUTCOMES if self.counts[name])
+        if self.total:
+            share = min(self.done / self.total, 1.0)
+            filled = round(self.width * share)
+            left = (self.total - self.done) / rate if rate > 0 and self.done < self.total else 0.0
+            head = (f"{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {share:4.0%} "
+                    f"{self.done:,}/{self.total:,}")
+            tail = f" | {rate:,.0f}/s | {_clock(elapsed)} elapsed, {_clock(left)} left"
+        else:
+            head, tail = f"{self.label} {self.done:,} done", f" | {rate:,.0f}/s | {_clock(elapsed)} elapsed"
+        return f"{head} ({self.pages} pages){' | ' + counts if counts else ''}{tail}"
 
-    def _draw(self, force: bool = False, newline: bool = False) -> None:
+    def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._last_draw < 0.1:
+        if not force and now - self._last_draw < (0.1 if self.tty else self.every):
             return
         self._last_draw = now
-        if self.tty:
-            self.stream.write("\r\x1b[2K" + self.line())
-        else:
-            self.stream.write(self.line() + ("\n" if newline else ""))
+        self.stream.write(("\r\x1b[2K" + self.line()) if self.tty else self.line() + "\n")
         self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"

@@ -5,17 +5,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
 from sync_gateway.conflicts import service
 from sync_gateway.conflicts.schemas import ConflictRead
-from sync_gateway.paging import Pages
 
 router = APIRouter(tags=["Conflicts"])
 
 
 @router.get("/v1/conflicts", response_model=Page[ConflictRead], summary="List resolved conflicts")
-async def list_conflicts(ctx: Annotated[RequestContext, Depends(require("gateway:read"))], uow: UoW, pages: Pages,
+async def list_conflicts(ctx: Annotated[RequestContext, Depends(require("gateway:read"))], uow: UoW, pages: PageQuery,
                          candidate: Annotated[uuid.UUID | None, Query(description="An ATS candidate id.")] = None,
                          prospect: Annotated[uuid.UUID | None, Query(description="A CRM prospect id.")] = None,
                          field: Annotated[str | None, Query(description="One profile field, e.g. `last_name`.")] = None,

@@ -1,9 +1,10 @@
-"""The consumer's handler, a thin adapter: the consumer opens the transaction and records the event as processed;
-the handler hands the event to the profile sync, then to the business flows, in that transaction.
+"""The consumer's handler, in the consumer's two-phase style: the profile sync, then the business flows, read what
+they need and call the other service with no transaction open (nor a pooled connection held); the database writes
+they kept (cursor, link, conflicts, tombstones) are the effects the consumer runs in one short transaction with the
+processed-events row. An event that needs nothing written costs no transaction of its own (its processed-events
+row is written in a batch with others)."""
+from __future__ import annotations
 
-It keeps the consumer's `(session, event)` contract. Both still make their peer calls inside that transaction (a
-pooled connection held across HTTP); the two-phase contract will split them into a read, the HTTP work outside
-any transaction, and a write."""
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.topics import (
     ATS_APPLICATIONS,
@@ -11,10 +12,12 @@ from shared_schemas.topics import (
     ATS_JOBS,
     CRM_PROSPECTS,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from talentkit.auth import GATEWAY_PRINCIPAL
+from talentkit.consumer import Effects
 
 from sync_gateway.flows import BusinessFlows
+from sync_gateway.plan import Plan
 from sync_gateway.profiles.service import ECHOES_DROPPED, ProfileSync
 
 TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
@@ -23,12 +26,21 @@ TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
 class EventHandler:
     """Profile sync, then the flows, for one event."""
 
-    def __init__(self, *, profiles: ProfileSync, flows: BusinessFlows) -> None:
-        self.profiles, self.flows = profiles, flows
+    def __init__(self, *, profiles: ProfileSync, flows: BusinessFlows,
+                 sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+        self.profiles, self.flows, self.sessions = profiles, flows, sessions
 
-    async def __call__(self, session: AsyncSession, event: EventEnvelope) -> None:
-        await self.profiles.handle(session, event)
-        await self.flows.handle(session, event)
+    def bind(self, sessions: async_sessionmaker[AsyncSession]) -> EventHandler:
+        """The same handler reading through `sessions` (the app's or the CLI's database)."""
+        return EventHandler(profiles=self.profiles, flows=self.flows, sessions=sessions)
+
+    async def handle(self, event: EventEnvelope) -> Effects | None:
+        """Do the event's reads and peer calls; return its database writes (None: nothing to write)."""
+        assert self.sessions is not None, "bind() the handler to a database first"
+        plan = Plan(self.sessions)
+        await self.profiles.handle(plan, event)
+        await self.flows.handle(plan, event)
+        return plan.effects()
 
 
 def person_of(event: EventEnvelope) -> str | None:

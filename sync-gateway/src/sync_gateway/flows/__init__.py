@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from shared_schemas.envelope import EventEnvelope
-from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import GATEWAY_PRINCIPAL
 
 from sync_gateway.flows import (
@@ -20,8 +19,9 @@ from sync_gateway.flows import (
     rejected,
 )
 from sync_gateway.flows.common import FlowContext
+from sync_gateway.plan import Plan
 
-Flow = Callable[[FlowContext, AsyncSession, EventEnvelope], Awaitable[None]]
+Flow = Callable[[FlowContext, Plan, EventEnvelope], Awaitable[None]]
 FLOW_MODULES = (push_to_job, applied, hired, rejected, job_opened, merged, erased)
 
 
@@ -32,10 +32,10 @@ class BusinessFlows:
         self.context = context
         self.flows: dict[str, Flow] = {t: module.carry for module in FLOW_MODULES for t in module.EVENTS}
 
-    async def handle(self, session: AsyncSession, event: EventEnvelope) -> None:
-        """Carry one event's flow (inside the consumer's transaction); our own echoes are dropped, except the
-        applications we created (the `applied` flow decides)."""
+    async def handle(self, plan: Plan, event: EventEnvelope) -> None:
+        """Carry one event's flow (peer calls now, database writes through `plan`); our own echoes are dropped,
+        except the applications we created (the `applied` flow decides)."""
         flow = self.flows.get(event.type)
         if flow is None or (event.origin == GATEWAY_PRINCIPAL and event.type != "ats.application.created.v1"):
             return
-        await flow(self.context, session, event)
+        await flow(self.context, plan, event)

@@ -1,15 +1,16 @@
 """Flow 8: an erasure on either side erases the other side too; a tombstone of email hashes stops the person being
 silently re-imported; the link goes and the person's conflicts keep no values."""
+import functools
 import logging
 import uuid
 
 from shared_schemas.envelope import EventEnvelope
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.conflicts import repository as conflicts
 from sync_gateway.flows.common import FLOWS, SETTLED, FlowContext, side_of
 from sync_gateway.links import repository as links
 from sync_gateway.links import tombstones
+from sync_gateway.plan import Plan
 
 log = logging.getLogger("sync_gateway.flows")
 EVENTS = ("ats.candidate.erased.v1", "crm.prospect.erased.v1")
@@ -18,12 +19,13 @@ CONSENT_EXPIRED_NOTE = ("The CRM anonymised its record of this person: their con
                         "The ATS record stays as the legal record; it is no longer linked to the CRM.")
 
 
-async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) -> None:
+async def carry(flow: FlowContext, plan: Plan, event: EventEnvelope) -> None:
     """Bury the emails, erase the other side, drop the link."""
     side = side_of(event)
     record_id = uuid.UUID(event.data["candidate_id" if side == "ats" else "prospect_id"])
-    await tombstones.bury(session, event.data.get("email_hashes", []), side)
-    link = await links.by_side(session, side, record_id)
+    if hashes := event.data.get("email_hashes", []):
+        plan.write(functools.partial(tombstones.bury, hashes=hashes, side=side))
+    link = await plan.read(links.of, side, record_id)
     if link is None:
         return
     other, other_id = ("crm", link.crm_prospect_id) if side == "ats" else ("ats", link.ats_candidate_id)
@@ -41,6 +43,7 @@ async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) 
                                              allow=SETTLED)
         if resp.status_code == 422:
             log.warning("the other side refused the erasure", extra={"side": other, "id": str(other_id)})
-    await conflicts.erase_values(session, link.id)
-    await links.delete(session, link)
+        flow.client(other).forget(other_id)
+    plan.write(functools.partial(conflicts.erase_values, link_id=link.id))
+    plan.write(functools.partial(links.remove, link_id=link.id))
     FLOWS.labels("erased").inc()

@@ -3,17 +3,17 @@ hire is the CRM's first touch."""
 import uuid
 
 from shared_schemas.envelope import EventEnvelope
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.flows.common import FLOWS, FlowContext
+from sync_gateway.plan import Plan
 
 EVENTS = ("ats.application.hired.v1",)
 
 
-async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) -> None:
+async def carry(flow: FlowContext, plan: Plan, event: EventEnvelope) -> None:
     """Tell the CRM of the hire; write the CRM's first touch as the candidate's source."""
     application = event.data["application"]
-    link = await flow.profiles.link_of_candidate(session, uuid.UUID(application["candidate_id"]), event)
+    link = await flow.profiles.link_of_candidate(plan, uuid.UUID(application["candidate_id"]), event)
     if link is None or link.crm_prospect_id is None:
         return
     await flow.tell_crm(event, link.crm_prospect_id, "hired", application)

@@ -1,14 +1,14 @@
 """Flow 5: a new ATS job opens: the CRM finds matching silver medalists and past prospects and alerts the job's
 recruiter."""
 from shared_schemas.envelope import EventEnvelope
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.flows.common import FLOWS, FlowContext
+from sync_gateway.plan import Plan
 
 EVENTS = ("ats.job.opened.v1",)
 
 
-async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) -> None:
+async def carry(flow: FlowContext, plan: Plan, event: EventEnvelope) -> None:
     """Ask the CRM to rediscover people for the job."""
     job = event.data["job"]
     await flow.crm.post("/v1/rediscovery/job-openings",

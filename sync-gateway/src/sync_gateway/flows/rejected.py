@@ -5,20 +5,20 @@ import uuid
 from typing import Any
 
 from shared_schemas.envelope import EventEnvelope
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.flows.common import FLOWS, STAGE_RANK, FlowContext
+from sync_gateway.plan import Plan
 
 EVENTS = ("ats.application.rejected.v1",)
 SILVER_MEDALISTS_POOL_ID = "00000000-0000-4000-8000-00000000c0de"
 SILVER_TAG = "silver-medalist"
 
 
-async def carry(flow: FlowContext, session: AsyncSession, event: EventEnvelope) -> None:
+async def carry(flow: FlowContext, plan: Plan, event: EventEnvelope) -> None:
     """Tell the CRM of the rejection; make a silver medalist of a late-stage one we rejected."""
     data = event.data
     application = data["application"]
-    link = await flow.profiles.link_of_candidate(session, uuid.UUID(application["candidate_id"]), event)
+    link = await flow.profiles.link_of_candidate(plan, uuid.UUID(application["candidate_id"]), event)
     if link is None or link.crm_prospect_id is None:
         return
     withdrew = data["reason"]["kind"] == "they_withdrew"

@@ -5,19 +5,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
 from sync_gateway.links import service
 from sync_gateway.links.models import Link
 from sync_gateway.links.schemas import LinkRead
-from sync_gateway.paging import Pages
 
 router = APIRouter(prefix="/v1/links", tags=["Links"])
 Reader = Annotated[RequestContext, Depends(require("gateway:read"))]
 
 
 @router.get("", response_model=Page[LinkRead], summary="Find links")
-async def list_links(ctx: Reader, uow: UoW, pages: Pages,
+async def list_links(ctx: Reader, uow: UoW, pages: PageQuery,
                      ats_candidate_id: Annotated[uuid.UUID | None, Query(description="The link of this ATS candidate.")] = None,
                      crm_prospect_id: Annotated[uuid.UUID | None, Query(description="The link of this CRM prospect.")] = None,
                      ) -> dict[str, Any]:

@@ -2,12 +2,12 @@
 re-imports them into the other system."""
 from datetime import datetime
 
+from shared_schemas.erasure import email_hash
 from sqlalchemy import DateTime, Text, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared_schemas.erasure import email_hash
 from sync_gateway.db import Base
 
 

@@ -9,6 +9,7 @@ from talentkit.uow import UnitOfWorkFactory
 
 from sync_gateway.operations.models import DeadLetter
 
+
 def sink(group: str, uows: UnitOfWorkFactory | async_sessionmaker[AsyncSession],
          ) -> Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]:
     """Store the record next to its copy on the DLQ topic, in a unit of work of its own."""

@@ -46,6 +46,12 @@ class PolicyCache:
         self._policy: Policy | None = None
         self._read_at = 0.0
 
+    def cached(self) -> Policy | None:
+        """The cached policy while it is fresh (no database needed), else None."""
+        if self._policy is not None and self.clock() - self._read_at < self.max_age:
+            return self._policy
+        return None
+
     async def current(self, session: AsyncSession) -> Policy:
         """The policy, read through `session` when the cached one is older than `max_age`."""
         now = self.clock()

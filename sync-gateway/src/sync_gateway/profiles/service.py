@@ -5,8 +5,10 @@ Loop prevention: events caused by our own writes (origin `sync-gateway`) are dro
 already holds the value is not written; an event older than one already applied (per-aggregate sequence) is skipped."""
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ from sync_gateway.conflicts.models import Conflict
 from sync_gateway.links import repository as links
 from sync_gateway.links import tombstones
 from sync_gateway.links.models import Link
+from sync_gateway.plan import Plan
 from sync_gateway.policy.engine import UNKNOWN, FieldState, Side, decide, other
 from sync_gateway.policy.store import Policy, PolicyCache
 from sync_gateway.profiles import repository
@@ -49,54 +52,65 @@ MAX_STALE_RETRIES = 5
 
 
 class ProfileSync:
-    """Profile events of both systems, the link of a new candidate, the resync and backfill of one person."""
+    """Profile events of both systems, the link of a new candidate, the resync and backfill of one person.
+
+    Every method that touches the gateway database takes the event's `Plan`: reads run at once with no transaction
+    held, writes (cursor, link, conflicts) are kept for the one short transaction that follows the peer calls."""
 
     def __init__(self, *, ats: PeerClient, crm: PeerClient, policy: PolicyCache) -> None:
         self.clients: dict[Side, PeerClient] = {"ats": ats, "crm": crm}
         self.policy = policy
 
-    async def handle(self, session: AsyncSession, event: EventEnvelope) -> None:
-        """Apply one profile event (inside the consumer's transaction)."""
+    async def current_policy(self, plan: Plan) -> Policy:
+        """The effective policy (from the cache; read through the plan at most once per `max_age`)."""
+        return self.policy.cached() or await plan.read(self.policy.current)
+
+    async def handle(self, plan: Plan, event: EventEnvelope) -> None:
+        """Apply one profile event: peer calls now, the cursor, link and conflicts written through `plan`."""
         if event.type not in PROFILE_EVENTS:
             return
         if event.origin == GATEWAY_PRINCIPAL:
             ECHOES_DROPPED.inc()
             return
-        policy = await self.policy.current(session)
         side, key = PROFILE_EVENTS[event.type]
         snapshot = getattr(REGISTRY[event.type].model_validate(event.data), key).model_dump(mode="json")
         record_id = uuid.UUID(snapshot["id"])
-        if not await repository.advance(session, side, str(record_id), event.sequence):
-            return
-        link = await links.by_side(session, side, record_id)
+        if isinstance(raw := event.data.get(key), dict):
+            self.clients[side].remember(raw)  # the record as it stands now, every field the service sent
+        emails = snapshot["emails"] if side == "ats" else ()  # a new candidate may be an erased person
+        applied, link, buried = await plan.read(repository.situation, side, record_id, emails)
+        if applied is not None and applied >= event.sequence:
+            return  # older than what was applied already
+        plan.write(functools.partial(repository.advance, side=side, aggregate_id=str(record_id), sequence=event.sequence))
+        policy = await self.current_policy(plan)
         if link is None:
             if side == "crm":
                 return  # a CRM prospect reaches the ATS only when pushed to a job
-            link, created = await self.link_candidate(session, snapshot, event, policy)
+            link, created = await self.link_candidate(plan, snapshot, event, policy, buried=buried)
             if created or link is None:
                 return
         changes = (event.data.get("changes") or {}) if event.type.endswith(".updated.v1") else None
-        found = await self.apply(link, side, field_states(snapshot, policy.synced, event.time), event, policy=policy,
-                                 changes=changes)
-        await conflicts.record(session, found)
+        log_conflicts(plan, await self.apply(link, side, field_states(snapshot, policy.synced, event.time), event,
+                                             policy=policy, changes=changes))
 
-    async def link_of_candidate(self, session: AsyncSession, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:
+    async def link_of_candidate(self, plan: Plan, candidate_id: uuid.UUID, event: EventEnvelope) -> Link | None:
         """The candidate's link; application events may overtake the candidate's own (other topic): link now."""
-        link = await links.by_side(session, "ats", candidate_id)
+        link = await plan.read(links.of, "ats", candidate_id)
         if link is not None:
             return link
         got = await self.clients["ats"].get(candidate_id)
         if got is None:
             return None
-        link, _ = await self.link_candidate(session, got[0], event, await self.policy.current(session))
+        link, _ = await self.link_candidate(plan, got[0], event, await self.current_policy(plan))
         return link
 
-    async def link_candidate(self, session: AsyncSession, snapshot: dict[str, Any], event: EventEnvelope,
-                             policy: Policy) -> tuple[Link | None, bool]:
+    async def link_candidate(self, plan: Plan, snapshot: dict[str, Any], event: EventEnvelope, policy: Policy, *,
+                             buried: bool | None = None) -> tuple[Link | None, bool]:
         """Link a new ATS candidate to the CRM prospect with the same email, or create the prospect; never for
-        an erased person (a tombstone holds one of the emails). True when the prospect was created."""
+        an erased person (a tombstone holds one of the emails; `buried` when already read). True when the
+        prospect was created."""
         crm = self.clients["crm"]
-        if await tombstones.buried(session, snapshot["emails"]):
+        if buried if buried is not None else await plan.read(tombstones.buried, snapshot["emails"]):
             REIMPORTS_BLOCKED.inc()
             log.info("not re-importing an erased person", extra={"candidate_id": snapshot["id"], "event_id": event.id})
             return None, False
@@ -104,55 +118,64 @@ class ProfileSync:
             found = await crm.find_by_email(email)
             if found is None:
                 continue
-            if await links.by_side(session, "crm", uuid.UUID(found["id"])) is not None:
+            if await plan.read(links.of, "crm", uuid.UUID(found["id"])) is not None:
                 log.warning("prospect already linked to another candidate; not linking twice",
                             extra={"prospect_id": found["id"], "candidate_id": snapshot["id"], "event_id": event.id})
                 return None, False
             # A prospect we created ourselves (an earlier attempt at this event died before its link committed).
             ours = found.get("created_by") == GATEWAY_PRINCIPAL
-            link = await links.add(session, ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
-                                   matched_by="created_in_crm" if ours else "email", caused_by_event=event.id)
+            link = links.new(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
+                             matched_by="created_in_crm" if ours else "email", caused_by_event=event.id)
+            plan.write(functools.partial(links.store, link=link))
             # What the CRM knew first flows to the ATS too (union of contact points, newer names).
-            await conflicts.record(session, await self.apply(link, "crm", field_states(found, policy.synced, event.time),
-                                                             event, policy=policy))
+            log_conflicts(plan, await self.apply(link, "crm", field_states(found, policy.synced, event.time), event,
+                                                 policy=policy))
             return link, False
         body = creation_body(policy, "ats", snapshot, event.time)
         body["source"] = "ats_import"
         created = await crm.create(body, idempotency_key=f"sync-gateway:{event.id}:create", causation_id=event.id,
                                    source_time=event.time)
         WRITES.labels("crm", "create").inc()
-        link = await links.add(session, ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(created["id"]),
-                               matched_by="created_in_crm", caused_by_event=event.id)
+        link = links.new(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(created["id"]),
+                         matched_by="created_in_crm", caused_by_event=event.id)
+        plan.write(functools.partial(links.store, link=link))
         return link, True
 
     async def backfill(self, session: AsyncSession, side: Side, record: dict[str, Any], seen: set[uuid.UUID]) -> str:
         """Handle one existing record as the live consumer handles its created event: link (or create) an unlinked
-        candidate, re-sync a linked person (once per `seen`). Returns the outcome: created, linked, resynced,
-        unlinked (a prospect reaches the ATS only when pushed to a job), merged, erased or skipped."""
+        candidate, re-sync a linked person (once per `seen`), in the caller's unit of work. Returns the outcome:
+        created, linked, resynced, unlinked (a prospect reaches the ATS only when pushed to a job), merged, erased
+        or skipped."""
+        plan = Plan(session=session)
+        outcome = await self._backfill(plan, side, record, seen)
+        await plan.apply(session)
+        return outcome
+
+    async def _backfill(self, plan: Plan, side: Side, record: dict[str, Any], seen: set[uuid.UUID]) -> str:
         if record.get("merged_into_id"):
             return "merged"  # a husk: its survivor carries the person
         if is_gone(record):
             return "erased"  # never re-imported nor re-synced (the erasure flow handles its link)
         event = backfill_event(record)
-        policy = await self.policy.current(session)
-        link = await links.by_side(session, side, uuid.UUID(str(record["id"])))
+        policy = await self.current_policy(plan)
+        link = await plan.read(links.of, side, uuid.UUID(str(record["id"])))
         if link is None:
             if side == "crm":
                 return "unlinked"
-            link, created = await self.link_candidate(session, record, event, policy)
+            link, created = await self.link_candidate(plan, record, event, policy)
             if link is None:
                 return "skipped"  # an erased person's email (tombstone), or its prospect is linked to another (logged)
             seen.add(link.id)
             if created:
                 return "created"
-            await conflicts.record(session, await self.apply(link, "ats", field_states(record, policy.synced, event.time),
-                                                             event, policy=policy))
+            log_conflicts(plan, await self.apply(link, "ats", field_states(record, policy.synced, event.time), event,
+                                                 policy=policy))
             return "linked"
         if link.id not in seen:  # with both sides backfilled, a link is re-synced once
             outcome, found = await self.resync(link, policy=policy, causation_id=event.id)
             if outcome == "skipped":
                 return "erased"
-            await conflicts.record(session, found)
+            log_conflicts(plan, found)
             seen.add(link.id)
         return "resynced"
 
@@ -185,8 +208,14 @@ class ProfileSync:
         target = other(source)
         client = self.clients[target]
         target_id = link.crm_prospect_id if target == "crm" else link.ats_candidate_id
+        # The newest version of the target seen (our last write, its last event) saves a read: a write decided on
+        # it goes out under its If-Match (412 when it moved on: read and decide again); "nothing to write" is only
+        # trusted from a fresh read.
+        remembered = client.recall(target_id)  # type: ignore[arg-type]
         for _ in range(MAX_STALE_RETRIES):
-            got = await client.get(target_id)  # type: ignore[arg-type]
+            fresh = remembered is None
+            got = remembered or await client.get(target_id)  # type: ignore[arg-type]
+            remembered = None
             if got is None:
                 log.warning("linked record is gone", extra={"side": target, "id": str(target_id), "event_id": event.id})
                 return []
@@ -217,6 +246,8 @@ class ProfileSync:
                 if decision.write:
                     writes[name] = decision.value
                     times[name] = src.time or event.time
+            if not writes and not fresh:
+                continue  # confirm on a fresh read that the target really holds it all
             try:
                 if writes:
                     record = await client.patch(target_id, writes, etag=etag, causation_id=event.id,  # type: ignore[arg-type]
@@ -231,6 +262,12 @@ class ProfileSync:
                                  changes={}, only=lost, reassert=False)
             return found
         raise TransientError(f"{target} {target_id} kept changing under us; retrying later")
+
+
+def log_conflicts(plan: Plan, found: Sequence[Conflict]) -> None:
+    """Log the overridden values in the event's transaction (nothing to write when there are none)."""
+    if found:
+        plan.write(functools.partial(conflicts.record, conflicts=list(found)))
 
 
 def backfill_event(record: dict[str, Any]) -> EventEnvelope:

@@ -8,10 +8,9 @@ from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import Page
+from talentkit.pagination import Page, PageQuery
 
 from sync_gateway.container import Wiring
-from sync_gateway.paging import Pages, page
 from sync_gateway.resync import repository, service
 from sync_gateway.resync.models import ResyncJob
 from sync_gateway.resync.schemas import ResyncJobRead, ResyncRequest, Status, job_body
@@ -47,10 +46,10 @@ async def request_resync(body: ResyncRequest, ctx: Admin, uow: UoW, idem: Idempo
 
 
 @router.get("/v1/resync-jobs", response_model=Page[ResyncJobRead], summary="List resync jobs")
-async def list_jobs(ctx: Reader, uow: UoW, pages: Pages,
+async def list_jobs(ctx: Reader, uow: UoW, pages: PageQuery,
                     status: Annotated[Status | None, Query(description="Only jobs in this status.")] = None) -> dict[str, Any]:
     """Resync jobs, oldest first; `status=running` shows what is running now."""
-    found = await page(uow, pages, repository.listing(status=status), created_col=ResyncJob.created_at,
+    found = await pages.page(uow.session, repository.listing(status=status), created_col=ResyncJob.created_at,
                        id_col=ResyncJob.id, filters={"status": status})
     return {**found, "data": [job_body(j) for j in found["data"]]}
 

@@ -1,0 +1,1 @@
+"""Backfill: linking every existing person in bulk (pages read from one side, batches written to the other)."""
