@@ -427,7 +427,7 @@ async def test_openapi_documents_every_error_answer_as_a_problem_document(ats):
                 assert {"401", "403", "429"} <= set(op["responses"]), where
             if "{" in path:
                 assert "404" in op["responses"], where
-            if "requestBody" in op:
+            if "requestBody" in op and path != "/oauth/token":  # RFC 6749 shapes the token endpoint's errors
                 assert {"400", "413", "422"} <= set(op["responses"]), where
             for status, answer in op["responses"].items():
                 if status[0] in "45" and path != "/oauth/token":
