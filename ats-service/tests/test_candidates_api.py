@@ -417,6 +417,23 @@ async def test_patch_that_changes_nothing_publishes_nothing_and_keeps_the_versio
 
 
 # ------------------------------------------------------------------------------------------ OpenAPI
+async def test_openapi_documents_every_error_answer_as_a_problem_document(ats):
+    doc = (await ats.anon.get("/openapi.json")).json()
+    assert {"type", "title", "status"} <= set(doc["components"]["schemas"]["Problem"]["properties"])
+    for path, item in doc["paths"].items():
+        for method, op in ((m, o) for m, o in item.items() if m in ("get", "post", "put", "patch", "delete")):
+            where = f"{method.upper()} {path}"
+            if op.get("security"):
+                assert {"401", "403", "429"} <= set(op["responses"]), where
+            if "{" in path:
+                assert "404" in op["responses"], where
+            if "requestBody" in op and path != "/oauth/token":  # RFC 6749 shapes the token endpoint's errors
+                assert {"400", "413", "422"} <= set(op["responses"]), where
+            for status, answer in op["responses"].items():
+                if status[0] in "45" and path != "/oauth/token":
+                    assert list(answer["content"]) == ["application/problem+json"], (where, status)
+
+
 async def test_openapi_documents_every_v1_operation_with_a_description_and_bearer_security(ats):
     r = await ats.anon.get("/openapi.json")
     assert r.status_code == 200

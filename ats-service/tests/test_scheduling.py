@@ -7,10 +7,15 @@ import asyncio
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import httpx
+from ats.interviews import repository as interview_slots
 from icalendar import Calendar
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from talentkit.errors import Conflict
 
 MONDAY = datetime(2031, 3, 3, tzinfo=UTC)  # a Monday, in winter time on both sides of the Atlantic
 LINK = re.compile(r"https://jobs\.acme\.example(/public/interviews/\S+)")
@@ -184,6 +189,37 @@ async def test_two_candidates_racing_for_one_slot_exactly_one_books_it(ats) -> N
         count = (await conn.execute(text("SELECT count(*) FROM interviewer_slots WHERE interviewer = :who"),
                                     {"who": interviewer})).scalar()
     assert count == 1
+
+
+async def test_bookings_of_one_slot_at_the_same_instant_end_in_one_winner_and_clean_conflicts_never_a_deadlock(ats) -> None:
+    # PostgreSQL's exclusion check can find two simultaneous inserts waiting on each other and abort one as a
+    # deadlock; the booking must answer that loser like any other (409 naming the clash), never a 500.
+    job = await ats.open_job()
+    ids = []
+    for n in range(4):
+        r = await ats.client.post("/v1/interviews", json={
+            "application_id": (await ats.apply(job))["id"], "stage_id": stage(job), "timezone": "UTC",
+            "starts_at": (MONDAY + timedelta(days=7, hours=n)).isoformat(),
+            "ends_at": (MONDAY + timedelta(days=7, hours=n + 1)).isoformat(), "interviewers": [person("own")]})
+        assert r.status_code == 201, r.text
+        ids.append(uuid.UUID(r.json()["id"]))
+    sessions = async_sessionmaker(ats.engine)
+    during = Range(MONDAY + timedelta(days=8), MONDAY + timedelta(days=8, hours=1), bounds="[)")
+
+    async def book(interview_id: uuid.UUID, who: str) -> str:
+        async with sessions() as session, session.begin():
+            try:
+                await interview_slots.book(session, SimpleNamespace(id=interview_id, interviewers=[who],
+                                                                    during=lambda: during))
+            except Conflict as exc:
+                await session.rollback()
+                assert exc.extra["clashing_interview_id"] in {str(i) for i in ids}, exc.extra
+                return "conflict"
+            return "booked"
+    for _ in range(60):
+        who = person("same-instant")
+        outcomes = await asyncio.gather(*(book(i, who) for i in ids))
+        assert sorted(outcomes) == ["booked", "conflict", "conflict", "conflict"], outcomes
 
 
 async def test_forged_expired_and_cross_site_posts_are_refused(ats) -> None:

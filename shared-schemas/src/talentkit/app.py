@@ -23,9 +23,10 @@ from prometheus_client import (
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from talentkit.apidocs import PROBLEM_REF, document_errors
 from talentkit.auth import ALL_SCOPES, PrincipalCache
 from talentkit.db import PlatformTables, create_engine, sessionmaker
-from talentkit.errors import install_error_handlers, problem_response
+from talentkit.errors import SafeJSONResponse, install_error_handlers, problem_response
 from talentkit.event_keys import event_keys_router
 from talentkit.guards import InputGuard
 from talentkit.kafka import kafka_reachable
@@ -81,7 +82,8 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
             {"name": "OAuth", "description": "OAuth 2.0 client credentials: clients, and short-lived access tokens "
                                              f"from `{TOKEN_PATH}` that every service accepts."}]
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags, telemetry=NO_OTEL)
+                  docs_url=None, redoc_url=None, openapi_tags=(openapi_tags or []) + tags, telemetry=NO_OTEL,
+                  default_response_class=SafeJSONResponse)
     app.state.settings = settings
     app.state.platform = platform
     app.state.source = source
@@ -170,7 +172,7 @@ ON_BEHALF_OF = {
 RATE_LIMITED = {
     "description": "The credential's rate limit is spent: wait `Retry-After` seconds. Every response announces "
                    "`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds).",
-    "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+    "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
 
 
 def _add_bearer_security(app: FastAPI) -> None:
@@ -198,7 +200,7 @@ def _add_bearer_security(app: FastAPI) -> None:
                         op.setdefault("security", [{"apiKey": []}, {"oauth2": needed}])
                         op.setdefault("parameters", []).append(ON_BEHALF_OF)
                         op.setdefault("responses", {}).setdefault("429", RATE_LIMITED)
-        app.openapi_schema = schema
+        app.openapi_schema = document_errors(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: domain errors carry their HTTP meaning; one set of handlers renders them."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -15,6 +16,22 @@ from talentkit.db import connection_lost
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("talentkit.errors")
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON that may quote what the client sent (a field name in a problem's `errors`), and that may hold a lone
+    surrogate (`{"\\ud800": 1}` is valid JSON). UTF-8 cannot carry one, so it goes out as the same `\\uXXXX`
+    escape (what `backslashreplace` writes is JSON's own escape), never as a failure to render the answer."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace")
+
+
+class ProblemResponse(SafeJSONResponse):
+    """An RFC 9457 problem document."""
+
+    media_type = PROBLEM_JSON
 
 
 class ProblemError(Exception):
@@ -93,7 +110,7 @@ def problem_response(status: int, title: str, *, slug: str, detail: str | None =
                      headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     """Render a problem+json response."""
     body = problem_body(status, title, slug=slug, detail=detail, instance=instance, errors=errors, **extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def problem_of(exc: ProblemError, instance: str | None = None) -> dict[str, Any]:
@@ -113,13 +130,33 @@ def validation_problem(errs: list[Any], instance: str | None = None) -> dict[str
                         detail="One or more fields are invalid; see `errors`.", errors=errors)
 
 
+def sqlstate(exc: DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE of a database error (e.g. `23P01`), whichever driver layer carries it."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    return str(state) if state else None
+
+
+# A request that lost a race to a concurrent one: a unique, exclusion or foreign-key constraint decided against it,
+# or PostgreSQL aborted it to break a deadlock or a serialization conflict. Its transaction is rolled back whole.
+CONCURRENT_CONFLICTS = {"23505", "23P01", "23503", "40P01", "40001"}
+
+
 def unstorable_value(exc: DBAPIError, instance: str | None = None) -> dict[str, Any] | None:
     """422 for a value PostgreSQL cannot store or compare (SQLSTATE class 22), else None (a server error)."""
-    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
-    if state and str(state).startswith("22"):  # data exception
+    if (sqlstate(exc) or "").startswith("22"):  # data exception
         return problem_body(422, "Validation failed", slug="validation-error", instance=instance,
                             detail=f"A value is out of range or not representable ({type(exc.orig).__name__}); nothing was stored.")
     return None
+
+
+def lost_race(exc: DBAPIError, instance: str | None = None) -> dict[str, Any] | None:
+    """409 for a request that lost a race with a concurrent one (see CONCURRENT_CONFLICTS), else None."""
+    if (state := sqlstate(exc)) not in CONCURRENT_CONFLICTS:
+        return None
+    log.warning("a request lost a race to a concurrent one", extra={"path": instance, "sqlstate": state})
+    return problem_body(409, "Concurrent change", slug="concurrent-change", instance=instance,
+                        detail="A concurrent request changed the same data first; nothing was stored. Read the current "
+                               "state and retry if it still applies (with the same `Idempotency-Key`).")
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -140,7 +177,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return JSONResponse(problem_of(exc, request.url.path), status_code=exc.status, media_type=PROBLEM_JSON,
+        return ProblemResponse(problem_of(exc, request.url.path), status_code=exc.status,
                             headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -151,7 +188,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(400, "Malformed JSON", slug="malformed-json", instance=request.url.path,
                                     detail=f"The request body is not valid JSON: {msg}".rstrip(": "),
                                     errors=[field_error("body", "not valid JSON", "json_invalid")])
-        return JSONResponse(validation_problem(list(errs), request.url.path), status_code=422, media_type=PROBLEM_JSON)
+        return ProblemResponse(validation_problem(list(errs), request.url.path), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -162,8 +199,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if connection_lost(exc):
             return _unavailable(request, exc)
-        if (body := unstorable_value(exc, request.url.path)) is not None:
-            return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+        if (body := unstorable_value(exc, request.url.path) or lost_race(exc, request.url.path)) is not None:
+            return ProblemResponse(body, status_code=body["status"])
         return await _unexpected(request, exc)
 
     @app.exception_handler(PoolTimeout)

@@ -153,11 +153,22 @@ def test_fan_out_queues_one_delivery_per_matching_enabled_endpoint_for_events_af
     cid = str(uuid.uuid4())
     event = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=cid, sequence=2,
                           time=NOW + timedelta(minutes=1), data={"candidate_id": cid, "candidate": {"id": cid}})
-    rows = deliveries_for([event], [ats, crm, late], NOW)
+    rows = deliveries_for([(event, NOW + timedelta(minutes=1))], [ats, crm, late], NOW)
     assert [r["endpoint_id"] for r in rows] == [ats.id]
     (row,) = rows
     assert row["event_id"] == event.id and row["status"] == "pending" and row["next_attempt_at"] == NOW
     assert row["body"] == render_body(event.type, event.time, event.data) and row["person_ids"] == [cid]
+
+
+def test_an_endpoint_gets_what_was_published_after_its_creation_whatever_time_the_event_claims() -> None:
+    endpoint = SimpleNamespace(id=uuid.uuid4(), event_types=["*"], created_at=NOW)
+    cid = str(uuid.uuid4())
+    future = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=cid, sequence=2,
+                           time=NOW + timedelta(days=365), data={"candidate_id": cid})  # a sync client's source_time
+    past = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=cid, sequence=3,
+                         time=NOW - timedelta(days=365), data={"candidate_id": cid})
+    rows = deliveries_for([(future, NOW - timedelta(minutes=1)), (past, NOW + timedelta(minutes=1))], [endpoint], NOW)
+    assert [r["event_id"] for r in rows] == [past.id]
 
 
 def test_deliveries_name_the_people_their_event_carries() -> None:

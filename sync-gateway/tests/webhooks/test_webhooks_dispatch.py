@@ -156,6 +156,19 @@ async def test_waiting_deliveries_are_never_read_and_the_claim_uses_the_due_inde
     assert "ix_webhook_deliveries_due" in plan, plan
 
 
+async def records_of(bootstrap: str, topic: str, count: int) -> list[Any]:
+    """The first `count` records of `topic`, as the fan-out would be handed them."""
+    reader = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await reader.start()
+    try:
+        records: list[Any] = []
+        while len(records) < count:
+            records += [r for rs in (await reader.getmany(timeout_ms=1000)).values() for r in rs]
+        return records
+    finally:
+        await reader.stop()
+
+
 async def test_the_fan_out_is_idempotent_per_batch_and_skips_what_is_not_a_cloudevent(db: Db, receiver: Any,
                                                                                       talent_stack: Any) -> None:
     topic = f"webhooks-fanout-{uuid.uuid4().hex[:8]}"
@@ -171,18 +184,35 @@ async def test_the_fan_out_is_idempotent_per_batch_and_skips_what_is_not_a_cloud
         await producer.send_and_wait(topic, key=b"poison", value=b"not json")
     finally:
         await producer.stop()
-    reader = AIOKafkaConsumer(topic, bootstrap_servers=talent_stack.kafka_bootstrap, auto_offset_reset="earliest")
-    await reader.start()
-    try:
-        records: list[Any] = []
-        while len(records) < 4:
-            records += [r for rs in (await reader.getmany(timeout_ms=1000)).values() for r in rs]
-    finally:
-        await reader.stop()
+    records = await records_of(talent_stack.kafka_bootstrap, topic, 4)
     fan = FanOut(db.uows, talent_stack.kafka_bootstrap, HOOKS, topics=(topic,))
     assert await fan.queue(records) == 2  # two matching events; the pool event matches nothing, the poison is skipped
     assert await fan.queue(records) == 0  # the same batch again (a crash before the offset commit): nothing new
     assert await db.statuses(endpoint) == {"pending": 2}
+
+
+async def test_an_event_claiming_a_later_time_but_published_before_the_endpoint_existed_is_not_sent_to_it(
+        db: Db, talent_stack: Any, receiver: Any) -> None:
+    topic = f"webhooks-history-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(talent_stack.kafka_bootstrap, (topic,))
+    synced = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=str(uuid.uuid4()), sequence=2,
+                           time=datetime.now(UTC) + timedelta(days=365), data={"n": 1})  # a sync client's source_time
+    producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, key=synced.key, value=synced.kafka_value(), headers=synced.kafka_headers())
+        endpoint = await db.endpoint(receiver.base + "/history", ["ats.candidate.*"])
+        later = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=synced.subject, sequence=3,
+                              time=datetime.now(UTC) - timedelta(days=1), data={"n": 2})
+        await producer.send_and_wait(topic, key=later.key, value=later.kafka_value(), headers=later.kafka_headers())
+    finally:
+        await producer.stop()
+    records = await records_of(talent_stack.kafka_bootstrap, topic, 2)
+    assert await FanOut(db.uows, talent_stack.kafka_bootstrap, HOOKS, topics=(topic,)).queue(records) == 1
+    async with db.uows() as uow:
+        sent = (await uow.session.execute(select(WebhookDelivery.event_id)
+                                          .where(WebhookDelivery.endpoint_id == endpoint.id))).scalars().all()
+    assert [str(e) for e in sent] == [later.id]  # history stays history, whatever time an event claims
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -5,15 +5,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.errors import Conflict
+from talentkit.errors import Conflict, sqlstate
 
 from ats.applications.models import Application
 from ats.interviews.models import Interview, InterviewerSlot, InterviewStatus
 
 EXCLUSION_VIOLATION = "23P01"
+_TURN = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")  # held until commit or rollback
 
 
 async def get(session: AsyncSession, interview_id: uuid.UUID, *, for_update: bool = False) -> Interview | None:
@@ -45,13 +46,17 @@ def listing(*, application_id: uuid.UUID | None, interviewer: str | None, status
 async def book(session: AsyncSession, interview: Interview) -> None:
     """Hold every interviewer's slot; 409 naming the clashing interview when one is already taken."""
     during = interview.during()
+    # Bookings of one interviewer take turns (locks in name order: panels never wait on each other in a cycle).
+    # Left to the exclusion constraint alone, two inserts at the same instant can each find the other's row and
+    # wait for it, and PostgreSQL aborts one of them as a deadlock instead of reporting the clash.
+    for who in sorted(set(interview.interviewers)):
+        await session.execute(_TURN, {"k": f"interviewer-slots:{who}"})
     try:
         async with session.begin_nested():  # a savepoint, so the transaction survives to look up the clash
             await session.execute(insert(InterviewerSlot), [
                 {"interview_id": interview.id, "interviewer": who, "during": during} for who in interview.interviewers])
     except IntegrityError as exc:
-        if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION and \
-                type(exc.orig.__cause__).__name__ != "ExclusionViolationError":
+        if sqlstate(exc) != EXCLUSION_VIOLATION:
             raise
         clash = (await session.execute(select(InterviewerSlot.interview_id, InterviewerSlot.interviewer).where(
             InterviewerSlot.interviewer.in_(interview.interviewers), InterviewerSlot.during.overlaps(during),

@@ -13,7 +13,8 @@ router = APIRouter(prefix="/v1/reports", tags=["Reports"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 
 
-@router.get("/funnel", response_model=Funnel, summary="Pipeline funnel of a job")
+@router.get("/funnel", response_model=Funnel, summary="Pipeline funnel of a job",
+            responses={404: {"description": "No job with that `job_id`."}})
 async def funnel(ctx: Reader, uow: UoW, job_id: Annotated[uuid.UUID, Query()]) -> dict[str, Any]:
     """How many applications reached each stage of the job, and the conversion between consecutive stages."""
     return await service.funnel(uow=uow, job_id=job_id)

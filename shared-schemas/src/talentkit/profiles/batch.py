@@ -18,6 +18,7 @@ from talentkit.concurrency import etag
 from talentkit.errors import (
     Forbidden,
     ProblemError,
+    lost_race,
     problem_of,
     unstorable_value,
     validation_problem,
@@ -93,7 +94,7 @@ async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: 
     except ProblemError as exc:
         return _failed(index, problem_of(exc, instance))
     except DBAPIError as exc:
-        if (problem := unstorable_value(exc, instance)) is None:
+        if (problem := unstorable_value(exc, instance) or lost_race(exc, instance)) is None:
             raise
         return _failed(index, problem)
     out = {"index": index, "status": 201 if item.op == "create" else 200, "etag": etag(record.version),

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 
 from talentkit.auth import RequestContext, require, spend_for_batch
 from talentkit.db import Session, UoW
-from talentkit.errors import Unprocessable, field_error
+from talentkit.errors import SafeJSONResponse, Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import (
     DEFAULT_LIMIT,
@@ -81,7 +81,7 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
             results = await apply_batch(uow=uow, batch=Batch(service, path, out_schema, request.app.state.platform.idempotency_keys),
                                         items=items, ctx=ctx)
             failed = sum(1 for r in results if r["status"] >= 400)
-            return JSONResponse({"results": results, "succeeded": len(results) - failed, "failed": failed})
+            return SafeJSONResponse({"results": results, "succeeded": len(results) - failed, "failed": failed})
         return await idem.run(run)
 
     @router.get("/{id}", response_model=out_schema, description=f"The {noun}, with its current version in the `ETag` header.",

@@ -39,12 +39,15 @@ def person_ids(event: EventEnvelope) -> list[str]:
     return sorted(ids)
 
 
-def deliveries_for(events: Iterable[EventEnvelope], endpoints: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
-    """Rows for every (enabled endpoint whose filter matches, event). An endpoint receives the events that happen
-    after it was created, never the history before it."""
+def deliveries_for(events: Iterable[tuple[EventEnvelope, datetime]], endpoints: Sequence[Any],
+                   now: datetime) -> list[dict[str, Any]]:
+    """Rows for every (enabled endpoint whose filter matches, event), given each event with the time it reached
+    Kafka. An endpoint receives the events published after it was created, never the history before it: the
+    event's own `time` cannot decide that, as a sync client may set it (`source_time`) to any moment, even later
+    than today, and a new endpoint would then be sent old events."""
     rows = []
-    for event in events:
-        targets = [e.id for e in endpoints if e.created_at <= event.time and filters.matches(e.event_types, event.type)]
+    for event, published_at in events:
+        targets = [e.id for e in endpoints if e.created_at <= published_at and filters.matches(e.event_types, event.type)]
         if not targets:
             continue
         body, people = render_body(event.type, event.time, event.data), person_ids(event)
@@ -53,11 +56,15 @@ def deliveries_for(events: Iterable[EventEnvelope], endpoints: Sequence[Any], no
     return rows
 
 
-def _event(record: ConsumerRecord) -> EventEnvelope | None:
+def _event(record: ConsumerRecord) -> tuple[EventEnvelope, datetime] | None:
+    """The record's event and when it reached Kafka (the record's timestamp; the event's time if it has none)."""
     try:
-        return EventEnvelope.from_kafka(record.headers, record.value)
+        event = EventEnvelope.from_kafka(record.headers, record.value)
     except InvalidEvent:
         return None  # not a CloudEvent: nothing to send (the sync consumer dead-letters what it reads)
+    if record.timestamp is None or record.timestamp < 0:
+        return event, event.time
+    return event, datetime.fromtimestamp(record.timestamp / 1000, UTC)
 
 
 class FanOut:
