@@ -220,6 +220,11 @@ async def test_an_erased_candidate_leaves_no_personal_data_in_any_table_and_the_
     assert (await verify(ats.client))["ok"] is True
     # the key is shredded: what is on Kafka stays unreadable for good
     is_problem(await ats.client.get(f"/v1/event-keys/{cid}"), 404)
+    other = (await ats.create()).json()["id"]  # a consumer's batch lookup: the live person's key, the erased missing
+    looked = (await ok(ats.client.post("/v1/event-keys/lookup", json={"subject_ids": [cid, other, cid]}))).json()
+    assert [k["subject_id"] for k in looked["keys"]] == [other] and looked["missing"] == [cid]
+    assert looked["keys"][0]["key"] == (await ok(ats.client.get(f"/v1/event-keys/{other}"))).json()["key"]
+    is_problem(await ats.client.post("/v1/event-keys/lookup", json={"subject_ids": []}), 422)
     gone = await ats.opened(created_event)
     assert gone["candidate"]["emails"] == [] and gone["candidate"]["first_name"] is None
     entries = (await ok(ats.client.get(f"/v1/audit-events?target_id={cid}"))).json()["data"]

@@ -73,3 +73,43 @@ def test_the_person_of_an_event_is_the_candidate_or_prospect_it_is_about():
     assert person_of("ats.application.rejected.v1", "app", {"candidate_id": "c", "application": {}}) == "c"
     assert person_of("crm.message.replied.v1", "m", {"message": {"prospect_id": "p"}}) == "p"
     assert person_of("ats.job.opened.v1", "j", {"job": {"id": "j"}}) is None
+
+
+async def test_a_fetched_batch_asks_for_all_its_keys_in_one_request_and_remembers_the_erased():
+    gone = str(uuid.uuid4())
+    one: list[str] = []
+    batches: list[list[str]] = []
+
+    class Fetch:
+        async def __call__(self, source: str, subject: str) -> bytes | None:
+            one.append(subject)
+            return KEY
+
+        async def many(self, source: str, subjects: list[str]) -> dict[str, bytes | None]:
+            batches.append(subjects)
+            return {s: (KEY if s == PERSON else None) for s in subjects}
+
+    other = EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=gone, sequence=1,
+                          data=seal_payload(UPDATED, layout(REGISTRY["ats.candidate.updated.v1"]), gone, KEY))
+    unsealer = Unsealer(Fetch())
+    await unsealer.prefetch([envelope(sealed()), other, envelope(sealed())])
+    assert batches == [sorted([PERSON, gone])]
+    assert (await unsealer.open(envelope(sealed()))).envelope.data == UPDATED
+    assert (await unsealer.open(other)).shredded == {gone}
+    await unsealer.prefetch([envelope(sealed()), other])  # both known now: nothing asked
+    assert one == [] and len(batches) == 1
+
+
+async def test_a_failed_prefetch_leaves_each_event_to_fetch_its_own_key():
+    from talentkit.sealing import KeyUnavailable
+
+    class Fetch:
+        async def __call__(self, source: str, subject: str) -> bytes | None:
+            return KEY
+
+        async def many(self, source: str, subjects: list[str]) -> dict[str, bytes | None]:
+            raise KeyUnavailable("down")
+
+    unsealer = Unsealer(Fetch())
+    await unsealer.prefetch([envelope(sealed())])
+    assert (await unsealer.open(envelope(sealed()))).envelope.data == UPDATED

@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,11 @@ class Sealer:
         """A person's key, for the key endpoint (None once erased)."""
         return (await session.execute(select(self.table.c.key).where(self.table.c.subject_id == subject))).scalar()
 
+    async def keys(self, session: AsyncSession, subjects: list[str]) -> dict[str, bytes]:
+        """The keys of several people, for the batch key endpoint (the erased are absent)."""
+        t = self.table
+        return dict((await session.execute(select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(subjects)))).all())
+
 
 _SEALERS: dict[int, Sealer] = {}
 
@@ -187,16 +192,49 @@ class Unsealer:
         data = _open(envelope.data, {s: AESGCM(k) for s, k in keys.items() if k is not None})
         return Opened(envelope.model_copy(update={"data": data}), shredded)
 
+    async def prefetch(self, envelopes: Iterable[EventEnvelope]) -> None:
+        """Fetch the keys a batch of events needs in one request per producer (when the fetch can: `many`), so
+        opening them costs no round trip each. Only a hint: on failure each `open` asks for its own key."""
+        many = getattr(self.fetch, "many", None)
+        if many is None:
+            return
+        wanted: dict[str, set[str]] = {}
+        for envelope in envelopes:
+            subjects: set[str] = set()
+            _tokens(envelope.data, subjects)
+            wanted.setdefault(envelope.source, set()).update(s for s in subjects if not self._cached(s))
+        for source, subjects in wanted.items():
+            for chunk in _chunks(sorted(subjects), MAX_KEYS_PER_LOOKUP):
+                try:
+                    found = await many(source, chunk)
+                except KeyUnavailable as exc:
+                    log.warning("key prefetch failed; events fetch their own keys", extra={"error": str(exc)})
+                    return
+                expires = time.monotonic() + self.ttl
+                for s in chunk:
+                    self._keys.put(s, (expires, found.get(s)))
+
     def forget(self, subject: str) -> None:
         self._keys.pop(subject, None)
 
-    async def _key(self, source: str, subject: str) -> bytes | None:
+    def _cached(self, subject: str) -> bool:
         cached = self._keys.get(subject)
-        if cached is not None and (cached[1] is None or cached[0] > time.monotonic()):
-            return cached[1]  # an erased person's key never comes back: remembered for good
+        return cached is not None and (cached[1] is None or cached[0] > time.monotonic())
+
+    async def _key(self, source: str, subject: str) -> bytes | None:
+        if self._cached(subject):
+            return self._keys[subject][1]  # an erased person's key never comes back: remembered for good
         key = await self.fetch(source, subject)
         self._keys.put(subject, (time.monotonic() + self.ttl, key))
         return key
+
+
+MAX_KEYS_PER_LOOKUP = 500  # the batch key endpoint's limit per request
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _tokens(value: Any, found: set[str]) -> None:
@@ -230,14 +268,24 @@ def _is_token(value: Any) -> bool:
     return isinstance(value, str) and value.startswith((PREFIX, JSON_PREFIX))
 
 
-def http_key_fetch(urls: dict[str, str], headers: dict[str, str], client: Any) -> KeyFetch:
-    """Fetch keys from the producing service of each event source (`/ats` -> its base URL) over its REST API."""
-    async def fetch(source: str, subject: str) -> bytes | None:
-        base = urls.get(source)
+class HttpKeyFetch:
+    """Fetch keys from the producing service of each event source (`/ats` -> its base URL) over its REST API:
+    one person (`GET /v1/event-keys/{id}`) or a batch (`many`: `POST /v1/event-keys/lookup`)."""
+
+    def __init__(self, urls: dict[str, str], headers: dict[str, str], client: Any) -> None:
+        self.urls, self.headers, self.client = urls, headers, client
+
+    def _base(self, source: str) -> str:
+        base = self.urls.get(source)
         if base is None:
             raise KeyUnavailable(f"no key service known for source {source}")
+        return base
+
+    async def __call__(self, source: str, subject: str) -> bytes | None:
         try:
-            r = await client.get(f"{base}/v1/event-keys/{subject}", headers=headers)
+            r = await self.client.get(f"{self._base(source)}/v1/event-keys/{subject}", headers=self.headers)
+        except KeyUnavailable:
+            raise
         except Exception as exc:
             raise KeyUnavailable(f"{source}: {exc!r}") from exc
         if r.status_code == 404:
@@ -245,4 +293,22 @@ def http_key_fetch(urls: dict[str, str], headers: dict[str, str], client: Any) -
         if r.status_code != 200:
             raise KeyUnavailable(f"{source} answered {r.status_code}")
         return base64.b64decode(r.json()["key"])
-    return fetch
+
+    async def many(self, source: str, subjects: list[str]) -> dict[str, bytes | None]:
+        """The keys of `subjects` (None for the erased)."""
+        try:
+            r = await self.client.post(f"{self._base(source)}/v1/event-keys/lookup", headers=self.headers,
+                                       json={"subject_ids": subjects})
+        except KeyUnavailable:
+            raise
+        except Exception as exc:
+            raise KeyUnavailable(f"{source}: {exc!r}") from exc
+        if r.status_code != 200:
+            raise KeyUnavailable(f"{source} answered {r.status_code}")
+        found = {k["subject_id"]: base64.b64decode(k["key"]) for k in r.json()["keys"]}
+        return {s: found.get(s) for s in subjects}
+
+
+def http_key_fetch(urls: dict[str, str], headers: dict[str, str], client: Any) -> HttpKeyFetch:
+    """Fetch keys from the producing service of each event source over its REST API (see `HttpKeyFetch`)."""
+    return HttpKeyFetch(urls, headers, client)

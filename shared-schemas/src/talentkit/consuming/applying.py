@@ -109,8 +109,10 @@ class EventApplier:
         return Work(record=record, key=key, event=event, invalid=invalid, wanted=wanted)
 
     async def _look_up(self, works: Iterable[Work]) -> None:
-        """One query for a whole fetch: events processed before are then skipped without a query of their own."""
-        ids = [w.event.id for w in works if w.event is not None and w.wanted is not False]
+        """One query for a whole fetch: events processed before are then skipped without a query of their own;
+        the keys the new ones need are fetched in one request per producer."""
+        events = [w.event for w in works if w.event is not None and w.wanted is not False]
+        ids = [e.id for e in events]
         if not ids:
             return
         try:
@@ -121,6 +123,8 @@ class EventApplier:
         self._seen_at_fetch.update(seen)
         if self.handle is not None:
             self._new_at_fetch.update(i for i in ids if i not in seen)
+        if self.unsealer is not None:
+            await self.unsealer.prefetch(e for e in events if e.id not in seen)
 
     async def _flush_noops(self) -> None:
         if not self._noops:
