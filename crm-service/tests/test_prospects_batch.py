@@ -25,3 +25,25 @@ async def test_erased_and_merged_prospects_answer_410_and_409_per_item_and_the_o
     assert made["status"] == 201 and made["body"]["current_title"] == "Admiral" and made["body"]["status"] == "active"
     records = await crm.events_for(made["body"]["id"], until=lambda rs: len(rs) >= 1)
     assert dict(records[0].headers)["ce_type"] == b"crm.prospect.created.v1"
+
+
+async def test_a_create_unless_email_taken_answers_the_oldest_holder_and_creates_nothing(crm):
+    older = (await crm.client.post("/v1/prospects", json=crm.body())).json()
+    newer = (await crm.client.post("/v1/prospects", json=crm.body(emails=[older["emails"][0].upper()]))).json()
+    fresh = crm.body()
+    before = (await crm.client.get("/v1/prospects", params={"email": older["emails"][0]})).json()["data"]
+    r = await crm.client.post("/v1/prospects/batch", json={"items": [
+        {"op": "create", "unless_email_taken": True, "idempotency_key": "found-1",
+         "body": crm.body(emails=["nobody-else@example.com", older["emails"][0]])},
+        {"op": "create", "unless_email_taken": True, "body": fresh},
+        {"op": "create", "unless_email_taken": True, "idempotency_key": "found-1",
+         "body": crm.body(emails=["nobody-else@example.com", older["emails"][0]])},
+    ]})
+    assert r.status_code == 200, r.text
+    found, made, again = r.json()["results"]
+    assert found["status"] == 200 and found["existing"] is True and found["body"]["id"] == older["id"] != newer["id"]
+    assert found["etag"] == '"1"' and found["location"] == f"/v1/prospects/{older['id']}"
+    assert made["status"] == 201 and not made.get("existing") and made["body"]["emails"] == fresh["emails"]
+    assert again["replayed"] is True and again["body"]["id"] == older["id"]
+    after = (await crm.client.get("/v1/prospects", params={"email": older["emails"][0]})).json()["data"]
+    assert [p["id"] for p in after] == [p["id"] for p in before]  # nothing created for the taken email

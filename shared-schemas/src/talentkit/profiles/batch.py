@@ -84,6 +84,12 @@ async def apply_batch(*, uow: UnitOfWork, batch: Batch, items: list[Any], ctx: R
 
 async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: RequestContext) -> dict[str, Any]:
     instance = batch.path if item.op == "create" else f"{batch.path}/{item.id}"
+    if item.op == "create" and item.unless_email_taken and item.body.emails:
+        existing = await batch.service.repo.oldest_with_email(uow.session, item.body.emails)
+        if existing is not None:
+            return {"index": index, "status": 200, "existing": True, "etag": etag(existing.version),
+                    "location": f"{batch.path}/{existing.id}",
+                    "body": batch.out_schema.model_validate(existing).model_dump(mode="json")}
     try:
         async with uow.savepoint():
             if item.op == "create":

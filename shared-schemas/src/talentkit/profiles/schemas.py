@@ -174,7 +174,11 @@ def batch_schemas(*, create: type[BaseModel], patch: type[BaseModel], out: type[
         idempotency_key=(IdempotencyKey | None, Field(None, description=(
             "As the `Idempotency-Key` header of a single create, and sharing its keys: a retry (in this or a later "
             "batch, or as a single POST) answers the first result with `replayed: true`; the same key with another "
-            "body is 422. Keys are scoped to your credential."))))
+            "body is 422. Keys are scoped to your credential."))),
+        unless_email_taken=(bool, Field(False, description=(
+            f"When true and a {noun} already holds one of the body's emails, nothing is created: the item answers "
+            f"`200` with that {noun} (the oldest holding the first such email, as `GET` with `?email=` lists it) "
+            f"and `existing: true`. Saves the lookup before a create when you match people by email."))))
     update_item = create_model(
         f"{name}BatchUpdate", __base__=_BatchItem, __doc__=f"Change a {noun}, exactly as `PATCH` of one would.",
         op=(Literal["update"], Field(description="`update`")),
@@ -195,11 +199,13 @@ def batch_schemas(*, create: type[BaseModel], patch: type[BaseModel], out: type[
     result = create_model(
         f"{name}BatchResult", __doc__="One item's outcome, in the order sent.",
         index=(int, Field(description="The item's position in `items` (from 0).")),
-        status=(int, Field(description="The HTTP status the item would have had on its own: 201 created, 200 updated, "
+        status=(int, Field(description="The HTTP status the item would have had on its own: 201 created, 200 updated (or found: `existing`), "
                                        "or the error's (404, 409, 410, 412, 422, 428).")),
         etag=(str | None, Field(None, description=f"The {noun}'s new `ETag`, for its next update.")),
         location=(str | None, Field(None, description=f"Where the created {noun} lives.")),
         replayed=(bool, Field(False, description="The answer stored for this `idempotency_key`; nothing was written now.")),
+        existing=(bool, Field(False, description=f"A create with `unless_email_taken` found this {noun} and created "
+                                                 "nothing (status 200).")),
         body=(out | None, Field(None, description=f"The {noun} as stored, when the item succeeded.")),
         problem=(dict[str, Any] | None, Field(None, description=(
             "When the item failed: the problem document (RFC 9457) a single request would have got, with `errors` "

@@ -52,6 +52,14 @@ class ProfileRepository(Generic[ProfileT]):
             self._row_by_id = select(table).where(table.c.id == bindparam("id"))
         return (await session.execute(self._row_by_id, {"id": id})).first()
 
+    async def oldest_with_email(self, session: AsyncSession, emails: list[str]) -> ProfileT | None:
+        """The oldest profile holding the first of `emails` that any profile holds (what `?email=` lists first)."""
+        for email in dict.fromkeys(e.strip().lower() for e in emails):
+            stmt = self.listing(emails=[email], updated_after=None).order_by(self.model.created_at, self.model.id)
+            if (found := (await session.execute(stmt.limit(1))).scalar_one_or_none()) is not None:
+                return found
+        return None
+
     def listing(self, *, emails: list[str] | None, updated_after: datetime | None) -> Select[Any]:
         """Profiles having any of `emails` (lower-case; the GIN index answers both forms) changed after a time."""
         stmt = select(self.model)

@@ -136,6 +136,17 @@ class PeerClient:
         self.remember(record, result.get("etag"))
         return record
 
+    async def create_or_find(self, body: dict[str, Any], *, idempotency_key: str, causation_id: str,
+                             source_time: datetime | None) -> tuple[dict[str, Any], bool]:
+        """Create a record unless one already holds one of the body's emails (`unless_email_taken`: one round trip
+        instead of a lookup and a create); the record, and whether it was created now."""
+        result = await self.batched({"op": "create", "body": body, "idempotency_key": idempotency_key,
+                                     "unless_email_taken": True, **self._item_origin(causation_id, source_time)})
+        self._settled("POST", self.collection, result)
+        record: dict[str, Any] = result["body"]
+        self.remember(record, result.get("etag"))
+        return record, int(result["status"]) == 201
+
     async def patch(self, record_id: uuid.UUID | str, body: dict[str, Any], *, etag: str, causation_id: str,
                     source_time: datetime | None, field_times: dict[str, datetime] | None = None) -> dict[str, Any]:
         """Change fields under If-Match, each stamped with its own source time; StaleWrite when the record moved on

@@ -114,32 +114,49 @@ class ProfileSync:
             REIMPORTS_BLOCKED.inc()
             log.info("not re-importing an erased person", extra={"candidate_id": snapshot["id"], "event_id": event.id})
             return None, False
-        for email in snapshot["emails"]:
-            found = await crm.find_by_email(email)
-            if found is None:
-                continue
-            if await plan.read(links.of, "crm", uuid.UUID(found["id"])) is not None:
-                log.warning("prospect already linked to another candidate; not linking twice",
-                            extra={"prospect_id": found["id"], "candidate_id": snapshot["id"], "event_id": event.id})
-                return None, False
-            # A prospect we created ourselves (an earlier attempt at this event died before its link committed).
-            ours = found.get("created_by") == GATEWAY_PRINCIPAL
-            link = links.new(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
-                             matched_by="created_in_crm" if ours else "email", caused_by_event=event.id)
-            plan.write(functools.partial(links.store, link=link))
-            # What the CRM knew first flows to the ATS too (union of contact points, newer names).
-            log_conflicts(plan, await self.apply(link, "crm", field_states(found, policy.synced, event.time), event,
-                                                 policy=policy))
-            return link, False
         body = creation_body(policy, "ats", snapshot, event.time)
         body["source"] = "ats_import"
-        created = await crm.create(body, idempotency_key=f"sync-gateway:{event.id}:create", causation_id=event.id,
-                                   source_time=event.time)
+        create = {"idempotency_key": f"sync-gateway:{event.id}:create", "causation_id": event.id,
+                  "source_time": event.time}
+        if set(body.get("emails") or ()) >= set(snapshot["emails"]):
+            # The CRM matches by the same emails as it creates: one round trip for the lookup and the create.
+            record, created = await crm.create_or_find(body, **create)
+            found = None if created else record
+        else:  # the policy keeps some emails out of the CRM: look for every one of them first
+            found, created = await self._find_by_emails(snapshot["emails"]), False
+            if found is None:
+                record, created = await crm.create(body, **create), True
+        if found is not None:
+            return await self._link_found(plan, snapshot, found, event, policy), False
         WRITES.labels("crm", "create").inc()
-        link = links.new(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(created["id"]),
+        link = links.new(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(record["id"]),
                          matched_by="created_in_crm", caused_by_event=event.id)
         plan.write(functools.partial(links.store, link=link))
         return link, True
+
+    async def _find_by_emails(self, emails: list[str]) -> dict[str, Any] | None:
+        """The oldest prospect holding the first of `emails` that a prospect holds."""
+        for email in emails:
+            if (found := await self.clients["crm"].find_by_email(email)) is not None:
+                return found
+        return None
+
+    async def _link_found(self, plan: Plan, snapshot: dict[str, Any], found: dict[str, Any], event: EventEnvelope,
+                          policy: Policy) -> Link | None:
+        """Link the candidate to the prospect found by email (not when it is linked to another candidate)."""
+        if await plan.read(links.of, "crm", uuid.UUID(found["id"])) is not None:
+            log.warning("prospect already linked to another candidate; not linking twice",
+                        extra={"prospect_id": found["id"], "candidate_id": snapshot["id"], "event_id": event.id})
+            return None
+        # A prospect we created ourselves (an earlier attempt at this event died before its link committed).
+        ours = found.get("created_by") == GATEWAY_PRINCIPAL
+        link = links.new(ats_candidate_id=uuid.UUID(snapshot["id"]), crm_prospect_id=uuid.UUID(found["id"]),
+                         matched_by="created_in_crm" if ours else "email", caused_by_event=event.id)
+        plan.write(functools.partial(links.store, link=link))
+        # What the CRM knew first flows to the ATS too (union of contact points, newer names).
+        log_conflicts(plan, await self.apply(link, "crm", field_states(found, policy.synced, event.time), event,
+                                             policy=policy))
+        return link
 
     async def backfill(self, session: AsyncSession, side: Side, record: dict[str, Any], seen: set[uuid.UUID]) -> str:
         """Handle one existing record as the live consumer handles its created event: link (or create) an unlinked
