@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 import uuid
 
@@ -56,6 +57,10 @@ async def test_the_labelled_profiles_are_created_and_embedded(crm, labelled):
     for key, profile in PROFILES.items():
         labelled["ids"][key] = (await create(crm, first_name=key, last_name="Person", tags=[labelled["tag"]], **profile))["id"]
     await wait_until_embedded(crm)
+    # ...by the worker's separate low-priority process, not a thread of the app (CRM_EMBEDDING_PROCESS).
+    child = crm.app.state.background_embedder.pid()
+    assert child is not None and child != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, child) == os.nice(0) + crm.app.state.settings.embedding_nice
 
 
 @pytest.mark.parametrize("mode", ["semantic", "hybrid"])

@@ -1,4 +1,5 @@
 """CRM settings (env prefix `CRM_`; Kafka and keys are platform-wide)."""
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from talentkit.settings import ServiceSettings
 
@@ -8,6 +9,10 @@ class Settings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54320/crm"
     embedding_poll_seconds: float = 0.5  # how often the embedding worker looks for changed prospects when idle
+    embedding_process: bool = Field(True, description=(
+        "compute the embedding worker's (background) embeddings in a separate low-priority process, so they take "
+        "neither the GIL nor a core's priority from writes and sync; False: in a thread of this process"))
+    embedding_nice: int = Field(10, ge=0, le=19, description="how much lower that process's CPU priority is (nice)")
     saved_search_check_seconds: float = 60.0  # how often saved searches look for new matches
     openness_alert_threshold: int = 60  # an openness score (0-100) at or above this alerts the prospect's owner
     openness_check_seconds: float = 300.0  # how often prospects' openness is checked against the threshold

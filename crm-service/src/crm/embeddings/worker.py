@@ -1,13 +1,20 @@
 """The embedding worker: lease requests, compute embeddings outside any transaction, store them. Every replica may
-run it (leases keep two from taking the same prospects); a crashed worker's lease runs out and another takes over."""
+run it (leases keep two from taking the same prospects); a crashed worker's lease runs out and another takes over.
+
+The vectors are computed in a separate, niced process (`talentkit.embedding_process`, setting `embedding_process`):
+the forward pass is CPU work that would otherwise compete with writes and sync for the GIL and the cores, and a
+semantic index a second staler matters less than either. The process starts with the first batch and stops with
+the worker (at shutdown)."""
 from __future__ import annotations
 
 import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from talentkit.background import repeat
+from talentkit.embedding_process import BackgroundEmbedder
 from talentkit.embeddings import MODEL_NAME, embedder
 
 from crm.embeddings import repository
@@ -29,7 +36,7 @@ async def embed_pending(app: FastAPI, *, limit: int = BATCH) -> int:
     texts = {row.id: prospect_text(**row._mapping) for row, _ in leased if row.id not in gone}
     digests = {pid: hashlib.sha256(t.encode()).hexdigest() for pid, t in texts.items()}
     todo = [pid for pid, t in texts.items() if t and digests[pid] != next(r.text_sha256 for r, _ in leased if r.id == pid)]
-    vectors = await asyncio.to_thread(embedder().embed, [texts[pid] for pid in todo]) if todo else []
+    vectors = await _embed(app, [texts[pid] for pid in todo]) if todo else []
     async with app.state.uow_factory() as uow:
         await repository.store(uow.session, [{"prospect_id": pid, "embedding": v, "text_sha256": digests[pid],
                                               "model": MODEL_NAME, "embedded_at": now} for pid, v in zip(todo, vectors)])
@@ -39,6 +46,24 @@ async def embed_pending(app: FastAPI, *, limit: int = BATCH) -> int:
     return len(leased)
 
 
-# Background task of the CRM: embed changed prospects as they come.
-embedding_worker = repeat(embed_pending, pause=lambda app: app.state.settings.embedding_poll_seconds,
-                          name="embedding_worker")
+async def _embed(app: FastAPI, texts: list[str]) -> Any:
+    settings = app.state.settings
+    if not settings.embedding_process:
+        return await asyncio.to_thread(embedder().embed, texts)
+    if getattr(app.state, "background_embedder", None) is None:
+        app.state.background_embedder = BackgroundEmbedder(nice=settings.embedding_nice)
+    return await app.state.background_embedder.embed(texts)
+
+
+_embed_changes = repeat(embed_pending, pause=lambda app: app.state.settings.embedding_poll_seconds,
+                        name="embedding_worker")
+
+
+async def embedding_worker(app: FastAPI) -> None:
+    """Background task of the CRM: embed changed prospects as they come; its embedding process ends with it."""
+    try:
+        await _embed_changes(app)
+    finally:
+        background = getattr(app.state, "background_embedder", None)
+        if background is not None:
+            await asyncio.to_thread(background.close)
