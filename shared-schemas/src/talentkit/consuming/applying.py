@@ -115,16 +115,18 @@ class EventApplier:
         ids = [e.id for e in events]
         if not ids:
             return
-        try:
+        keys = asyncio.ensure_future(self.unsealer.prefetch(events)) if self.unsealer is not None else None
+        try:  # the keys arrive meanwhile (a duplicate's key is fetched too: rare, and harmless)
             seen = await processed.seen_among(self.sessions, self.tables.processed_events, self.group, ids)
         except Exception as exc:  # noqa: BLE001 - only a hint: each attempt then asks for itself
             log.warning("processed-events lookup failed", extra={"consumer": self.group, "error": repr(exc)})
             return
+        finally:
+            if keys is not None:
+                await keys
         self._seen_at_fetch.update(seen)
         if self.handle is not None:
             self._new_at_fetch.update(i for i in ids if i not in seen)
-        if self.unsealer is not None:
-            await self.unsealer.prefetch(e for e in events if e.id not in seen)
 
     async def _flush_noops(self) -> None:
         if not self._noops:
