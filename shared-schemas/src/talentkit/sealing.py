@@ -119,10 +119,12 @@ class Sealer:
         if not missing:
             return found
         t = self.table
-        created = set((await session.execute(
+        rows = dict((await session.execute(
             insert(t).values([{"subject_id": s, "key": AESGCM.generate_key(bit_length=256)} for s in missing])
-            .on_conflict_do_nothing().returning(t.c.subject_id))).scalars())
-        rows = dict((await session.execute(select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(missing)))).all())
+            .on_conflict_do_nothing().returning(t.c.subject_id, t.c.key))).all())
+        created = set(rows)
+        if existing := [s for s in missing if s not in created]:  # a new person (the usual case) needs no second query
+            rows |= dict((await session.execute(select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(existing)))).all())
         for s, k in rows.items():
             if s not in created:  # committed by someone else: safe to remember now
                 self._keys.put(s, k)
