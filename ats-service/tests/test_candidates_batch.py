@@ -175,3 +175,24 @@ async def test_source_times_per_item_are_for_the_sync_gateway_only(ats):
     assert headers_of(records[1])["ce_causationid"] == cause and headers_of(records[1])["ce_time"].startswith("2027-11-30T08:00:00")
     made_events = await ats.events_for(made["body"]["id"], until=lambda rs: len(rs) >= 1)
     assert headers_of(made_events[0])["ce_time"].startswith("2027-11-30T08:00:00")
+
+
+async def test_erased_and_merged_candidates_refuse_changes_with_410_and_409_alone_and_in_a_batch(ats):
+    c = ats.client
+    erased, survivor, duplicate = [(await ats.create()).json() for _ in range(3)]
+    r = await c.post(f"/v1/candidates/{erased['id']}/erase", json={"reason": "gdpr_request"},
+                     headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    r = await c.post(f"/v1/candidates/{survivor['id']}/merge", json={"duplicate_id": duplicate["id"]},
+                     headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    gone = await c.patch(f"/v1/candidates/{erased['id']}", json={"headline": "Back"}, headers={"If-Match": "*"})
+    assert gone.status_code == 410 and gone.headers["content-type"].startswith("application/problem+json"), gone.text
+    merged = await c.patch(f"/v1/candidates/{duplicate['id']}", json={"headline": "Twin"}, headers={"If-Match": "*"})
+    assert merged.status_code == 409 and merged.json()["merged_into_id"] == survivor["id"], merged.text
+    assert merged.headers["location"] == f"/v1/candidates/{survivor['id']}"
+    out = await batch(ats, [update(erased["id"], {"headline": "Back"}, "*"), update(duplicate["id"], {"headline": "Twin"}, "*"),
+                            update(survivor["id"], {"headline": "Still here"}, "*")])
+    assert [r["status"] for r in out["results"]] == [410, 409, 200]
+    after = (await c.get(f"/v1/candidates/{erased['id']}")).json()
+    assert after["headline"] is None and after["first_name"] != erased["first_name"]  # nothing written back

@@ -1,8 +1,4 @@
 """CRM problem types beyond the platform's own (rendered by the same problem+json handler)."""
-from talentkit.errors import ProblemError
+from talentkit.errors import Gone
 
-
-class Gone(ProblemError):
-    """The record existed and was erased: it will never accept a write again."""
-
-    status, title, slug = 410, "Gone", "gone"
+__all__ = ["Gone"]

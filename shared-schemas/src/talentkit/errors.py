@@ -70,6 +70,12 @@ class Conflict(ProblemError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class Gone(ProblemError):
+    """The record existed and was erased: it will never accept a write again."""
+
+    status, title, slug = 410, "Gone", "gone"
+
+
 class PreconditionFailed(ProblemError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
-from talentkit.errors import Conflict
+from talentkit.errors import Conflict, Gone
 from talentkit.profiles.erasure import anonymise
 from talentkit.profiles.models import ProfileMixin
 
@@ -36,6 +36,16 @@ class Candidate(ProfileMixin, Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     minimised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                          comment="reduced to a minimal record after the hire (retention)")
+
+    def ensure_writable(self) -> None:
+        """The guard of every change to a candidate's profile: an erased one is 410 Gone, a merged one is 409
+        naming the survivor (`merged_into_id`, `Location`), as the CRM answers for its prospects."""
+        if self.erased_at is not None:
+            raise Gone(f"Candidate {self.id} was erased; it accepts no more changes.", candidate_status="erased")
+        if self.merged_into_id is not None:
+            raise Conflict(f"Candidate {self.id} was merged into {self.merged_into_id}; write to the survivor.",
+                           candidate_status="merged", merged_into_id=str(self.merged_into_id),
+                           headers={"Location": f"/v1/candidates/{self.merged_into_id}"})
 
     def not_merged(self) -> None:
         """Raise (409) if this record was merged into another."""

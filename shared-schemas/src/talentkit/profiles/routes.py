@@ -129,6 +129,9 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
                      f"the whole list. Requires `If-Match` with the current `ETag`: a stale write is refused with 412, never applied."),
                  summary=f"Update a {noun}",
                   responses={**errors, 404: {"description": f"No such {noun}.", **PROBLEM},
+                             409: {"description": f"The {noun} was merged into another: write to the one named by "
+                                                  "`merged_into_id` (also in `Location`).", **PROBLEM},
+                             410: {"description": f"The {noun} was erased: it accepts no more changes.", **PROBLEM},
                              412: {"description": "`If-Match` names an older version: GET again and retry.", **PROBLEM},
                              428: {"description": "`If-Match` is missing.", **PROBLEM}})
     async def patch(id: uuid.UUID, body: patch_schema, ctx: Writer, session: Session,  # type: ignore[valid-type]

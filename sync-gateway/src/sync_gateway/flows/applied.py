@@ -1,5 +1,6 @@
 """Flow 2: an ATS application of someone known to the CRM: the CRM timeline shows it, nurture ends (`applied`);
-a careers-form application that ticked the talent-pool box grants the CRM email consent (source `talent_pool`)."""
+a careers-form application that ticked the talent-pool box grants the CRM `talent_pool` consent on email
+(never over a withdrawal)."""
 import uuid
 from typing import Any
 
@@ -27,8 +28,16 @@ async def carry(flow: FlowContext, plan: Plan, event: EventEnvelope) -> None:
 
 
 async def talent_pool(flow: FlowContext, event: EventEnvelope, prospect_id: uuid.UUID, consent: dict[str, Any]) -> None:
-    """The candidate ticked the careers form's talent-pool box: the CRM may email them about other jobs
-    (email consent granted, source `talent_pool`, with the text version they agreed to)."""
-    await flow.crm.put(f"/v1/prospects/{prospect_id}/consent/email", {
-        "status": "granted", "lawful_basis": "consent", "source": "talent_pool",
+    """The candidate ticked the careers form's talent-pool box: the CRM may keep them in its talent pool and
+    consider them for other jobs (`talent_pool` consent on email granted, source `talent_pool`, with the text
+    version they agreed to). It grants nothing else (marketing mail needs its own consent), and never overturns a
+    withdrawal: a person who withdrew stays withdrawn until they say otherwise on the CRM's own consent page."""
+    path = f"/v1/prospects/{prospect_id}/consent"
+    current = await flow.crm.get_json(path)
+    held = next((c for c in (current or {}).get("purposes", ())
+                 if c["purpose"] == "talent_pool" and c["channel"] == "email"), None)
+    if held is not None and held["status"] == "withdrawn":
+        return
+    await flow.crm.put(f"{path}/email", {
+        "purpose": "talent_pool", "status": "granted", "lawful_basis": "consent", "source": "talent_pool",
         "text_version": consent["text_version"]}, causation_id=event.id)
