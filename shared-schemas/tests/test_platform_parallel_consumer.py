@@ -516,3 +516,49 @@ async def test_ensure_topics_creates_with_the_configured_count_and_grows_a_small
     assert (await counts())[fresh] == 7
     await ensure_topics(bootstrap, (fresh,))  # the default is 12
     assert (await counts())[fresh] == 12
+
+
+async def test_effects_committing_together_share_one_transaction_and_a_failing_one_fails_alone(db):
+    from talentkit.consuming.grouping import GroupCommitter
+
+    grp = f"group-commit-{uuid.uuid4().hex[:8]}"
+    committer = GroupCommitter(sessions=sessionmaker(db.engine), table=platform.processed_events, consumer=grp,
+                               parallel=1)
+
+    def effects(event_id: str, fail: bool = False):
+        async def write(session) -> None:
+            await session.execute(text("INSERT INTO applied (grp, event_id, subject, seq) VALUES (:g, :e, 's', 0)"),
+                                  {"g": grp, "e": event_id})
+            if fail:
+                raise RuntimeError("this event's own failure")
+        return write
+
+    together = await asyncio.gather(*(committer(f"t{i}", effects(f"t{i}")) for i in range(10)))
+    assert together == [True] * 10 and committer.groups == 1  # ten events, one transaction
+    ids = [f"e{i}" for i in range(20)]
+    first = asyncio.create_task(committer("e-first", effects("e-first")))
+    results = await asyncio.gather(*(committer(i, effects(i, fail=i == "e7")) for i in ids), return_exceptions=True)
+    assert await first is True
+    assert [type(r).__name__ for r in results if r is not True] == ["RuntimeError"] and isinstance(results[7], RuntimeError)
+    # one group of 21 rolled back on e7's failure, then each committed alone: 20 more transactions, e7 failing alone
+    assert committer.groups == 1 + 20
+    again = await asyncio.gather(committer("e3", effects("e3")), committer("e4", effects("e4")))
+    assert again == [False, False]  # processed before: the effects never ran a second time
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT event_id FROM applied WHERE grp = :g"), {"g": grp})).scalars().all()
+        claimed = (await conn.execute(text("SELECT count(*) FROM processed_events WHERE consumer = :g"), {"g": grp})).scalar()
+    assert sorted(rows) == sorted(["e-first", *(i for i in ids if i != "e7"), *(f"t{i}" for i in range(10))])
+    assert claimed == 30  # e7 left no processed row: it is retried
+
+
+async def test_a_quiet_moment_commits_each_event_in_its_own_group(db):
+    from talentkit.consuming.grouping import GroupCommitter
+
+    grp = f"group-commit-{uuid.uuid4().hex[:8]}"
+    committer = GroupCommitter(sessions=sessionmaker(db.engine), table=platform.processed_events, consumer=grp)
+
+    async def nothing(session) -> None:
+        return None
+    for i in range(3):
+        assert await committer(f"q{i}", nothing) is True
+    assert committer.groups == 3

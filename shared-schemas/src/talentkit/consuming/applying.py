@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentkit.consuming import processed
 from talentkit.consuming.circuit import Circuit
+from talentkit.consuming.grouping import GroupCommitter
 from talentkit.consuming.queues import Work
 from talentkit.db import PlatformTables
 from talentkit.metrics import (
@@ -74,6 +75,7 @@ class EventApplier:
         self.on_dead_letter = on_dead_letter  # e.g. keep an inspectable, replayable copy in the database
         self.unsealer = unsealer  # opens personal values sealed in events; None: handlers see them sealed
         self.dlq_topic = dead_letter_topic(group)
+        self.committer = GroupCommitter(sessions=sessions, table=tables.processed_events, consumer=group)
         self.producer: AIOKafkaProducer | None = None  # dead letters go out through it
         self._forget()
 
@@ -202,10 +204,9 @@ class EventApplier:
         if effects is None:
             self._noops.append(event.id)
             return True
-        async with self.sessions() as session, session.begin():
-            if not await processed.claim(session, pe, self.group, event.id):
-                return False  # applied meanwhile (another member, a replay): its effects stand, ours never run
-            await effects(session)
+        # in one short transaction with the processed row, shared with the events committing at the same moment
+        if not await self.committer(event.id, effects):
+            return False  # applied meanwhile (another member, a replay): its effects stand, ours never run
         self._new_at_fetch.discard(event.id)  # a copy looked up while this one ran must ask again
         return True
 
