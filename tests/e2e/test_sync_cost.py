@@ -61,8 +61,9 @@ async def test_a_synced_candidate_costs_a_few_peer_calls_and_sql_round_trips(e2e
     create_cost, update_cost = _per_person(start, created), _per_person(created, updated)
     print(f"per candidate created and linked: {create_cost}")
     print(f"per candidate update carried: {update_cost}")
-    # A new candidate: find the prospect by email, create it; an update: one PATCH, no re-read of either side.
-    assert _total(create_cost, "http") <= 2
+    # A new candidate: one batch item that finds the prospect by email or creates it; an update: one PATCH, no
+    # re-read of either side; the writes of events applied together share a transaction (group commit).
+    assert _total(create_cost, "http") <= 1
     assert _total(update_cost, "http") <= 1
-    assert _total(create_cost, "sql") <= 12
-    assert _total(update_cost, "sql") <= 8
+    assert _total(create_cost, "sql") <= 7
+    assert _total(update_cost, "sql") <= 5

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, Table, Text, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +27,10 @@ class GroupCommitter:
         self.committing = 0
         self.tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
         self.groups = 0  # transactions run (for tests and metrics)
+        # one statement whatever the group's size (a VALUES list per size would be compiled and prepared per size)
+        self._claim = (insert(table).from_select(
+            ["consumer", "event_id"], select(literal(consumer, Text), func.unnest(bindparam("ids", type_=ARRAY(Text)))))
+            .on_conflict_do_nothing().returning(table.c.event_id))
 
     async def __call__(self, event_id: str, effects: Effects) -> bool:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -71,11 +75,8 @@ class GroupCommitter:
             self.committing -= 1
 
     async def _commit(self, group: list[tuple[str, Effects, asyncio.Future[bool]]]) -> list[bool]:
-        t = self.table
         async with self.sessions() as session, session.begin():
-            claimed = set((await session.execute(
-                insert(t).values([{"consumer": self.consumer, "event_id": event_id} for event_id, _, _ in group])
-                .on_conflict_do_nothing().returning(t.c.event_id))).scalars())
+            claimed = set((await session.execute(self._claim, {"ids": [event_id for event_id, _, _ in group]})).scalars())
             for event_id, effects, _ in group:
                 if event_id in claimed:
                     await effects(session)
