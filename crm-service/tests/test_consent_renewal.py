@@ -187,3 +187,90 @@ async def test_a_sourced_prospect_gets_the_art14_notice_with_the_first_contact_o
     assert (await mail.crm.client.get("/v1/compliance/art14", params={"status": "later"})).status_code == 422
 
 
+
+
+class FlakyMailer:
+    """The test SMTP server behind a switch: while `down`, every send fails (the server refuses the connection).
+    Counts the attempts at compliance mail (renewal requests, reminders, Art. 14 notices)."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.down, self.compliance_attempts = inner, True, 0
+
+    async def send(self, msg) -> None:  # type: ignore[no-untyped-def]
+        if msg["Message-ID"] and ("<renewal-" in msg["Message-ID"] or "<art14-" in msg["Message-ID"]):
+            self.compliance_attempts += 1
+        if self.down:
+            raise ConnectionRefusedError("mail server down")
+        await self.inner.send(msg)
+
+
+async def test_compliance_mail_backs_off_while_the_mail_server_fails_and_a_success_resets_it(mail, caplog):
+    from crm.compliance.backoff import CONSECUTIVE, MailBackoff
+    from crm.sending.mailer import SmtpMailer
+
+    start = datetime.now(UTC)
+    mail.clock.set(start)
+    pid, addr = await new_prospect(mail)
+    await grant(mail, pid, "talent_pool", expires_at=(start + timedelta(days=20)).isoformat())  # renewal due now
+    flaky, backoff = FlakyMailer(SmtpMailer(mail.settings)), MailBackoff()
+
+    async def run() -> int:
+        before = flaky.compliance_attempts
+        await mail.run(mailer=flaky, compliance_backoff=backoff)
+        return flaky.compliance_attempts - before
+
+    with caplog.at_level("WARNING", logger="crm.compliance"):
+        assert await run() == 1  # one failure holds back the rest of the pass too
+    [warning] = [r for r in caplog.records if r.name == "crm.compliance" and r.levelname == "WARNING"]
+    assert warning.attempt == 1 and warning.next_try_at == (start + timedelta(minutes=1)).isoformat()
+    assert "attempt 1" in warning.getMessage()
+    assert backoff.next_try == start + timedelta(minutes=1) and CONSECUTIVE._value.get() == 1
+
+    mail.clock.set(start + timedelta(seconds=30))
+    assert await run() == 0  # within the delay: no SMTP attempt at all
+    mail.clock.set(start + timedelta(minutes=1))
+    assert await run() == 1  # after it: tried again, fails again, the delay doubles
+    assert (backoff.failures, backoff.next_try) == (2, start + timedelta(minutes=3))
+    mail.clock.set(start + timedelta(minutes=2, seconds=59))
+    assert await run() == 0
+    assert mail.inbox.to(addr) == []
+
+    flaky.down = False
+    mail.clock.set(start + timedelta(minutes=3))
+    assert await run() >= 1
+    [ask] = mail.inbox.to(addr)
+    assert ask["Subject"] == "Shall we stay in touch?"
+    assert (backoff.failures, backoff.next_try) == (0, None) and CONSECUTIVE._value.get() == 0  # reset
+    await run()
+    assert len(mail.inbox.to(addr)) == 1  # asked once
+
+
+async def test_compliance_mail_that_keeps_failing_alerts_the_owner_and_keeps_trying_at_the_capped_interval(mail, caplog):
+    from crm.compliance.backoff import ALERTS, MailBackoff
+    from crm.sending.mailer import SmtpMailer
+
+    mail.clock.set(datetime.now(UTC))
+    _, addr = await new_prospect(mail, source="referral")  # owes an Art. 14 notice by collection + one month
+    start = datetime.now(UTC) + timedelta(days=29)  # within its lead time
+    mail.clock.set(start)
+    flaky, backoff = FlakyMailer(SmtpMailer(mail.settings)), MailBackoff()
+    alerts_before = ALERTS._value.get()
+    waits = []
+    with caplog.at_level("WARNING", logger="crm.compliance"):
+        for _ in range(9):
+            before = flaky.compliance_attempts
+            await mail.run(mailer=flaky, compliance_backoff=backoff)
+            assert flaky.compliance_attempts == before + 1
+            waits.append(backoff.next_try - mail.clock.now())
+            mail.clock.set(backoff.next_try)
+    assert [w // timedelta(minutes=1) for w in waits] == [1, 2, 4, 8, 16, 32, 60, 60, 60]  # never given up
+    levels = [r.levelname for r in caplog.records if r.name == "crm.compliance" and r.levelname in ("WARNING", "ERROR")]
+    assert levels == ["WARNING"] * 4 + ["ERROR"] * 5
+    assert ALERTS._value.get() == alerts_before + 1  # once per streak
+    found = (await mail.crm.client.get("/v1/alerts", params={"kind": "compliance_mail_failing", "limit": 200})).json()["data"]
+    mine = [a for a in found if start < datetime.fromisoformat(a["data"]["next_try_at"]) < start + timedelta(hours=5)]
+    assert [(a["data"]["failures"], a["recipient"]) for a in mine] == [(5, None)]
+    flaky.down = False
+    await mail.run(mailer=flaky, compliance_backoff=backoff)
+    assert [m["Subject"] for m in mail.inbox.to(addr)] == ["How we got your details, and your rights"]
+    assert backoff.failures == 0

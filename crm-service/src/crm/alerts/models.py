@@ -28,7 +28,7 @@ class Alert(RecordsEvents, Base):
     __tablename__ = "alerts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    kind: Mapped[str] = mapped_column(Text)  # job_matches | engagement_threshold | send_failed | push_failed
+    kind: Mapped[str] = mapped_column(Text)  # job_matches | engagement_threshold | send_failed | push_failed | compliance_mail_failing
     recipient: Mapped[str | None] = mapped_column(Text, index=True)
     title: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

@@ -14,7 +14,9 @@ class AlertRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     kind: str = Field(description="`job_matches` (talent for a newly opened job), `engagement_threshold`, "
-                                  "`send_failed` (a sequence step could not be sent) or `push_failed` (a push to an ATS job failed).")
+                                  "`send_failed` (a sequence step could not be sent), `push_failed` (a push to an ATS job failed) or "
+                                  "`compliance_mail_failing` (consent renewal and Art. 14 mail has failed 5 times "
+                                  "in a row: the mail server needs a look; no recipient).")
     recipient: str | None = Field(description="The recruiter the alert is for.")
     title: str
     data: dict[str, Any]

@@ -1,7 +1,8 @@
 """What the CRM does by itself, every scheduler pass: ask for consent renewal ahead of expiry (and remind once),
 expire what was not renewed and anonymise whoever has nothing left that lets the CRM keep them (flow 8), and send
 the Art. 14 notice before it is due. Rows are locked with SKIP LOCKED, so replicas share the work without
-sending twice; a failed mail is tried again at the next pass."""
+sending twice. While the mail server fails, compliance mail backs off (`crm.compliance.backoff`): after a failure
+none is attempted until the delay has passed, then the mail that failed is tried again (never given up)."""
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,10 @@ from talentkit.auth import Principal, RequestContext
 from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 
 from crm.activities import service as activities
+from crm.alerts.service import raise_alert
 from crm.compliance import art14
 from crm.compliance import repository as compliance_rows
+from crm.compliance.backoff import MailBackoff
 from crm.consent import repository as consent_rows
 from crm.consent import service as consent
 from crm.consent.models import Channel, Consent, SuppressionReason
@@ -34,18 +37,23 @@ PURPOSE_TEXT = {"talent_pool": "keep you in our talent pool and consider you for
                 "marketing": "send you news about working with us", "job_alerts": "email you new jobs that match you"}
 
 
-async def upkeep(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer) -> dict[str, int]:
-    """One pass of everything below; returns how many of each happened."""
+async def upkeep(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer,
+                 backoff: MailBackoff | None = None) -> dict[str, int]:
+    """One pass of everything below; returns how many of each happened. With `backoff` holding mail back (the mail
+    server failed moments ago), no compliance mail is attempted in this pass; expiries run regardless."""
+    backoff = backoff or MailBackoff()
     notice, reminder = timedelta(days=settings.consent_renewal_notice_days), timedelta(days=settings.consent_reminder_after_days)
-    done = {"renewal_requests": await _ask(uows, settings, clock, mailer, reminder=None, window=notice),
-            "reminders": await _ask(uows, settings, clock, mailer, reminder=reminder, window=notice),
-            "notices": await _art14_notices(uows, settings, clock, mailer)}
+    done = {"renewal_requests": 0, "reminders": 0, "notices": 0}
+    if backoff.open(clock.now()):
+        done = {"renewal_requests": await _ask(uows, settings, clock, mailer, backoff, reminder=None, window=notice),
+                "reminders": await _ask(uows, settings, clock, mailer, backoff, reminder=reminder, window=notice),
+                "notices": await _art14_notices(uows, settings, clock, mailer, backoff)}
     done |= await _expire(uows, clock)
     return done
 
 
-async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer, *,
-               reminder: timedelta | None, window: timedelta) -> int:
+async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer, backoff: MailBackoff,
+               *, reminder: timedelta | None, window: timedelta) -> int:
     """Renewal mails (or, with `reminder`, the one reminder), one per person for all their consents ending."""
     async with uows(CTX) as uow:
         now = clock.now()
@@ -57,10 +65,10 @@ async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock,
         sent = 0
         for prospect_id, consents in by_person.items():
             prospect = await prospects.live(uow.session, prospect_id)
-            outcome = "skipped" if prospect is None else await _mail(uow, mailer, prospect, now, lambda to, p=prospect, cs=consents: (
+            outcome = "skipped" if prospect is None else await _mail(uow, mailer, backoff, prospect, now, lambda to, p=prospect, cs=consents: (
                 renewal_mail(settings, p, cs, to, now, reminder=reminder is not None)))
-            if outcome == "failed":
-                continue  # asked again at the next pass
+            if outcome in ("failed", "deferred"):
+                continue  # asked again once the backoff allows
             mailed = outcome == "sent"
             for c in consents:
                 if reminder:
@@ -79,17 +87,26 @@ async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock,
         return sent
 
 
-async def _mail(uow: UnitOfWork, mailer: Mailer, prospect: Prospect, now: datetime, build) -> str:  # type: ignore[no-untyped-def]
+async def _mail(uow: UnitOfWork, mailer: Mailer, backoff: MailBackoff, prospect: Prospect, now: datetime,  # type: ignore[no-untyped-def]
+                build) -> str:
     """Send to the prospect's first email unless that channel bounces or was unsubscribed (checked now, at the
-    moment of sending): `sent`, `skipped` or `failed` (the mail server's failure; tried again next pass)."""
+    moment of sending): `sent`, `skipped`, `failed` (the mail server's failure: the backoff holds the next mail
+    back, and the alert is raised when failures keep coming) or `deferred` (held back by the backoff, not tried)."""
     supp = await consent_rows.suppressions(uow.session, prospect.id, str(Channel.EMAIL))
     if not prospect.emails or SuppressionReason.BOUNCED in supp or SuppressionReason.UNSUBSCRIBED in supp:
         return "skipped"
+    if not backoff.open(now):
+        return "deferred"
     try:
         await mailer.send(build(prospect.emails[0]))
-    except Exception as exc:  # noqa: BLE001 - one mail's failure must not stop the others
-        log.warning("compliance mail failed", extra={"prospect_id": str(prospect.id), "error": repr(exc)})
+    except Exception as exc:  # noqa: BLE001 - the mail server's failure: backed off, tried again later
+        if backoff.failed(now, exc, prospect_id=str(prospect.id)):
+            await raise_alert(uow=uow, kind="compliance_mail_failing", recipient=None,
+                              title=f"Compliance mail has failed {backoff.failures} times in a row",
+                              data={"failures": backoff.failures, "error": f"{type(exc).__name__}: {exc}"[:500],
+                                    "next_try_at": backoff.next_try.isoformat() if backoff.next_try else None})
         return "failed"
+    backoff.succeeded()
     return "sent"
 
 
@@ -125,13 +142,14 @@ def notice_mail(settings: SendingSettings, prospect: Prospect, to: str, now: dat
                                subject="How we got your details, and your rights", text=text, sent_at=now)
 
 
-async def _art14_notices(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer) -> int:
+async def _art14_notices(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer,
+                         backoff: MailBackoff) -> int:
     """Notices due within the lead time, sent before their due date."""
     async with uows(CTX) as uow:
         now = clock.now()
         sent = 0
         for prospect in await compliance_rows.notices_due(uow.session, now + timedelta(days=settings.art14_notice_lead_days)):
-            if await _mail(uow, mailer, prospect, now, lambda to, p=prospect: notice_mail(settings, p, to, now)) == "sent":
+            if await _mail(uow, mailer, backoff, prospect, now, lambda to, p=prospect: notice_mail(settings, p, to, now)) == "sent":
                 prospect.art14_sent_at = now
                 sent += 1
                 await activities.record(uow=uow, prospect_id=prospect.id, kind="art14_notice_sent",

@@ -195,8 +195,8 @@ def sending_verdict(consent: Consent | None, suppressions: list[str], now: datet
 
 
 class ConsentRequest(Base):
-    """One double opt-in: an anonymous form asked for email consent for `address`; the confirmation mail's link
-    grants it. Kept as the proof of when consent was asked for and confirmed."""
+    """One double opt-in: an anonymous form asked for email consent of `purpose` for `address`; the confirmation
+    mail's link grants it. Kept as the proof of when consent was asked for and confirmed."""
 
     __tablename__ = "consent_requests"
     __table_args__ = (Index("ix_consent_requests_mail_due", "next_attempt_at", postgresql_where=text("mail_state = 'pending'")),)
@@ -204,6 +204,7 @@ class ConsentRequest(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(Text, default="email")
+    purpose: Mapped[str] = mapped_column(Text, default=ConsentPurpose.MARKETING, server_default=ConsentPurpose.MARKETING)
     address: Mapped[str | None] = mapped_column(Text)  # where the confirmation goes; blanked on erasure
     source: Mapped[str] = mapped_column(Text)
     text_version: Mapped[str] = mapped_column(Text)

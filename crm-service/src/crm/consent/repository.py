@@ -91,11 +91,13 @@ async def request(session: AsyncSession, request_id: uuid.UUID, *, for_update: b
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def unconfirmed_since(session: AsyncSession, prospect_id: uuid.UUID, since: datetime) -> bool:
-    """Whether a sign-up of the prospect asked for confirmation after `since` and is not confirmed yet."""
+async def unconfirmed_since(session: AsyncSession, prospect_id: uuid.UUID, since: datetime,
+                            purpose: str = ConsentPurpose.MARKETING) -> bool:
+    """Whether a request of the prospect for `purpose` asked for confirmation after `since` and is not confirmed
+    yet."""
     return (await session.execute(select(ConsentRequest.id).where(
-        ConsentRequest.prospect_id == prospect_id, ConsentRequest.confirmed_at.is_(None),
-        ConsentRequest.requested_at > since))).first() is not None
+        ConsentRequest.prospect_id == prospect_id, ConsentRequest.purpose == purpose,
+        ConsentRequest.confirmed_at.is_(None), ConsentRequest.requested_at > since))).first() is not None
 
 
 async def next_confirmation_due(session: AsyncSession, now: datetime, skip: set[uuid.UUID]) -> ConsentRequest | None:

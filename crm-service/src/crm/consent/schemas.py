@@ -1,4 +1,5 @@
 """Consent bodies."""
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -68,3 +69,31 @@ class ConsentHistoryRead(BaseModel):
     suppressions: list[str]
     changed_at: datetime
     changed_by: str
+
+
+class ConfirmationRequestIn(BaseModel):
+    """Consent someone gave on an anonymous form (anyone can type anyone's address there), to be confirmed by the
+    address's owner."""
+
+    model_config = ConfigDict(extra="forbid")
+    purpose: ConsentPurpose = Field(description=(
+        "What the person ticked: `talent_pool` (keep their profile and consider them for other jobs), `marketing` "
+        "(jobs and events mail) or `job_alerts`."))
+    source: Short = Field(description="Where it was given, e.g. `talent_pool` for the careers form's box.")
+    text_version: Short = Field(description="Version of the consent text the form showed; granted as is on confirmation.")
+
+
+class ConfirmationRequestResult(BaseModel):
+    """Where the consent stands after the request."""
+
+    purpose: ConsentPurpose
+    channel: Channel
+    status: ConsentStatus = Field(description=(
+        "The purpose's consent now: `requested` (waiting for the person to follow the link), or, untouched, "
+        "`granted` / `withdrawn`."))
+    queued: bool = Field(description="True when a confirmation mail was queued by this request.")
+    reason: str | None = Field(None, description=(
+        "Why no mail was queued: `granted` (already granted and unexpired), `withdrawn` (an anonymous form never "
+        "overturns a withdrawal), `recently_requested` (a confirmation for this purpose went out less than 15 "
+        "minutes ago and is still unconfirmed), `bounced` (the address bounces). Null when queued."))
+    consent_request_id: uuid.UUID | None = Field(None, description="The queued confirmation, when one was queued.")

@@ -4,11 +4,12 @@ exit: see `crm.enrollments.handlers`)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
+from talentkit.errors import Unprocessable, field_error
 from talentkit.uow import UnitOfWork
 
 from crm.activities import service as activities
@@ -18,7 +19,9 @@ from crm.consent.models import (
     Consent,
     ConsentHistory,
     ConsentPurpose,
+    ConsentRequest,
     ConsentStatus,
+    SuppressionReason,
     add_months,
     sending_verdict,
 )
@@ -136,6 +139,71 @@ async def expire(*, uow: UnitOfWork, consent: Consent, now: datetime, actor: str
 async def anything_allows(*, uow: UnitOfWork, prospect_id: uuid.UUID, now: datetime) -> bool:
     """Whether any consent of the prospect (any purpose, any channel) still lets the CRM keep them."""
     return any(c.allows(now) for c in await repository.consents_of(uow.session, prospect_id))
+
+
+CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
+
+
+async def queue_confirmation(*, uow: UnitOfWork, prospect_id: uuid.UUID, address: str, purpose: str, source: str,
+                             text_version: str, ctx: RequestContext, now: datetime) -> ConsentRequest | None:
+    """A double opt-in confirmation mail for `purpose` (sent by the scheduler), unless one for the same purpose went
+    out minutes ago (a form cannot bomb a mailbox) or the address bounces."""
+    if SuppressionReason.BOUNCED in await repository.suppressions(uow.session, prospect_id, str(Channel.EMAIL)):
+        return None
+    if await repository.unconfirmed_since(uow.session, prospect_id, now - CONFIRMATION_RESEND_AFTER, purpose):
+        return None
+    request = ConsentRequest(id=uuid.uuid4(), prospect_id=prospect_id, channel=str(Channel.EMAIL), purpose=str(purpose),
+                             address=address.lower(), source=source, text_version=text_version, requested_at=now,
+                             mail_state="pending", attempts=0, next_attempt_at=now, created_by=ctx.actor)
+    uow.session.add(request)
+    await uow.flush()
+    return request
+
+
+def kept_as_is(current: Consent | None, now: datetime) -> str | None:
+    """Why an anonymous request leaves the consent alone: `withdrawn` (never overturned), `granted` (unexpired: no
+    downgrade), else None."""
+    if current is None:
+        return None
+    if current.status == ConsentStatus.WITHDRAWN:
+        return "withdrawn"
+    if current.status == ConsentStatus.GRANTED and current.allows(now):
+        return "granted"
+    return None
+
+
+async def request_confirmation(*, uow: UnitOfWork, prospect_id: uuid.UUID, channel: str, purpose: str, source: str,
+                               text_version: str, ctx: RequestContext, now: datetime) -> dict[str, Any]:
+    """A trusted integrator relays consent given on an anonymous form (double opt-in): the purpose's email consent
+    becomes `requested` and a confirmation mail to the prospect's primary address is queued; only its link grants
+    the consent. A withdrawn or granted (unexpired) consent is left as it is and nothing is mailed. `reason` says
+    why nothing was queued (`withdrawn`, `granted`, `recently_requested`, `bounced`)."""
+    if channel != Channel.EMAIL:
+        raise Unprocessable("Confirmation requests exist for the email channel only.",
+                            errors=[field_error("channel", "must be email", "channel_unsupported")])
+    prospect = await prospects.writable(uow.session, prospect_id)  # locked: concurrent requests queue one mail
+    current = await repository.consent_of(uow.session, prospect_id, str(Channel.EMAIL), purpose=purpose)
+    out: dict[str, Any] = {"purpose": str(purpose), "channel": str(Channel.EMAIL), "queued": False,
+                           "consent_request_id": None}
+    if reason := kept_as_is(current, now):
+        assert current is not None
+        return out | {"status": current.status, "reason": reason}
+    if not prospect.emails:
+        raise Unprocessable("The prospect has no email address to confirm.",
+                            errors=[field_error("emails", "no email address", "email_missing")])
+    await put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL, purpose=purpose, values={
+        "status": ConsentStatus.REQUESTED, "lawful_basis": "consent", "source": source, "text_version": text_version,
+        "expires_at": None}, if_match=None, ctx=ctx, now=now)
+    queued = await queue_confirmation(uow=uow, prospect_id=prospect_id, address=prospect.emails[0], purpose=purpose,
+                                      source=source, text_version=text_version, ctx=ctx, now=now)
+    if queued is None:
+        bounced = SuppressionReason.BOUNCED in await repository.suppressions(uow.session, prospect_id, str(Channel.EMAIL))
+        return out | {"status": ConsentStatus.REQUESTED, "reason": "bounced" if bounced else "recently_requested"}
+    await activities.record(uow=uow, prospect_id=prospect_id, kind="consent_requested",
+                            summary=f"Email consent for {purpose} requested; confirmation mail queued",
+                            data={"consent_request_id": str(queued.id), "purpose": str(purpose), "source": source,
+                                  "text_version": text_version}, actor=ctx.actor, at=now)
+    return out | {"status": ConsentStatus.REQUESTED, "queued": True, "consent_request_id": queued.id, "reason": None}
 
 
 async def _stop_email_when_blocked(uow: UnitOfWork, consent: Consent, now: datetime) -> None:

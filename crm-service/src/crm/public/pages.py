@@ -1,6 +1,7 @@
 """The HTML of the public pages: `string.Template`s, every value escaped by `esc` before substitution."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from string import Template
 from typing import Any
@@ -69,18 +70,52 @@ community, and we email you about matching opportunities, only once you confirm 
 <p>No email? Check your spam folder, or sign up again later. You can unsubscribe at any time with the link in
 every email.</p>""")
 
-CONFIRM = Template("""<h1>Confirm your subscription</h1>
-<p>Please confirm that the recruiting team may email you about jobs and events, as you agreed
+CONFIRM = Template("""<h1>$title</h1>
+<p>Please confirm that the recruiting team may $asks, as you agreed
 (text version $text_version):</p>
 <blockquote>$consent_text</blockquote>
 <form method="post" action="$action">
 <input type="hidden" name="csrf_token" value="$csrf">
-<button type="submit">Confirm my subscription</button>
+<button type="submit">$button</button>
 </form>""")
 
-CONFIRMED = Template("""<h1>Subscription confirmed</h1>
+CONFIRMED = Template("""<h1>$title</h1>
 <p role="status">Thank you. Your consent is recorded (text version $text_version) until $expires; you can
-unsubscribe or withdraw it at any time with the link in every email.</p>""")
+$withdraw at any time with the link in every email.</p>""")
+
+TALENT_POOL_TEXT = ("Keep me in your talent pool: you may keep my name, email address and profile and consider me "
+                    "for other jobs that match it, and contact me about them. I can withdraw this at any time.")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a double opt-in confirms, in the words of its mail and pages."""
+
+    asks: str  # "the recruiting team may ..."
+    consent_text: str
+    subject: str
+    title: str
+    button: str
+    done: str
+    withdraw: str
+
+
+CONFIRMATIONS = {
+    "marketing": Confirmation(
+        asks="email you about jobs and events", consent_text=CONSENT_TEXT, subject="Please confirm your subscription",
+        title="Confirm your subscription", button="Confirm my subscription", done="Subscription confirmed",
+        withdraw="unsubscribe or withdraw it"),
+    "talent_pool": Confirmation(
+        asks="keep your profile and consider you for other jobs", consent_text=TALENT_POOL_TEXT,
+        subject="Please confirm: keep your profile in our talent pool", title="Confirm your place in our talent pool",
+        button="Keep my profile in the talent pool", done="Talent pool confirmed", withdraw="withdraw it"),
+}
+
+
+def confirmation_of(purpose: str | None) -> Confirmation:
+    """The wording of a double opt-in for `purpose` (marketing's for one without its own)."""
+    return CONFIRMATIONS.get(str(purpose or "marketing"), CONFIRMATIONS["marketing"])
+
 
 MAIL_UNSUBSCRIBE = Template("""<h1>Unsubscribe</h1>
 <p>$status</p>

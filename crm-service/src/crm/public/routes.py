@@ -293,9 +293,10 @@ async def confirm_page(token: str, request: Request, uow: UoW) -> Response:
     found = await _confirmation(request, uow, token)
     if isinstance(found, Response):
         return found
-    action = f"/public/confirm/{esc(token)}"
-    return _render(request, 200, lambda csrf: pages.page("Confirm your subscription", pages.CONFIRM.substitute(
-        text_version=esc(found.text_version), consent_text=esc(pages.CONSENT_TEXT), action=action, csrf=esc(csrf))))
+    action, words = f"/public/confirm/{esc(token)}", pages.confirmation_of(found.purpose)
+    return _render(request, 200, lambda csrf: pages.page(words.title, pages.CONFIRM.substitute(
+        title=esc(words.title), asks=esc(words.asks), text_version=esc(found.text_version),
+        consent_text=esc(words.consent_text), action=action, csrf=esc(csrf), button=esc(words.button))))
 
 
 @router.post("/public/confirm/{token}")
@@ -307,8 +308,10 @@ async def confirm_submit(token: str, request: Request, uow: UoW) -> Response:
     if isinstance(found, Response):
         return found
     out = await public.confirm(uow=uow, request=found, ctx=_ctx(request), now=_now(request), months=renewal_months(request))
-    return _html(request, pages.page("Subscription confirmed", pages.CONFIRMED.substitute(
-        text_version=esc(found.text_version), expires=esc(f"{out['expires_at']:%d %B %Y}"))))
+    words = pages.confirmation_of(found.purpose)
+    return _html(request, pages.page(words.done, pages.CONFIRMED.substitute(
+        title=esc(words.done), text_version=esc(found.text_version), expires=esc(f"{out['expires_at']:%d %B %Y}"),
+        withdraw=esc(words.withdraw))))
 
 
 # --- for recruiters ------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -30,7 +30,7 @@ from crm.sending.config import SendingSettings
 from crm.signing import LIFETIMES, Purpose
 
 SOURCE = "talent_community"
-CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
+CONFIRMATION_RESEND_AFTER = consent.CONFIRMATION_RESEND_AFTER
 
 
 def _grant(now: datetime, months: int, source: str, text_version: str = CONSENT_TEXT_VERSION) -> dict[str, Any]:
@@ -49,13 +49,13 @@ async def sign_up(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContex
     created = existing is None
     prospect = existing or await prospects.create(uow.session, {**values, "source": SOURCE}, ctx)
     current = await consent_rows.consent_of(uow.session, prospect.id, str(Channel.EMAIL))
-    keep = current is not None and (current.status == ConsentStatus.WITHDRAWN
-                                    or (current.status == ConsentStatus.GRANTED and current.allows(now)))
-    if not keep:
+    if consent.kept_as_is(current, now) is None:
         await consent.put(uow=uow, prospect_id=prospect.id, channel=Channel.EMAIL, values={
             "status": ConsentStatus.REQUESTED, "lawful_basis": "consent", "source": SOURCE,
             "text_version": CONSENT_TEXT_VERSION, "expires_at": None}, if_match=None, ctx=ctx, now=now)
-    queued = await _queue_confirmation(uow, prospect.id, email, ctx, now)
+    queued = await consent.queue_confirmation(uow=uow, prospect_id=prospect.id, address=email,
+                                              purpose=ConsentPurpose.MARKETING, source=SOURCE,
+                                              text_version=CONSENT_TEXT_VERSION, ctx=ctx, now=now)
     await activities.record(uow=uow, prospect_id=prospect.id, kind="talent_community_signup",
                             summary="Joined the talent community" if created else "Signed up again on the talent community form",
                             data={"text_version": CONSENT_TEXT_VERSION, "new_prospect": created}, actor=ctx.actor, at=now)
@@ -65,22 +65,6 @@ async def sign_up(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContex
                                 data={"consent_request_id": str(queued.id), "text_version": CONSENT_TEXT_VERSION},
                                 actor=ctx.actor, at=now)
     return prospect, created
-
-
-async def _queue_confirmation(uow: UnitOfWork, prospect_id: uuid.UUID, email: str, ctx: RequestContext,
-                              now: datetime) -> ConsentRequest | None:
-    """A confirmation mail for the sign-up, unless one went out minutes ago (a form cannot bomb a mailbox) or the
-    address bounces."""
-    if SuppressionReason.BOUNCED in await consent_rows.suppressions(uow.session, prospect_id, str(Channel.EMAIL)):
-        return None
-    if await consent_rows.unconfirmed_since(uow.session, prospect_id, now - CONFIRMATION_RESEND_AFTER):
-        return None
-    request = ConsentRequest(id=uuid.uuid4(), prospect_id=prospect_id, channel=str(Channel.EMAIL), address=email.lower(),
-                             source=SOURCE, text_version=CONSENT_TEXT_VERSION, requested_at=now, mail_state="pending",
-                             attempts=0, next_attempt_at=now, created_by=ctx.actor)
-    uow.session.add(request)
-    await uow.flush()
-    return request
 
 
 async def confirmation(*, uow: UnitOfWork, request_id: Any) -> ConsentRequest | None:
@@ -96,24 +80,29 @@ async def confirmation(*, uow: UnitOfWork, request_id: Any) -> ConsentRequest | 
 
 async def confirm(*, uow: UnitOfWork, request: ConsentRequest, ctx: RequestContext, now: datetime,
                   months: int) -> dict[str, Any]:
-    """The person confirmed: email consent granted with the text they agreed to (lifting their own earlier
-    `unsubscribed`, never a bounce or a manual suppression). Confirming twice changes nothing."""
+    """The person confirmed: email consent of the request's purpose granted with the text they agreed to. Confirming
+    marketing lifts their own earlier `unsubscribed` (never a bounce or a manual suppression); confirming the talent
+    pool leaves the channel's suppressions alone (it is not a wish for marketing mail). Confirming twice changes
+    nothing."""
     locked = await consent_rows.request(uow.session, request.id, for_update=True)
     live = await prospects.live(uow.session, request.prospect_id)
     assert locked is not None and live is not None  # checked by `confirmation`
-    current = await consent_rows.consent_of(uow.session, live.id, str(Channel.EMAIL))
+    purpose = locked.purpose or ConsentPurpose.MARKETING
+    current = await consent_rows.consent_of(uow.session, live.id, str(Channel.EMAIL), purpose=purpose)
     if locked.confirmed_at is not None and current is not None and current.status == ConsentStatus.GRANTED:
         return {"expires_at": current.expires_at or now}
     values = _grant(now, months, locked.source, locked.text_version)
-    supp = await consent_rows.suppressions(uow.session, live.id, str(Channel.EMAIL))
-    if SuppressionReason.UNSUBSCRIBED in supp:
-        values["suppressions"] = [r for r in supp if r != SuppressionReason.UNSUBSCRIBED]
-    out = await consent.put(uow=uow, prospect_id=live.id, channel=Channel.EMAIL, values=values, if_match=None, ctx=ctx, now=now)
+    if purpose == ConsentPurpose.MARKETING:
+        supp = await consent_rows.suppressions(uow.session, live.id, str(Channel.EMAIL))
+        if SuppressionReason.UNSUBSCRIBED in supp:
+            values["suppressions"] = [r for r in supp if r != SuppressionReason.UNSUBSCRIBED]
+    out = await consent.put(uow=uow, prospect_id=live.id, channel=Channel.EMAIL, values=values, if_match=None, ctx=ctx,
+                            now=now, purpose=purpose)
     locked.confirmed_at = now
     await activities.record(uow=uow, prospect_id=live.id, kind="consent_confirmed",
-                            summary="Email consent confirmed (double opt-in link)",
-                            data={"consent_request_id": str(locked.id), "text_version": locked.text_version},
-                            actor=ctx.actor, at=now)
+                            summary=f"Email consent for {purpose} confirmed (double opt-in link)",
+                            data={"consent_request_id": str(locked.id), "purpose": str(purpose),
+                                  "text_version": locked.text_version}, actor=ctx.actor, at=now)
     return out
 
 

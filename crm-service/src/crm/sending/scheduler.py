@@ -26,7 +26,7 @@ import asyncio
 import logging
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 from crm.activities import service as activities
 from crm.alerts.service import raise_alert
 from crm.compliance import art14
+from crm.compliance.backoff import MailBackoff
 from crm.compliance.upkeep import upkeep
 from crm.consent import service as consent
 from crm.enrollments import repository as enrollment_rows
@@ -78,6 +79,7 @@ class Scheduler:
     mailer: Mailer | None = None
     sms: SmsSender | None = None
     batch: int = 50
+    compliance_backoff: MailBackoff = field(default_factory=MailBackoff)  # pass one per process to keep it across passes
 
     def __post_init__(self) -> None:
         self.mailer = self.mailer or SmtpMailer(self.settings)
@@ -90,7 +92,7 @@ class Scheduler:
         sent = await self.deliver_claimed()
         assert self.mailer is not None
         await deliver_confirmations(self.uows, self.settings, self.clock, self.mailer)
-        await upkeep(self.uows, self.settings, self.clock, self.mailer)
+        await upkeep(self.uows, self.settings, self.clock, self.mailer, self.compliance_backoff)
         return claimed, sent
 
     # -- 1. claim -------------------------------------------------------------------------------------------
@@ -278,13 +280,15 @@ def sending_settings(app: FastAPI) -> SendingSettings:
 
 
 async def sequence_scheduler(app: FastAPI) -> None:
-    """Worker: run a scheduler pass every `CRM_SCHEDULER_POLL_SECONDS` while `CRM_SCHEDULER_ENABLED`."""
+    """Worker: run a scheduler pass every `CRM_SCHEDULER_POLL_SECONDS` while `CRM_SCHEDULER_ENABLED`; the
+    compliance mail backoff lasts across passes (one per process)."""
+    backoff = MailBackoff()
     while True:
         settings = sending_settings(app)
         try:
             if settings.scheduler_enabled:
                 await Scheduler(app.state.uow_factory, settings, clock_of(app), mailer=getattr(app.state, "crm_mailer", None),
-                                sms=getattr(app.state, "crm_sms", None)).run_once()
+                                sms=getattr(app.state, "crm_sms", None), compliance_backoff=backoff).run_once()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -1,6 +1,6 @@
 """Flow 2: an ATS application of someone known to the CRM: the CRM timeline shows it, nurture ends (`applied`);
-a careers-form application that ticked the talent-pool box grants the CRM `talent_pool` consent on email
-(never over a withdrawal)."""
+a careers-form application that ticked the talent-pool box asks the CRM for a double opt-in of `talent_pool`
+consent on email (never over a withdrawal)."""
 import uuid
 from typing import Any
 
@@ -28,16 +28,12 @@ async def carry(flow: FlowContext, plan: Plan, event: EventEnvelope) -> None:
 
 
 async def talent_pool(flow: FlowContext, event: EventEnvelope, prospect_id: uuid.UUID, consent: dict[str, Any]) -> None:
-    """The candidate ticked the careers form's talent-pool box: the CRM may keep them in its talent pool and
-    consider them for other jobs (`talent_pool` consent on email granted, source `talent_pool`, with the text
-    version they agreed to). It grants nothing else (marketing mail needs its own consent), and never overturns a
-    withdrawal: a person who withdrew stays withdrawn until they say otherwise on the CRM's own consent page."""
-    path = f"/v1/prospects/{prospect_id}/consent"
-    current = await flow.crm.get_json(path)
-    held = next((c for c in (current or {}).get("purposes", ())
-                 if c["purpose"] == "talent_pool" and c["channel"] == "email"), None)
-    if held is not None and held["status"] == "withdrawn":
-        return
-    await flow.crm.put(f"{path}/email", {
-        "purpose": "talent_pool", "status": "granted", "lawful_basis": "consent", "source": "talent_pool",
-        "text_version": consent["text_version"]}, causation_id=event.id)
+    """The candidate ticked the careers form's talent-pool box. The form is anonymous (anyone can type anyone's
+    address), so the CRM is asked for a double opt-in: its `talent_pool` consent on email becomes `requested` and it
+    mails the person a link; only that link grants it (source `talent_pool`, the text version they agreed to). It
+    asks for nothing else (marketing mail needs its own consent); the CRM leaves a withdrawn or granted consent as it
+    is and mails nothing then. An erased prospect hears of nothing any more."""
+    await flow.crm.post(f"/v1/prospects/{prospect_id}/consent/email/confirmation-requests",
+                        {"purpose": "talent_pool", "source": "talent_pool", "text_version": consent["text_version"]},
+                        idempotency_key=f"sync-gateway:{event.id}:talent-pool-confirmation", causation_id=event.id,
+                        allow=(410,))
