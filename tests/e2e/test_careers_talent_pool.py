@@ -20,6 +20,8 @@ async def _apply(e2e, http, job_id: str, addr: str, **extra: str) -> None:
                         data={"csrf_token": csrf, "first_name": "Grace", "last_name": "Hopper", "email": addr,
                               "consent_version": "talent-pool-2026-12", **extra})
     assert r.status_code == 200 and "Thank you, Grace!" in r.text, r.text
+    # the page says the talent pool waits for the confirmation mail exactly when the box was ticked
+    assert ("separate email with a link to confirm" in r.text) == (extra.get("talent_pool") == "yes"), r.text
 
 
 async def _email_consent(e2e, http, api, addr: str, purpose: str = "talent_pool") -> dict | None:

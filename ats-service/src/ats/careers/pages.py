@@ -52,7 +52,7 @@ FIELD = Template("""<label for="$name">$label$optional</label>
 $hint$error""")
 THANKS = Template("""<h1>Thank you, $first_name!</h1>
 <p role="status">We have received your application for $title. A confirmation is on its way to $email.</p>
-$self_identification<p><a href="/careers">See all open positions</a></p>""")
+$talent_pool$self_identification<p><a href="/careers">See all open positions</a></p>""")
 SELF_IDENTIFICATION = Template("""<section aria-labelledby="eeo-offer"><h2 id="eeo-offer">Optional: equal-opportunity questions</h2>
 <p>You may answer a few voluntary questions about gender, ethnicity, veteran and disability status. Answering, or
 not, has no effect on your application: the answers are kept apart from it and never shown to anyone deciding on
@@ -66,10 +66,17 @@ apply again; we will be in touch.</p>
 <p><a href="/careers">See all open positions</a></p>""")
 
 
-def thanks(first_name: str, title: str, email: str, self_identification_link: str | None) -> str:
-    """The confirmation, offering the voluntary EEO step when there is a real application to attach it to."""
+TALENT_POOL = ("<p>You asked to join our talent pool: we will send you a separate email with a link to confirm it. "
+               "Until you confirm, we keep you only for this application.</p>\n")
+
+
+def thanks(first_name: str, title: str, email: str, self_identification_link: str | None, *,
+           talent_pool: bool = False) -> str:
+    """The confirmation, offering the voluntary EEO step when there is a real application to attach it to, and
+    saying that the talent pool waits for the applicant's confirmation mail (double opt-in) when they asked for it."""
     offer = SELF_IDENTIFICATION.substitute(link=esc(self_identification_link)) if self_identification_link else ""
-    return THANKS.substitute(first_name=esc(first_name), title=esc(title), email=esc(email), self_identification=offer)
+    return THANKS.substitute(first_name=esc(first_name), title=esc(title), email=esc(email), self_identification=offer,
+                             talent_pool=TALENT_POOL if talent_pool else "")
 
 
 def _options(values: list[str], chosen: str | None, everyone: str) -> str:

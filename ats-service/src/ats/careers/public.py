@@ -164,6 +164,7 @@ async def apply_submit(job_id: uuid.UUID, request: Request) -> Response:
             if app is None:
                 return public.respond(request, "You have already applied", pages.ALREADY.substitute(title=esc(job.title)))
             return public.respond(request, "Thank you", pages.thanks(
-                applicant.first_name, job.title, applicant.email, self_identification.link(request, app.id)))
+                applicant.first_name, job.title, applicant.email, self_identification.link(request, app.id),
+                talent_pool=applicant.talent_pool_consent is not None))
     except Conflict:  # closed between the page and the post
         return _gone(request)
