@@ -1,9 +1,7 @@
 """Candidate use cases: the shared profile rules bound to the ATS's event types, and erasure (a candidate's notes
 are erased by the notes feature, reacting to `ats.candidate.erased.v1`)."""
 import uuid
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
 from talentkit.profiles.service import ProfileEvents, ProfileService
 from talentkit.uow import UnitOfWork
@@ -15,15 +13,9 @@ from ats.holds.service import ensure_not_held
 class CandidateService(ProfileService[Candidate]):
     """Profiles of the ATS; changes refuse erased (410) and merged (409) candidates."""
 
-    async def update(self, session: AsyncSession, id: uuid.UUID, values: dict[str, Any], *,
-                     if_match: str | None, ctx: RequestContext) -> Candidate:
-        (await self.get(session, id, for_update=True)).ensure_writable()
-        return await super().update(session, id, values, if_match=if_match, ctx=ctx)
-
-    async def add_contact_points(self, session: AsyncSession, id: uuid.UUID, values: dict[str, list[str]], *,
-                                 ctx: RequestContext, **kwargs: Any) -> dict[str, list[str]]:
-        (await self.get(session, id, for_update=True)).ensure_writable()
-        return await super().add_contact_points(session, id, values, ctx=ctx, **kwargs)
+    def check_writable(self, record: Candidate) -> None:
+        """Changes are refused for an erased (410) or merged (409) candidate."""
+        record.ensure_writable()
 
 
 candidates = CandidateService(Candidate, ProfileEvents(

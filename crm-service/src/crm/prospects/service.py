@@ -3,10 +3,8 @@ write naming a prospect goes through (erased: 410, merged: 409 with the survivor
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.auth import RequestContext
 from talentkit.profiles.service import ProfileEvents, ProfileService
 
 from crm.prospects.models import Prospect
@@ -32,11 +30,9 @@ class ProspectService(ProfileService[Prospect]):
             id = record.merged_into_id
         return None
 
-    async def update(self, session: AsyncSession, id: uuid.UUID, values: dict[str, Any], *,
-                     if_match: str | None, ctx: RequestContext) -> Prospect:
-        """A partial change under If-Match, refused for an erased or merged prospect."""
-        await self.writable(session, id)
-        return await super().update(session, id, values, if_match=if_match, ctx=ctx)
+    def check_writable(self, record: Prospect) -> None:
+        """Changes are refused for an erased (410) or merged (409) prospect."""
+        record.ensure_writable()
 
 
 prospects = ProspectService(Prospect, ProfileEvents(

@@ -111,9 +111,14 @@ class ProfileService(Generic[ProfileT]):
                      if_match: str | None, ctx: RequestContext) -> ProfileT:
         """Apply a partial change under If-Match; a change that changes nothing records nothing."""
         record = await self.get(session, id, for_update=True)
+        self.check_writable(record)
         check_if_match(if_match, record.version)
         await self._change(session, record, values, ctx)
         return record
+
+    def check_writable(self, record: ProfileT) -> None:
+        """Raise when the record accepts no changes (a service's erased or merged records); every change passes here,
+        on the row it has just locked."""
 
     async def add_contact_points(self, session: AsyncSession, id: uuid.UUID, values: dict[str, list[str]], *,
                                  ctx: RequestContext, same: Callable[[str, str], str] = lambda _field, v: v.lower(),
@@ -121,6 +126,7 @@ class ProfileService(Generic[ProfileT]):
         """Union new elements into list fields (emails, phones, links): nothing anyone set is replaced, so no
         If-Match is needed (the row is locked). `same(field, value)` is the comparison key. Returns what was added."""
         record = await self.get(session, id, for_update=True)
+        self.check_writable(record)
         added: dict[str, list[str]] = {}
         for name, new in values.items():
             current = list(getattr(record, name) or [])
