@@ -103,12 +103,14 @@ class FanOut:
             await consumer.stop()
 
     async def queue(self, records: list[ConsumerRecord]) -> int:
-        """Turn records into deliveries in one transaction; returns how many were new."""
-        events = [e for e in map(_event, records) if e is not None]
-        if not events:
-            return 0
+        """Turn records into deliveries in one transaction; returns how many were new. With no endpoint enabled
+        the records are not even parsed: every one was published before this read, so before any endpoint that
+        is created later, and none of them will ever be owed to it."""
         async with self.uows() as uow:
             endpoints = await repository.enabled_endpoints(uow.session)
+            events = [e for e in map(_event, records) if e is not None] if endpoints else []
+            if not events:
+                return 0
             new = await repository.queue(uow.session, deliveries_for(events, endpoints, datetime.now(UTC)))
             await uow.commit()
         self.batches += 1
