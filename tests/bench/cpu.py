@@ -83,3 +83,49 @@ class Monitor:
         total = max(total, 1e-9)
         return {"bench_pct": 100 * self.ours / total, "others_pct": max(0.0, 100 * (busy - self.ours) / total),
                 "steal_pct": 100 * steal / total}
+
+
+def descendants(pid: int) -> list[int]:
+    """A process and every process under it (the CRM's embedding process, the multiprocessing helper)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = [pid], [pid]
+    while todo:
+        current = todo.pop()
+        kids = [p for p, parent in parents.items() if parent == current]
+        found += kids
+        todo += kids
+    return found
+
+
+class Components:
+    """CPU seconds of each part of the stack between `start()` and `stop()`: the services (with their child
+    processes), PostgreSQL (every backend), Kafka, the bench itself (load generator and taps), and the machine."""
+
+    def __init__(self, parts: Callable[[], dict[str, list[int]]]) -> None:
+        self.parts = parts
+        self.before: dict[str, dict[int, float]] = {}
+        self.machine_before = (0.0, 0.0)
+
+    def _now(self) -> dict[str, dict[int, float]]:
+        return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in self.parts().items()}
+
+    def start(self) -> None:
+        self.before = self._now()
+        busy, _, total = _machine()
+        self.machine_before = (busy, total)
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds per part (a process that started meanwhile counts from zero), plus `machine busy %`."""
+        after = self._now()
+        out = {name: sum(t - self.before.get(name, {}).get(pid, 0.0) for pid, t in times.items())
+               for name, times in after.items()}
+        busy, _, total = _machine()
+        wall = (total - self.machine_before[1]) / (os.cpu_count() or 1)
+        out["machine busy %"] = 100 * (busy - self.machine_before[0]) / max(total - self.machine_before[1], 1e-9)
+        out["wall seconds"] = wall
+        return out

@@ -7,6 +7,7 @@ send time of the request that started it. The baseline is the floor no gateway c
 event is on Kafka (its record timestamp) the gateway cannot know about the change."""
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections import Counter
@@ -18,6 +19,7 @@ from shared_schemas.topics import ATS_CANDIDATES, CRM_PROSPECTS
 
 from . import kafka
 from .context import Context, wait_for
+from .cpu import Components, descendants, postgres_pids
 from .load import HttpClient, Request, Result, open_loop
 from .report import Row
 from .saturation import PERSON, Target, saturate
@@ -58,6 +60,7 @@ class Phase:
     floor: list[float]
     lag_end: int | None
     skipped: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per part of the stack while the load ran
 
     def figures(self) -> dict[str, Any]:
         accepted = [r for r in self.results if r.latency != MISSING]
@@ -66,7 +69,8 @@ class Phase:
                 "accepted": len(accepted), "statuses": dict(statuses), "request": summary([r.latency for r in self.results]),
                 "sync": summary(self.latencies), "floor": summary(self.floor),
                 "lag": lag_verdict([(r.intended, lat) for r, lat in zip(accepted, self.latencies)]),
-                "gateway_lag_at_end_of_load": self.lag_end, "backlog_skipped_after": self.skipped}
+                "gateway_lag_at_end_of_load": self.lag_end, "backlog_skipped_after": self.skipped,
+                "cpu_seconds_during_load": self.cpu}
 
 
 async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: float,
@@ -94,10 +98,13 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
 
         def landed(tag: str) -> float | None:
             return seen.ats_headline.get(tag)
+    meter = Components(lambda: _parts(ctx))
+    meter.start()
     try:
         results = await open_loop(client, rate, d.sync_phase, make)
     finally:
         await client.close()
+        cpu = meter.stop()
     lag_end = await kafka.group_lag(s.bootstrap, "sync-gateway", [ATS_CANDIDATES, CRM_PROSPECTS])
     accepted = [r for r in results if r.latency != MISSING]
 
@@ -107,7 +114,7 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
     await wait_for(all_landed, d.sync_wait, interval=0.2)
     latencies = [(t - r.intended) if (t := landed(r.tag)) is not None else MISSING for r in accepted]
     floor = [seen.on_kafka[r.tag] - r.intended if r.tag in seen.on_kafka else MISSING for r in accepted]
-    phase = Phase(direction, label, rate, results, latencies, floor, lag_end)
+    phase = Phase(direction, label, rate, results, latencies, floor, lag_end, cpu=cpu)
 
     async def caught_up() -> bool:  # echo events of its own writes, webhook fan-out: all of it is its work
         return await kafka.total_lag(s.bootstrap, ctx.gateway_groups) == 0
@@ -122,6 +129,31 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
         f"{f['sync']['p99'] * 1000:.0f} ms, {f['sync']['missing']} of {len(accepted)} not synced within "
         f"{d.sync_wait:g} s of the end, lag flat: {f['lag']['flat']}")
     return phase
+
+
+def _parts(ctx: Context) -> dict[str, list[int]]:
+    """The processes of each part of the stack, now."""
+    s = ctx.stack
+    parts = {name: descendants(p.proc.pid) for name, p in s.procs.items()
+             if name != "bare" and p.proc is not None and p.proc.poll() is None}
+    parts["postgresql"] = postgres_pids(s.pg_dir) if s.pg_started else []
+    parts["kafka"] = [s.kafka.pid] if s.kafka else []
+    parts["bench (load + taps)"] = [os.getpid()]
+    return parts
+
+
+def _cpu_row(phase: Phase, name: str) -> Row | None:
+    """CPU of the whole stack per change sent, and how busy the machine was: where the sync's limit lies."""
+    cpu, sent = phase.cpu, len(phase.results)
+    if not cpu or not sent or phase.label == "1/s":  # at 1/s the idle work of every process would dominate
+        return None
+    parts = {k: v for k, v in cpu.items() if k not in ("machine busy %", "wall seconds")}
+    total = sum(parts.values())
+    per = ", ".join(f"{k} {1000 * v / sent:.1f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1]))
+    cores = os.cpu_count() or 1
+    return Row("sync", f"{name} CPU per change (whole stack)", total / sent, "ms",
+               note=f"ms of CPU per change sent: {per}; machine {cpu['machine busy %']:.0f} % busy during the load; "
+                    f"{cores} cores at 100 % would carry at most {cores / (total / sent):.0f} changes/s at this cost")
 
 
 def rows_of(phase: Phase, wait: float) -> list[Row]:
@@ -148,6 +180,8 @@ def rows_of(phase: Phase, wait: float) -> list[Row]:
            for q in ("p50", "p95", "p99")]
     out.append(Row("sync", f"{name} lag flat", None if lag["flat"] is None else float(lag["flat"]), "bool",
                    target=1.0 if phase.label in ("25 %", "50 %") else None))
+    if (row := _cpu_row(phase, name)) is not None:
+        out.append(row)
     return out
 
 
