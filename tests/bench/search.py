@@ -268,7 +268,7 @@ async def run(ctx: Context) -> None:
                     higher_is_better=False))
         phrases = [SEMANTIC[i % len(SEMANTIC)] for i in range(queries)]
         hybrid = await _timed([lambda q=q: _api(client, f"{crm_url}/v1/search/prospects",
-                                                {"q": q.split()[-1], "mode": "hybrid", "limit": 20}) for q in phrases])
+                                                {"q": q, "mode": "hybrid", "limit": 20}) for q in phrases])
         semantic_api = await _timed([lambda q=q: _api(client, f"{crm_url}/v1/search/prospects",
                                                       {"q": q, "mode": "semantic", "limit": 10}) for q in phrases])
 
