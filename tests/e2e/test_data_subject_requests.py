@@ -129,3 +129,42 @@ async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of
     assert not [d for d in letters if cid in json.dumps(d) or pid in json.dumps(d)]  # nothing dead-lettered about them
     for engine in engines.values():
         await engine.dispose()
+
+
+async def test_a_rectification_corrects_the_person_on_both_sides(e2e, http, api, email):
+    tag = uuid.uuid4().hex[:8]
+    addr = email(f"rectify{tag}")
+    cand = await api.create("ats", first_name="Rita", last_name=f"Wrnog{tag}", emails=[addr], location="Bonn")
+    pid = (await api.link_of_candidate(cand["id"]))["crm_prospect_id"]
+    req = await _ok(await http.post(f"{e2e.gateway_url}/v1/data-subject-requests", json={
+        "type": "rectification", "emails": [addr], "requested_by": "data_subject", "identity_verified": True,
+        "changes": {"last_name": f"Wrong{tag}", "location": "Berlin"}}), 201)
+    assert req["status"] == "completed", req
+    assert req["outcome"]["ats"] == [{"id": cand["id"], "result": "rectified"}]
+    assert req["outcome"]["crm"] == [{"id": pid, "result": "rectified"}]
+    for side, record_id in (("ats", cand["id"]), ("crm", pid)):
+        record, _ = await api.get(side, record_id)
+        assert (record["last_name"], record["location"]) == (f"Wrong{tag}", "Berlin"), (side, record)
+
+
+async def test_an_erasure_under_an_ats_legal_hold_is_blocked_with_the_reason_until_the_hold_is_released(e2e, http, api, email):
+    tag = uuid.uuid4().hex[:8]
+    addr = email(f"held{tag}")
+    ats, gw = f"{e2e.ats_url}/v1", f"{e2e.gateway_url}/v1"
+    cand = await api.create("ats", first_name="Hilde", last_name=f"Held{tag}", emails=[addr])
+    await api.link_of_candidate(cand["id"])
+    hold = await _ok(await http.post(f"{ats}/legal-holds", json={"candidate_id": cand["id"], "reason": f"EEOC charge {tag}"}), 201)
+
+    req = await _ok(await http.post(f"{gw}/data-subject-requests", json={
+        "type": "erasure", "emails": [addr], "requested_by": "data_subject", "identity_verified": True}), 201)
+    assert req["status"] == "blocked" and req["completed_at"] is None and req["emails"] == [addr], req
+    [held] = req["outcome"]["ats"]
+    assert held["id"] == cand["id"] and held["result"] == "blocked" and f"EEOC charge {tag}" in held["detail"], held
+    assert (await _ok(await http.get(f"{gw}/data-subject-requests/{req['id']}")))["status"] == "blocked"
+    kept, _ = await api.get("ats", cand["id"])
+    assert kept["erased_at"] is None and kept["emails"] == [addr]  # the ATS keeps its legal record
+
+    await _ok(await http.post(f"{ats}/legal-holds/{hold['id']}/release"))
+    req = await _ok(await http.post(f"{gw}/data-subject-requests/{req['id']}/retry"))
+    assert req["status"] == "completed" and req["emails"] == [], req
+    assert (await api.get("ats", cand["id"]))[0]["erased_at"]
