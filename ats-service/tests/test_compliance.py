@@ -351,6 +351,17 @@ async def test_the_access_export_holds_everything_about_the_candidate_under_the_
     await move(ats.client, app, job, "Screen")
     await ok(ats.client.post(f"/v1/candidates/{cid}/notes", json={"body": "Strong welder"}), 201)
     await ok(ats.client.post(f"/v1/candidates/{cid}/notes", json={"body": "Settlement talks", "visibility": "admin_only"}), 201)
+    cv = b"Ada Welder\nSkills: Python, TIG welding\nSenior Welder at Acme, 2019 - present\n"
+    resume = (await ok(ats.client.post(f"/v1/candidates/{cid}/resumes", files={"file": ("ada.txt", cv, "text/plain")}), 201)).json()
+    async with ats.engine.begin() as conn:  # what the careers form stores with an application sent through it
+        await conn.execute(text("INSERT INTO career_applications (application_id, candidate_id, answers) "
+                                "VALUES (:a, :c, CAST(:answers AS jsonb))"),
+                           {"a": app["id"], "c": cid, "answers": json.dumps({"q-relocate": "yes, to Leeds"})})
+    check = (await ok(ats.client.post(f"/v1/applications/{app['id']}/background-checks", json={
+        "package": "tasker_standard", "consent": {"given": True, "given_at": datetime.now(UTC).isoformat(),
+                                                  "text_version": "fcra-2026-01"}}), 201)).json()
+    await ok(ats.client.post("/v1/eeo-responses", json={"application_id": app["id"], "gender": "female",
+                                                        "race_ethnicity": "native_hawaiian_or_other_pacific_islander"}), 201)
     bundle = (await ok(ats.client.get(f"/v1/candidates/{cid}/export"))).json()
     assert bundle["system"] == "ats" and bundle["candidate"]["emails"] == who["emails"]
     [exported] = bundle["applications"]
@@ -358,6 +369,18 @@ async def test_the_access_export_holds_everything_about_the_candidate_under_the_
     assert [n["body"] for n in bundle["notes"]] == ["Strong welder"] and "admin_only" in bundle["notes_policy"]
     assert {"candidate.created", "application.created"} <= {e["action"] for e in bundle["audit_trail"]}
     assert "Settlement" not in str(bundle)
+    assert "hris_status" in exported
+    [exported_cv] = bundle["resumes"]
+    assert {k: exported_cv[k] for k in ("id", "filename", "content_type", "size_bytes", "sha256")} == {
+        "id": resume["id"], "filename": "ada.txt", "content_type": "text/plain", "size_bytes": len(cv), "sha256": resume["sha256"]}
+    assert "TIG welding" in exported_cv["text"] and exported_cv["fields"] == resume["fields"] and exported_cv["uploaded_at"]
+    assert (await ok(ats.client.get(exported_cv["download"]))).content == cv  # the file itself: at its download path
+    assert [f["answers"] for f in bundle["careers_form"]] == [{"q-relocate": "yes, to Leeds"}]
+    [exported_check] = bundle["background_checks"]
+    assert exported_check["id"] == check["id"] and exported_check["status"] == "requested"
+    first = exported_check["status_history"][0]
+    assert first["action"] == "background_check.requested" and first["changes"]["status"]["after"] == "requested"
+    assert "native_hawaiian" not in json.dumps(bundle) and "eeo" not in json.dumps(list(bundle))  # kept under ats:eeo
     reader = (await ok(ats.client.post("/v1/api-keys", json={"name": f"r-{uuid.uuid4().hex[:6]}", "scopes": ["crm:read"]}), 201)).json()
     is_problem(await ats.anon.get(f"/v1/candidates/{cid}/export", headers=ats.auth(reader["key"])), 403)
     is_problem(await ats.client.get(f"/v1/candidates/{uuid.uuid4()}/export"), 404)

@@ -1,7 +1,7 @@
 """Data-subject requests through the gateway (flow 7 made complete): the access bundle holds what both systems and
-the gateway hold about a person; an erasure leaves no table of the three databases, and no event on Kafka once
-opened with the producers' keys, holding their name, email or phone; the tombstone blocks a re-import; nothing is
-dead-lettered by the erasure itself."""
+the gateway hold about a person; an erasure leaves no table of the three databases, and no record on Kafka (the
+gateway's dead-letter topic included) raw or once opened with the producers' keys, holding their name, email or
+phone; the tombstone blocks a re-import; nothing is dead-lettered by the erasure itself."""
 from __future__ import annotations
 
 import json
@@ -64,14 +64,17 @@ async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of
                                 "VALUES (:id, :link, 'last_name', :a, :c, 'two_way', 'ats', :e)"),
                            {"id": uuid.uuid4(), "link": link["id"], "a": json.dumps(last), "c": json.dumps(f"{last}-x"),
                             "e": str(uuid.uuid4())})
-    await e2e.produce("ats.candidates", f"not json: {addr}".encode(), key=cid.encode())
+    # keyed by them, and holding no personal data itself: every record the scan below meets must be either sealed or
+    # this one, so that nothing is skipped unopened
+    poison = f"not json {tag}".encode()
+    await e2e.produce("ats.candidates", poison, key=cid.encode())
 
     async def gateway_holds_it():
-        hits = await personal_data_hits(engines["GATEWAY_"], [addr])
         async with engines["GATEWAY_"].connect() as conn:
+            letters = (await conn.execute(text("SELECT count(*) FROM dead_letters WHERE key = :k"), {"k": cid.encode()})).scalar()
             deliveries = (await conn.execute(text("SELECT count(*) FROM webhook_deliveries WHERE :c = ANY(person_ids)"),
                                              {"c": cid})).scalar()
-        return hits and deliveries
+        return letters and deliveries
     await e2e.wait_until(gateway_holds_it, 20, message="the dead letter and webhook deliveries in the gateway")
 
     # --- access: one bundle from both systems and the gateway
@@ -109,16 +112,23 @@ async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of
     assert (await _ok(await http.get(f"{ats}/audit-events/verify")))["ok"] is True
     assert (await _ok(await http.get(f"{gw}/data-subject-requests/{access['id']}")))["bundle_available"] is False
 
-    # --- Kafka: every event about them, opened with the producers' keys, holds nothing of them
+    # --- Kafka: every record about them (the dead-letter topic's too), raw and opened with the producers' keys,
+    # holds nothing of them; the only record that cannot be opened is the test's own poison record
     unsealer = Unsealer(http_key_fetch({"/ats": e2e.ats_url, "/crm": e2e.crm_url}, e2e.headers, http))
-    for topic in ("ats.candidates", "ats.applications", "ats.interviews", "crm.prospects", "crm.messages", "crm.consents"):
+    needles = [n.encode() for n in (addr, first, last, phone)]
+    poisons: dict[str, int] = {}
+    for topic in ("ats.candidates", "ats.applications", "ats.interviews", "crm.prospects", "crm.messages", "crm.consents",
+                  "dlq.sync-gateway"):
         for record in await e2e.read_topic(topic, {cid, pid, app["id"]}):
-            try:
-                opened = (await unsealer.open(EventEnvelope.from_kafka(record.headers, record.value))).envelope.data
-            except Exception:  # noqa: BLE001 - the poison record we produced: raw bytes, checked below
-                opened = {}
-            shown = json.dumps(opened)
-            assert addr not in shown and first not in shown and last not in shown, (topic, shown)
+            raw = (record.value or b"") + b"".join(v or b"" for _, v in record.headers or ())
+            assert not [n for n in needles if n in raw], (topic, record.offset)
+            if record.value == poison:
+                poisons[topic] = poisons.get(topic, 0) + 1
+                continue
+            shown = json.dumps((await unsealer.open(EventEnvelope.from_kafka(record.headers, record.value))).envelope.data)
+            assert not [n for n in needles if n.decode() in shown], (topic, shown)
+    # read on its topic, and on the DLQ as it was dead-lettered (at least once: the consumer's delivery guarantee)
+    assert poisons.get("ats.candidates") == 1 and poisons.get("dlq.sync-gateway", 0) >= 1, poisons
 
     # --- the tombstone: the same address typed into the ATS again is not copied into the CRM
     again = await api.create("ats", first_name="Someone", last_name="Else", emails=[addr])
@@ -129,3 +139,42 @@ async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of
     assert not [d for d in letters if cid in json.dumps(d) or pid in json.dumps(d)]  # nothing dead-lettered about them
     for engine in engines.values():
         await engine.dispose()
+
+
+async def test_a_rectification_corrects_the_person_on_both_sides(e2e, http, api, email):
+    tag = uuid.uuid4().hex[:8]
+    addr = email(f"rectify{tag}")
+    cand = await api.create("ats", first_name="Rita", last_name=f"Wrnog{tag}", emails=[addr], location="Bonn")
+    pid = (await api.link_of_candidate(cand["id"]))["crm_prospect_id"]
+    req = await _ok(await http.post(f"{e2e.gateway_url}/v1/data-subject-requests", json={
+        "type": "rectification", "emails": [addr], "requested_by": "data_subject", "identity_verified": True,
+        "changes": {"last_name": f"Wrong{tag}", "location": "Berlin"}}), 201)
+    assert req["status"] == "completed", req
+    assert req["outcome"]["ats"] == [{"id": cand["id"], "result": "rectified"}]
+    assert req["outcome"]["crm"] == [{"id": pid, "result": "rectified"}]
+    for side, record_id in (("ats", cand["id"]), ("crm", pid)):
+        record, _ = await api.get(side, record_id)
+        assert (record["last_name"], record["location"]) == (f"Wrong{tag}", "Berlin"), (side, record)
+
+
+async def test_an_erasure_under_an_ats_legal_hold_is_blocked_with_the_reason_until_the_hold_is_released(e2e, http, api, email):
+    tag = uuid.uuid4().hex[:8]
+    addr = email(f"held{tag}")
+    ats, gw = f"{e2e.ats_url}/v1", f"{e2e.gateway_url}/v1"
+    cand = await api.create("ats", first_name="Hilde", last_name=f"Held{tag}", emails=[addr])
+    await api.link_of_candidate(cand["id"])
+    hold = await _ok(await http.post(f"{ats}/legal-holds", json={"candidate_id": cand["id"], "reason": f"EEOC charge {tag}"}), 201)
+
+    req = await _ok(await http.post(f"{gw}/data-subject-requests", json={
+        "type": "erasure", "emails": [addr], "requested_by": "data_subject", "identity_verified": True}), 201)
+    assert req["status"] == "blocked" and req["completed_at"] is None and req["emails"] == [addr], req
+    [held] = req["outcome"]["ats"]
+    assert held["id"] == cand["id"] and held["result"] == "blocked" and f"EEOC charge {tag}" in held["detail"], held
+    assert (await _ok(await http.get(f"{gw}/data-subject-requests/{req['id']}")))["status"] == "blocked"
+    kept, _ = await api.get("ats", cand["id"])
+    assert kept["erased_at"] is None and kept["emails"] == [addr]  # the ATS keeps its legal record
+
+    await _ok(await http.post(f"{ats}/legal-holds/{hold['id']}/release"))
+    req = await _ok(await http.post(f"{gw}/data-subject-requests/{req['id']}/retry"))
+    assert req["status"] == "completed" and req["emails"] == [], req
+    assert (await api.get("ats", cand["id"]))[0]["erased_at"]

@@ -1,4 +1,9 @@
-"""Flow 8: erasure on either side erases the other side; a tombstone stops a silent re-import."""
+"""Flow 8: erasure on either side erases the other side; a tombstone stops a silent re-import; the gateway forgets
+its own copies of the person (webhook deliveries, dead letters) whatever started the erasure."""
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 async def _unlinked(api, **person) -> bool:
@@ -43,3 +48,48 @@ async def test_a_crm_erasure_erases_the_ats_side(e2e, http, api, email):
     erased = await e2e.wait_until(ats_erased, 15, message="the ATS candidate erased")
     assert erased["emails"] == [] and erased["last_name"] == "Erased"
     await e2e.wait_until(lambda: _unlinked(api, crm_prospect_id=link["crm_prospect_id"]), 15, message="the link dropped")
+
+
+async def test_a_direct_ats_erasure_forgets_the_persons_webhook_deliveries_and_dead_letters_in_the_gateway(
+        e2e, http, api, email):
+    tag = uuid.uuid4().hex[:8]
+    addr = email(f"copies{tag}")
+    gw = f"{e2e.gateway_url}/v1"
+    # nobody listens there: the delivery stays in the gateway, failing
+    resp = await http.post(f"{gw}/webhook-endpoints", json={"url": "http://127.0.0.1:9/hooks",
+                                                            "event_types": ["ats.candidate.*"]})
+    assert resp.status_code == 201, resp.text
+    endpoint_id = resp.json()["id"]
+    cand = await api.create("ats", first_name="Gateway", last_name=f"Copies{tag}", emails=[addr])
+    cid = cand["id"]
+    await api.link_of_candidate(cid)
+    # a record the consumer cannot read, keyed by the person: a dead letter about them (no personal data in it)
+    await e2e.produce("ats.candidates", b"not json", key=cid.encode())
+    engine = create_async_engine(e2e.database_urls["GATEWAY_"])
+
+    async def copies() -> tuple[list[str], int]:
+        async with engine.connect() as conn:
+            deliveries = (await conn.execute(text(
+                "SELECT id::text FROM webhook_deliveries WHERE :c = ANY(person_ids)"), {"c": cid})).scalars().all()
+            letters = (await conn.execute(text("SELECT count(*) FROM dead_letters WHERE key = :k"),
+                                          {"k": cid.encode()})).scalar()
+        return list(deliveries), letters
+    try:
+        before, _ = await e2e.wait_until(lambda: _both(copies), 20, message="a delivery and a dead letter about them")
+
+        resp = await http.post(f"{e2e.ats_url}/v1/candidates/{cid}/erase", json={"reason": "gdpr_request"})
+        assert resp.status_code == 200, resp.text
+        await e2e.wait_until(lambda: _unlinked(api, ats_candidate_id=cid), 15, message="the link dropped")
+
+        async def forgotten() -> bool:
+            deliveries, letters = await copies()
+            return not set(before) & set(deliveries) and letters == 0
+        await e2e.wait_until(forgotten, 15, message="the deliveries and the dead letter about them gone")
+    finally:
+        await http.post(f"{gw}/webhook-endpoints/{endpoint_id}/disable")
+        await engine.dispose()
+
+
+async def _both(copies):  # type: ignore[no-untyped-def]
+    deliveries, letters = await copies()
+    return (deliveries, letters) if deliveries and letters else None

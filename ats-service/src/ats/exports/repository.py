@@ -6,12 +6,16 @@ from typing import Any
 
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from ats.applications.models import Application
 from ats.audit.models import AuditEvent
+from ats.background_checks.models import BackgroundCheck
+from ats.careers.models import CareerApplication
 from ats.interviews.models import Interview
 from ats.notes.models import Note, Visibility
 from ats.offers.models import Offer
+from ats.resumes.models import Resume
 from ats.scorecards.models import Scorecard
 
 
@@ -46,3 +50,26 @@ async def audit_entries(session: AsyncSession, candidate_id: uuid.UUID, merged: 
     people = [str(p) for p in (candidate_id, *merged)]
     return await _all(session, select(AuditEvent).where(or_(AuditEvent.subject_id.in_(people), cast(
         AuditEvent.target_id, Text).in_(people)), AuditEvent.target_type != "note").order_by(AuditEvent.id))
+
+
+async def resumes(session: AsyncSession, candidate_id: uuid.UUID) -> list[Resume]:
+    """The candidate's resumes with their text (not the file's bytes: the export links to the download)."""
+    return await _all(session, select(Resume).options(undefer(Resume.text)).where(
+        Resume.candidate_id == candidate_id, Resume.erased_at.is_(None)).order_by(Resume.created_at, Resume.id))
+
+
+async def career_applications(session: AsyncSession, candidate_id: uuid.UUID) -> list[CareerApplication]:
+    """What the candidate sent through the careers form, per application."""
+    return await _all(session, select(CareerApplication).where(CareerApplication.candidate_id == candidate_id)
+                      .order_by(CareerApplication.created_at))
+
+
+async def background_checks(session: AsyncSession, candidate_id: uuid.UUID) -> list[BackgroundCheck]:
+    return await _all(session, select(BackgroundCheck).where(BackgroundCheck.candidate_id == candidate_id)
+                      .order_by(BackgroundCheck.created_at))
+
+
+async def check_history(session: AsyncSession, check_ids: list[uuid.UUID]) -> list[AuditEvent]:
+    """The audit trail's entries of these background checks, oldest first: their status history."""
+    return await _all(session, select(AuditEvent).where(AuditEvent.target_type == "background_check", AuditEvent.target_id.in_(
+        [str(i) for i in check_ids])).order_by(AuditEvent.id))

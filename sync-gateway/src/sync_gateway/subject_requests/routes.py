@@ -1,11 +1,11 @@
 """`/v1/data-subject-requests` (scope `gateway:admin`)."""
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from talentkit.auth import RequestContext, require
+from talentkit.clock import clock_of
 from talentkit.db import Session
 from talentkit.errors import NotFound
 from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
@@ -22,8 +22,9 @@ Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
 P = {"content": {"application/problem+json": {}}}
 
 
-def _read(req: DataSubjectRequest, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(SubjectRequestRead.model_validate(req).model_dump(mode="json"), status_code=status_code)
+def _read(request: Request, req: DataSubjectRequest, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(SubjectRequestRead.of(req, clock_of(request.app).now()).model_dump(mode="json"),
+                        status_code=status_code)
 
 
 @router.post("", status_code=201, response_model=SubjectRequestRead, summary="Receive a data-subject request",
@@ -36,8 +37,8 @@ async def receive(body: SubjectRequestCreate, request: Request, ctx: Admin) -> R
     in the ATS makes it `blocked` (see `outcome`); `rectification` writes the corrected fields on both sides. A
     side that is unreachable leaves the request `in_progress`: `POST /{id}/retry`."""
     req = await service.receive(uows=request.app.state.uow_factory, peers=request.app.state.peers,
-                                values=body.model_dump(mode="json"), ctx=ctx)
-    return _read(req, 201)
+                                values=body.model_dump(mode="json"), clock=clock_of(request.app), ctx=ctx)
+    return _read(request, req, 201)
 
 
 @router.get("", response_model=Page[SubjectRequestRead], summary="List data-subject requests")
@@ -46,33 +47,35 @@ async def list_requests(request: Request, response: Response, ctx: Admin, sessio
                         overdue: Annotated[bool | None, Query(description="true: past their due date, not completed.")] = None,
                         cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
     """Requests, oldest first; `overdue=true` is the list of those past their one-month due date."""
-    stmt = repository.listing(status=status, overdue=overdue, now=datetime.now(UTC))
+    now = clock_of(request.app).now()
+    stmt = repository.listing(status=status, overdue=overdue, now=now)
     rows, nxt = await paginate(session, request, response, stmt, created_col=DataSubjectRequest.created_at,
                                id_col=DataSubjectRequest.id, filters={"status": status, "overdue": overdue},
                                cursor=cursor, limit=limit)
-    return {"data": rows, "next_cursor": nxt, "next": next_url(request, response)}
+    return {"data": [SubjectRequestRead.of(r, now) for r in rows], "next_cursor": nxt, "next": next_url(request, response)}
 
 
 @router.get("/{id}", response_model=SubjectRequestRead, summary="Get a data-subject request",
             responses={404: {"description": "No such request.", **P}})
 async def get_request(id: uuid.UUID, request: Request, ctx: Admin) -> Response:
     """One request, with what was found and done."""
-    return _read(await service.get(uows=request.app.state.uow_factory, request_id=id))
+    return _read(request, await service.get(uows=request.app.state.uow_factory, request_id=id))
 
 
 @router.post("/{id}/verify", response_model=SubjectRequestRead, summary="Confirm the person's identity",
              responses={404: {"description": "No such request.", **P}, 409: {"description": "Not awaiting verification.", **P}})
 async def verify(id: uuid.UUID, request: Request, ctx: Admin) -> Response:
     """The person's identity was verified: the request is carried out now."""
-    return _read(await service.verify(uows=request.app.state.uow_factory, peers=request.app.state.peers, request_id=id, ctx=ctx))
+    return _read(request, await service.verify(uows=request.app.state.uow_factory, peers=request.app.state.peers,
+                                               request_id=id, clock=clock_of(request.app), ctx=ctx))
 
 
 @router.post("/{id}/retry", response_model=SubjectRequestRead, summary="Carry a request out again",
              responses={404: {"description": "No such request.", **P}, 409: {"description": "Completed or unverified.", **P}})
 async def retry(id: uuid.UUID, request: Request, ctx: Admin) -> Response:
     """Try an `in_progress` or `blocked` request again (a side was unreachable, a legal hold was released)."""
-    return _read(await service.carry_out(uows=request.app.state.uow_factory, peers=request.app.state.peers,
-                                         request_id=id, ctx=ctx))
+    return _read(request, await service.carry_out(uows=request.app.state.uow_factory, peers=request.app.state.peers,
+                                                  request_id=id, clock=clock_of(request.app), ctx=ctx))
 
 
 @router.get("/{id}/bundle", summary="Download the access bundle", responses={404: {"description": "No bundle.", **P}})

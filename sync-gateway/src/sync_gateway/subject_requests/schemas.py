@@ -53,6 +53,11 @@ class SubjectRequestRead(BaseModel):
     bundle_available: bool = Field(description="Access: the bundle can be downloaded from `/bundle`.")
     received_at: datetime
     due_at: datetime = Field(description="One month after receipt (Art. 12(3) GDPR).")
-    overdue: bool
+    overdue: bool = Field(False, description="Past its due date and not completed.")
     completed_at: datetime | None
     version: int
+
+    @classmethod
+    def of(cls, req: Any, now: datetime) -> "SubjectRequestRead":
+        """The request as shown at `now` (whether it is overdue depends on the clock)."""
+        return cls.model_validate(req).model_copy(update={"overdue": req.overdue_at(now)})

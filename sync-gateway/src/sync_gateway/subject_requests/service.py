@@ -1,14 +1,16 @@
 """Carrying out data-subject requests: find the person on both sides by email (and through the gateway's links),
 then export, erase or rectify. HTTP calls to the ATS and CRM are made outside any database transaction; each
-step's outcome is stored, and a request a side could not serve stays `in_progress` for a retry."""
+step's outcome is stored, and a request a side could not serve stays `in_progress` for a retry. Every time (received,
+due, done) comes from the app's clock, so tests can move it past the due date."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from talentkit.auth import RequestContext
+from talentkit.clock import Clock
 from talentkit.errors import NotFound
 from talentkit.uow import UnitOfWorkFactory
 
@@ -31,21 +33,25 @@ class Peers:
         return self.ats if side == "ats" else self.crm
 
 
-async def receive(*, uows: UnitOfWorkFactory, peers: Peers, values: dict[str, Any], ctx: RequestContext) -> DataSubjectRequest:
+async def receive(*, uows: UnitOfWorkFactory, peers: Peers, values: dict[str, Any], clock: Clock,
+                  ctx: RequestContext) -> DataSubjectRequest:
     """Record the request (due in a month); carry it out at once when the identity is verified."""
     async with uows(ctx) as uow:
-        req = DataSubjectRequest.receive(**values, now=datetime.now(UTC), actor=ctx.actor)
+        req = DataSubjectRequest.receive(**values, now=clock.now(), actor=ctx.actor)
         uow.session.add(req)
         await uow.commit()
-    return await carry_out(uows=uows, peers=peers, request_id=req.id, ctx=ctx) if req.identity_verified else req
+    if not req.identity_verified:
+        return req
+    return await carry_out(uows=uows, peers=peers, request_id=req.id, clock=clock, ctx=ctx)
 
 
-async def verify(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.UUID, ctx: RequestContext) -> DataSubjectRequest:
+async def verify(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.UUID, clock: Clock,
+                 ctx: RequestContext) -> DataSubjectRequest:
     """The identity was checked: carry the request out."""
     async with uows(ctx) as uow:
-        (await _get(uow.session, request_id, for_update=True)).verified(datetime.now(UTC))
+        (await _get(uow.session, request_id, for_update=True)).verified(clock.now())
         await uow.commit()
-    return await carry_out(uows=uows, peers=peers, request_id=request_id, ctx=ctx)
+    return await carry_out(uows=uows, peers=peers, request_id=request_id, clock=clock, ctx=ctx)
 
 
 async def get(*, uows: UnitOfWorkFactory, request_id: uuid.UUID) -> DataSubjectRequest:
@@ -63,7 +69,8 @@ async def _get(session: Any, request_id: uuid.UUID, for_update: bool = False) ->
     return req
 
 
-async def carry_out(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.UUID, ctx: RequestContext) -> DataSubjectRequest:
+async def carry_out(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.UUID, clock: Clock,
+                    ctx: RequestContext) -> DataSubjectRequest:
     """Do what the request asks, on both sides and in the gateway; 409 when it is not ready."""
     async with uows(ctx) as uow:
         req = await _get(uow.session, request_id)
@@ -73,7 +80,7 @@ async def carry_out(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.U
     try:
         found = await _find(uows, peers, emails)
         if kind == RequestType.ACCESS:
-            outcome, bundle, blocked = {"found": found}, await _bundle(uows, peers, found, about), False
+            outcome, bundle, blocked = {"found": found}, await _bundle(uows, peers, found, about, clock.now()), False
         elif kind == RequestType.ERASURE:
             outcome, blocked = await _erase(peers, found, request_id)
             bundle = None
@@ -87,7 +94,7 @@ async def carry_out(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.U
             return req
     async with uows(ctx) as uow:
         req = await _get(uow.session, request_id, for_update=True)
-        now = datetime.now(UTC)
+        now = clock.now()
         if kind == RequestType.ERASURE and not blocked:
             await _forget_in_gateway(uow.session, found, hashes, now)
         req.done(outcome, now, blocked=blocked, bundle=bundle)
@@ -110,10 +117,10 @@ async def _find(uows: UnitOfWorkFactory, peers: Peers, emails: list[str]) -> dic
     return {side: sorted(ids) for side, ids in found.items()}
 
 
-async def _bundle(uows: UnitOfWorkFactory, peers: Peers, found: dict[str, list[str]], about: dict[str, str]) -> dict[str, Any]:
+async def _bundle(uows: UnitOfWorkFactory, peers: Peers, found: dict[str, list[str]], about: dict[str, str],
+                  now: datetime) -> dict[str, Any]:
     """One JSON document: each side's export of each record, and what the gateway holds."""
-    bundle: dict[str, Any] = {"request": about,
-                              "generated_at": datetime.now(UTC).isoformat()}
+    bundle: dict[str, Any] = {"request": about, "generated_at": now.isoformat()}
     for side, ids in found.items():
         bundle[side] = [await peers.of(side).get_json(f"{COLLECTIONS[side]}/{i}/export") for i in ids]
     people = [*found["ats"], *found["crm"]]
