@@ -293,6 +293,12 @@ async def test_retention_anonymises_who_is_due_and_every_report_gives_the_same_n
                                     {"source": "referral", "applications": 1, "hires": 0}]
     ids = {a["candidate_id"] for a in rejected}
     preview = {d["candidate_id"]: d for d in (await ok(c.get("/v1/retention/preview"))).json()["data"]}
+    # a hire waiting for its HRIS hand-off is kept whole (the hand-off's retry needs the employee's details)
+    assert hired["hris_status"] == "pending" and hired["candidate_id"] not in preview
+    async with retained.engine.begin() as conn:  # the HRIS took the employee (no HRIS is configured here)
+        await conn.execute(text("UPDATE applications SET hris_status = 'sent', hris_synced_at = now() WHERE id = :a"),
+                           {"a": hired["id"]})
+    preview = {d["candidate_id"]: d for d in (await ok(c.get("/v1/retention/preview"))).json()["data"]}
     assert not ids & preview.keys() and preview[hired["candidate_id"]]["action"] == "minimise"
     later = (await ok(c.get("/v1/retention/preview", params={"as_of": "2999-01-01T00:00:00Z"}))).json()["data"]
     assert ids <= {d["candidate_id"] for d in later if d["action"] == "anonymise"}

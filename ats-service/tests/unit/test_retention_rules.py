@@ -61,3 +61,18 @@ def test_a_federal_contractor_policy_under_two_years_is_refused():
     with pytest.raises(Unprocessable) as caught:
         policy(keep_days=365, federal_contractor=True)
     assert caught.value.errors[0]["field"] == "keep_days"
+
+
+def test_a_hire_is_minimised_only_after_the_hris_has_it_and_a_federal_contractor_keeps_it_two_years():
+    minimal = policy(jurisdiction="DE", hires=HireRule.MINIMAL_RECORD, hire_minimal_after_days=30)
+    for status in ("pending", "failed"):  # the retry of the hand-off needs the employee's details
+        waiting = ApplicationFacts("hired", None, T0, BERLIN, hris_status=status)
+        assert due(uuid.uuid4(), T0, [waiting], False, [minimal]) is None
+    sent = ApplicationFacts("hired", None, T0, BERLIN, hris_status="sent", hris_synced_at=T0 + timedelta(days=3))
+    d = due(uuid.uuid4(), T0, [sent], False, [minimal])
+    assert d is not None and d.action == "minimise" and d.due_at == T0 + timedelta(days=33)
+    federal = policy(jurisdiction="US", keep_days=730, federal_contractor=True, hires=HireRule.MINIMAL_RECORD,
+                     hire_minimal_after_days=30)
+    hired_us = ApplicationFacts("hired", None, T0, AUSTIN, hris_status="sent", hris_synced_at=T0 + timedelta(days=3))
+    d = due(uuid.uuid4(), T0, [hired_us], False, [federal])
+    assert d is not None and d.due_at == T0 + timedelta(days=730)

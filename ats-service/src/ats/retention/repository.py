@@ -41,11 +41,12 @@ async def candidates_with_data(session: AsyncSession) -> list[tuple[uuid.UUID, A
         Candidate.erased_at.is_(None), Candidate.merged_into_id.is_(None)))).all()
     apps = (await session.execute(
         select(Application.candidate_id, Application.status, Application.rejected_at, Application.hired_at,
-               Job.location, Job.jurisdiction, Job.closed_at).join(Job, Job.id == Application.job_id)
+               Application.hris_status, Application.hris_synced_at, Job.location, Job.jurisdiction, Job.closed_at).join(Job, Job.id == Application.job_id)
         .where(Application.candidate_id.in_(select(Candidate.id).where(Candidate.erased_at.is_(None)))))).all()
     facts: dict[uuid.UUID, list[ApplicationFacts]] = {}
     for a in apps:
         facts.setdefault(a.candidate_id, []).append(ApplicationFacts(
             status=str(a.status), rejected_at=a.rejected_at, hired_at=a.hired_at,
-            job=JobPlace(a.location, a.jurisdiction, a.closed_at)))
+            job=JobPlace(a.location, a.jurisdiction, a.closed_at),
+            hris_status=str(a.hris_status) if a.hris_status else None, hris_synced_at=a.hris_synced_at))
     return [(p.id, p.created_at, p.minimised_at is not None, facts.get(p.id, [])) for p in people]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ats.retention.models import HireRule, RetentionPolicy
+from ats.retention.models import FEDERAL_CONTRACTOR_MINIMUM_DAYS, HireRule, RetentionPolicy
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class ApplicationFacts:
     rejected_at: datetime | None
     hired_at: datetime | None
     job: JobPlace
+    hris_status: str | None = None  # pending | sent | failed; None: the hire was never handed off (no HRIS)
+    hris_synced_at: datetime | None = None  # when the HRIS took the employee
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,23 @@ def closed_at(app: ApplicationFacts) -> datetime | None:
     return None
 
 
+def handed_off(app: ApplicationFacts) -> datetime | None:
+    """When the hire reached the HRIS (the hire itself when no hand-off was ever tracked); None while pending or
+    failed."""
+    if app.hris_status is None:
+        return app.hired_at
+    return app.hris_synced_at if app.hris_status == "sent" else None
+
+
+def minimal_from(policy: RetentionPolicy, app: ApplicationFacts) -> datetime:
+    """When a hire may be reduced to a minimal record: `hire_minimal_after_days` after the HRIS hand-off, and for a
+    federal contractor never before two years after the hire (41 CFR 60-1.12)."""
+    at = handed_off(app) + timedelta(days=policy.hire_minimal_after_days)  # type: ignore[operator]
+    if policy.federal_contractor:
+        at = max(at, app.hired_at + timedelta(days=FEDERAL_CONTRACTOR_MINIMUM_DAYS))  # type: ignore[operator]
+    return at
+
+
 def due(candidate_id: uuid.UUID, created_at: datetime, apps: Sequence[ApplicationFacts], minimised: bool,
         policies: Sequence[RetentionPolicy]) -> Due | None:
     """What retention does to the candidate and from when; None while anything keeps them (an open application,
@@ -66,9 +85,10 @@ def due(candidate_id: uuid.UUID, created_at: datetime, apps: Sequence[Applicatio
         rules = [(p, a) for p, a in found if p is not None and p.hires == HireRule.MINIMAL_RECORD and a.hired_at]
         if not rules or len(rules) < len(found):
             return None
-        policy, app = max(rules, key=lambda pa: pa[1].hired_at + timedelta(days=pa[0].hire_minimal_after_days))  # type: ignore[operator]
-        return Due(candidate_id, "minimise", app.hired_at + timedelta(days=policy.hire_minimal_after_days),  # type: ignore[operator]
-                   policy.id)
+        if any(handed_off(a) is None for _, a in rules):
+            return None  # a hand-off still pending or failed: its retry needs the employee's details
+        policy, at = max(((p, minimal_from(p, a)) for p, a in rules), key=lambda pa: pa[1])
+        return Due(candidate_id, "minimise", at, policy.id)
     if not apps:
         default = policy_for(JobPlace(None, None, None), policies)
         return Due(candidate_id, "anonymise", created_at + timedelta(days=default.effective_keep_days),

@@ -28,7 +28,9 @@ class RetentionPolicyCreate(BaseModel):
     federal_contractor: bool = Field(False, description=FEDERAL)
     hires: HireRule = Field(HireRule.KEEP, description="`minimal_record`: after the HRIS hand-off a hire keeps only "
                                                        "their name and employment record (contact points go).")
-    hire_minimal_after_days: int = Field(0, ge=0, le=36500, description="Days after the hire before that happens.")
+    hire_minimal_after_days: int = Field(0, ge=0, le=36500, description=("Days after the HRIS hand-off (the hire, when none is tracked) before that happens; a hand-off "
+                                         "still pending or failed keeps the record whole, and a federal contractor keeps it two years "
+                                         "after the hire at least."))
 
 
 class RetentionPolicyUpdate(BaseModel):
