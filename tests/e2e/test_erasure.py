@@ -93,3 +93,40 @@ async def test_a_direct_ats_erasure_forgets_the_persons_webhook_deliveries_and_d
 async def _both(copies):  # type: ignore[no-untyped-def]
     deliveries, letters = await copies()
     return (deliveries, letters) if deliveries and letters else None
+
+
+async def test_an_expired_consent_anonymises_the_crm_side_only_and_the_ats_keeps_its_record_with_a_note(
+        e2e, http, api, email):
+    """Flow 8: the CRM lets a person go whose consent lapsed without renewal; the ATS keeps its legal record, is
+    told on the candidate's notes, loses the link, and the person is not copied into the CRM again."""
+    addr = email("lapsed")
+    cand = await api.create("ats", first_name="Lapsed", last_name="Consent", emails=[addr])
+    link = await api.link_of_candidate(cand["id"])
+    prospect_id = link["crm_prospect_id"]
+    # the only consent that lets the CRM keep them, already past its expiry: the CRM's next upkeep pass expires it
+    r = await http.put(f"{e2e.crm_url}/v1/prospects/{prospect_id}/consent/email", json={
+        "purpose": "talent_pool", "status": "granted", "lawful_basis": "consent", "source": "career_site_form",
+        "collected_at": "2024-01-01T00:00:00Z", "expires_at": "2025-01-01T00:00:00Z"})
+    assert r.status_code == 200, r.text
+
+    async def crm_anonymised():
+        p, _ = await api.get("crm", prospect_id)
+        return p if p["status"] == "erased" else None
+    prospect = await e2e.wait_until(crm_anonymised, 20, message="the CRM prospect anonymised on consent expiry")
+    assert prospect["emails"] == [] and prospect["first_name"] == "Erased"
+    await e2e.wait_until(lambda: _unlinked(api, ats_candidate_id=cand["id"]), 15, message="the link dropped")
+
+    async def noted():
+        notes = (await http.get(f"{e2e.ats_url}/v1/candidates/{cand['id']}/notes")).json()["data"]
+        return [n for n in notes if "consent expired" in n["body"]] or None
+    await e2e.wait_until(noted, 15, message="the ATS told on the candidate's notes")
+    kept, _ = await api.get("ats", cand["id"])
+    assert kept["erased_at"] is None and kept["emails"] == [addr] and kept["first_name"] == "Lapsed"
+    # their emails are buried: a later change in the ATS does not copy them into the CRM again
+    current, etag = await api.get("ats", cand["id"])
+    r = await http.patch(f"{e2e.ats_url}/v1/candidates/{cand['id']}", json={"headline": "Still here"},
+                         headers={"If-Match": etag})
+    assert r.status_code == 200, r.text
+    sentinel = await api.create("ats", first_name="Sentinel", last_name="Lapsed", emails=[email("sentinel-lapsed")])
+    await api.link_of_candidate(sentinel["id"])  # the gateway has processed everything before it
+    assert await api.links(ats_candidate_id=cand["id"]) == [] and await api.by_email("crm", addr) == []
