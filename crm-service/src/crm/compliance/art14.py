@@ -7,8 +7,10 @@ from datetime import datetime
 from crm.consent.models import add_months
 
 # Sources where the person gave us their data themselves (Art. 13 applies there, not Art. 14): the talent-community
-# form, the career site, and applicants the gateway brought over from the ATS (they applied themselves).
-OWN_SIGN_UP = frozenset({"talent_community", "career_site", "ats_import"})
+# form and the career site. A person the gateway brought over from the ATS (`ats_import`) may have applied or may
+# have been added by a recruiter from a profile found elsewhere; the CRM cannot tell, so it owes the notice: a
+# privacy notice too many is lawful, one too few is not.
+OWN_SIGN_UP = frozenset({"talent_community", "career_site"})
 
 
 def sourced(source: str | None) -> bool:
