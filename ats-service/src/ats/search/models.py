@@ -27,9 +27,6 @@ class CandidateSearch(Base):
 
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
     document: Mapped[str] = mapped_column(TSVECTOR)
-    # What ts_rank reads: the same, with only the first page of the resume text (small enough to stay inline).
-    rank_document: Mapped[str | None] = mapped_column(
-        TSVECTOR, comment="what ts_rank reads: the document with the resume text cut")
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text))
     titles: Mapped[str] = mapped_column(Text)
     companies: Mapped[str] = mapped_column(Text)

@@ -49,9 +49,7 @@ def search(query: Node | None, *, job_id: uuid.UUID | None, stage_id: uuid.UUID 
     """Candidates matching, best first (recently changed first without a query), and the tsquery to highlight with."""
     compiled = compile_query(query, document=CandidateSearch.document, fields=FIELDS) if query is not None else None
     rank_query = compiled.rank_query if compiled else None
-    # Ranked on the compact document (the match runs on the whole one): ts_rank reads every matching row's vector.
-    score = (func.ts_rank(func.coalesce(CandidateSearch.rank_document, CandidateSearch.document), rank_query)
-             if rank_query is not None else literal(0.0))
+    score = func.ts_rank(CandidateSearch.document, rank_query) if rank_query is not None else literal(0.0)
     stmt = (select(Candidate, score.label("score"))
             .join(CandidateSearch, CandidateSearch.candidate_id == Candidate.id)
             .where(Candidate.merged_into_id.is_(None), Candidate.erased_at.is_(None)))
