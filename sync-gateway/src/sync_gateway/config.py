@@ -14,9 +14,11 @@ class Settings(ServiceSettings):
     crm_url: str = Field("http://127.0.0.1:8002", description="Base URL of the CRM API.")
     consumer_group: str = "sync-gateway"
     consumer_enabled: bool = True
-    consumer_max_in_flight: int = Field(16, ge=1, le=512, description=(
+    consumer_max_in_flight: int = Field(256, ge=1, le=512, description=(
         "Events (of different people) the consumer applies at once; none holds a database connection across its "
-        "calls to the other service, so this bounds the load put on the ATS and CRM, not the pool."))
+        "calls to the other service, and their writes to the ATS and CRM go out together as batch requests (at "
+        "most two in flight per service), so this bounds how much work waits in those batches, not the load. "
+        "`make bench`: a 10,000-event backlog drained at 127 events/s with 16, 157 with 64, 209 with 256."))
     http_timeout_seconds: float = 10.0
     silver_medalist_min_stage: Literal["screen", "interview", "offer"] = Field(
         "interview", description="A rejection at this stage kind or later makes a silver medalist.")
