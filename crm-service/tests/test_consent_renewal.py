@@ -205,6 +205,17 @@ class FlakyMailer:
         await self.inner.send(msg)
 
 
+async def passes(mail, flaky: FlakyMailer, backoff, *, until_attempt: bool) -> int:  # type: ignore[no-untyped-def]
+    """Compliance mail attempted by one scheduler pass; `until_attempt`: by the first of up to five passes at this
+    moment that attempts any (a row a background worker of the shared app holds locked is skipped for that pass)."""
+    for _ in range(5 if until_attempt else 1):
+        before = flaky.compliance_attempts
+        await mail.run(mailer=flaky, compliance_backoff=backoff)
+        if (attempts := flaky.compliance_attempts - before) or not until_attempt:
+            return attempts
+    return 0
+
+
 async def test_compliance_mail_backs_off_while_the_mail_server_fails_and_a_success_resets_it(mail, caplog):
     from crm.compliance.backoff import CONSECUTIVE, MailBackoff
     from crm.sending.mailer import SmtpMailer
@@ -215,13 +226,11 @@ async def test_compliance_mail_backs_off_while_the_mail_server_fails_and_a_succe
     await grant(mail, pid, "talent_pool", expires_at=(start + timedelta(days=20)).isoformat())  # renewal due now
     flaky, backoff = FlakyMailer(SmtpMailer(mail.settings)), MailBackoff()
 
-    async def run() -> int:
-        before = flaky.compliance_attempts
-        await mail.run(mailer=flaky, compliance_backoff=backoff)
-        return flaky.compliance_attempts - before
+    async def run(expect_attempt: bool = False) -> int:
+        return await passes(mail, flaky, backoff, until_attempt=expect_attempt)
 
     with caplog.at_level("WARNING", logger="crm.compliance"):
-        assert await run() == 1  # one failure holds back the rest of the pass too
+        assert await run(True) == 1  # one failure holds back the rest of the pass too
     [warning] = [r for r in caplog.records if r.name == "crm.compliance" and r.levelname == "WARNING"]
     assert warning.attempt == 1 and warning.next_try_at == (start + timedelta(minutes=1)).isoformat()
     assert "attempt 1" in warning.getMessage()
@@ -230,7 +239,7 @@ async def test_compliance_mail_backs_off_while_the_mail_server_fails_and_a_succe
     mail.clock.set(start + timedelta(seconds=30))
     assert await run() == 0  # within the delay: no SMTP attempt at all
     mail.clock.set(start + timedelta(minutes=1))
-    assert await run() == 1  # after it: tried again, fails again, the delay doubles
+    assert await run(True) == 1  # after it: tried again, fails again, the delay doubles
     assert (backoff.failures, backoff.next_try) == (2, start + timedelta(minutes=3))
     mail.clock.set(start + timedelta(minutes=2, seconds=59))
     assert await run() == 0
@@ -238,7 +247,7 @@ async def test_compliance_mail_backs_off_while_the_mail_server_fails_and_a_succe
 
     flaky.down = False
     mail.clock.set(start + timedelta(minutes=3))
-    assert await run() >= 1
+    assert await run(True) >= 1
     [ask] = mail.inbox.to(addr)
     assert ask["Subject"] == "Shall we stay in touch?"
     assert (backoff.failures, backoff.next_try) == (0, None) and CONSECUTIVE._value.get() == 0  # reset
@@ -259,9 +268,7 @@ async def test_compliance_mail_that_keeps_failing_alerts_the_owner_and_keeps_try
     waits = []
     with caplog.at_level("WARNING", logger="crm.compliance"):
         for _ in range(9):
-            before = flaky.compliance_attempts
-            await mail.run(mailer=flaky, compliance_backoff=backoff)
-            assert flaky.compliance_attempts == before + 1
+            assert await passes(mail, flaky, backoff, until_attempt=True) == 1
             waits.append(backoff.next_try - mail.clock.now())
             mail.clock.set(backoff.next_try)
     assert [w // timedelta(minutes=1) for w in waits] == [1, 2, 4, 8, 16, 32, 60, 60, 60]  # never given up
