@@ -34,6 +34,7 @@ from talentkit.keys import TOKEN_PATH, api_keys_router
 from talentkit.observability import configure_logging, install_request_middleware
 from talentkit.outbox import OutboxRelay
 from talentkit.ratelimit import RateLimitHeaders, SharedRateLimiter
+from talentkit.routing import index_routes
 from talentkit.settings import ServiceSettings
 from talentkit.uow import EventSink, MessageBus, OutboxWriter, UnitOfWorkFactory
 
@@ -109,6 +110,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
                                    swagger_favicon_url="/_docs/favicon-32x32.png")
 
     _add_bearer_security(app)
+    index_routes(app)
     return app
 
 
