@@ -12,6 +12,7 @@ left to apply."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
@@ -32,11 +33,12 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    TextClause,
     delete,
     func,
     select,
+    text,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("talentkit.sealing")
@@ -97,6 +99,15 @@ def seal_payload(data: dict[str, Any], lay: dict[str, Any], subject: str, key: b
     return walk(data, lay)
 
 
+@functools.cache
+def _create_keys(table: Table) -> TextClause:
+    # One text for any number of people (arrays, unnested): compiled and prepared once. (A multi-row VALUES
+    # construct is compiled again for every write: a sixth of a millisecond per created person.)
+    return text(f"""INSERT INTO {table.name} (subject_id, key)
+        SELECT * FROM unnest(CAST(:subjects AS text[]), CAST(:keys AS bytea[]))
+        ON CONFLICT DO NOTHING RETURNING subject_id, key""")
+
+
 class Sealer:
     """The outbox side: seals events' personal values with their person's key (created on first use)."""
 
@@ -119,9 +130,8 @@ class Sealer:
         if not missing:
             return found
         t = self.table
-        rows = dict((await session.execute(
-            insert(t).values([{"subject_id": s, "key": AESGCM.generate_key(bit_length=256)} for s in missing])
-            .on_conflict_do_nothing().returning(t.c.subject_id, t.c.key))).all())
+        rows = dict((await session.execute(_create_keys(t), {
+            "subjects": missing, "keys": [AESGCM.generate_key(bit_length=256) for _ in missing]})).all())
         created = set(rows)
         if existing := [s for s in missing if s not in created]:  # a new person (the usual case) needs no second query
             rows |= dict((await session.execute(select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(existing)))).all())

@@ -203,6 +203,9 @@ def _adopt_recorded(session: Session, obj: object) -> None:
     uow = session.info.get("uow")
     if isinstance(uow, UnitOfWork) and isinstance(obj, RecordsEvents):
         uow._loose.extend(obj.collect_events())
+        # The session's identity map holds clean objects weakly: an aggregate created here would be gone once
+        # flushed and its route let go of it, and a handler of its event would load it again (a SELECT per item)
+        uow._held.append(obj)
 
 
 @dataclass
@@ -227,6 +230,7 @@ class UnitOfWork:
         self._sessions, self.sinks, self.bus, self.ctx = sessions, tuple(sinks), bus, ctx
         self._session: AsyncSession | None = None
         self._loose: list[DomainEvent] = []
+        self._held: list[object] = []  # aggregates that joined this unit of work, kept until it ends
         self.committed: list[DomainEvent] = []
         self.after_commit: list[Callable[[], Awaitable[None]]] = []
 
@@ -244,6 +248,7 @@ class UnitOfWork:
 
     async def __aexit__(self, *exc: object) -> None:
         session, self._session = self._session, None
+        self._held.clear()
         if session is None:
             return
         try:

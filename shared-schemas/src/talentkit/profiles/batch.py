@@ -3,13 +3,13 @@ problem+json, If-Match, idempotency key, erased/merged guards) and is atomic wit
 whole batch is one transaction: one commit, one outbox insert, one audit-chain lock instead of one per item."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, TextClause, bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,6 +129,16 @@ def _replayed(index: int, row: Any) -> dict[str, Any]:
     return {"index": index, "status": row.status_code, "replayed": True, "body": body, **(row.response_headers or {})}
 
 
+@functools.cache
+def _claim_statement(table: Table) -> TextClause:
+    # One text for any number of keys (arrays, unnested in order): compiled once. (A multi-row VALUES construct
+    # was compiled again for every batch.)
+    return text(f"""INSERT INTO {table.name} (principal, key, method, path, request_hash)
+        SELECT :principal, r.key, 'POST', :path, r.hash
+        FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[])) WITH ORDINALITY AS r(key, hash, n) ORDER BY r.n
+        ON CONFLICT DO NOTHING RETURNING key""")
+
+
 async def _claim(session: AsyncSession, batch: Batch, principal: str,
                  hashes: dict[str, str]) -> tuple[set[str], dict[str, Any]]:
     """Claim the keys never used (in key order, so that two batches sharing keys wait for each other instead of
@@ -137,9 +147,10 @@ async def _claim(session: AsyncSession, batch: Batch, principal: str,
     if not hashes:
         return set(), {}
     t = batch.keys
-    rows = [{"principal": principal, "key": k, "method": "POST", "path": batch.path, "request_hash": h}
-            for k, h in sorted(hashes.items())]
-    claimed = set((await session.execute(insert(t).values(rows).on_conflict_do_nothing().returning(t.c.key))).scalars())
+    ordered = sorted(hashes.items())
+    claimed = set((await session.execute(_claim_statement(t), {
+        "principal": principal, "path": batch.path, "keys": [k for k, _ in ordered],
+        "hashes": [h for _, h in ordered]})).scalars())
     used = [k for k in hashes if k not in claimed]
     stored = {r.key: r for r in await session.execute(select(t).where(t.c.principal == principal, t.c.key.in_(used)))} if used else {}
     return claimed, stored
