@@ -5,7 +5,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.applications.models import Application
@@ -14,22 +14,28 @@ from ats.audit.models import AuditEvent, AuditPersonalValues
 _COLUMNS = ("occurred_at", "actor", "on_behalf_of", "request_id", "causation_id", "action", "target_type", "target_id",
             "changes", "subject_id", "personal_digest")
 # audit_append (a migration defines it) takes the chain's lock, reads the last hash and inserts the entries linked
-# in order: one round trip while the lock is held. text(): the unit of work opens its transaction before it.
-_APPEND = text("SELECT id FROM audit_append(CAST(:entries AS jsonb), CAST(:canonicals AS text[]))")
+# in order; the entries' personal values go beside them (erasure deletes those; each entry keeps their digest).
+# One round trip while the lock is held. text(): the unit of work opens its transaction before it.
+_APPEND = text("""WITH appended AS (
+        SELECT a.id, a.n FROM audit_append(CAST(:entries AS jsonb), CAST(:canonicals AS text[])) WITH ORDINALITY AS a(id, n)),
+    kept AS (
+        INSERT INTO audit_personal_values (entry_id, subject_id, salt, values)
+        SELECT a.id, p.subject_id, p.salt, p.values
+        FROM appended a JOIN jsonb_to_recordset(CAST(:personal AS jsonb)) AS p(n bigint, subject_id text, salt text, values jsonb)
+             ON p.n = a.n
+        RETURNING 1)
+    SELECT id FROM appended ORDER BY n""")
 
 
 async def append(session: AsyncSession, entries: list[AuditEvent], canonicals: list[str]) -> list[int]:
-    """Append entries (not yet stored) to the chain, in order; `canonicals` are their canonical JSON texts. Returns
-    the new entries' ids, in order."""
+    """Append entries (not yet stored) to the chain, in order, with their personal values (`entry.personal`);
+    `canonicals` are their canonical JSON texts. Returns the new entries' ids, in order."""
     rows = [{c: getattr(e, c) for c in _COLUMNS} | {"occurred_at": e.occurred_at.isoformat()} for e in entries]
-    result = await session.execute(_APPEND, {"entries": json.dumps(rows, default=str), "canonicals": canonicals})
+    personal = [{"n": n, "subject_id": e.personal.subject_id, "salt": e.personal.salt, "values": e.personal.values}
+                for n, e in enumerate(entries, start=1) if e.personal is not None]
+    result = await session.execute(_APPEND, {"entries": json.dumps(rows, default=str), "canonicals": canonicals,
+                                             "personal": json.dumps(personal, default=str)})
     return [row.id for row in result]
-
-
-async def keep_personal(session: AsyncSession, entry_id: int, values: AuditPersonalValues) -> None:
-    """Store an entry's personal values beside it (erasure deletes them; the entry keeps their digest)."""
-    await session.execute(insert(AuditPersonalValues).values(entry_id=entry_id, subject_id=values.subject_id,
-                                                             salt=values.salt, values=values.values))
 
 
 async def entries(session: AsyncSession, *, after_id: int, limit: int, target_type: str | None = None,

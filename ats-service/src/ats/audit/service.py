@@ -79,10 +79,7 @@ async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
             entry.personal_digest = personal.digest(salt, private)
             entry.personal = AuditPersonalValues(subject_id=subject or "", salt=salt, values=private)
         entries.append(entry)
-    ids = await repository.append(uow.session, entries, [canonical(entry) for entry in entries])
-    for entry_id, entry in zip(ids, entries, strict=True):
-        if entry.personal is not None:
-            await repository.keep_personal(uow.session, entry_id, entry.personal)
+    await repository.append(uow.session, entries, [canonical(entry) for entry in entries])
 
 
 async def forget(session: AsyncSession, subject_id: str) -> int:
