@@ -31,9 +31,11 @@ from sqlalchemy import (
     DateTime,
     LargeBinary,
     MetaData,
+    Select,
     Table,
     Text,
     TextClause,
+    bindparam,
     delete,
     func,
     select,
@@ -154,12 +156,17 @@ class Sealer:
 
     async def key(self, session: AsyncSession, subject: str) -> bytes | None:
         """A person's key, for the key endpoint (None once erased)."""
-        return (await session.execute(select(self.table.c.key).where(self.table.c.subject_id == subject))).scalar()
+        return (await self.keys(session, [subject])).get(subject)
 
     async def keys(self, session: AsyncSession, subjects: list[str]) -> dict[str, bytes]:
         """The keys of several people, for the batch key endpoint (the erased are absent)."""
+        return dict((await session.execute(self._lookup, {"subjects": subjects})).all())
+
+    @functools.cached_property
+    def _lookup(self) -> Select[Any]:
+        # built once: a statement built per call costs its construction and cache key on every key request
         t = self.table
-        return dict((await session.execute(select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(subjects)))).all())
+        return select(t.c.subject_id, t.c.key).where(t.c.subject_id.in_(bindparam("subjects", expanding=True)))
 
 
 _SEALERS: dict[int, Sealer] = {}

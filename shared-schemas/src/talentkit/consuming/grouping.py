@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import ARRAY, Table, Text, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentkit.batching import Coalescer
+from talentkit.consuming import processed
 
 Effects = Callable[[AsyncSession], Awaitable[None]]
 Item = tuple[str, Effects]  # (event id, its effects)
@@ -28,9 +28,7 @@ class GroupCommitter:
         self._coalescer: Coalescer[Item, bool | Exception] = Coalescer(self._commit_group, max_items=max_events,
                                                                        parallel=parallel)
         # one statement whatever the group's size (a VALUES list per size would be compiled and prepared per size)
-        self._claim = (insert(table).from_select(
-            ["consumer", "event_id"], select(literal(consumer, Text), func.unnest(bindparam("ids", type_=ARRAY(Text)))))
-            .on_conflict_do_nothing().returning(table.c.event_id))
+        self._claim = processed.claim_many(table, consumer)
 
     async def __call__(self, event_id: str, effects: Effects) -> bool:
         result = await self._coalescer((event_id, effects))

@@ -1,8 +1,10 @@
 """The processed-events table: one row per (consumer, event id) makes every apply happen at most once."""
 from __future__ import annotations
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert
+import functools
+
+from sqlalchemy import ARRAY, Table, Text, bindparam, func, literal, select
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
@@ -32,5 +34,13 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
 async def record(sessions: async_sessionmaker[AsyncSession], table: Table, consumer: str, event_ids: list[str]) -> None:
     """Mark many events processed in one transaction (events whose handling changed nothing)."""
     async with sessions() as session, session.begin():
-        await session.execute(insert(table).values([{"consumer": consumer, "event_id": e} for e in event_ids])
-                              .on_conflict_do_nothing())
+        await session.execute(claim_many(table, consumer), {"ids": event_ids})
+
+
+@functools.cache
+def claim_many(table: Table, consumer: str) -> Insert:
+    """INSERT the rows of many event ids (an array, unnested) unless present, returning the ids inserted: one
+    statement for any number, compiled once (a multi-row VALUES is compiled again for every call)."""
+    return (insert(table).from_select(
+        ["consumer", "event_id"], select(literal(consumer, Text), func.unnest(bindparam("ids", type_=ARRAY(Text)))))
+        .on_conflict_do_nothing().returning(table.c.event_id))

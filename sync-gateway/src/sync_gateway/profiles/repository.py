@@ -1,9 +1,11 @@
 """Every query of the profile sync of its own (links, tombstones and conflicts have theirs)."""
+import functools
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from shared_schemas.erasure import email_hash
-from sqlalchemy import exists, literal, select
+from sqlalchemy import Select, bindparam, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,19 +20,35 @@ async def situation(session: AsyncSession, side: str, record_id: uuid.UUID,
                     emails: Sequence[str] = ()) -> tuple[int | None, Link | None, bool]:
     """In one read (no lock: an event's read phase): the newest sequence applied of the record, its link, and
     whether any of `emails` belongs to an erased person (a tombstone)."""
-    sequence = (select(AggregateCursor.sequence)
-                .where(AggregateCursor.side == side, AggregateCursor.aggregate_id == str(record_id)).scalar_subquery())
-    buried = exists().where(Tombstone.email_hash.in_([email_hash(e) for e in emails])) if emails else literal(False)
-    linked = (Link.ats_candidate_id if side == "ats" else Link.crm_prospect_id) == record_id
-    row = (await session.execute(select(sequence.label("sequence"), buried.label("buried"), Link)
-                                 .select_from(_ONE).outerjoin(Link, linked))).one()
+    params: dict[str, object] = {"record_id": record_id, "aggregate_id": str(record_id)}
+    if emails:
+        params["hashes"] = [email_hash(e) for e in emails]
+    row = (await session.execute(_situation(side, bool(emails)), params)).one()
     return row[0], row[2], bool(row[1])
+
+
+@functools.cache
+def _situation(side: str, with_emails: bool) -> Select[Any]:
+    # built once per shape (it runs for every event): building it per call cost its construction and cache key
+    sequence = (select(AggregateCursor.sequence)
+                .where(AggregateCursor.side == side, AggregateCursor.aggregate_id == bindparam("aggregate_id"))
+                .scalar_subquery())
+    buried = exists().where(Tombstone.email_hash.in_(bindparam("hashes", expanding=True))) if with_emails \
+        else literal(False)
+    linked = (Link.ats_candidate_id if side == "ats" else Link.crm_prospect_id) == bindparam("record_id")
+    return select(sequence.label("sequence"), buried.label("buried"), Link).select_from(_ONE).outerjoin(Link, linked)
 
 
 async def advance(session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
     """Record `sequence` as the newest applied for the aggregate; False when the event is older."""
-    t = AggregateCursor.__table__  # a core INSERT: the ORM's bulk-insert path costs more than the statement
-    stmt = insert(t).values(side=side, aggregate_id=aggregate_id, sequence=sequence)
-    stmt = stmt.on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": sequence},
-                                      where=t.c.sequence < sequence).returning(t.c.sequence)
-    return (await session.execute(stmt)).first() is not None
+    params = {"side": side, "aggregate_id": aggregate_id, "sequence": sequence}
+    return (await session.execute(_ADVANCE, params)).first() is not None
+
+
+# a core INSERT (the ORM's bulk-insert path costs more than the statement), built once
+_CURSORS = AggregateCursor.__table__
+_ADVANCE = (insert(_CURSORS).values(side=bindparam("side"), aggregate_id=bindparam("aggregate_id"),
+                                    sequence=bindparam("sequence"))
+            .on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": bindparam("sequence")},
+                                   where=_CURSORS.c.sequence < bindparam("sequence"))
+            .returning(_CURSORS.c.sequence))
