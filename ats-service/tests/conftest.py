@@ -24,9 +24,8 @@ from ats.config import Settings
 from ats.main import create_app, performers
 from ats.tasks.worker import TaskRunner
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from talent_dev.testing import free_port, opened_data, running_app
 from talentkit.kafka import ensure_topics
-from talentkit.testclient import running_app
-from talentkit.testing import free_port, opened_data
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
 

@@ -18,7 +18,7 @@ from ats.main import create_app
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from talentkit.testclient import running_app
+from talent_dev.testing import running_app
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -31,8 +31,7 @@ import asyncpg
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev.testing import ServiceProcess, free_port
 
 from .conftest import read_topic
 from .documents import pdf

@@ -19,9 +19,8 @@ from ats.config import Settings
 from ats.main import create_app
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from talent_dev.testing import personal_data_hits, running_app
 from talentkit.clock import FakeClock
-from talentkit.testclient import running_app
-from talentkit.testing import personal_data_hits
 
 PROBLEM_JSON = "application/problem+json"
 

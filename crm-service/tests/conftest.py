@@ -24,9 +24,8 @@ from crm.main import create_app
 from crm.sending.config import SendingSettings
 from crm.sending.scheduler import Scheduler
 from crm.sequences.clock import FakeClock
+from talent_dev.testing import ServiceProcess, free_port, running_app
 from talentkit.kafka import ensure_topics
-from talentkit.testclient import ServiceProcess, running_app
-from talentkit.testing import free_port
 
 ADMIN_KEY = "crm-it-admin-" + uuid.uuid4().hex
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from talentkit.testclient import running_app
+from talent_dev.testing import running_app
 
 ADMIN_KEY = "platform-admin-" + uuid.uuid4().hex
 GATEWAY_KEY = "platform-gateway-" + uuid.uuid4().hex

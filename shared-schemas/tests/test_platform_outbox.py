@@ -14,9 +14,9 @@ from aiokafka import AIOKafkaConsumer
 from ats.db import platform
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from talent_dev.testing import free_port
 from talentkit.auth import Principal, RequestContext
 from talentkit.outbox import OutboxRelay, stage_event
-from talentkit.testing import free_port
 
 CTX = RequestContext(principal=Principal("outbox-test", frozenset({"*"})))
 

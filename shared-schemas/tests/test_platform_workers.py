@@ -15,9 +15,8 @@ from aiokafka import AIOKafkaConsumer
 from shared_schemas.topics import ATS_CANDIDATES
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from talentkit.localstack import StackError, workers_for
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev.localstack import StackError, workers_for
+from talent_dev.testing import ServiceProcess, free_port
 
 PEOPLE = 40
 

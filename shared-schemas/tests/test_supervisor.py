@@ -10,8 +10,8 @@ import time
 import urllib.request
 
 import pytest
-from talentkit.supervisor import Supervisor
-from talentkit.testing import free_port
+from talent_dev.supervisor import Supervisor
+from talent_dev.testing import free_port
 
 
 def serving(port: int) -> bool:

@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sync_gateway.config import Settings
 from sync_gateway.main import create_app
 from sync_gateway.webhooks.config import WebhookSettings
-from talentkit.testclient import running_app
-from talentkit.testing import free_port
+from talent_dev.testing import free_port, running_app
 
 
 @dataclass

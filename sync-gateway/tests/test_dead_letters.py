@@ -19,8 +19,8 @@ from sync_gateway.config import Settings
 from sync_gateway.db import platform
 from sync_gateway.main import create_app
 from sync_gateway.operations import dead_letters
+from talent_dev.testing import running_app
 from talentkit.kafka import ensure_topics
-from talentkit.testclient import running_app
 
 ADMIN_KEY = "gw-dead-letters-it-" + uuid.uuid4().hex
 

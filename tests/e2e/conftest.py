@@ -25,8 +25,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import TalentStack, free_port, opened_data
+from talent_dev.pytest_plugin import TalentStack
+from talent_dev.testing import ServiceProcess, free_port, opened_data
 
 ATS_TOPIC = "ats.candidates"
 CRM_TOPIC = "crm.prospects"
@@ -97,7 +97,7 @@ class E2EStack:
 
     async def restart_broker(self) -> None:
         """Stop the e2e Kafka broker (SIGTERM) and start it again on the same ports and data."""
-        from talentkit import localstack as ls
+        from talent_dev import localstack as ls
         kafka_dir, port, controller, libs = self.broker_args
         await asyncio.to_thread(ls.stop_kafka, self.broker[0])
         self.broker[0] = await asyncio.to_thread(ls.start_kafka, kafka_dir, port, controller, libs)
@@ -186,7 +186,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
 
     # A broker of its own: the in-process integration suites publish to the same topic names on the session's
     # broker, and the e2e gateway (which reads its topics from the beginning) must not chew through their events.
-    from talentkit import localstack as ls
+    from talent_dev import localstack as ls
     kafka_port, controller_port = free_port(), free_port()
     while controller_port == kafka_port:
         controller_port = free_port()
