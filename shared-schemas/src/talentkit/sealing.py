@@ -119,7 +119,7 @@ class Sealer:
         if not missing:
             return found
         t = self.table
-        rows = dict((await session.execute(
+        rows: dict[Any, bytes] = dict((await session.execute(
             insert(t).values([{"subject_id": s, "key": AESGCM.generate_key(bit_length=256)} for s in missing])
             .on_conflict_do_nothing().returning(t.c.subject_id, t.c.key))).all())
         created = set(rows)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import BadRequest, ProblemError, Unprocessable, field_error
@@ -26,7 +27,7 @@ from crm.prospects.schemas import ProspectSource
 router = APIRouter(prefix="/v1/imports", tags=["Imports"])
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 MAPPING = "\n".join(f"| `{name}` | {', '.join(f'`{a}`' for a in aliases)} |" for name, aliases in HEADERS.items())
 
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path
             "--loop", "uvloop", "--http", "httptools", "--workers", str(workers), "--no-proxy-headers", "--timeout-keep-alive", "75"]
 
 
-def workers_for(prefix: str, env: dict[str, str] | None = None) -> int:
+def workers_for(prefix: str, env: Mapping[str, str] | None = None) -> int:
     """Worker processes of one service: `<PREFIX>_WORKERS` (e.g. `ATS_WORKERS`), else `WEB_CONCURRENCY`, else 1."""
     env = os.environ if env is None else env
     raw = env.get(f"{prefix}WORKERS") or env.get("WEB_CONCURRENCY") or "1"

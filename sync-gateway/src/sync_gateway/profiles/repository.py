@@ -1,9 +1,10 @@
 """Every query of the profile sync of its own (links, tombstones and conflicts have theirs)."""
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
 from shared_schemas.erasure import email_hash
-from sqlalchemy import exists, literal, select
+from sqlalchemy import Table, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,8 +30,8 @@ async def situation(session: AsyncSession, side: str, record_id: uuid.UUID,
 
 async def advance(session: AsyncSession, side: str, aggregate_id: str, sequence: int) -> bool:
     """Record `sequence` as the newest applied for the aggregate; False when the event is older."""
-    t = AggregateCursor.__table__  # a core INSERT: the ORM's bulk-insert path costs more than the statement
-    stmt = insert(t).values(side=side, aggregate_id=aggregate_id, sequence=sequence)
-    stmt = stmt.on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": sequence},
+    t = cast(Table, AggregateCursor.__table__)  # a core INSERT: the ORM's bulk-insert path costs more than the statement
+    upsert = insert(t).values(side=side, aggregate_id=aggregate_id, sequence=sequence)
+    stmt = upsert.on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": sequence},
                                       where=t.c.sequence < sequence).returning(t.c.sequence)
     return (await session.execute(stmt)).first() is not None

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import Unprocessable, field_error
@@ -18,8 +19,8 @@ from sync_gateway.resync.schemas import ResyncJobRead, ResyncRequest, Status, jo
 router = APIRouter(tags=["Resync"])
 Reader = Annotated[RequestContext, Depends(require("gateway:read"))]
 Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
-P = {"content": {"application/problem+json": {}}}
-NO_JOB = {404: {"description": "No such job.", **P}}
+P = PROBLEM_ANSWER
+NO_JOB: Responses = {404: {"description": "No such job.", **P}}
 
 
 @router.post("/v1/resync", status_code=202, response_model=ResyncJobRead, summary="Re-apply the field policy to existing links",

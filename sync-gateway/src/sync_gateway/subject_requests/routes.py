@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.clock import clock_of
 from talentkit.db import Session
@@ -19,7 +20,7 @@ from sync_gateway.subject_requests.schemas import (
 
 router = APIRouter(prefix="/v1/data-subject-requests", tags=["Data-subject requests"])
 Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 def _read(request: Request, req: DataSubjectRequest, status_code: int = 200) -> JSONResponse:
