@@ -9,12 +9,11 @@ from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import BadRequest, ProblemError, Unprocessable, field_error
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, Paging
 from talentkit.responses import resource_response
 
-from crm.imports import repository, service
+from crm.imports import service
 from crm.imports.csvfile import HEADERS, CsvRefused, read
-from crm.imports.models import ImportRowError
 from crm.imports.schemas import (
     ImportOptions,
     ImportRead,
@@ -143,12 +142,8 @@ async def list_errors(id: uuid.UUID, request: Request, response: Response, ctx: 
                       cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
     """Each row not imported, in file order as the worker met them: line, column at fault and why."""
-    await service.get(uow=uow, import_id=id)
-    rows, nxt = await paginate(uow.session, request, response, repository.errors_of(id),
-                               created_col=ImportRowError.created_at, id_col=ImportRowError.id,
-                               filters={"import": str(id)}, cursor=cursor, limit=limit)
-    return {"data": [ImportRowErrorRead.model_validate(r) for r in rows], "next_cursor": nxt,
-            "next": next_url(request, response)}
+    found = await service.list_errors(uow=uow, paging=Paging(request, response, cursor, limit), import_id=id)
+    return {**found, "data": [ImportRowErrorRead.model_validate(r) for r in found["data"]]}
 
 
 @router.post("/{id}/cancel", response_model=ImportRead, summary="Cancel an import",

@@ -12,8 +12,7 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import Page, PageQuery
 
 from sync_gateway.container import Wiring
-from sync_gateway.resync import repository, service
-from sync_gateway.resync.models import ResyncJob
+from sync_gateway.resync import service
 from sync_gateway.resync.schemas import ResyncJobRead, ResyncRequest, Status, job_body
 
 router = APIRouter(tags=["Resync"])
@@ -50,9 +49,7 @@ async def request_resync(body: ResyncRequest, ctx: Admin, uow: UoW, idem: Idempo
 async def list_jobs(ctx: Reader, uow: UoW, pages: PageQuery,
                     status: Annotated[Status | None, Query(description="Only jobs in this status.")] = None) -> dict[str, Any]:
     """Resync jobs, oldest first; `status=running` shows what is running now."""
-    found = await pages.page(uow.session, repository.listing(status=status), created_col=ResyncJob.created_at,
-                       id_col=ResyncJob.id, filters={"status": status})
-    return {**found, "data": [job_body(j) for j in found["data"]]}
+    return await service.list_jobs(uow=uow, paging=pages, status=status)
 
 
 @router.get("/v1/resync-jobs/{job_id}", response_model=ResyncJobRead, summary="Get a resync job", responses=NO_JOB)
