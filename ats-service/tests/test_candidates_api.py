@@ -14,20 +14,7 @@ from ats.db import platform
 from cloudevents.v1.kafka import KafkaMessage, from_binary
 from shared_schemas.events.ats import CandidateCreatedV1, CandidateUpdatedV1
 from sqlalchemy import func, select
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def is_problem(r, status: int) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith(PROBLEM_JSON), r.headers["content-type"]
-    body = r.json()
-    assert body["status"] == status and body["title"] and body["type"]
-    return body
-
-
-def error_fields(problem: dict) -> set[str]:
-    return {e["field"] for e in problem.get("errors", [])}
+from talent_dev.testing import is_problem, problem_fields
 
 
 def b64(payload: object) -> str:
@@ -65,7 +52,7 @@ async def test_create_returns_201_with_location_and_etag_and_get_returns_same_bo
 async def test_get_unknown_candidate_is_404_problem_and_bad_id_is_422(ats):
     is_problem(await ats.client.get(f"/v1/candidates/{uuid.uuid4()}"), 404)
     body = is_problem(await ats.client.get("/v1/candidates/not-a-uuid"), 422)
-    assert "id" in error_fields(body)
+    assert "id" in problem_fields(body)
 
 
 async def test_email_filter_finds_candidate_case_insensitively(ats):
@@ -113,10 +100,10 @@ async def test_tampered_cursor_is_a_400_problem_naming_cursor(ats):
         if r.status_code == 200 and bad == flipped:
             continue  # a flipped bit may still decode to a valid cursor; it must then not be a 500
         body = is_problem(r, 400)
-        assert "cursor" in error_fields(body), (bad, body)
+        assert "cursor" in problem_fields(body), (bad, body)
     # a cursor used with other filters than it was issued for
     body = is_problem(await ats.client.get("/v1/candidates", params={"cursor": cursor, "email": ats.new_email()}), 400)
-    assert "cursor" in error_fields(body)
+    assert "cursor" in problem_fields(body)
 
 
 async def test_forged_cursor_with_a_bad_position_is_a_400_not_a_500(ats):
@@ -124,13 +111,13 @@ async def test_forged_cursor_with_a_bad_position_is_a_400_not_a_500(ats):
     for after in (["yesterday", str(uuid.uuid4())], [], ["2026-01-01T00:00:00+00:00", "not-a-uuid"]):
         r = await ats.client.get("/v1/candidates", params={"cursor": b64({"after": after, "filters": {}})})
         body = is_problem(r, 400)
-        assert "cursor" in error_fields(body), (after, body)
+        assert "cursor" in problem_fields(body), (after, body)
 
 
 async def test_nul_character_in_input_is_a_422_not_a_500(ats):
     before = await ats.count()
     body = is_problem(await ats.client.post("/v1/candidates", json=ats.body(first_name="Ada\u0000")), 422)
-    assert "first_name" in error_fields(body)
+    assert "first_name" in problem_fields(body)
     assert await ats.count() == before
     is_problem(await ats.client.get("/v1/candidates", params={"email": "a\x00@example.com"}), 422)
 
@@ -200,7 +187,7 @@ async def test_patch_first_name_null_is_422_naming_the_field(ats):
     c = await ats.create()
     r = await ats.client.patch(c.headers["location"], json={"first_name": None}, headers={"If-Match": c.headers["etag"]})
     body = is_problem(r, 422)
-    assert error_fields(body) == {"first_name"}
+    assert problem_fields(body) == {"first_name"}
     assert (await ats.client.get(c.headers["location"])).json() == c.json()
 
 
@@ -215,7 +202,7 @@ async def test_malformed_json_is_a_400_problem(ats):
     for raw in (b'{"first_name": "Ada",', b"{'first_name': 'Ada'}", b"\xff\xfe"):
         r = await ats.client.post("/v1/candidates", content=raw, headers={"Content-Type": "application/json"})
         body = is_problem(r, 400)
-        assert "body" in error_fields(body)
+        assert "body" in problem_fields(body)
     c = await ats.create()
     r = await ats.client.patch(c.headers["location"], content=b"{", headers={"Content-Type": "application/json",
                                                                            "If-Match": c.headers["etag"]})
@@ -239,7 +226,7 @@ async def test_invalid_body_is_422_with_an_error_per_field_and_nothing_stored(at
     before, outbox_before = await ats.count(), await outbox_rows(ats)
     r = await ats.client.post("/v1/candidates", json=payload, headers={"Idempotency-Key": str(uuid.uuid4())})
     body = is_problem(r, 422)
-    assert error_fields(body) == fields, body["errors"]
+    assert problem_fields(body) == fields, body["errors"]
     assert all(e["message"] for e in body["errors"])
     assert await ats.count() == before
     assert await outbox_rows(ats) == outbox_before
@@ -268,7 +255,7 @@ async def test_same_idempotency_key_with_a_different_body_is_422_and_no_second_r
     before = await ats.count()
     other = ats.body()
     body = is_problem(await ats.client.post("/v1/candidates", json=other, headers={"Idempotency-Key": key}), 422)
-    assert "Idempotency-Key" in error_fields(body)
+    assert "Idempotency-Key" in problem_fields(body)
     assert await ats.count() == before
     assert (await ats.client.get("/v1/candidates", params={"email": other["emails"][0]})).json()["data"] == []
 
@@ -325,7 +312,7 @@ async def test_read_only_key_can_get_but_post_and_patch_are_403_naming_the_scope
 
 async def test_unknown_scope_is_422(ats):
     body = is_problem(await ats.client.post("/v1/api-keys", json={"name": "x", "scopes": ["ats:everything"]}), 422)
-    assert "scopes" in error_fields(body)
+    assert "scopes" in problem_fields(body)
 
 
 async def test_revoked_key_is_401(ats):

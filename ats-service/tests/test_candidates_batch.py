@@ -5,10 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import text
-
-
-def headers_of(record) -> dict[str, str]:
-    return {k: v.decode() for k, v in record.headers}
+from talent_dev.testing import headers_of
 
 
 def create(body: dict, **extra) -> dict:

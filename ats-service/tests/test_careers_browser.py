@@ -12,14 +12,11 @@ failure, never a skip."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
 import re
 import secrets
 import shutil
 import subprocess
-import time
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,38 +27,15 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev.testing import Inbox, ServiceProcess, free_port, read_topic, smtp_sink
+from talent_dev.testing.browser import chromium
 
-from .conftest import read_topic
 from .documents import pdf
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 AXE_VERSION = "4.14.1"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RESUME = ["Mary Jackson", "Senior Data Engineer at Langley Analytics  Mar 2018 - Present",
           "Python, Apache Kafka, PostgreSQL and Terraform every day."]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def wait_for(self, to: str, count: int = 1, timeout: float = 30.0) -> list[email.message.EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = [m for m in self.received if m["To"] == to]
-            if len(got) >= count:
-                return got
-            time.sleep(0.1)
-        raise AssertionError(f"{count} mail(s) to {to} did not arrive: {[m['To'] for m in self.received]}")
 
 
 def axe_source(repo_root: Path) -> str:
@@ -77,42 +51,30 @@ def axe_source(repo_root: Path) -> str:
 
 @pytest.fixture(scope="module")
 def stack(talent_stack) -> Iterator[tuple[str, dict[str, str], Inbox, str]]:
-    inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    url = talent_stack.fresh_database("ats_careers_browser")
-    talent_stack.migrate("ats-service", url, "ATS_")
-    admin = f"careers-admin-{secrets.token_hex(8)}"
-    log_dir = talent_stack.repo_root / ".local" / "test-logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = ServiceProcess(factory="ats.main:create_app", port=port, bin_dir=talent_stack.venv_bin, env={
-        "ATS_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": admin,
-        "TALENT_GATEWAY_API_KEY": f"careers-gw-{secrets.token_hex(8)}", "TALENT_ENVIRONMENT": "development",
-        "ATS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "ATS_SMTP_PORT": str(smtp.port),
-        "ATS_MAIL_FROM": "talent@acme.example", "ATS_TASKS_POLL_SECONDS": "0.2"},
-        log_path=log_dir / "ats-careers-browser.log")
-    proc.start()
-    try:
-        yield proc.url, {"Authorization": f"Bearer {admin}"}, inbox, url
-    finally:
-        proc.stop()
-        smtp.stop()
+    with smtp_sink() as (inbox, smtp_port):
+        url = talent_stack.fresh_database("ats_careers_browser")
+        talent_stack.migrate("ats-service", url, "ATS_")
+        admin = f"careers-admin-{secrets.token_hex(8)}"
+        log_dir = talent_stack.repo_root / ".local" / "test-logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        proc = ServiceProcess(factory="ats.main:create_app", port=port, bin_dir=talent_stack.venv_bin, env={
+            "ATS_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": admin,
+            "TALENT_GATEWAY_API_KEY": f"careers-gw-{secrets.token_hex(8)}", "TALENT_ENVIRONMENT": "development",
+            "ATS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "ATS_SMTP_PORT": str(smtp_port),
+            "ATS_MAIL_FROM": "talent@acme.example", "ATS_TASKS_POLL_SECONDS": "0.2"},
+            log_path=log_dir / "ats-careers-browser.log")
+        proc.start()
+        try:
+            yield proc.url, {"Authorization": f"Bearer {admin}"}, inbox, url
+        finally:
+            proc.stop()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get update && apt-get install -y chromium"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # a failure, not a skip
-        raise AssertionError("Playwright is missing: .venv/bin/pip install playwright") from exc
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def accessible(page, axe: str) -> None:

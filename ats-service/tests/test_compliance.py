@@ -19,17 +19,8 @@ from ats.config import Settings
 from ats.main import create_app
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from talent_dev.testing import is_problem, personal_data_hits, running_app, wait_until
 from talentkit.clock import FakeClock
-from talentkit.testclient import running_app
-from talentkit.testing import personal_data_hits
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def is_problem(r: httpx.Response, status: int) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith(PROBLEM_JSON), r.headers["content-type"]
-    return r.json()
 
 
 async def ok(coro, status: int = 200) -> httpx.Response:  # type: ignore[no-untyped-def]
@@ -212,7 +203,7 @@ async def test_an_erased_candidate_leaves_no_personal_data_in_any_table_and_the_
     async with ats.engine.connect() as conn:
         personal_before = (await conn.execute(text("SELECT count(*) FROM audit_personal_values WHERE subject_id = :s"), {"s": cid})).scalar()
     assert personal_before >= 3 and await personal_data_hits(ats.engine, needles)
-    assert await eventually(lambda: published(ats.engine))
+    assert await wait_until(lambda: published(ats.engine), timeout=20, interval=0.1, message="the events published")
     created_event = (await ats.events_for(cid, until=lambda rs: len(rs) >= 1))[0]
     assert (await ats.opened(created_event))["candidate"]["emails"] == who["emails"]
     await ok(ats.client.post(f"/v1/candidates/{cid}/erase", json={"reason": "gdpr_request"}, headers={"Idempotency-Key": uuid.uuid4().hex}))
@@ -321,13 +312,14 @@ async def test_the_scheduled_job_anonymises_a_candidate_on_time_and_records_its_
     await ok(c.post("/v1/retention-policies", json={"name": "Leeds", "office": job["location"], "keep_days": 10}), 201)
     app = await reject(c, await applicant(c, job))
     scheduled.clock.advance(days=9)
-    assert await eventually(lambda: _runs_after(c, scheduled.clock.now()), timeout=20)
+    assert await wait_until(lambda: _runs_after(c, scheduled.clock.now()), timeout=20, interval=0.1,
+                            message="a scheduled run after now")
     assert (await ok(c.get(f"/v1/candidates/{app['candidate_id']}"))).json()["erased_at"] is None
     scheduled.clock.advance(days=2)
 
     async def erased() -> bool:
         return (await c.get(f"/v1/candidates/{app['candidate_id']}")).json()["erased_at"] is not None
-    assert await eventually(erased, timeout=20)
+    assert await wait_until(erased, timeout=20, interval=0.1, message="the candidate erased")
     runs = (await ok(c.get("/v1/retention/runs?limit=200"))).json()["data"]
     assert any(r["trigger"] == "schedule" and r["anonymised"] == 1 for r in runs)
 
@@ -335,18 +327,6 @@ async def test_the_scheduled_job_anonymises_a_candidate_on_time_and_records_its_
 async def _runs_after(c: httpx.AsyncClient, at: datetime) -> bool:
     runs = (await c.get("/v1/retention/runs?limit=200")).json()["data"]
     return any(datetime.fromisoformat(r["as_of"]) >= at and r["status"] == "finished" for r in runs)
-
-
-async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]
-    """Await `check()` until it is truthy; raise on timeout."""
-    import asyncio
-    import time
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := await check():
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not true after {timeout}s: {check}")
 
 
 async def test_the_access_export_holds_everything_about_the_candidate_under_the_notes_policy(ats):

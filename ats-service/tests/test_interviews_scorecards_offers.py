@@ -11,23 +11,10 @@ from typing import Any
 
 from ats.db import platform
 from sqlalchemy import select
-
-PROBLEM_JSON = "application/problem+json"
+from talent_dev.testing import is_problem, problem_fields
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def is_problem(r, status: int) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith(PROBLEM_JSON), r.headers["content-type"]
-    body = r.json()
-    assert body["status"] == status and body["title"] and body["type"]
-    return body
-
-
-def fields(problem: dict) -> set[str]:
-    return {e["field"] for e in problem.get("errors", [])}
-
-
 def person(tag: str = "iv") -> str:
     return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
 
@@ -201,11 +188,11 @@ async def test_interviews_need_an_active_application_and_a_stage_of_its_job(ats)
     r = await ats.client.post("/v1/interviews", json={
         "application_id": app["id"], "stage_id": stage(other, "interview"), "starts_at": at(0), "ends_at": at(1),
         "timezone": "UTC", "interviewers": [person()]})
-    assert fields(is_problem(r, 422)) == {"stage_id"}
+    assert problem_fields(is_problem(r, 422)) == {"stage_id"}
     r = await ats.client.post("/v1/interviews", json={
         "application_id": str(uuid.uuid4()), "stage_id": stage(job, "interview"), "starts_at": at(0), "ends_at": at(1),
         "timezone": "UTC", "interviewers": [person()]})
-    assert fields(is_problem(r, 422)) == {"application_id"}
+    assert problem_fields(is_problem(r, 422)) == {"application_id"}
     reason = await ats.client.post("/v1/reject-reasons", json={"name": f"r-{uuid.uuid4().hex[:6]}", "kind": "we_rejected"})
     assert (await ats.client.post(f"/v1/applications/{app['id']}/reject", json={"reject_reason_id": reason.json()["id"]})).status_code == 200
     assert is_problem(await schedule(ats, app, job, [person()], 0, 1), 409)["application_status"] == "rejected"
@@ -223,13 +210,13 @@ async def test_bad_interview_input_is_a_422_naming_the_field(ats):
              ({"stage_id": "nope"}, "stage_id"), ({"surprise": 1}, "surprise")]
     for change, field in cases:
         problem = is_problem(await ats.client.post("/v1/interviews", json={**good, **change}), 422)
-        assert field in fields(problem), (change, problem)
+        assert field in problem_fields(problem), (change, problem)
     iv = await scheduled(ats, app, job, [person()], 20, 21)
     r = await ats.client.post(f"/v1/interviews/{iv['id']}/reschedule", json={"starts_at": at(20), "ends_at": at(19)})
-    assert fields(is_problem(r, 422)) == {"ends_at"}
+    assert problem_fields(is_problem(r, 422)) == {"ends_at"}
     r = await ats.client.post(f"/v1/interviews/{iv['id']}/reschedule", json={"starts_at": at(20), "ends_at": at(21), "timezone": "Nowhere"})
-    assert fields(is_problem(r, 422)) == {"timezone"}
-    assert fields(is_problem(await ats.client.post(f"/v1/interviews/{iv['id']}/cancel", json={}), 422)) == {"reason"}
+    assert problem_fields(is_problem(r, 422)) == {"timezone"}
+    assert problem_fields(is_problem(await ats.client.post(f"/v1/interviews/{iv['id']}/cancel", json={}), 422)) == {"reason"}
     is_problem(await ats.client.get(f"/v1/interviews/{uuid.uuid4()}"), 404)
 
 
@@ -286,7 +273,7 @@ async def test_scorecards_only_from_the_interviews_interviewers_and_not_on_cance
     bad = [({"overall_recommendation": "maybe"}, "overall_recommendation"), ({"ratings": {"coding": 5}}, "ratings.coding"),
            ({"interview_id": str(uuid.uuid4())}, "interview_id"), ({"notes": "x" * 10001}, "notes")]
     for change, field in bad:
-        assert field in fields(is_problem(await ats.client.post("/v1/scorecards", json={**card(iv, x), **change},
+        assert field in problem_fields(is_problem(await ats.client.post("/v1/scorecards", json={**card(iv, x), **change},
                                                                 headers=as_(x)), 422)), change
 
 
@@ -299,7 +286,7 @@ async def test_a_scorecard_is_revised_with_if_match_and_audited(ats):
     url = f"/v1/scorecards/{sc['id']}"
     is_problem(await ats.client.patch(url, json={"notes": "Better."}, headers=as_(x)), 428)
     is_problem(await ats.client.patch(url, json={"notes": "Better."}, headers={"If-Match": '"7"', **as_(x)}), 412)
-    assert fields(is_problem(await ats.client.patch(url, json={"overall_recommendation": None},
+    assert problem_fields(is_problem(await ats.client.patch(url, json={"overall_recommendation": None},
                                                     headers={"If-Match": '"1"', **as_(x)}), 422)) == {"overall_recommendation"}
     r = await ats.client.patch(url, json={"notes": "Better.", "overall_recommendation": "strong_yes"},
                                headers={"If-Match": '"1"', **as_(x)})
@@ -348,7 +335,7 @@ async def test_a_sent_offer_can_be_declined_with_a_reason(ats):
     offer = await new_offer(ats, await apply(ats, job))
     for action in ("request-approval", "approve", "send"):
         assert (await step(ats, offer, action)).status_code == 200
-    assert fields(is_problem(await step(ats, offer, "decline", {}), 422)) == {"reason"}
+    assert problem_fields(is_problem(await step(ats, offer, "decline", {}), 422)) == {"reason"}
     r = await step(ats, offer, "decline", {"reason": "accepted another offer"})
     assert r.status_code == 200 and r.json()["status"] == "declined" and r.json()["decline_reason"] == "accepted another offer"
     assert (await event_types(ats, offer["id"]))[-1] == "ats.offer.declined.v1"
@@ -376,10 +363,10 @@ async def test_forbidden_offer_transitions_are_409_naming_the_current_status(ats
 async def test_a_draft_offer_is_edited_with_if_match_and_needs_its_terms_before_approval(ats):
     job = await open_job(ats)
     offer = await new_offer(ats, await apply(ats, job), salary=None, currency=None, start_date=None)
-    assert fields(is_problem(await step(ats, offer, "request-approval"), 422)) == {"salary", "currency", "start_date"}
+    assert problem_fields(is_problem(await step(ats, offer, "request-approval"), 422)) == {"salary", "currency", "start_date"}
     url = f"/v1/offers/{offer['id']}"
     is_problem(await ats.client.patch(url, json={"salary": "1"}), 428)
-    assert fields(is_problem(await ats.client.patch(url, json={"salary": "70000"}, headers={"If-Match": '"1"'}), 422)) == {"currency"}
+    assert problem_fields(is_problem(await ats.client.patch(url, json={"salary": "70000"}, headers={"If-Match": '"1"'}), 422)) == {"currency"}
     r = await ats.client.patch(url, json={"salary": "70000", "currency": "USD", "start_date": "2031-06-01"}, headers={"If-Match": '"1"'})
     assert r.status_code == 200 and r.json()["salary"] == "70000.00" and r.headers["etag"] == '"2"'
     assert (await step(ats, offer, "request-approval")).json()["status"] == "approval_pending"
@@ -424,7 +411,7 @@ async def test_bad_offer_input_is_a_422_naming_the_field_and_inactive_applicatio
                           ({"start_date": "soon"}, "start_date"), ({"application_id": str(uuid.uuid4())}, "application_id"),
                           ({"salary": "1000", "currency": None}, "currency")):
         r = await ats.client.post("/v1/offers", json={"application_id": app["id"], **OFFER, **change})
-        assert field in fields(is_problem(r, 422)), (change, r.text)
+        assert field in problem_fields(is_problem(r, 422)), (change, r.text)
     reason = await ats.client.post("/v1/reject-reasons", json={"name": f"r-{uuid.uuid4().hex[:6]}", "kind": "they_withdrew"})
     await ats.client.post(f"/v1/applications/{app['id']}/reject", json={"reject_reason_id": reason.json()["id"]})
     r = await ats.client.post("/v1/offers", json={"application_id": app["id"], **OFFER})
@@ -464,7 +451,7 @@ async def test_bad_note_input_is_a_422_naming_the_field(ats):
     url = f"/v1/candidates/{cand}/notes"
     for body, field in (({"body": ""}, "body"), ({"body": "   "}, "body"), ({"body": "x" * 10001}, "body"),
                         ({"body": "ok", "visibility": "secret"}, "visibility"), ({}, "body")):
-        assert field in fields(is_problem(await ats.client.post(url, json=body), 422)), body
+        assert field in problem_fields(is_problem(await ats.client.post(url, json=body), 422)), body
     is_problem(await ats.client.post(f"/v1/candidates/{uuid.uuid4()}/notes", json={"body": "hi"}), 404)
     is_problem(await ats.client.get(f"/v1/candidates/{uuid.uuid4()}/activity"), 404)
 

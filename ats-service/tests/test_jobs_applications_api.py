@@ -13,25 +13,13 @@ from typing import Any
 import pytest
 from ats.db import platform
 from sqlalchemy import select
+from talent_dev.testing import PROBLEM_JSON, is_problem, problem_fields
 
-PROBLEM_JSON = "application/problem+json"
 DEFAULT_PIPELINE = [("Applied", "applied"), ("Screen", "screen"), ("Interview", "interview"),
                     ("Final interview", "interview"), ("Offer", "offer"), ("Hired", "hired")]
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def is_problem(r, status: int) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].startswith(PROBLEM_JSON), r.headers["content-type"]
-    body = r.json()
-    assert body["status"] == status and body["title"] and body["type"]
-    return body
-
-
-def fields(problem: dict) -> set[str]:
-    return {e["field"] for e in problem.get("errors", [])}
-
-
 def title() -> str:
     return f"Engineer {uuid.uuid4().hex[:8]}"
 
@@ -160,8 +148,8 @@ async def test_open_close_reopen_and_409_from_the_wrong_state(ats):
     assert is_problem(await ats.client.post(f"/v1/jobs/{jid}/open"), 409)
     assert is_problem(await ats.client.post(f"/v1/jobs/{jid}/reopen"), 409)
 
-    assert "reason" in fields(is_problem(await ats.client.post(f"/v1/jobs/{jid}/close", json={}), 422))
-    assert "reason" in fields(is_problem(await ats.client.post(f"/v1/jobs/{jid}/close", json={"reason": "  "}), 422))
+    assert "reason" in problem_fields(is_problem(await ats.client.post(f"/v1/jobs/{jid}/close", json={}), 422))
+    assert "reason" in problem_fields(is_problem(await ats.client.post(f"/v1/jobs/{jid}/close", json={"reason": "  "}), 422))
     r = await ats.client.post(f"/v1/jobs/{jid}/close", json={"reason": "filled"})
     assert r.status_code == 200, r.text
     closed = r.json()
@@ -198,7 +186,7 @@ async def test_patching_a_job_needs_a_current_if_match(ats):
     is_problem(await ats.client.patch(url, json={"title": "Lost update"}, headers={"If-Match": '"1"'}), 412)
     assert (await ats.client.get(url)).json()["title"] == "New title"
     # status only moves through the actions
-    assert "status" in fields(is_problem(await ats.client.patch(url, json={"status": "open"}, headers={"If-Match": '"2"'}), 422))
+    assert "status" in problem_fields(is_problem(await ats.client.patch(url, json={"status": "open"}, headers={"If-Match": '"2"'}), 422))
     # a PATCH that changes nothing keeps the version
     same = await ats.client.patch(url, json={"title": "New title"}, headers={"If-Match": '"2"'})
     assert same.status_code == 200 and same.json()["version"] == 2
@@ -257,7 +245,7 @@ async def test_stages_add_at_a_position_rename_with_the_job_etag_reorder_and_rem
     assert sorted(s["position"] for s in r.json()["stages"]) == list(range(len(ids)))
     for bad in (new_order[:-1], [*new_order, new_order[0]], [*new_order[:-1], str(uuid.uuid4())], [], new_order[:1] * len(ids)):
         p = is_problem(await ats.client.post(f"/v1/jobs/{jid}/stages/reorder", json={"stage_ids": bad}), 422)
-        assert "stage_ids" in fields(p)
+        assert "stage_ids" in problem_fields(p)
     assert [s["id"] for s in (await ats.client.get(f"/v1/jobs/{jid}")).json()["stages"]] == new_order
 
     # remove an unused stage
@@ -441,7 +429,7 @@ async def test_applications_need_an_open_job(ats):
 async def test_an_unknown_candidate_is_422_naming_candidate_id(ats):
     job = await open_job(ats)
     p = is_problem(await ats.client.post("/v1/applications", json={"job_id": job["id"], "candidate_id": str(uuid.uuid4())}), 422)
-    assert fields(p) == {"candidate_id"}
+    assert problem_fields(p) == {"candidate_id"}
 
 
 @pytest.mark.parametrize("which", ["both", "neither"])
@@ -469,8 +457,8 @@ async def test_move_is_409_from_a_stale_stage_or_into_hired_and_422_into_another
     assert p["current_stage_id"] == screen
     is_problem(await move(ats, app, screen, stage(job, "Hired")), 409)
     is_problem(await move(ats, app, screen, screen), 409)
-    assert fields(is_problem(await move(ats, app, screen, stage(other, "Interview")), 422)) == {"to_stage_id"}
-    assert fields(is_problem(await move(ats, app, screen, str(uuid.uuid4())), 422)) == {"to_stage_id"}
+    assert problem_fields(is_problem(await move(ats, app, screen, stage(other, "Interview")), 422)) == {"to_stage_id"}
+    assert problem_fields(is_problem(await move(ats, app, screen, str(uuid.uuid4())), 422)) == {"to_stage_id"}
     is_problem(await move(ats, str(uuid.uuid4()), screen, applied), 404)
     # none of the refused moves changed anything
     now = (await ats.client.get(f"/v1/applications/{app['id']}")).json()
@@ -498,7 +486,7 @@ async def test_reject_with_a_typed_reason_and_unreject(ats):
     is_problem(await ats.client.post("/v1/reject-reasons", json={"name": withdrew["name"], "kind": "we_rejected"}), 409)
 
     url = f"/v1/applications/{app['id']}"
-    assert fields(is_problem(await ats.client.post(f"{url}/reject", json={"reject_reason_id": str(uuid.uuid4())}), 422)) == {"reject_reason_id"}
+    assert problem_fields(is_problem(await ats.client.post(f"{url}/reject", json={"reject_reason_id": str(uuid.uuid4())}), 422)) == {"reject_reason_id"}
     r = await ats.client.post(f"{url}/reject", json={"reject_reason_id": withdrew["id"], "notes": "took another job"})
     assert r.status_code == 200, r.text
     a = r.json()
@@ -671,7 +659,7 @@ async def test_replaying_a_move_with_the_same_idempotency_key_returns_the_same_r
     assert [h["action"] for h in await history(ats, app["id"])] == ["applied", "moved"]
     # the same key with another body is refused
     p = is_problem(await move(ats, app, screen, stage(job, "Interview"), **{"Idempotency-Key": key}), 422)
-    assert "Idempotency-Key" in fields(p)
+    assert "Idempotency-Key" in problem_fields(p)
     # a refused action keeps no key: a retry of it runs again
     k2 = str(uuid.uuid4())
     is_problem(await move(ats, app, applied, stage(job, "Interview"), **{"Idempotency-Key": k2}), 409)
@@ -768,13 +756,13 @@ async def test_bad_input_on_every_endpoint_family_is_400_or_422_naming_the_field
             r = await ats.client.request(method, url, content=raw, headers={**headers, "Content-Type": "application/json"})
             p = is_problem(r, 400)
             if raw != b"\xff\xfe":  # not even UTF-8: a plain 400
-                assert "body" in fields(p), (where, raw, p)
+                assert "body" in problem_fields(p), (where, raw, p)
         # unknown fields
         r = await ats.client.request(method, url, json={**valid, "surprise": 1}, headers=headers)
-        assert "surprise" in fields(is_problem(r, 422)), (where, r.text)
+        assert "surprise" in problem_fields(is_problem(r, 422)), (where, r.text)
         # wrong types
         r = await ats.client.request(method, url, json=wrong, headers=headers)
-        assert field in fields(is_problem(r, 422)), (where, r.text)
+        assert field in problem_fields(is_problem(r, 422)), (where, r.text)
         # not an object at all
         for body in ([valid], "text", 12):
             r = await ats.client.request(method, url, json=body, headers=headers)
@@ -793,19 +781,19 @@ async def test_bad_path_and_query_parameters_are_422_naming_the_parameter(ats):
                        ("/v1/jobs?status=paused", "status"), ("/v1/jobs?updated_after=yesterday", "updated_after"),
                        ("/v1/applications?job_id=x", "job_id"), ("/v1/applications?status=sleeping", "status"),
                        ("/v1/applications?updated_after=2026-13-45", "updated_after")):
-        assert field in fields(is_problem(await ats.client.get(url), 422)), url
+        assert field in problem_fields(is_problem(await ats.client.get(url), 422)), url
     for url in ("/v1/jobs/not-a-uuid/open", "/v1/applications/not-a-uuid/unhire", "/v1/applications/x/unreject"):
         assert is_problem(await ats.client.post(url), 422)
     r = await ats.client.post("/v1/jobs", json={"title": "x", "openings": 0})
-    assert "openings" in fields(is_problem(r, 422))
+    assert "openings" in problem_fields(is_problem(r, 422))
     r = await ats.client.post("/v1/jobs", json={"title": "   "})
-    assert "title" in fields(is_problem(r, 422))
+    assert "title" in problem_fields(is_problem(r, 422))
     r = await ats.client.post("/v1/jobs", json={"title": "x" * 201})
-    assert "title" in fields(is_problem(r, 422))
+    assert "title" in problem_fields(is_problem(r, 422))
     r = await ats.client.post("/v1/jobs", json={"title": "x", "employment_type": "FULL_TIME"})
-    assert "employment_type" in fields(is_problem(r, 422))
+    assert "employment_type" in problem_fields(is_problem(r, 422))
     r = await ats.client.post(f"/v1/jobs/{uuid.uuid4()}/stages", json={"name": "x", "kind": "screen", "position": -1})
-    assert "position" in fields(is_problem(r, 422))
+    assert "position" in problem_fields(is_problem(r, 422))
 
 
 async def test_writes_need_the_write_scope(ats):

@@ -8,10 +8,9 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from talent_dev.testing import PROBLEM_JSON
 
 from .documents import DOCX_TYPE, damaged_pdf, docx, encrypted_pdf, pdf, zip_bomb_docx
-
-PROBLEM_JSON = "application/problem+json"
 
 
 def resume_lines(marker: str, email: str) -> list[str]:

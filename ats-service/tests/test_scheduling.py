@@ -260,11 +260,11 @@ async def test_reschedule_keeps_the_uid_with_a_higher_sequence_and_cancel_sends_
     moved = await ats.client.post(f"/v1/interviews/{iid}/reschedule", json={
         "starts_at": (MONDAY + timedelta(hours=13)).isoformat(), "ends_at": (MONDAY + timedelta(hours=14)).isoformat()})
     assert moved.status_code == 200, moved.text
-    ats.inbox.refuse = True  # the mail server is down for a pass: nothing is lost, the tasks wait
+    ats.inbox.down = True  # the mail server is down for a pass: nothing is lost, the tasks wait
     try:
         await ats.run_tasks()
     finally:
-        ats.inbox.refuse = False
+        ats.inbox.down = False
     assert ats.inbox.to(candidate_email) == []
     async with ats.engine.connect() as conn:
         waiting = (await conn.execute(text("SELECT attempts, status, last_error FROM tasks WHERE dedupe_key LIKE :k"),

@@ -2,12 +2,9 @@
 test Kafka) driven over ASGI."""
 from __future__ import annotations
 
-import email
-import email.policy
 import html
 import re
 import secrets
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -17,16 +14,13 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiosmtpd.controller import Controller
+from aiokafka import ConsumerRecord
 from crm.config import Settings
 from crm.main import create_app
 from crm.sending.config import SendingSettings
 from crm.sending.scheduler import Scheduler
 from crm.sequences.clock import FakeClock
-from talentkit.kafka import ensure_topics
-from talentkit.testclient import ServiceProcess, running_app
-from talentkit.testing import free_port
+from talent_dev.testing import Inbox, ServiceProcess, free_port, read_topic, running_app, smtp_sink
 
 ADMIN_KEY = "crm-it-admin-" + uuid.uuid4().hex
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -50,21 +44,8 @@ class CrmHarness:
     async def events_for(self, subject: str, *, until: Callable[[list[ConsumerRecord]], bool],
                          topic: str = "crm.prospects", timeout: float = 30.0) -> list[ConsumerRecord]:
         """Records of `topic` keyed by `subject` (read from the beginning), once `until(records)` holds."""
-        await ensure_topics(self.kafka_bootstrap, (topic,))
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=self.kafka_bootstrap, group_id=None,
-                                    auto_offset_reset="earliest", enable_auto_commit=False)
-        await consumer.start()
-        got: list[ConsumerRecord] = []
-        try:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                for records in (await consumer.getmany(timeout_ms=300)).values():
-                    got.extend(r for r in records if r.key == subject.encode())
-                if until(got):
-                    return got
-            raise AssertionError(f"timed out on {topic}: {[dict(r.headers).get('ce_type') for r in got]}")
-        finally:
-            await consumer.stop()
+        return await read_topic(self.kafka_bootstrap, topic, match=lambda r: r.key == subject.encode(), until=until,
+                                timeout=timeout)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -78,37 +59,11 @@ async def crm(talent_stack) -> AsyncIterator[CrmHarness]:
         yield CrmHarness(app=app, client=client, kafka_bootstrap=talent_stack.kafka_bootstrap)
 
 
-class Inbox:
-    """aiosmtpd handler: every SMTP transaction it accepted; recipients in `refuse` get a 451 (try again later)."""
-
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-        self.refuse: set[str] = set()
-        self.refused = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            self.refused += 1
-            return "451 4.3.0 Try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.received if m["To"] == address]
-
-
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def smtp() -> AsyncIterator[tuple[Inbox, int]]:
     """A real SMTP server on loopback for the whole session (tests tell their mail apart by recipient)."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_sink() as (inbox, port):
+        yield inbox, port
 
 
 class Visitor(httpx.AsyncClient):

@@ -8,7 +8,7 @@ import time
 import uuid
 
 from sqlalchemy import text
-from talentkit.testing import personal_data_hits
+from talent_dev.testing import personal_data_hits
 
 
 async def published(mail) -> None:  # type: ignore[no-untyped-def]

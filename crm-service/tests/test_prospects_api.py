@@ -6,7 +6,7 @@ import json
 import pytest
 from cloudevents.v1.kafka import KafkaMessage, from_binary
 from shared_schemas.events.crm import ProspectCreatedV1, ProspectUpdatedV1
-from talentkit.testing import opened_data
+from talent_dev.testing import opened_data
 
 
 async def test_create_get_patch_round_trip(crm):

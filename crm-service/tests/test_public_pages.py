@@ -8,20 +8,16 @@ from __future__ import annotations
 import html
 import re
 import secrets
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
+from talent_dev.testing.browser import chromium
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def client_for(crm, ip: str | None = None) -> httpx.AsyncClient:
@@ -206,18 +202,8 @@ def wait_for_confirmation_link(crm_process, address: str, timeout: float = 20.0)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    assert Path(CHROMIUM).exists() or shutil.which("chromium"), (
-        "Chromium is missing: apt-get update && apt-get install -y chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # a failure, not a skip
-        raise AssertionError("Playwright is missing: .venv/bin/pip install playwright") from exc
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def test_browser_signup_confirmation_unsubscribe_and_renewal(crm_process, browser) -> None:

@@ -3,29 +3,17 @@ in bulk (each person through the push-to-job flow), the talent map with its coun
 openness score (ordering and threshold alerts)."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from crm.openness.service import alert_crossings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from talent_dev.testing import wait_until
 
 from .test_prospect_search import create
-
-
-async def wait_for(check, timeout: float = 30.0, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        await asyncio.sleep(0.2)
 
 
 async def sql(crm, statement: str, **params) -> None:
@@ -74,7 +62,7 @@ async def test_search_results_are_pushed_to_a_job_in_bulk_with_progress_and_an_o
     async def done():
         b = (await crm.client.get(f"/v1/bulk-pushes/{bulk['id']}")).json()
         return b if b["status"] == "done" else None
-    bulk = await wait_for(done, message="the bulk push to finish")
+    bulk = await wait_until(done, timeout=30, interval=0.2, message="the bulk push to finish")
     assert bulk["processed"] == 3 and bulk["progress"] == 1.0 and bulk["outcomes"] == {"requested": 2, "skipped": 1}
     items = {i["prospect_id"]: i for i in bulk["items"]}
     assert "email" in items[no_email["id"]]["reason"]
@@ -84,7 +72,7 @@ async def test_search_results_are_pushed_to_a_job_in_bulk_with_progress_and_an_o
     # Pushing the same people again reuses their pending pushes.
     r = await crm.client.post("/v1/search/prospects/push-to-job",
                               json={"job_id": job_id, "prospect_ids": [p["id"] for p in ready]})
-    second = await wait_for(lambda: _done(crm, r.json()["id"]), message="the second bulk push")
+    second = await wait_until(lambda: _done(crm, r.json()["id"]), timeout=30, interval=0.2, message="the second bulk push")
     assert {i["push_id"] for i in second["items"]} == {items[p["id"]]["push_id"] for p in ready}
     bad = await crm.client.post("/v1/search/prospects/push-to-job", json={"job_id": job_id})
     assert bad.status_code == 422

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from crm.sending.config import SendingSettings
-from talentkit.testing import free_port
+from talent_dev.testing import free_port
 
 
 @pytest.fixture(scope="module")

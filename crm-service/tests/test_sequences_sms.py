@@ -11,7 +11,7 @@ import pytest_asyncio
 from crm.sending.config import SendingSettings
 from crm.sending.scheduler import Scheduler
 from crm.sequences.clock import FakeClock
-from talentkit.testing import free_port
+from talent_dev.testing import free_port
 
 WED_10_UTC = datetime(2026, 3, 4, 10, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from talentkit.testclient import running_app
+from talent_dev.testing import running_app
 
 ADMIN_KEY = "platform-admin-" + uuid.uuid4().hex
 GATEWAY_KEY = "platform-gateway-" + uuid.uuid4().hex
@@ -77,14 +77,8 @@ async def new_key(client: httpx.AsyncClient, *scopes: str, by: dict[str, str] = 
     return r.json()
 
 
-def problem(r: httpx.Response, status: int) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json"), r.headers
-    return r.json()
-
-
 @pytest.fixture
 def kit() -> SimpleNamespace:
-    """The helpers above, for test modules (conftest is not importable under --import-mode=importlib)."""
-    return SimpleNamespace(ADMIN=ADMIN, ADMIN_KEY=ADMIN_KEY, GATEWAY_KEY=GATEWAY_KEY, bearer=bearer, new_key=new_key,
-                           problem=problem)
+    """The helpers above, for test modules (conftest is not importable under --import-mode=importlib; what every
+    suite shares is in talent_dev.testing)."""
+    return SimpleNamespace(ADMIN=ADMIN, ADMIN_KEY=ADMIN_KEY, GATEWAY_KEY=GATEWAY_KEY, bearer=bearer, new_key=new_key)

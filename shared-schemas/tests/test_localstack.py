@@ -4,7 +4,7 @@ import uuid
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from talentkit.testing import free_port
+from talent_dev.testing import free_port
 
 
 async def test_fresh_database_is_usable_and_has_pgvector(talent_stack):

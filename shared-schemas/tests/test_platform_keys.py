@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from talent_dev.testing import is_problem
 
 
 async def stored_key_names(platform_dbs, name: str) -> int:
@@ -24,7 +25,7 @@ async def test_a_key_admin_key_may_grant_only_the_scopes_it_holds(replica, kit, 
         keymaster = await kit.new_key(c, "keys:admin", "ats:read")
         as_keymaster = kit.bearer(keymaster["key"])
         name = f"escalated-{uuid.uuid4().hex[:6]}"
-        body = kit.problem(await c.post("/v1/api-keys", json={"name": name, "scopes": ["ats:read", "ats:write", "ats:eeo"]},
+        body = is_problem(await c.post("/v1/api-keys", json={"name": name, "scopes": ["ats:read", "ats:write", "ats:eeo"]},
                                         headers=as_keymaster), 403)
         assert body["ungrantable_scopes"] == ["ats:eeo", "ats:write"]
         assert "ats:eeo" in body["detail"] and "ats:write" in body["detail"]
@@ -33,7 +34,7 @@ async def test_a_key_admin_key_may_grant_only_the_scopes_it_holds(replica, kit, 
         child = await kit.new_key(c, "ats:read", by=as_keymaster)
         assert child["scopes"] == ["ats:read"] and child["created_by"] == f"key:{keymaster['name']}"
         # OAuth clients follow the same rule
-        body = kit.problem(await c.post("/v1/oauth-clients", json={"name": name, "scopes": ["ats:audit"]},
+        body = is_problem(await c.post("/v1/oauth-clients", json={"name": name, "scopes": ["ats:audit"]},
                                         headers=as_keymaster), 403)
         assert body["ungrantable_scopes"] == ["ats:audit"]
 
@@ -42,14 +43,14 @@ async def test_the_admin_key_grants_any_scope_but_nobody_grants_everything(repli
     async with replica("ats") as c:
         everything = [s for s in ("ats:read", "ats:write", "ats:audit", "ats:eeo", "keys:admin", "act:on_behalf_of")]
         assert sorted((await kit.new_key(c, *everything))["scopes"]) == sorted(everything)
-        body = kit.problem(await c.post("/v1/api-keys", json={"name": "star", "scopes": ["*"]}, headers=kit.ADMIN), 422)
+        body = is_problem(await c.post("/v1/api-keys", json={"name": "star", "scopes": ["*"]}, headers=kit.ADMIN), 422)
         assert body["errors"][0]["field"] == "scopes"
 
 
 async def test_a_key_cannot_grant_a_higher_rate_limit_than_its_own(replica, kit):
     async with replica("ats") as c:
         keymaster = await kit.new_key(c, "keys:admin", rate_limit=50)
-        body = kit.problem(await c.post("/v1/api-keys", json={"name": "fast", "scopes": ["keys:admin"], "rate_limit": 51},
+        body = is_problem(await c.post("/v1/api-keys", json={"name": "fast", "scopes": ["keys:admin"], "rate_limit": 51},
                                         headers=kit.bearer(keymaster["key"])), 403)
         assert "50" in body["detail"]
         assert (await kit.new_key(c, "keys:admin", by=kit.bearer(keymaster["key"]), rate_limit=50))["rate_limit"] == 50
@@ -59,16 +60,16 @@ async def test_listing_and_revoking_keys_needs_keys_admin(replica, kit):
     async with replica("ats") as c:
         reader = await kit.new_key(c, "ats:read", "ats:write")
         victim = await kit.new_key(c, "ats:read")
-        kit.problem(await c.get("/v1/api-keys", headers=kit.bearer(reader["key"])), 403)
-        kit.problem(await c.delete(f"/v1/api-keys/{victim['id']}", headers=kit.bearer(reader["key"])), 403)
-        kit.problem(await c.get("/v1/oauth-clients", headers=kit.bearer(reader["key"])), 403)
+        is_problem(await c.get("/v1/api-keys", headers=kit.bearer(reader["key"])), 403)
+        is_problem(await c.delete(f"/v1/api-keys/{victim['id']}", headers=kit.bearer(reader["key"])), 403)
+        is_problem(await c.get("/v1/oauth-clients", headers=kit.bearer(reader["key"])), 403)
         assert (await c.get("/v1/candidates", headers=kit.bearer(victim["key"]))).status_code == 200
 
 
 async def test_on_behalf_of_is_refused_from_a_key_not_allowed_to_act_for_users(replica, kit):
     async with replica("ats") as c:
         writer = await kit.new_key(c, "ats:read", "ats:write")
-        body = kit.problem(await c.post("/v1/jobs", json={"title": "Forged"},
+        body = is_problem(await c.post("/v1/jobs", json={"title": "Forged"},
                                         headers=kit.bearer(writer["key"], **{"On-Behalf-Of": "ceo@example.com"})), 403)
         assert body["required_scope"] == "act:on_behalf_of"
         listed = (await c.get("/v1/jobs?limit=200", headers=kit.ADMIN)).json()["data"]
@@ -81,7 +82,7 @@ async def test_on_behalf_of_is_refused_from_a_key_not_allowed_to_act_for_users(r
 async def test_an_invalid_on_behalf_of_is_422_naming_the_header(replica, kit, value):
     async with replica("ats") as c:
         headers = [("Authorization", f"Bearer {kit.ADMIN_KEY}"), ("On-Behalf-Of", value.encode("latin-1"))]
-        body = kit.problem(await c.post("/v1/jobs", json={"title": "Obo"}, headers=headers), 422)
+        body = is_problem(await c.post("/v1/jobs", json={"title": "Obo"}, headers=headers), 422)
         assert [e["field"] for e in body["errors"]] == ["On-Behalf-Of"]
 
 

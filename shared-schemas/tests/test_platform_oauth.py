@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import jwt
+from talent_dev.testing import is_problem
 from talentkit.settings import DEV_OAUTH_SIGNING_KEYS
 
 DEV_KID, DEV_SECRET = DEV_OAUTH_SIGNING_KEYS.split(":", 1)
@@ -64,7 +65,7 @@ async def test_the_scope_parameter_narrows_the_token_and_the_form_can_carry_the_
         assert r.status_code == 200 and r.json()["scope"] == "ats:read", r.text
         auth = kit.bearer(r.json()["access_token"])
         assert (await ats.get("/v1/candidates", headers=auth)).status_code == 200
-        body = kit.problem(await ats.post("/v1/jobs", json={"title": "No"}, headers=auth), 403)
+        body = is_problem(await ats.post("/v1/jobs", json={"title": "No"}, headers=auth), 403)
         assert body["required_scope"] == "ats:write"
         job = await ats.post("/v1/jobs", json={"title": "Yes"}, headers=kit.bearer((await token(ats, {
             "grant_type": "client_credentials"}, basic(client["client_id"], client["client_secret"]))).json()["access_token"]))
@@ -98,7 +99,7 @@ async def test_token_errors_follow_rfc_6749(replica, kit):
         assert (await ats.delete(f"/v1/oauth-clients/{client['client_id']}", headers=kit.ADMIN)).status_code == 204
         assert (await token(ats, {"grant_type": "client_credentials"}, good)).json()["error"] == "invalid_client"
         # and a client secret is not an API key
-        kit.problem(await ats.get("/v1/candidates", headers=kit.bearer(client["client_secret"])), 401)
+        is_problem(await ats.get("/v1/candidates", headers=kit.bearer(client["client_secret"])), 401)
 
 
 async def test_forged_expired_misaddressed_unsigned_and_unknown_key_tokens_are_401_invalid_token(replica, kit):
@@ -116,7 +117,7 @@ async def test_forged_expired_misaddressed_unsigned_and_unknown_key_tokens_are_4
     async with replica("ats") as ats:
         for why, raw in forged.items():
             r = await ats.get("/v1/candidates", headers=kit.bearer(raw))
-            body = kit.problem(r, 401)
+            body = is_problem(r, 401)
             assert body["error"] == "invalid_token" and 'error="invalid_token"' in r.headers["www-authenticate"], why
         # the same claims signed right are accepted: the checks above are what failed
         good = jwt.encode(claims(), DEV_SECRET, algorithm="HS256", headers={"kid": DEV_KID})
@@ -132,7 +133,7 @@ async def test_signing_keys_rotate_with_an_overlap(replica, kit):
                               basic(client["client_id"], client["client_secret"]))).json()["access_token"]
         assert jwt.get_unverified_header(issued)["kid"] == "old"
         assert (await during.get("/v1/prospects", headers=kit.bearer(issued))).status_code == 200
-        assert kit.problem(await after.get("/v1/candidates", headers=kit.bearer(issued)), 401)["error"] == "invalid_token"
+        assert is_problem(await after.get("/v1/candidates", headers=kit.bearer(issued)), 401)["error"] == "invalid_token"
 
 
 async def test_openapi_declares_api_keys_and_oauth_client_credentials(replica):

@@ -10,13 +10,12 @@ import uuid
 from collections import defaultdict
 
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer
 from ats.db import platform
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from talent_dev.testing import free_port, read_topic, wait_until
 from talentkit.auth import Principal, RequestContext
 from talentkit.outbox import OutboxRelay, stage_event
-from talentkit.testing import free_port
 
 CTX = RequestContext(principal=Principal("outbox-test", frozenset({"*"})))
 
@@ -49,36 +48,6 @@ async def unpublished(engine: AsyncEngine, topic: str) -> int:
     async with engine.connect() as conn:
         return (await conn.execute(select(func.count()).select_from(ob)
                                    .where(ob.c.topic == topic, ob.c.published_at.is_(None)))).scalar_one()
-
-
-async def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 30.0, settle: float = 1.0):
-    """Every record of `topic` (from the beginning) once at least `expected` are there, plus `settle` s for extras."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    got = []
-    try:
-        deadline = time.monotonic() + timeout
-        while len(got) < expected and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                got.extend(records)
-        settle_until = time.monotonic() + settle
-        while time.monotonic() < settle_until:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                got.extend(records)
-    finally:
-        await consumer.stop()
-    assert len(got) >= expected, f"only {len(got)} of {expected} records on {topic}"
-    return got
 
 
 def per_key(records) -> dict[str, list[int]]:
@@ -133,10 +102,10 @@ async def test_rows_staged_while_no_relay_runs_are_published_once_a_relay_starts
 
     task = start(new_relay(engine, talent_stack.kafka_bootstrap, name, topic))
     try:
-        await wait_for(lambda: _is(unpublished(engine, topic), 0), what="all rows marked published")
+        await wait_until(lambda: _is(unpublished(engine, topic), 0), timeout=30, message="all rows marked published", interval=0.1)
     finally:
         await stop(task)
-    records = await read_all(talent_stack.kafka_bootstrap, topic, 15)
+    records = await read_topic(talent_stack.kafka_bootstrap, topic, until=lambda got: len(got) >= 15, settle=1.0)
     assert sorted(event_ids(records)) == sorted(staged)  # each once
     assert per_key(records) == {k: [1, 2, 3, 4, 5] for k in keys}
 
@@ -158,10 +127,10 @@ async def test_relay_with_unreachable_broker_publishes_and_marks_nothing_then_a_
     # the same relay name on the same engine: the failed relay must have let go of the leader lock
     live = start(new_relay(engine, talent_stack.kafka_bootstrap, name, topic))
     try:
-        await wait_for(lambda: _is(unpublished(engine, topic), 0), what="all rows marked published")
+        await wait_until(lambda: _is(unpublished(engine, topic), 0), timeout=30, message="all rows marked published", interval=0.1)
     finally:
         await stop(live)
-    records = await read_all(talent_stack.kafka_bootstrap, topic, 6)
+    records = await read_topic(talent_stack.kafka_bootstrap, topic, until=lambda got: len(got) >= 6, settle=1.0)
     assert event_ids(records) == staged and per_key(records) == {key: [1, 2, 3, 4, 5, 6]}
 
 
@@ -179,7 +148,7 @@ async def test_two_relays_on_one_database_only_one_leads_and_every_row_is_publis
             for key in keys:
                 staged.append(await stage(engine, topic, key, seq))
             await asyncio.sleep(0.02)
-        await wait_for(lambda: _is(unpublished(engine, topic), 0), what="all rows marked published")
+        await wait_until(lambda: _is(unpublished(engine, topic), 0), timeout=30, message="all rows marked published", interval=0.1)
 
         leaders = [r for r in relays if r.producer is not None]
         assert len(leaders) == 1, "exactly one relay holds a producer"
@@ -195,13 +164,13 @@ async def test_two_relays_on_one_database_only_one_leads_and_every_row_is_publis
         await stop(tasks[leader_index])
         for key in keys:
             staged.append(await stage(engine, topic, key, 11))
-        await wait_for(lambda: _is(unpublished(engine, topic), 0), timeout=20, what="standby takes over")
+        await wait_until(lambda: _is(unpublished(engine, topic), 0), timeout=20, message="standby takes over", interval=0.1)
         assert relays[1 - leader_index].producer is not None
     finally:
         for t in tasks:
             await stop(t)
         await other_engine.dispose()
-    records = await read_all(talent_stack.kafka_bootstrap, topic, len(staged))
+    records = await read_topic(talent_stack.kafka_bootstrap, topic, until=lambda got: len(got) >= len(staged), settle=1.0)
     ids = event_ids(records)
     assert len(ids) == len(set(ids)) == len(staged) and set(ids) == set(staged)  # each exactly once
     assert per_key(records) == {k: list(range(1, 12)) for k in keys}
@@ -217,13 +186,13 @@ async def test_an_idle_relay_publishes_a_commit_as_soon_as_postgresql_notifies_i
                         topics=(topic,), poll_seconds=600, keepalive_seconds=600)  # it would not look by itself
     task = start(relay)
     try:
-        await wait_for(lambda: _true(relay.producer is not None), what="the relay to lead")
+        await wait_until(lambda: _true(relay.producer is not None), timeout=30, message="the relay to lead", interval=0.1)
         await asyncio.sleep(0.5)  # past its first look: waiting now
         staged = [await stage(engine, topic, "k-notified", seq) for seq in (1, 2)]
-        await wait_for(lambda: _is(unpublished(engine, topic), 0), timeout=20, what="the notified relay to publish")
+        await wait_until(lambda: _is(unpublished(engine, topic), 0), timeout=20, message="the notified relay to publish", interval=0.1)
     finally:
         await stop(task)
-    records = await read_all(talent_stack.kafka_bootstrap, topic, 2)
+    records = await read_topic(talent_stack.kafka_bootstrap, topic, until=lambda got: len(got) >= 2, settle=1.0)
     assert event_ids(records) == staged
 
 
@@ -234,12 +203,12 @@ async def test_a_relay_that_loses_its_leader_lock_stops_publishing(engine, outbo
               new_relay(other_engine, talent_stack.kafka_bootstrap, name, topic)]
     tasks = [start(r) for r in relays]
     try:
-        await wait_for(lambda: _true(any(r.producer is not None for r in relays)), what="a leader")
+        await wait_until(lambda: _true(any(r.producer is not None for r in relays)), timeout=30, message="a leader", interval=0.1)
         leader = next(r for r in relays if r.producer is not None)
         standby = relays[1 - relays.index(leader)]
         assert await kill_lock_session(engine, leader) == 1
-        await wait_for(lambda: _true(standby.producer is not None), timeout=15, what="the standby to lead")
-        await wait_for(lambda: _true(leader.producer is None), timeout=5, what="the old leader to step down")
+        await wait_until(lambda: _true(standby.producer is not None), timeout=15, message="the standby to lead", interval=0.1)
+        await wait_until(lambda: _true(leader.producer is None), timeout=5, message="the old leader to step down", interval=0.1)
     finally:
         for t in tasks:
             await stop(t)
@@ -251,7 +220,7 @@ async def test_a_relay_whose_lock_session_died_still_stops_on_cancel(engine, tal
     relay = new_relay(engine, talent_stack.kafka_bootstrap, name, topic)
     task = start(relay)
     try:
-        await wait_for(lambda: _true(relay.producer is not None), what="the relay to lead")
+        await wait_until(lambda: _true(relay.producer is not None), timeout=30, message="the relay to lead", interval=0.1)
         assert await kill_lock_session(engine, relay) == 1
         await asyncio.sleep(0.5)
         task.cancel()  # what the app's lifespan does on shutdown

@@ -26,6 +26,7 @@ from prometheus_client import REGISTRY
 from shared_schemas.envelope import EventEnvelope
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from talent_dev.testing import wait_until
 from talentkit.consumer import EventConsumer, TransientError
 from talentkit.db import sessionmaker
 from talentkit.kafka import ensure_topics
@@ -50,20 +51,6 @@ async def db(talent_stack):
         await conn.execute(text("CREATE TABLE external_calls (n serial PRIMARY KEY, grp text NOT NULL, event_id text NOT NULL)"))
     yield Db(eng, url)
     await eng.dispose()
-
-
-async def wait_until(check, timeout: float, message: str, interval: float = 0.2):
-    """Poll `check` (sync or async) until it returns something truthy; raise on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if asyncio.iscoroutine(got):
-            got = await got
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        await asyncio.sleep(interval)
 
 
 def event(subject: str, sequence: int, **data: Any) -> EventEnvelope:
@@ -143,7 +130,7 @@ class Bench:
         async def done():
             rows = await self.applied()
             return rows if ids <= {r[0] for r in rows} else None
-        return await wait_until(done, timeout, f"{len(ids)} events applied")
+        return await wait_until(done, timeout, f"{len(ids)} events applied", interval=0.2)
 
     async def committed(self) -> dict[int, int]:
         """The group's committed offset per partition."""
@@ -334,9 +321,9 @@ async def test_a_peer_outage_holds_everything_parks_nothing_and_all_applies_afte
         # max_attempts=2: had any refusal counted toward parking, events would land on the dead-letter topic
         bench.consumer(handler=handler, is_outage=lambda e: isinstance(e, PeerDown), max_attempts=2)
         sent = await bench.send(*(event(f"k{i}-{uuid.uuid4().hex[:4]}", seq) for i in range(10) for seq in (1, 2, 3)))
-        await wait_until(lambda: metric("consumer_circuit_open", consumer=bench.group) == 1, 30, "the circuit to open")
+        await wait_until(lambda: metric("consumer_circuit_open", consumer=bench.group) == 1, 30, "the circuit to open", interval=0.2)
         at_open = peer["refusals"]
-        await wait_until(lambda: peer["refusals"] >= at_open + 4, 30, "several probes refused")
+        await wait_until(lambda: peer["refusals"] >= at_open + 4, 30, "several probes refused", interval=0.2)
         assert await bench.applied() == []
         peer["down"] = False
 
@@ -371,7 +358,7 @@ async def test_two_phase_effects_commit_with_the_processed_row_and_replays_skip_
         assert [r[0] for r in rows] == [first.id, last.id]  # the poison's write was rolled back with its row
         assert calls[first.id] == 1  # the duplicate was skipped before the handler ran
         assert await wait_until(lambda: _eq(bench.processed(), {first.id, noop.id, last.id}), 10,
-                                "the batched row of the event that changed nothing")
+                                "the batched row of the event that changed nothing", interval=0.2)
         [dead] = await bench.dead_letters(1)
         assert dict(dead.headers)["ce_id"] == poison.id.encode()
 
@@ -388,7 +375,7 @@ async def test_a_member_killed_mid_flight_then_restarted_applies_every_two_phase
 
         async def some_applied():
             return len(await bench.applied()) >= 40
-        await wait_until(some_applied, 60, "the first member applying events")
+        await wait_until(some_applied, 60, "the first member applying events", interval=0.2)
         first.kill()  # SIGKILL: no drain, no commit, no leave-group
         first.wait()
         killed_with = len(await bench.applied())
@@ -426,7 +413,7 @@ async def test_a_restart_redelivers_from_the_stuck_record_and_dedupes_what_was_a
         bench.consumer(handler=handler, max_attempts=1000)
         await bench.wait_applied({e.id for e in before + after})
         stuck_offset = bench.offsets[stuck.id][1]
-        await wait_until(lambda: _eq(bench.committed(), {0: stuck_offset}), 20, "the commit at the stuck record")
+        await wait_until(lambda: _eq(bench.committed(), {0: stuck_offset}), 20, "the commit at the stuck record", interval=0.2)
         await bench.stop()
         assert await bench.committed() == {0: stuck_offset}  # stopping committed nothing past it
 
@@ -442,7 +429,7 @@ async def test_a_restart_redelivers_from_the_stuck_record_and_dedupes_what_was_a
         assert set(seen) == {stuck.id} | {e.id for e in after}  # from the stuck record on, nothing before it
         assert Counter(r[0] for r in rows) == Counter(e.id for e in before + [stuck] + after)  # each once
         assert all(calls[e.id] == 1 for e in after)  # redelivered but deduplicated before the handler
-        await wait_until(lambda: _eq(bench.committed(), {0: stuck_offset + 1 + len(after)}), 20, "the commit at the end")
+        await wait_until(lambda: _eq(bench.committed(), {0: stuck_offset + 1 + len(after)}), 20, "the commit at the end", interval=0.2)
 
 
 async def test_two_members_share_a_twelve_partition_topic_and_a_killed_one_loses_nothing(db, talent_stack, tmp_path):
@@ -450,13 +437,13 @@ async def test_two_members_share_a_twelve_partition_topic_and_a_killed_one_loses
         keys = [f"k{i}-{uuid.uuid4().hex[:4]}" for i in range(36)]
         bench.member("a", "in_transaction", tmp_path)
         victim = bench.member("b", "in_transaction", tmp_path)
-        await wait_until(lambda: _eq(bench.stable_members(), 2), 60, "both members in the group")
+        await wait_until(lambda: _eq(bench.stable_members(), 2), 60, "both members in the group", interval=0.2)
         sent = await bench.send(*(event(k, 1) for k in keys))
 
         async def both_working():
             members = {r[0] for r in await bench.rows("SELECT DISTINCT member FROM applied WHERE grp = :g")}
             return members == {"a", "b"}
-        await wait_until(both_working, 60, "both members applying events")
+        await wait_until(both_working, 60, "both members applying events", interval=0.2)
         for seq in range(2, 7):
             sent += await bench.send(*(event(k, seq) for k in keys))
             if seq == 3:
@@ -490,7 +477,7 @@ async def test_refused_events_are_finished_without_any_database_row(db, talent_s
         assert await bench.processed() == {kept.id}  # no row for the refused ones
         assert not {e.id for e in echoes} & {r[0] for r in await bench.applied()}
         ends = {p: end for p, end in (await bench.end_offsets()).items() if end}
-        await wait_until(lambda: _eq(bench.committed(), ends), 20, "offsets committed past the refused events")
+        await wait_until(lambda: _eq(bench.committed(), ends), 20, "offsets committed past the refused events", interval=0.2)
 
 
 async def test_ensure_topics_creates_with_the_configured_count_and_grows_a_smaller_topic(talent_stack, monkeypatch):

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev.testing import ServiceProcess, free_port
 
 FORM = "/public/talent-community"
 

@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from talent_dev.testing import is_problem
 
 LIMITED = {"TALENT_RATE_LIMIT_PER_MINUTE": 5}
 
@@ -29,7 +30,7 @@ async def test_two_replicas_enforce_one_limit_per_key(replica, kit):
         assert statuses == [200] * 5
         for client in (a, b, a):
             r = await client.get("/v1/candidates", headers=auth)
-            body = kit.problem(r, 429)
+            body = is_problem(r, 429)
             assert int(r.headers["retry-after"]) >= 1 and "5 requests per 60 s" in body["detail"]
             assert r.headers["ratelimit-limit"] == "5" and r.headers["ratelimit-remaining"] == "0"
 
@@ -59,7 +60,7 @@ async def test_a_batch_spends_one_hit_per_item_of_the_budget_shared_by_replicas(
         first = await a.post("/v1/candidates/batch", json=items(4), headers=auth)
         assert first.status_code == 200 and first.json()["succeeded"] == 4, first.text
         second = await b.post("/v1/candidates/batch", json=items(2), headers=auth)  # one left: refused, nothing applied
-        kit.problem(second, 429)
+        is_problem(second, 429)
         assert int(second.headers["retry-after"]) >= 1
 
 
@@ -95,7 +96,7 @@ async def test_revocation_is_immediate_where_it_happens_and_within_the_cache_tim
         for client in (here, stale, soon):
             assert (await client.get("/v1/jobs", headers=auth)).status_code == 200
         assert (await here.delete(f"/v1/api-keys/{key['id']}", headers=kit.ADMIN)).status_code == 204
-        kit.problem(await here.get("/v1/jobs", headers=auth), 401)
+        is_problem(await here.get("/v1/jobs", headers=auth), 401)
         assert (await stale.get("/v1/jobs", headers=auth)).status_code == 200  # it trusts its cache for its TTL
         deadline = time.monotonic() + 10
         while (await soon.get("/v1/jobs", headers=auth)).status_code != 401:

@@ -4,20 +4,18 @@ event is published exactly once; /metrics adds up what every worker counted."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 import zlib
 from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import ConsumerRecord
 from shared_schemas.topics import ATS_CANDIDATES
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from talentkit.localstack import StackError, workers_for
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev.localstack import StackError, workers_for
+from talent_dev.testing import ServiceProcess, free_port, header, read_topic
 
 PEOPLE = 40
 
@@ -37,26 +35,12 @@ def worker_pids(supervisor: int) -> list[int]:
 
 async def created_events(bootstrap: str, ids: set[str], timeout: float = 60) -> list[str]:
     """Event ids of `ats.candidate.created.v1` for `ids` on the topic, once every id has one (plus a settle)."""
-    consumer = AIOKafkaConsumer(ATS_CANDIDATES, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    seen: list[tuple[str, str]] = []
-    try:
-        deadline = time.monotonic() + timeout
-        settle_until = None
-        while settle_until is None or time.monotonic() < settle_until:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"only {len({s for s, _ in seen})} of {len(ids)} created events arrived")
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for r in records:
-                    h = {k: v.decode() for k, v in r.headers}
-                    if h.get("ce_subject") in ids and h.get("ce_type") == "ats.candidate.created.v1":
-                        seen.append((h["ce_subject"], h["ce_id"]))
-            if settle_until is None and {s for s, _ in seen} == ids:
-                settle_until = time.monotonic() + 2  # duplicates would arrive right behind
-    finally:
-        await consumer.stop()
-    return [event_id for _, event_id in seen]
+    def created(r: ConsumerRecord) -> bool:
+        return header(r, "ce_subject") in ids and header(r, "ce_type") == "ats.candidate.created.v1"
+    records = await read_topic(bootstrap, ATS_CANDIDATES, match=created, timeout=timeout,
+                               until=lambda got: {header(r, "ce_subject") for r in got} == ids,
+                               settle=2)  # duplicates would arrive right behind
+    return [str(header(r, "ce_id")) for r in records]
 
 
 async def test_two_workers_serve_one_database_and_publish_every_outbox_row_exactly_once(talent_stack, tmp_path):

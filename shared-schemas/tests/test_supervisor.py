@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
-from talentkit.supervisor import Supervisor
-from talentkit.testing import free_port
+from talent_dev.supervisor import Supervisor
+from talent_dev.testing import free_port, wait_until_blocking
 
 
 def serving(port: int) -> bool:
@@ -20,14 +19,6 @@ def serving(port: int) -> bool:
             return resp.status == 200
     except OSError:
         return False
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -42,7 +33,7 @@ def stack(tmp_path):
             [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=tmp_path,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
-        wait_for(lambda: all(serving(p) for p in ports.values()), 20, "every service serving")
+        wait_until_blocking(lambda: all(serving(p) for p in ports.values()), 20, "every service serving")
         yield supervisor, ports, said
     finally:
         supervisor.stop_all(timeout=5)
@@ -58,7 +49,7 @@ def test_a_killed_service_is_restarted_with_a_message_and_the_others_are_untouch
     def restarted() -> bool:
         supervisor.check()  # the stack's watch loop
         return crm.proc.pid != before["crm"] and serving(ports["crm"])
-    wait_for(restarted, 20, "the crm restarted and serving")
+    wait_until_blocking(restarted, 20, "the crm restarted and serving")
 
     assert said[0].startswith("crm exited with signal 9 after ") and "restarting in 0s (restart 1)" in said[0], said
     assert said[1] == f"crm restarted (pid {crm.proc.pid}, restart 1)"

@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sync_gateway.config import Settings
 from sync_gateway.main import create_app
 from sync_gateway.webhooks.config import WebhookSettings
-from talentkit.testclient import running_app
-from talentkit.testing import free_port
+from talent_dev.testing import free_port, running_app
 
 
 @dataclass
@@ -59,16 +58,3 @@ def start_gateway(talent_stack: Any) -> GatewayFactory:
     return start
 
 
-def assert_problem(resp: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
-    """A problem+json answer with this status (naming `field` in `errors` when given)."""
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/problem+json"), resp.headers
-    body = resp.json()
-    if field is not None:
-        assert field in [e["field"] for e in body.get("errors", [])], body
-    return body
-
-
-@pytest.fixture
-def problem() -> Callable[..., dict[str, Any]]:
-    return assert_problem

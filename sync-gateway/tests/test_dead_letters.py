@@ -3,7 +3,6 @@ writes the original event to the gateway's outbox in the same transaction as the
 publishes it unchanged; what never was a CloudEvent cannot be replayed, only discarded."""
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 from shared_schemas.envelope import EventEnvelope
 from sqlalchemy import select
@@ -19,8 +18,8 @@ from sync_gateway.config import Settings
 from sync_gateway.db import platform
 from sync_gateway.main import create_app
 from sync_gateway.operations import dead_letters
+from talent_dev.testing import read_topic, running_app
 from talentkit.kafka import ensure_topics
-from talentkit.testclient import running_app
 
 ADMIN_KEY = "gw-dead-letters-it-" + uuid.uuid4().hex
 
@@ -45,22 +44,6 @@ class Gateway:
         async with self.app.state.uow_factory() as uow:
             ob = platform.outbox
             return list((await uow.session.execute(select(ob.c.topic, ob.c.envelope).where(ob.c.event_id == event_id))).all())
-
-
-async def read(bootstrap: str, topic: str, count: int, timeout: float = 30) -> list[ConsumerRecord]:
-    """The first `count` records of a topic; AssertionError when they are not there in time."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    got: list[ConsumerRecord] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while len(got) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"only {len(got)} of {count} records on {topic}")
-            got += [r for rs in (await consumer.getmany(timeout_ms=500)).values() for r in rs]
-    finally:
-        await consumer.stop()
-    return got
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -89,7 +72,7 @@ async def test_replay_goes_through_the_outbox_and_publishes_the_event_unchanged(
     ((row_topic, envelope),) = await gw.outbox(event.id)  # written with the mark, in the request's transaction
     assert row_topic == topic and EventEnvelope.model_validate(envelope) == event
 
-    (record,) = await read(gw.bootstrap, topic, 1)  # published by the gateway's relay
+    (record,) = await read_topic(gw.bootstrap, topic, until=lambda got: len(got) >= 1)  # published by the gateway's relay
     assert record.key == event.key and record.value == event.kafka_value()
     assert EventEnvelope.from_kafka(record.headers, record.value) == event  # same id, source, origin, time, data
 
@@ -102,7 +85,7 @@ async def test_replay_goes_through_the_outbox_and_publishes_the_event_unchanged(
     second = await gw.letter(topic, event.kafka_headers(), event.kafka_value(), event.key)
     assert second["id"] != letter["id"]
     assert (await gw.client.post(f"/v1/dead-letters/{second['id']}/replay")).status_code == 200
-    records = await read(gw.bootstrap, topic, 2)
+    records = await read_topic(gw.bootstrap, topic, until=lambda got: len(got) >= 2)
     assert [EventEnvelope.from_kafka(r.headers, r.value).id for r in records] == [event.id, event.id]
 
 

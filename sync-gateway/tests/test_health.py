@@ -8,6 +8,7 @@ import uuid
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import REGISTRY
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from talent_dev.testing import is_problem
 
 
 def poison(n: int) -> ConsumerRecord:
@@ -43,7 +44,7 @@ async def test_a_run_of_dead_letters_degrades_health_and_raises_an_alert_but_the
         assert "gateway_alerts_total" in metrics and "gateway_dead_letters_recent 3.0" in metrics
 
 
-async def test_an_exhausted_connection_pool_answers_503_with_retry_after(start_gateway, problem):
+async def test_an_exhausted_connection_pool_answers_503_with_retry_after(start_gateway):
     # nothing in the background takes connections: only the requests compete for them
     async with start_gateway("pool", db_pool_timeout_seconds=0.5, relay_enabled=False, resync_runner_enabled=False) as gw:
         assert (await gw.client.get("/v1/links")).status_code == 200
@@ -55,7 +56,7 @@ async def test_an_exhausted_connection_pool_answers_503_with_retry_after(start_g
         try:
             for path in ("/v1/links", "/v1/conflicts", "/v1/health"):
                 resp = await gw.client.get(path)
-                problem(resp, 503)
+                is_problem(resp, 503)
                 assert int(resp.headers["retry-after"]) > 0
         finally:
             await asyncio.gather(*(conn.close() for conn in held))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 from sync_gateway.resync.runner import ResyncRunner
+from talent_dev.testing import is_problem
 
 
 async def add_links(gw, n: int) -> list[uuid.UUID]:
@@ -67,11 +68,11 @@ async def test_a_resync_request_answers_202_with_a_queued_job_and_where_to_follo
     assert body["id"] in [j["id"] for j in listed]
 
 
-async def test_a_second_request_for_the_same_links_while_one_is_active_is_409_naming_it(queue, problem):
+async def test_a_second_request_for_the_same_links_while_one_is_active_is_409_naming_it(queue):
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     first = await queue.client.post("/v1/resync", json={"ats_candidate_ids": [a, b]})
     assert first.status_code == 202
-    again = problem(await queue.client.post("/v1/resync", json={"ats_candidate_ids": [b, a, a]}), 409)
+    again = is_problem(await queue.client.post("/v1/resync", json={"ats_candidate_ids": [b, a, a]}), 409)
     assert again["running_job"]["id"] == first.json()["id"]
     other = await queue.client.post("/v1/resync", json={"ats_candidate_ids": [a], "crm_prospect_ids": [b]})
     assert other.status_code == 202  # another set of links: another scope
@@ -95,25 +96,25 @@ async def test_a_retry_with_the_same_idempotency_key_returns_the_same_job(queue)
     assert retry.json()["id"] == first.json()["id"] and retry.headers["idempotent-replayed"] == "true"
 
 
-async def test_cancelling_frees_the_scope_and_a_finished_job_cannot_be_cancelled(queue, problem):
+async def test_cancelling_frees_the_scope_and_a_finished_job_cannot_be_cancelled(queue):
     ids = {"ats_candidate_ids": [str(uuid.uuid4())]}
     first = (await queue.client.post("/v1/resync", json=ids)).json()
     cancelled = await queue.client.post(f"/v1/resync-jobs/{first['id']}/cancel")
     assert cancelled.status_code == 200
     assert (cancelled.json()["status"], cancelled.json()["cancelled_by"]) == ("cancelled", "admin")
     assert cancelled.json()["finished_at"]
-    problem(await queue.client.post(f"/v1/resync-jobs/{first['id']}/cancel"), 409)
+    is_problem(await queue.client.post(f"/v1/resync-jobs/{first['id']}/cancel"), 409)
     assert (await queue.client.post("/v1/resync", json=ids)).status_code == 202
-    problem(await queue.client.post(f"/v1/resync-jobs/{uuid.uuid4()}/cancel"), 404)
-    problem(await queue.client.get(f"/v1/resync-jobs/{uuid.uuid4()}"), 404)
+    is_problem(await queue.client.post(f"/v1/resync-jobs/{uuid.uuid4()}/cancel"), 404)
+    is_problem(await queue.client.get(f"/v1/resync-jobs/{uuid.uuid4()}"), 404)
 
 
 @pytest.mark.parametrize(("body", "field"), [({}, "all"), ({"all": False, "ats_candidate_ids": []}, "all"),
                                              ({"all": True, "ats_candidate_ids": [str(uuid.uuid4())]}, "all"),
                                              ({"ats_candidate_ids": ["nope"]}, "ats_candidate_ids.0"),
                                              ({"everyone": True}, "everyone")])
-async def test_bad_resync_requests_are_422_naming_the_field(queue, problem, body, field):
-    problem(await queue.client.post("/v1/resync", json=body), 422, field=field)
+async def test_bad_resync_requests_are_422_naming_the_field(queue, body, field):
+    is_problem(await queue.client.post("/v1/resync", json=body), 422, field=field)
 
 
 async def test_a_job_counts_each_link_it_could_not_reach_as_failed_with_the_error(start_gateway):

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from talentkit import localstack as ls
+from talent_dev import localstack as ls
 
 from . import api, backfill, drain, idle, report, search, sync
 from .context import BUDGET_S, Context, Durations

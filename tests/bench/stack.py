@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from talentkit import localstack as ls
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev import localstack as ls
+from talent_dev.testing import ServiceProcess, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 SERVICES = {name: (sdir, prefix, factory) for name, sdir, prefix, factory, _ in ls.SERVICES}

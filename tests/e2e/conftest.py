@@ -7,13 +7,10 @@ Every test uses its own uuid-based emails so that tests never see each other's p
 from __future__ import annotations
 
 import asyncio
-import email as email_lib
-import email.policy
-import inspect
+import contextlib
 import os
 import secrets
 import shutil
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,42 +19,24 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import TalentStack, free_port, opened_data
+from talent_dev.pytest_plugin import TalentStack
+from talent_dev.testing import (
+    ServiceProcess,
+    free_port,
+    header,
+    opened_data,
+    partitions_of,
+    read_to_end,
+    smtp_sink,
+    wait_until,
+)
 
 ATS_TOPIC = "ats.candidates"
 CRM_TOPIC = "crm.prospects"
 DLQ_TOPIC = "dlq.sync-gateway"
 GATEWAY_PRINCIPAL = "sync-gateway"
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05,
-                     message: str = "condition") -> Any:
-    """Poll `predicate` (sync or async) until it returns something truthy; return that value.
-
-    Raises AssertionError naming `message` (and the last value seen) when `timeout` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        last = predicate()
-        if inspect.isawaitable(last):
-            last = await last
-        if last:
-            return last
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}; last value: {last!r}")
-        await asyncio.sleep(interval)
-
-
-def header(record: ConsumerRecord, name: str) -> str | None:
-    """A Kafka header of a record, decoded (None when absent)."""
-    for key, value in record.headers or ():
-        if key == name:
-            return value.decode() if value is not None else None
-    return None
 
 
 @dataclass
@@ -97,7 +76,7 @@ class E2EStack:
 
     async def restart_broker(self) -> None:
         """Stop the e2e Kafka broker (SIGTERM) and start it again on the same ports and data."""
-        from talentkit import localstack as ls
+        from talent_dev import localstack as ls
         kafka_dir, port, controller, libs = self.broker_args
         await asyncio.to_thread(ls.stop_kafka, self.broker[0])
         self.broker[0] = await asyncio.to_thread(ls.start_kafka, kafka_dir, port, controller, libs)
@@ -108,44 +87,12 @@ class E2EStack:
 
     async def partitions(self, topic: str) -> list[int]:
         """The partition numbers of `topic` (empty when it does not exist)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka_bootstrap)
-        await admin.start()
-        try:
-            described = await admin.describe_topics([topic])
-        finally:
-            await admin.close()
-        for t in described:
-            if t.get("topic") == topic and not t.get("error_code"):
-                return [p["partition"] for p in t.get("partitions", [])]
-        return []
+        return await partitions_of(self.kafka_bootstrap, topic)
 
     async def read_topic(self, topic: str, subjects: set[str] | None = None) -> list[ConsumerRecord]:
         """Every record on `topic` from the beginning up to the current end (a fresh consumer group, manual
         assignment), optionally only those whose `ce_subject` (or key, for non-CloudEvents) is in `subjects`."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka_bootstrap, group_id=f"e2e-reader-{uuid.uuid4().hex}",
-                                    enable_auto_commit=False, auto_offset_reset="earliest")
-        await consumer.start()
-        try:
-            parts = await self.partitions(topic)
-            if not parts:
-                return []
-            tps = [TopicPartition(topic, p) for p in sorted(parts)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            records: list[ConsumerRecord] = []
-            deadline = time.monotonic() + 20
-            while True:
-                positions = {tp: await consumer.position(tp) for tp in tps}
-                if all(positions[tp] >= end[tp] for tp in tps):
-                    break
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"could not read {topic} to its end: at {positions}, end {end}")
-                batch = await consumer.getmany(*tps, timeout_ms=500)
-                for tp_records in batch.values():
-                    records.extend(r for r in tp_records if r.offset < end[TopicPartition(r.topic, r.partition)])
-        finally:
-            await consumer.stop()
+        records = await read_to_end(self.kafka_bootstrap, topic)
         if subjects is not None:
             keys = {s.encode() for s in subjects}
             records = [r for r in records if header(r, "ce_subject") in subjects or (r.key in keys)]
@@ -186,7 +133,7 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
 
     # A broker of its own: the in-process integration suites publish to the same topic names on the session's
     # broker, and the e2e gateway (which reads its topics from the beginning) must not chew through their events.
-    from talentkit import localstack as ls
+    from talent_dev import localstack as ls
     kafka_port, controller_port = free_port(), free_port()
     while controller_port == kafka_port:
         controller_port = free_port()
@@ -206,20 +153,12 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
     ats = ServiceProcess(factory="ats.main:create_app", port=ats_port, bin_dir=talent_stack.venv_bin,
                          env={**common, "ATS_DATABASE_URL": urls["ATS_"]}, log_path=log_dir / "e2e-ats.log")
     # A real SMTP server receiving what the CRM sends.
-    from aiosmtpd.controller import Controller
-    mailbox: list[Any] = []
-
-    class Sink:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            mailbox.append(email_lib.message_from_bytes(envelope.original_content or envelope.content,
-                                                        policy=email_lib.policy.default))
-            return "250 OK"
-    smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
-    smtp.start()
+    mail = contextlib.ExitStack()
+    inbox, smtp_port = mail.enter_context(smtp_sink())
     crm_url = f"http://127.0.0.1:{crm_port}"
     crm = ServiceProcess(factory="crm.main:create_app", port=crm_port, bin_dir=talent_stack.venv_bin,
                          env={**common, "CRM_DATABASE_URL": urls["CRM_"], "CRM_SMTP_HOST": "127.0.0.1",
-                              "CRM_SMTP_PORT": str(smtp.port), "CRM_PUBLIC_BASE_URL": crm_url,
+                              "CRM_SMTP_PORT": str(smtp_port), "CRM_PUBLIC_BASE_URL": crm_url,
                               "CRM_SCHEDULER_POLL_SECONDS": "0.2"},
                          log_path=log_dir / "e2e-crm.log")
     gateway = ServiceProcess(factory="sync_gateway.main:create_app", port=gw_port, bin_dir=talent_stack.venv_bin,
@@ -233,14 +172,14 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
             proc.start()
             started.append(proc)
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
-                       kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=mailbox, broker=broker,
+                       kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=inbox.received, broker=broker,
                        broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)), database_urls=urls)
     finally:
         for proc in (gateway, crm, ats):  # the consumer first, so it never sees its peers go away
             proc.stop()
         ls.stop_kafka(broker[0])
         shutil.rmtree(kafka_dir, ignore_errors=True)
-        smtp.stop()
+        mail.close()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from shared_schemas.envelope import EventEnvelope
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from talent_dev.testing import personal_data_hits
 from talentkit.sealing import Unsealer, http_key_fetch
-from talentkit.testing import personal_data_hits
 
 ALWAYS = {"start": "00:00", "end": "23:59", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
 

@@ -11,8 +11,7 @@ from collections.abc import Awaitable
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import free_port
+from talent_dev.testing import ServiceProcess, free_port
 
 PEOPLE = 24
 UPDATES = 3  # per person, each a new headline: the last one is what the CRM must end with

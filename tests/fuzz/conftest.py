@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from talentkit.testclient import ServiceProcess
-from talentkit.testing import TalentStack, free_port
+from talent_dev.pytest_plugin import TalentStack
+from talent_dev.testing import ServiceProcess, free_port
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from talentkit.testclient import ServiceProcess
+from talent_dev.testing import ServiceProcess
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_HOSTILE_EXAMPLES", "5")), deadline=None, derandomize=True,
                 database=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])

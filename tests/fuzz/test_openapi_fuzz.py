@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
-from talentkit.testclient import ServiceProcess
+from talent_dev.testing import ServiceProcess
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5")), deadline=None, derandomize=True,
                 database=None, suppress_health_check=list(HealthCheck),

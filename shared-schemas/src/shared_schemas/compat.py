@@ -59,7 +59,7 @@ class _Comparison:
                 )
                 continue
             # A union may hold several variants of one type (two object models): the old one must fit one of them.
-            attempts = []
+            attempts: list[list[str]] = []
             for new_v in candidates:
                 found: list[str] = []
                 self._compare_variant(old_v, new_v, path, found)
@@ -67,7 +67,8 @@ class _Comparison:
                     break
                 attempts.append(found)
             else:
-                out.extend(min(attempts, key=len))
+                shortest = min(attempts, key=len)
+                out.extend(shortest)
 
     def _compare_variant(self, old: Schema, new: Schema, path: str, out: list[str]) -> None:
         key = (id(old), id(new))

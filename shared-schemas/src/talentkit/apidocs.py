@@ -8,6 +8,9 @@ from typing import Any
 
 from talentkit.errors import PROBLEM_JSON
 
+# What a route's `responses=` takes (documented answers by status), and the body of an error answer in it.
+Responses = dict[int | str, dict[str, Any]]
+PROBLEM_ANSWER: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM = {
     "type": "object", "title": "Problem", "required": ["type", "title", "status"], "additionalProperties": True,

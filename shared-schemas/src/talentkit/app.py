@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request, routing
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -42,7 +43,7 @@ log = logging.getLogger("talentkit.app")
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
 # The platform observes itself with Prometheus metrics and JSON logs (talentkit.observability); FastAPI's own
 # OpenTelemetry hooks would only look up unconfigured providers on every request.
-NO_OTEL = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+NO_OTEL: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_service_app(*, name: str, title: str, description: str, settings: ServiceSettings,

@@ -245,7 +245,8 @@ def require(scope: str):
     async def dependency(request: Request, principal: Annotated[Principal, Depends(_principal)]) -> RequestContext:
         if not principal.has(scope):
             raise Forbidden(f"This API key lacks the scope `{scope}`.", required_scope=scope)
-        source_time, field_times = None, {}
+        source_time: datetime | None = None
+        field_times: dict[str, datetime] = {}
         if principal.has(SYNC_SCOPE):
             source_time, field_times = _source_times(request)
         ctx = RequestContext(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -148,11 +148,14 @@ def _savepoints_as_plain_text(engine: AsyncEngine) -> None:
     time (they are not cacheable): a quarter of a millisecond per item of a batch, each of which has one."""
     dialect = engine.sync_engine.dialect
     quote = dialect.identifier_preparer.quote
-    dialect.do_savepoint = lambda conn, name: conn.exec_driver_sql(f"SAVEPOINT {quote(name)}")  # type: ignore[method-assign]
-    dialect.do_release_savepoint = (  # type: ignore[method-assign]
-        lambda conn, name: conn.exec_driver_sql(f"RELEASE SAVEPOINT {quote(name)}"))
-    dialect.do_rollback_to_savepoint = (  # type: ignore[method-assign]
-        lambda conn, name: conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {quote(name)}"))
+
+    def plain(sql: str) -> Callable[[Any, str], None]:
+        def run(conn: Any, name: str) -> None:
+            conn.exec_driver_sql(sql.format(quote(name)))
+        return run
+    dialect.do_savepoint = plain("SAVEPOINT {}")  # type: ignore[method-assign,assignment]  # per engine, not per class
+    dialect.do_release_savepoint = plain("RELEASE SAVEPOINT {}")  # type: ignore[method-assign,assignment]  # per engine, not per class
+    dialect.do_rollback_to_savepoint = plain("ROLLBACK TO SAVEPOINT {}")  # type: ignore[method-assign,assignment]  # per engine, not per class
 
 
 def connection_lost(exc: BaseException) -> bool:

@@ -9,13 +9,14 @@ import hmac
 import secrets
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from enum import Enum
+from typing import Annotated, Any, cast
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Table, event, select, update
+from sqlalchemy import CursorResult, Table, event, select, update
 
 from talentkit import oauth
 from talentkit.auth import ALL_SCOPES, Principal, RequestContext, hash_key, require
@@ -94,8 +95,8 @@ async def _list(session: Session, t: Table, kind: str) -> list[dict[str, Any]]:
 
 
 async def _revoke(request: Request, session: Session, t: Table, kind: str, credential_id: uuid.UUID, cached_as: str) -> None:
-    res = await session.execute(update(t).where(t.c.id == str(credential_id), t.c.kind == kind)
-                                .values(revoked_at=datetime.now().astimezone()))
+    res = cast(CursorResult[Any], await session.execute(
+        update(t).where(t.c.id == str(credential_id), t.c.kind == kind).values(revoked_at=datetime.now().astimezone())))
     if res.rowcount == 0:
         raise NotFound("No credential of this kind with this id.")
     # at once here (and again after the commit, in case a concurrent request cached it meanwhile); other processes
@@ -113,7 +114,7 @@ def api_keys_router(tables: PlatformTables) -> APIRouter:
     """`/v1/api-keys` and `/v1/oauth-clients`: create, list and revoke credentials (scope `keys:admin`)."""
     router = APIRouter()
     t = tables.api_keys
-    keys_tag = ["API keys"]
+    keys_tag: list[str | Enum] = ["API keys"]
 
     @router.post("/v1/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
                  summary="Create an API key", tags=keys_tag, responses={403: {"description": "A scope or rate limit the calling key "

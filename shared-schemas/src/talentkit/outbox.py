@@ -119,6 +119,7 @@ class OutboxRelay:
             wake.set()
 
         driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None  # asyncpg's connection under SQLAlchemy's adapter
         await driver.add_listener(OUTBOX_CHANNEL, notified)
         driver.add_termination_listener(notified)  # a dead lock session shows at once
         try:

@@ -132,7 +132,7 @@ class Sealer:
         if not missing:
             return found
         t = self.table
-        rows = dict((await session.execute(_create_keys(t), {
+        rows: dict[Any, bytes] = dict((await session.execute(_create_keys(t), {
             "subjects": missing, "keys": [AESGCM.generate_key(bit_length=256) for _ in missing]})).all())
         created = set(rows)
         if existing := [s for s in missing if s not in created]:  # a new person (the usual case) needs no second query

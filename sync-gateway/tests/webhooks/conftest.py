@@ -2,8 +2,7 @@
 that fails loudly, and a migrated gateway database of its own."""
 from __future__ import annotations
 
-import asyncio
-import inspect
+import functools
 import json
 import threading
 import time
@@ -13,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from talent_dev.testing import wait_until
 
 
 @dataclass
@@ -81,26 +81,11 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-async def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1,
-                   message: str = "the condition") -> Any:
-    """Poll `check` (sync or async) until it returns something truthy and return that; AssertionError on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}; last value: {value!r}")
-        await asyncio.sleep(interval)
-
-
 @pytest.fixture(scope="session")
 def eventually() -> Callable[..., Any]:
     """`await eventually(check, timeout=…, message=…)`: the value `check` (sync or async) first returns truthy;
-    AssertionError on timeout."""
-    return wait_for
+    AssertionError on timeout (this suite's deliveries and retries wait up to 30 s)."""
+    return functools.partial(wait_until, timeout=30.0, interval=0.1, message="the condition")
 
 
 @pytest.fixture(scope="session")

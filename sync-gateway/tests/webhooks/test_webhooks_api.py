@@ -22,8 +22,8 @@ from sync_gateway.webhooks import repository
 from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.models import WebhookEndpoint
 from sync_gateway.webhooks.ssrf import Destinations
+from talent_dev.testing import running_app
 from talentkit.kafka import ensure_topics
-from talentkit.testclient import running_app
 
 ADMIN_KEY = "gw-webhooks-it-" + uuid.uuid4().hex
 

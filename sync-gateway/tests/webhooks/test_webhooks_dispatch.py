@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from shared_schemas.envelope import EventEnvelope
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
@@ -27,6 +27,7 @@ from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.dispatcher import Dispatcher
 from sync_gateway.webhooks.fanout import FanOut
 from sync_gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
+from talent_dev.testing import read_topic
 from talentkit.db import create_engine, sessionmaker
 from talentkit.kafka import ensure_topics
 from talentkit.uow import OutboxWriter, UnitOfWorkFactory
@@ -156,19 +157,6 @@ async def test_waiting_deliveries_are_never_read_and_the_claim_uses_the_due_inde
     assert "ix_webhook_deliveries_due" in plan, plan
 
 
-async def records_of(bootstrap: str, topic: str, count: int) -> list[Any]:
-    """The first `count` records of `topic`, as the fan-out would be handed them."""
-    reader = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await reader.start()
-    try:
-        records: list[Any] = []
-        while len(records) < count:
-            records += [r for rs in (await reader.getmany(timeout_ms=1000)).values() for r in rs]
-        return records
-    finally:
-        await reader.stop()
-
-
 async def test_the_fan_out_is_idempotent_per_batch_and_skips_what_is_not_a_cloudevent(db: Db, receiver: Any,
                                                                                       talent_stack: Any) -> None:
     topic = f"webhooks-fanout-{uuid.uuid4().hex[:8]}"
@@ -184,7 +172,7 @@ async def test_the_fan_out_is_idempotent_per_batch_and_skips_what_is_not_a_cloud
         await producer.send_and_wait(topic, key=b"poison", value=b"not json")
     finally:
         await producer.stop()
-    records = await records_of(talent_stack.kafka_bootstrap, topic, 4)
+    records = await read_topic(talent_stack.kafka_bootstrap, topic, until=lambda got: len(got) >= 4)
     fan = FanOut(db.uows, talent_stack.kafka_bootstrap, HOOKS, topics=(topic,))
     assert await fan.queue(records) == 2  # two matching events; the pool event matches nothing, the poison is skipped
     assert await fan.queue(records) == 0  # the same batch again (a crash before the offset commit): nothing new
@@ -207,7 +195,7 @@ async def test_an_event_claiming_a_later_time_but_published_before_the_endpoint_
         await producer.send_and_wait(topic, key=later.key, value=later.kafka_value(), headers=later.kafka_headers())
     finally:
         await producer.stop()
-    records = await records_of(talent_stack.kafka_bootstrap, topic, 2)
+    records = await read_topic(talent_stack.kafka_bootstrap, topic, until=lambda got: len(got) >= 2)
     assert await FanOut(db.uows, talent_stack.kafka_bootstrap, HOOKS, topics=(topic,)).queue(records) == 1
     async with db.uows() as uow:
         sent = (await uow.session.execute(select(WebhookDelivery.event_id)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -30,8 +31,8 @@ router = APIRouter(prefix="/v1/applications", tags=["Applications"])
 reasons = APIRouter(prefix="/v1/reject-reasons", tags=["Reject reasons"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
-ACTION_ERRORS = {404: {"description": "No such application.", **P},
+P = PROBLEM_ANSWER
+ACTION_ERRORS: Responses = {404: {"description": "No such application.", **P},
                  409: {"description": "Not allowed from the application's current state (see `detail`).", **P},
                  422: {"description": "Invalid body.", **P}}
 

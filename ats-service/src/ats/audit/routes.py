@@ -17,7 +17,7 @@ AuditPage = page_query(default_limit=100)
 
 @router.get("", response_model=Page[AuditEventRead], summary="Query the audit trail")
 async def list_audit_events(
-    ctx: Auditor, uow: UoW, paging: AuditPage,
+    ctx: Auditor, uow: UoW, paging: AuditPage,  # type: ignore[valid-type]  # a dependency type page_query makes
     target_type: Annotated[str | None, Query(description="e.g. `candidate`, `application`, `job`.")] = None,
     target_id: Annotated[str | None, Query()] = None,
     actor: Annotated[str | None, Query(description="Principal id, e.g. `admin` or `key:careers-site`.")] = None,

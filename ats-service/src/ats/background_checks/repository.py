@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,4 +30,4 @@ async def by_provider_candidate(session: AsyncSession, provider_candidate_id: st
 async def first_seen(session: AsyncSession, event_id: str) -> bool:
     """Remember a provider event id; False when it was seen before (a replay)."""
     stmt = insert(ProviderEvent).values(event_id=event_id).on_conflict_do_nothing(index_elements=["event_id"])
-    return bool((await session.execute(stmt)).rowcount)
+    return bool(cast(CursorResult[Any], await session.execute(stmt)).rowcount)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import Principal, RequestContext, require
 from talentkit.clock import clock_of
 from talentkit.db import UoW
@@ -25,8 +26,8 @@ by_application = APIRouter(prefix="/v1/applications", tags=["Background checks"]
 router = APIRouter(prefix="/v1/background-checks", tags=["Background checks"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
-DECISION_ERRORS = {404: {"description": "No such check.", **P},
+P = PROBLEM_ANSWER
+DECISION_ERRORS: Responses = {404: {"description": "No such check.", **P},
                    409: {"description": "Not allowed now (see `detail`, `waiting_until`, `adjudication`).", **P}}
 
 

@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -20,7 +21,7 @@ from ats.candidates.service import candidates, erase
 router = profile_router(service=candidates, path="/v1/candidates", noun="candidate", tag="Candidates",
                         read_scope="ats:read", write_scope="ats:write", create_schema=CandidateCreate,
                         patch_schema=CandidateUpdate, out_schema=CandidateRead)
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.post("/{id}/erase", response_model=CandidateRead, summary="Erase a candidate's personal data",

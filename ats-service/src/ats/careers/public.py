@@ -158,8 +158,8 @@ async def apply_submit(job_id: uuid.UUID, request: Request) -> Response:
             try:
                 app = await service.apply(uow=uow, job=job, posting=posting, applicant=applicant, ctx=_ctx(request),
                                           phone_region=request.app.state.settings.resume_phone_region)
-            except service.ResumeRefused as refused:  # leaving the unit of work uncommitted rolls it all back
-                return _form(request, job, posting, values, {"resume": refused.reason}, 422)
+            except service.ResumeRefused as unreadable:  # leaving the unit of work uncommitted rolls it all back
+                return _form(request, job, posting, values, {"resume": unreadable.reason}, 422)
             await uow.commit()
             if app is None:
                 return public.respond(request, "You have already applied", pages.ALREADY.substitute(title=esc(job.title)))

@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.responses import resource_response
@@ -13,7 +14,7 @@ from ats.careers.schemas import PostingPut, PostingRead
 router = APIRouter(prefix="/v1/jobs", tags=["Careers site"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.put("/{job_id}/posting", response_model=PostingRead, summary="Set a job's careers-site posting",

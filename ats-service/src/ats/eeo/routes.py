@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -21,7 +22,7 @@ from ats.eeo.schemas import (
 router = APIRouter(prefix="/v1/eeo-responses", tags=["EEO"])
 reports = APIRouter(prefix="/v1/reports", tags=["EEO"])
 Eeo = Annotated[RequestContext, Depends(require("ats:eeo"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 ANSWERS = ["gender", "race_ethnicity", "veteran_status", "disability_status"]
 
 

@@ -37,7 +37,7 @@ async def blocking(session: AsyncSession, candidate_ids: list[uuid.UUID]) -> dic
         .where(Application.candidate_id.in_(candidate_ids), LegalHold.released_at.is_(None)))).all()
     direct = (await session.execute(select(LegalHold).where(
         LegalHold.candidate_id.in_(candidate_ids), LegalHold.released_at.is_(None)))).scalars()
-    rows = [*via_jobs, *((h.candidate_id, h) for h in direct)]
+    rows = [*via_jobs, *((h.candidate_id, h) for h in direct if h.candidate_id is not None)]  # in_() left no NULL
     found: dict[uuid.UUID, list[LegalHold]] = {}
     for candidate_id, hold in rows:
         found.setdefault(candidate_id, []).append(hold)

@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -14,7 +15,7 @@ from ats.holds.schemas import LegalHoldCreate, LegalHoldRead
 
 router = APIRouter(prefix="/v1/legal-holds", tags=["Retention"])
 Officer = Annotated[RequestContext, Depends(require("ats:audit"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.post("", status_code=201, response_model=LegalHoldRead, summary="Place a legal hold",

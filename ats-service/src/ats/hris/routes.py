@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -13,7 +14,7 @@ from ats.hris import service
 
 router = APIRouter(prefix="/v1/applications", tags=["Applications"])
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.post("/{application_id}/hris-handoff/retry", response_model=ApplicationRead, summary="Retry the HRIS hand-off",

@@ -31,5 +31,6 @@ async def booked(session: AsyncSession, ids: list[str], start: datetime, end: da
         InterviewerSlot.interviewer.in_(ids), InterviewerSlot.during.overlaps(Range(start, end, bounds="[)"))))).all()
     out: dict[str, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
     for who, during in rows:
+        assert during.lower is not None and during.upper is not None  # an interview's slot always has both ends
         out[who].append((during.lower, during.upper))
     return out

@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1/interviewers", tags=["Interviewers"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
 InterviewerId = Annotated[str, Path(min_length=1, max_length=254, description="The interviewer as interviews name them (email or user id; case-insensitive).")]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.put("/{interviewer_id}", response_model=InterviewerRead, summary="Set an interviewer's availability",

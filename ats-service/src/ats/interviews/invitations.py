@@ -44,6 +44,6 @@ def ics(interview: Interview, *, organizer: str, attendees: list[str], title: st
     for who in attendees:
         person = vCalAddress(f"mailto:{who}")
         person.params.update({"role": vText("REQ-PARTICIPANT"), "partstat": vText("NEEDS-ACTION"), "rsvp": vText("TRUE")})
-        event.add("attendee", person, encode=0)
+        event.add("attendee", person, encode=False)
     cal.add_component(event)
     return cal.to_ical().decode()

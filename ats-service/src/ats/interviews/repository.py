@@ -61,9 +61,9 @@ async def book(session: AsyncSession, interview: Interview) -> None:
         clash = (await session.execute(select(InterviewerSlot.interview_id, InterviewerSlot.interviewer).where(
             InterviewerSlot.interviewer.in_(interview.interviewers), InterviewerSlot.during.overlaps(during),
             InterviewerSlot.interview_id != interview.id).limit(1))).first()
-        clashing_id, who = (str(clash[0]), clash[1]) if clash else (None, None)
-        raise Conflict(f"{who or 'An interviewer'} already has an interview at that time.",
-                       clashing_interview_id=clashing_id, interviewer=who,
+        clashing_id, holder = (str(clash[0]), clash[1]) if clash else (None, None)
+        raise Conflict(f"{holder or 'An interviewer'} already has an interview at that time.",
+                       clashing_interview_id=clashing_id, interviewer=holder,
                        clashing_interview=f"/v1/interviews/{clashing_id}" if clashing_id else None) from None
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -23,7 +24,7 @@ from ats.interviews.schemas import (
 router = APIRouter(prefix="/v1/interviews", tags=["Interviews"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 CLASH = {"description": "An interviewer is already booked then: see `clashing_interview_id` and `interviewer`.", **P}
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -30,7 +31,7 @@ board = APIRouter(prefix="/v1/job-board", tags=["Job board"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
 IfMatch = Annotated[str | None, Header(description="The job's `ETag` from your last read.")]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 def _job(job: Job, status_code: int = 200, created: bool = False) -> Response:

@@ -106,8 +106,9 @@ async def remove_stage(*, uow: UnitOfWork, job_id: uuid.UUID, stage_id: uuid.UUI
             job.remove_stage(stage_id, ctx.actor)
             await uow.flush()
     except IntegrityError as exc:
+        cause = exc.orig.__cause__ if exc.orig is not None else None
         if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION and \
-                type(exc.orig.__cause__).__name__ != "ForeignKeyViolationError":
+                type(cause).__name__ != "ForeignKeyViolationError":
             raise
         raise Conflict("Applications or interviews are or were in this stage; it cannot be removed (rename it instead).") from None
     return job

@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -12,7 +13,7 @@ from ats.candidates.schemas import CandidateMerge, CandidateRead
 from ats.merges import service
 
 router = APIRouter(prefix="/v1/candidates", tags=["Candidates"])
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.post("/{id}/merge", response_model=CandidateRead, summary="Merge a duplicate into this candidate",

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -16,8 +17,8 @@ from ats.notes.schemas import ActivityItem, NoteCreate, NoteRead
 router = APIRouter(prefix="/v1/candidates/{candidate_id}")
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
-NO_CANDIDATE = {404: {"description": "No such candidate.", **P}}
+P = PROBLEM_ANSWER
+NO_CANDIDATE: Responses = {404: {"description": "No such candidate.", **P}}
 
 
 @router.post("/notes", status_code=201, response_model=NoteRead, summary="Add a note", tags=["Notes"],

@@ -163,7 +163,7 @@ class Offer(RecordsEvents, Base):
         self._their_turn(by, "reject")
         self._go("reject", actor)
         self.approvals = [*self.approvals, _decision(by, "rejected", principal, self.updated_at, reason)]
-        changes = {"approver": {"before": None, "after": by}, "reason": {"before": None, "after": reason},
+        changes: dict[str, dict[str, Any]] = {"approver": {"before": None, "after": by}, "reason": {"before": None, "after": reason},
                    "status": {"before": OfferStatus.APPROVAL_PENDING, "after": self.status}}
         self._happened_inside("approval_rejected", changes)
         return changes

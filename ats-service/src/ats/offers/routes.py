@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -26,8 +27,8 @@ router = APIRouter(prefix="/v1/offers", tags=["Offers"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
 IfMatch = Annotated[str | None, Header(description="The offer's `ETag` from your last read.")]
-P = {"content": {"application/problem+json": {}}}
-ACTION_ERRORS = {404: {"description": "No such offer.", **P},
+P = PROBLEM_ANSWER
+ACTION_ERRORS: Responses = {404: {"description": "No such offer.", **P},
                  409: {"description": "Not allowed from the offer's current status (`offer_status`).", **P}}
 
 
@@ -84,7 +85,7 @@ async def request_approval(offer_id: uuid.UUID, ctx: Writer, uow: UoW, idem: Ide
     return await idem.run(lambda: _read(service.request_approval(uow=uow, offer_id=offer_id, ctx=ctx)))
 
 
-APPROVAL_ERRORS = {404: {"description": "No such offer.", **P},
+APPROVAL_ERRORS: Responses = {404: {"description": "No such offer.", **P},
                    403: {"description": "You are the offer's author (`reason: self_approval`) or not one of its "
                                         "approvers (`reason: not_an_approver`).", **P},
                    409: {"description": "Not approval_pending (`offer_status`), or another approver comes first "

@@ -2,7 +2,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     AfterValidator,
@@ -39,13 +39,16 @@ APPROVER = Field(None, description="Deprecated: a chain of one, the same as `app
 class _Chain(BaseModel):
     """`approver` (one) is the old spelling of `approvers` (the chain)."""
 
+    if TYPE_CHECKING:  # a field of each subclass (declared there, in its place among their fields)
+        approvers: Approvers | None
+
     @model_validator(mode="after")
     def _one_spelling(self) -> "_Chain":
         approver = getattr(self, "approver", None)
         if approver is not None:
             if getattr(self, "approvers", None) is not None:
                 raise ValueError("give `approvers` (the chain) or the deprecated `approver`, not both")
-            self.approvers = [approver]  # type: ignore[attr-defined]
+            self.approvers = [approver]
         return self
 
     def values(self, **dump: object) -> dict[str, object]:

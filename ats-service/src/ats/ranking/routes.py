@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.pagination import Page, PageQuery
@@ -12,7 +13,7 @@ from ats.ranking.schemas import RankedApplication
 
 router = APIRouter(prefix="/v1/jobs", tags=["Jobs"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("/{job_id}/ranked-applications", response_model=Page[RankedApplication], summary="Rank and grade applications",

@@ -12,8 +12,8 @@ from ats.applications.models import Application, ApplicationStatus, StageHistory
 
 async def stages_reached(session: AsyncSession, job_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(application, stage) for every stay of an application in a stage of the job."""
-    return [tuple(r) for r in (await session.execute(select(StageHistory.application_id, StageHistory.to_stage_id)
-                                       .where(StageHistory.job_id == job_id))).all()]  # type: ignore[misc]
+    return [(r[0], r[1]) for r in (await session.execute(select(StageHistory.application_id, StageHistory.to_stage_id)
+                                          .where(StageHistory.job_id == job_id))).all()]
 
 
 async def current_hires(session: AsyncSession, job_id: uuid.UUID | None) -> list[tuple[uuid.UUID, uuid.UUID, datetime, datetime]]:

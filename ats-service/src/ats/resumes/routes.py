@@ -7,6 +7,7 @@ from ats.resumes.files import MAX_FILE_BYTES
 from ats.resumes.schemas import ResumeDetail, ResumeRead
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import UploadFile
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import ContentTooLarge, Unprocessable, field_error
@@ -16,7 +17,7 @@ from talentkit.responses import resource_response
 router = APIRouter(prefix="/v1/candidates/{candidate_id}/resumes", tags=["Resumes"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary",

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.clock import clock_of
 from talentkit.db import UoW
@@ -23,7 +24,7 @@ from ats.retention.schemas import (
 policies = APIRouter(prefix="/v1/retention-policies", tags=["Retention"])
 retention = APIRouter(prefix="/v1/retention", tags=["Retention"])
 Officer = Annotated[RequestContext, Depends(require("ats:audit"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @policies.post("", status_code=201, response_model=RetentionPolicyRead, summary="Define a retention policy",

@@ -67,9 +67,11 @@ def handed_off(app: ApplicationFacts) -> datetime | None:
 def minimal_from(policy: RetentionPolicy, app: ApplicationFacts) -> datetime:
     """When a hire may be reduced to a minimal record: `hire_minimal_after_days` after the HRIS hand-off, and for a
     federal contractor never before two years after the hire (41 CFR 60-1.12)."""
-    at = handed_off(app) + timedelta(days=policy.hire_minimal_after_days)  # type: ignore[operator]
+    handed, hired = handed_off(app), app.hired_at
+    assert handed is not None and hired is not None  # asked only of hires handed off (`due` checks both first)
+    at = handed + timedelta(days=policy.hire_minimal_after_days)
     if policy.federal_contractor:
-        at = max(at, app.hired_at + timedelta(days=FEDERAL_CONTRACTOR_MINIMUM_DAYS))  # type: ignore[operator]
+        at = max(at, hired + timedelta(days=FEDERAL_CONTRACTOR_MINIMUM_DAYS))
     return at
 
 
@@ -95,9 +97,9 @@ def due(candidate_id: uuid.UUID, created_at: datetime, apps: Sequence[Applicatio
                    default.id) if default else None
     ends = []
     for app in apps:
-        ended, policy = closed_at(app), policy_for(app.job, policies)
-        if ended is None or policy is None:
+        ended, kept_by = closed_at(app), policy_for(app.job, policies)
+        if ended is None or kept_by is None:
             return None
-        ends.append((ended + timedelta(days=policy.effective_keep_days), policy))
+        ends.append((ended + timedelta(days=kept_by.effective_keep_days), kept_by))
     at, policy = max(ends, key=lambda e: e[0])
     return Due(candidate_id, "anonymise", at, policy.id)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -20,7 +21,7 @@ slots = APIRouter(prefix="/v1/interviews", tags=["Interviews"])
 invites = APIRouter(prefix="/v1/scheduling-invites", tags=["Self-scheduling"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @slots.get("/slots", response_model=SlotList, summary="Propose free slots for a panel",

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/v1/scorecards", tags=["Scorecards"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
 Writer = Annotated[RequestContext, Depends(require("ats:write"))]
 IfMatch = Annotated[str | None, Header(description="The scorecard's `ETag` from your last read.")]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 async def _read(coro: Awaitable[Scorecard], status_code: int = 200, created: bool = False) -> Response:

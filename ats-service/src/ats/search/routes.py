@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.pagination import Page, page_query
@@ -14,7 +15,7 @@ from ats.search.schemas import CandidateHit
 
 router = APIRouter(prefix="/v1/search", tags=["Search"])
 Reader = Annotated[RequestContext, Depends(require("ats:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 QUERY_HELP = """Words, all required (`python django`); `OR` for either (`java OR kotlin`); `NOT` or a leading `-` to
 exclude (`-intern`); `"quoted phrases"`; parentheses; a trailing `*` for a prefix (`engineer*`); `field:value` for
 one field: `title:`, `company:`, `skill:`, `location:`, `tag:`, `source:` (e.g. `skill:k8s`, `title:"staff engineer"`).

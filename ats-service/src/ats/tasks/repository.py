@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ async def enqueue(session: AsyncSession, *, kind: str, dedupe_key: str, payload:
     stmt = insert(Task).values(id=uuid.uuid4(), kind=kind, dedupe_key=dedupe_key, payload=payload,
                                candidate_id=candidate_id, status=TaskStatus.PENDING, attempts=0,
                                next_attempt_at=now).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return bool((await session.execute(stmt)).rowcount)
+    return bool(cast(CursorResult[Any], await session.execute(stmt)).rowcount)
 
 
 async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int) -> list[Task]:
@@ -56,7 +56,8 @@ async def of_kind(session: AsyncSession, kind: str, key_prefix: str) -> list[Tas
 
 async def forget_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> int:
     """Delete every task holding the candidate's personal data (erasure); returns how many."""
-    return (await session.execute(delete(Task).where(Task.candidate_id == candidate_id))).rowcount or 0
+    deleted = cast(CursorResult[Any], await session.execute(delete(Task).where(Task.candidate_id == candidate_id)))
+    return deleted.rowcount or 0
 
 
 async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -> None:

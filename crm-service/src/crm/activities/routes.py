@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -16,7 +17,7 @@ from crm.activities.schemas import ActivityRead, NoteCreate
 router = APIRouter(prefix="/v1/prospects/{prospect_id}", tags=["Timeline and notes"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("/activities", response_model=Page[ActivityRead], summary="The prospect's timeline")

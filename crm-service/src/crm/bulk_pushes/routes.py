@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -14,7 +15,7 @@ from crm.bulk_pushes.schemas import BulkPushCreate, BulkPushRead
 router = APIRouter(prefix="/v1", tags=["Search"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.post("/search/prospects/push-to-job", status_code=202, response_model=BulkPushRead,

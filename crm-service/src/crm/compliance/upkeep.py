@@ -81,7 +81,7 @@ async def _ask(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock,
                                         summary=("Reminder: consent renewal" if reminder else "Consent renewal requested")
                                         + f" ({', '.join(sorted({c.purpose for c in consents}))})",
                                         data={"purposes": sorted({c.purpose for c in consents}),
-                                              "expires_at": min(c.expires_at for c in consents).isoformat()},  # type: ignore[type-var]
+                                              "expires_at": min(c.expires_at for c in consents if c.expires_at).isoformat()},
                                         actor=ACTOR, at=now)
         await uow.commit()
         return sent

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -24,7 +25,7 @@ from crm.sequences.clock import clock_of
 router = APIRouter(prefix="/v1/prospects/{prospect_id}/consent", tags=["Consent"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("", response_model=ConsentRead, summary="Get a prospect's consent",

@@ -55,7 +55,7 @@ async def read(*, uow: UnitOfWork, prospect_id: uuid.UUID) -> dict[str, Any]:
     """Marketing consent and suppressions of every channel (`unknown` where nothing was recorded), and every
     purpose's consent recorded."""
     await prospects.get(uow.session, prospect_id)
-    supp = {ch: await repository.suppressions(uow.session, prospect_id, ch) for ch in Channel}
+    supp: dict[str, list[str]] = {ch: await repository.suppressions(uow.session, prospect_id, ch) for ch in Channel}
     channels = [_channel_view(ch, await repository.consent_of(uow.session, prospect_id, ch), supp[ch]) for ch in Channel]
     purposes = [_channel_view(c.channel, c, supp.get(c.channel, []), c.purpose)
                 for c in await repository.consents_of(uow.session, prospect_id)]

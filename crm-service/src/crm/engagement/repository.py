@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, distinct, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, distinct, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +57,7 @@ async def report(session: AsyncSession, *, sequence_id: uuid.UUID | None, since:
     def touched(kind: str) -> Any:
         return func.count(distinct(Activity.data["message_id"].astext)).filter(Activity.kind == kind)
 
-    base = [Message.state.in_(("sent", "bounced")), Message.sent_at.is_not(None)]
+    base: list[ColumnElement[bool]] = [Message.state.in_(("sent", "bounced")), Message.sent_at.is_not(None)]
     if sequence_id:
         base.append(Message.sequence_id == sequence_id)
     if since:

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.pagination import Page, PageQuery
@@ -21,7 +22,7 @@ from crm.sequences.clock import clock_of
 
 router = APIRouter(tags=["Engagement"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("/v1/prospects/{id}/engagement", response_model=EngagementRead, summary="Engagement score",

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -19,8 +20,8 @@ from crm.sequences.clock import clock_of
 router = APIRouter(tags=["Enrollments"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
-ACTION_ERRORS = {404: {"description": "No such enrollment.", **P},
+P = PROBLEM_ANSWER
+ACTION_ERRORS: Responses = {404: {"description": "No such enrollment.", **P},
                  409: {"description": "Not allowed from the current status (`enrollment_status`).", **P}}
 
 

@@ -5,15 +5,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import BadRequest, ProblemError, Unprocessable, field_error
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, Paging
 from talentkit.responses import resource_response
 
-from crm.imports import repository, service
+from crm.imports import service
 from crm.imports.csvfile import HEADERS, CsvRefused, read
-from crm.imports.models import ImportRowError
 from crm.imports.schemas import (
     ImportOptions,
     ImportRead,
@@ -26,7 +26,7 @@ from crm.prospects.schemas import ProspectSource
 router = APIRouter(prefix="/v1/imports", tags=["Imports"])
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 MAPPING = "\n".join(f"| `{name}` | {', '.join(f'`{a}`' for a in aliases)} |" for name, aliases in HEADERS.items())
 
 
@@ -142,12 +142,8 @@ async def list_errors(id: uuid.UUID, request: Request, response: Response, ctx: 
                       cursor: Annotated[str | None, Query(description="`next_cursor` from the previous page.")] = None,
                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
     """Each row not imported, in file order as the worker met them: line, column at fault and why."""
-    await service.get(uow=uow, import_id=id)
-    rows, nxt = await paginate(uow.session, request, response, repository.errors_of(id),
-                               created_col=ImportRowError.created_at, id_col=ImportRowError.id,
-                               filters={"import": str(id)}, cursor=cursor, limit=limit)
-    return {"data": [ImportRowErrorRead.model_validate(r) for r in rows], "next_cursor": nxt,
-            "next": next_url(request, response)}
+    found = await service.list_errors(uow=uow, paging=Paging(request, response, cursor, limit), import_id=id)
+    return {**found, "data": [ImportRowErrorRead.model_validate(r) for r in found["data"]]}
 
 
 @router.post("/{id}/cancel", response_model=ImportRead, summary="Cancel an import",

@@ -20,6 +20,7 @@ from talentkit.errors import (
     field_error,
     unstorable_value,
 )
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from crm.imports import repository
@@ -84,6 +85,13 @@ async def get(*, uow: UnitOfWork, import_id: uuid.UUID, for_update: bool = False
     if record is None:
         raise NotFound(f"No import with id {import_id}.")
     return record
+
+
+async def list_errors(*, uow: UnitOfWork, paging: Paging, import_id: uuid.UUID) -> dict[str, Any]:
+    """A page of the import's failed rows in file order (404 for an unknown import)."""
+    await get(uow=uow, import_id=import_id)
+    return await paging.page(uow.session, repository.errors_of(import_id), created_col=ImportRowError.created_at,
+                             id_col=ImportRowError.id, filters={"import": str(import_id)})
 
 
 async def cancel(*, uow: UnitOfWork, import_id: uuid.UUID) -> ProspectImport:

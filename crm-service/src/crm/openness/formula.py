@@ -45,7 +45,7 @@ MAX_SCORE = sum(rule.tiers[0][1] for rule in RULES)
 
 def explain(signals: dict[str, float | None]) -> tuple[int, list[dict[str, Any]]]:
     """The score and, per rule, the signal's value, the points it earned and a readable reason."""
-    parts = []
+    parts: list[dict[str, Any]] = []
     for rule in RULES:
         value = signals.get(rule.signal)
         points = rule.points(value)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 
@@ -12,7 +13,7 @@ from crm.openness.schemas import OpennessRead
 
 router = APIRouter(prefix="/v1/prospects", tags=["Engagement"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("/{prospect_id}/openness", response_model=OpennessRead, summary="How open a prospect may be to a move",

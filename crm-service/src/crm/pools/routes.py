@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -26,8 +27,8 @@ from crm.pools.schemas import (
 router = APIRouter(prefix="/v1/pools", tags=["Talent pools"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
-GONE = {410: {"description": "The prospect was erased.", **P}}
+P = PROBLEM_ANSWER
+GONE: Responses = {410: {"description": "The prospect was erased.", **P}}
 
 
 async def _pool(coro: Awaitable[Pool], status_code: int = 200) -> Response:

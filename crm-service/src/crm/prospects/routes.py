@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -31,8 +32,8 @@ router = profile_router(service=prospects, path="/v1/prospects", noun="prospect"
                         orderings={"-engagement_score": prospect_ordering(True), "engagement_score": prospect_ordering(False),
                                    "-openness": openness_ordering(True), "openness": openness_ordering(False)})
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
-GONE = {409: {"description": "The prospect was merged (`merged_into_id`, `Location` of the survivor).", **P},
+P = PROBLEM_ANSWER
+GONE: Responses = {409: {"description": "The prospect was merged (`merged_into_id`, `Location` of the survivor).", **P},
         410: {"description": "The prospect was erased: it accepts no more writes.", **P}}
 
 

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import Principal, RequestContext, require
 from talentkit.db import UoW
 
@@ -30,7 +31,7 @@ from crm.tracking.service import page_visit
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["Prospects"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 PUBLIC_ACTOR = "public-pages"
 MAX_FORM_BYTES = 20_000
 HEADERS = {

@@ -171,7 +171,7 @@ async def withdraw(*, uow: UnitOfWork, prospect_id: uuid.UUID, ctx: RequestConte
     all marketing stops at once and the running enrollments exit."""
     given = [c for c in await consent_rows.consents_of(uow.session, prospect_id) if c.channel == Channel.EMAIL]
     out: dict[str, Any] = {}
-    for current in given or [None]:
+    for current in given if given else [None]:
         values = current.statement() if current else {k: None for k in ("lawful_basis", "source", "text_version", "expires_at")}
         status = ConsentStatus.DECLINED if current is not None and current.renewal_requested_at else ConsentStatus.WITHDRAWN
         out = await consent.put(uow=uow, prospect_id=prospect_id, channel=Channel.EMAIL, values={**values, "status": status},

@@ -37,8 +37,8 @@ async def record_matches(session: AsyncSession, saved_id: uuid.UUID, matching: S
     """Remember every prospect `matching` selects (its first column is the prospect id); return the new ones."""
     ids = matching.limit(MAX_NEW_PER_CHECK).subquery()
     rows = select(literal(saved_id), ids.c.id, literal(now))
-    stmt = insert(SavedSearchMatch).from_select(["saved_search_id", "prospect_id", "matched_at"], rows)
-    stmt = stmt.on_conflict_do_nothing().returning(SavedSearchMatch.prospect_id)
+    new = insert(SavedSearchMatch).from_select(["saved_search_id", "prospect_id", "matched_at"], rows)
+    stmt = new.on_conflict_do_nothing().returning(SavedSearchMatch.prospect_id)
     return list((await session.execute(stmt)).scalars())
 
 

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -16,8 +17,8 @@ from crm.saved_searches.schemas import SavedSearchCreate, SavedSearchRead
 router = APIRouter(prefix="/v1/saved-searches", tags=["Search"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
-NOT_FOUND = {404: {"description": "No such saved search.", **P}}
+P = PROBLEM_ANSWER
+NOT_FOUND: Responses = {404: {"description": "No such saved search.", **P}}
 
 
 @router.post("", status_code=201, response_model=SavedSearchRead, summary="Save a search",

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.pagination import Page, PageQuery
@@ -14,7 +15,7 @@ from crm.search.schemas import Mode, ProspectHit
 
 router = APIRouter(prefix="/v1", tags=["Search"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 QUERY_HELP = """`boolean`: words are all required (`python django`); `OR` for either; `NOT` or a leading `-` to
 exclude; `"quoted phrases"`; parentheses; `engineer*` for a prefix; `field:value` for one field: `title:`,
 `company:`, `skill:`, `location:`, `tag:`, `pool:`, `stage:` (talent stage), `source:`. Operators in capitals; at most

@@ -42,7 +42,7 @@ def confirmation_mail(settings: SendingSettings, request_id: uuid.UUID, to: str,
 
 async def deliver_confirmations(uows: UnitOfWorkFactory, settings: SendingSettings, clock: Clock, mailer: Mailer) -> int:
     """Send every pending confirmation mail that is due; returns how many went out."""
-    sent, tried = 0, set()
+    sent, tried = 0, set[uuid.UUID]()
     while True:
         failure: Exception | None = None
         async with uows() as uow:

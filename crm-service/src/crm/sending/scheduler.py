@@ -190,7 +190,7 @@ class Scheduler:
     async def deliver_claimed(self) -> int:
         """Send every claimed message that is due (not waiting out a backoff) and not locked by another worker;
         returns how many were sent. A failed send counts as an attempt; see `_failed_attempt`."""
-        sent, tried = 0, set()
+        sent, tried = 0, set[uuid.UUID]()
         while True:
             failure: Exception | None = None
             async with self.uows(CTX) as uow:

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -16,7 +17,7 @@ from crm.sequences.schemas import SequenceCreate, SequenceRead, SequenceUpdate
 router = APIRouter(prefix="/v1/sequences", tags=["Sequences"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 def _out(view: dict[str, Any], status_code: int = 200, created: bool = False) -> Response:

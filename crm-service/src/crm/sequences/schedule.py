@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,9 +23,9 @@ class SendWindow:
 
     @classmethod
     def from_dict(cls, raw: dict[str, object]) -> SendWindow:
-        days = raw.get("days") or WEEKDAYS[:5]
+        days = cast(Collection[object], raw.get("days") or WEEKDAYS[:5])  # a JSON list of day names
         return cls(time.fromisoformat(str(raw.get("start", "09:00"))), time.fromisoformat(str(raw.get("end", "17:00"))),
-                   frozenset(WEEKDAYS.index(str(d)) for d in days))  # type: ignore[union-attr]
+                   frozenset(WEEKDAYS.index(str(d)) for d in days))
 
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:

@@ -51,13 +51,17 @@ def _template(value: str | None) -> str | None:
     return value
 
 
+def _workdays() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class SendWindowIn(BaseModel):
     """Local hours in the recipient's time zone, e.g. 09:00–17:00 Mon–Fri."""
 
     model_config = ConfigDict(extra="forbid")
     start: LocalTime = time(9)
     end: LocalTime = time(17)
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    days: list[Weekday] = Field(default_factory=_workdays, min_length=1)
 
     @model_validator(mode="after")
     def _order(self) -> SendWindowIn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, true
+from sqlalchemy import FromClause, Select, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,6 +34,8 @@ def buckets(stmt: Select[Any], by: str, *, limit: int) -> Select[Any]:
     """(bucket, count) over the prospects `stmt` selects (its first column: the prospect id), largest first."""
     people = stmt.subquery()
     p = select(Prospect).where(Prospect.id.in_(select(people.c.id))).subquery()
+    bucket: ColumnElement[Any]
+    source: FromClause
     if by == "skill":
         skill = func.unnest(p.c.skills).table_valued("skill").render_derived()
         bucket = func.lower(skill.c.skill)

@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.responses import resource_response
@@ -12,7 +13,7 @@ from crm.talent_map.schemas import Dimension, TalentMap
 
 router = APIRouter(prefix="/v1/talent-map", tags=["Search"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("", response_model=TalentMap, summary="Talent map: counts per company, title, skill, location or seniority",

@@ -43,9 +43,9 @@ def link(q: str | None, pool_id: uuid.UUID | None, by: Dimension, value: str | N
             return None
         narrow = "(" + " OR ".join(f"title:{w}" for w in words) + ")"
     else:
-        narrow = f'{FIELD[by]}:"{value}"' if re.fullmatch(r'[^"]+', value) else None
-        if narrow is None:
+        if not re.fullmatch(r'[^"]+', value):
             return None
+        narrow = f'{FIELD[by]}:"{value}"'
     query = f"({q}) {narrow}" if q and q.strip() else narrow
     params = {"q": query, "mode": "boolean", **({"pool_id": str(pool_id)} if pool_id else {})}
     return "/v1/search/prospects?" + urlencode(params)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from sqlalchemy import ARRAY, Table, Text, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 
 async def seen(sessions: async_sessionmaker[AsyncSession], table: Table, consumer: str, event_id: str) -> bool:
@@ -38,7 +40,7 @@ async def record(sessions: async_sessionmaker[AsyncSession], table: Table, consu
 
 
 @functools.cache
-def claim_many(table: Table, consumer: str) -> Insert:
+def claim_many(table: Table, consumer: str) -> ReturningInsert[Any]:
     """INSERT the rows of many event ids (an array, unnested) unless present, returning the ids inserted: one
     statement for any number, compiled once (a multi-row VALUES is compiled again for every call)."""
     return (insert(table).from_select(

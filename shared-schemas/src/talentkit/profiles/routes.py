@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require, spend_for_batch
 from talentkit.db import Session, UoW
 from talentkit.errors import SafeJSONResponse, Unprocessable, field_error
@@ -27,7 +28,7 @@ from talentkit.profiles.schemas import MAX_BATCH_ITEMS, batch_schemas
 from talentkit.profiles.service import ProfileService
 from talentkit.responses import resource_response
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM = PROBLEM_ANSWER
 MAX_EMAILS = 200  # addresses per list request: a page of people matched at once, within a URL's usual limits
 
 
@@ -44,7 +45,7 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
     router = APIRouter(prefix=path, tags=[tag])
     Reader = Annotated[RequestContext, Depends(require(read_scope))]
     Writer = Annotated[RequestContext, Depends(require(write_scope))]
-    errors = {401: {"description": "No or unknown API key.", **PROBLEM},
+    errors: Responses = {401: {"description": "No or unknown API key.", **PROBLEM},
               403: {"description": f"The key lacks `{write_scope}`.", **PROBLEM}}
 
     def respond(record: Any, status_code: int = 200, location: bool = False) -> JSONResponse:
@@ -91,9 +92,10 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
         return respond(await service.read(session, id))
 
 
-    @router.get("", response_model=CountedPage[out_schema], description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
-                        f"Follow `next` (or the `Link: rel=next` header) until it is null."),
-                 summary=f"List {noun}s")  # type: ignore[valid-type]
+    @router.get("", response_model=CountedPage[out_schema],  # type: ignore[valid-type]  # a model made at run time
+                description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
+                             f"Follow `next` (or the `Link: rel=next` header) until it is null."),
+                summary=f"List {noun}s")
     async def list_all(request: Request, response: Response, ctx: Reader, session: Session,
                        email: Annotated[list[str] | None, Query(max_length=MAX_EMAILS, description=(
                            f"Only {noun}s having this email address (any case). Repeat it (up to {MAX_EMAILS} times) "

@@ -163,13 +163,17 @@ class _BatchItem(BaseModel):
                                              "`Causation-Id`); stamped on the event it emits.")
 
 
+CreateOp = Literal["create"]
+UpdateOp = Literal["update"]
+
+
 def batch_schemas(*, create: type[BaseModel], patch: type[BaseModel], out: type[BaseModel],
                   noun: str) -> tuple[type[BaseModel], type[BaseModel]]:
     """The request and response bodies of `POST <collection>/batch` for one profile resource."""
     name = noun.capitalize()
     create_item = create_model(
         f"{name}BatchCreate", __base__=_BatchItem, __doc__=f"Create a {noun}, exactly as `POST` of one would.",
-        op=(Literal["create"], Field(description="`create`")),
+        op=(CreateOp, Field(description="`create`")),
         body=(create, Field(description=f"The new {noun}, as for a single create.")),
         idempotency_key=(IdempotencyKey | None, Field(None, description=(
             "As the `Idempotency-Key` header of a single create, and sharing its keys: a retry (in this or a later "
@@ -181,7 +185,7 @@ def batch_schemas(*, create: type[BaseModel], patch: type[BaseModel], out: type[
             f"and `existing: true`. Saves the lookup before a create when you match people by email."))))
     update_item = create_model(
         f"{name}BatchUpdate", __base__=_BatchItem, __doc__=f"Change a {noun}, exactly as `PATCH` of one would.",
-        op=(Literal["update"], Field(description="`update`")),
+        op=(UpdateOp, Field(description="`update`")),
         id=(uuid.UUID, Field(description=f"The {noun} to change.")),
         if_match=(str | None, Field(None, max_length=200, description=(
             "The `ETag` you last read (e.g. `\"3\"`), as the `If-Match` header: missing is 428, stale is 412."))),
@@ -206,7 +210,7 @@ def batch_schemas(*, create: type[BaseModel], patch: type[BaseModel], out: type[
         replayed=(bool, Field(False, description="The answer stored for this `idempotency_key`; nothing was written now.")),
         existing=(bool, Field(False, description=f"A create with `unless_email_taken` found this {noun} and created "
                                                  "nothing (status 200).")),
-        body=(out | None, Field(None, description=f"The {noun} as stored, when the item succeeded.")),
+        body=(out | None, Field(None, description=f"The {noun} as stored, when the item succeeded.")),  # type: ignore[arg-type]  # `out` is a class given at run time
         problem=(dict[str, Any] | None, Field(None, description=(
             "When the item failed: the problem document (RFC 9457) a single request would have got, with `errors` "
             "naming each field at fault (`location` is `body` for the item's body, `item` for its own fields)."))))

@@ -67,7 +67,8 @@ def _compile(node: Node, document: Any, fields: Mapping[str, FieldPredicate], co
         return ("text", func.tsquery_not(expr, type_=TSQUERY)) if kind == "text" else ("sql", not_(expr))
     combine_text = func.tsquery_and if isinstance(node, And) else func.tsquery_or
     combine_sql = and_ if isinstance(node, And) else or_
-    texts, sqls = [], []
+    texts: list[Any] = []
+    sqls: list[Any] = []
     for part in node.parts:
         kind, expr = _compile(part, document, fields, config)
         (texts if kind == "text" else sqls).append(expr)

@@ -1,9 +1,9 @@
 """Every query of the backfill: links, tombstones and aggregate cursors a page at a time."""
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from shared_schemas.erasure import email_hash
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,8 +34,8 @@ async def add_links(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uu
     if not rows:
         return set()
     # Core statement with the rows as parameters: compiled once and cached (a multi-VALUES statement is not).
-    table = Link.__table__
-    stmt = insert(table).on_conflict_do_nothing().returning(table.c.ats_candidate_id)  # type: ignore[attr-defined]
+    table = cast(Table, Link.__table__)
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.ats_candidate_id)
     return set((await session.execute(stmt, [{"id": uuid.uuid4(), "confidence": 1.0, **row} for row in rows])).scalars())
 
 

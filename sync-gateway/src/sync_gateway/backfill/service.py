@@ -13,6 +13,7 @@ still in the topic are skipped by the live consumer without a peer call."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections import Counter, deque
@@ -74,7 +75,7 @@ class Backfill:
             while not complete and (max_pages is None or read < max_pages):
                 params = {"limit": page_size, **filters, **({"cursor": cursor} if cursor else {}),
                           **({} if read else {"count": "true"})}
-                page = await self.retry(f"{side} page", lambda p=params: client.get_json(client.collection, **p))
+                page = await self.retry(f"{side} page", functools.partial(client.get_json, client.collection, **params))
                 if not isinstance(page, dict) or not isinstance(page.get("data"), list):
                     raise GaveUp(f"{side}: {client.collection} did not answer with a page of records")
                 read += 1

@@ -131,7 +131,7 @@ async def cmd_backfill(args: argparse.Namespace) -> int:
     state_dir = Path(os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR)
     store = Checkpoints(state_dir, settings)
     filters = {"updated_after": args.updated_after.isoformat()} if args.updated_after else {}
-    sides = ("ats", "crm") if args.side == "both" else (args.side,)
+    sides: tuple[Side, ...] = ("ats", "crm") if args.side == "both" else (args.side,)
     out: dict[str, Any] = {"checkpoint": str(store.path)}
     with store.locked():
         async with gateway_and_database(settings) as (gateway, db):

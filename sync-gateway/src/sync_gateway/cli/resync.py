@@ -53,7 +53,8 @@ async def _ids(gateway: Gateway, db: Database, side: Side, record_id: uuid.UUID,
 
 async def _snapshots(gateway: Gateway, ats_id: Any, crm_id: Any) -> dict[str, dict[str, Any] | None]:
     out: dict[str, dict[str, Any] | None] = {}
-    for side, record_id in (("ats", ats_id), ("crm", crm_id)):
+    pairs: tuple[tuple[Side, Any], ...] = (("ats", ats_id), ("crm", crm_id))
+    for side, record_id in pairs:
         got = await gateway.profiles.clients[side].get(record_id) if record_id else None
         out[side] = got[0] if got else None
     return out

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import Counter
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.conflicts.models import Conflict
@@ -56,8 +56,8 @@ def listing(*, candidate: uuid.UUID | None, prospect: uuid.UUID | None, field: s
     stmt = select(Conflict)
     if candidate or prospect:
         stmt = stmt.join(Link, Link.id == Conflict.link_id).where(or_(
-            Link.ats_candidate_id == candidate if candidate else False,
-            Link.crm_prospect_id == prospect if prospect else False))
+            Link.ats_candidate_id == candidate if candidate else false(),
+            Link.crm_prospect_id == prospect if prospect else false()))
     if field:
         stmt = stmt.where(Conflict.field == field)
     return stmt

@@ -1,7 +1,8 @@
 """Every query on links."""
 import uuid
+from typing import cast
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sync_gateway.links.models import Link
@@ -43,7 +44,7 @@ def new(*, ats_candidate_id: uuid.UUID, crm_prospect_id: uuid.UUID, matched_by: 
 
 async def store(session: AsyncSession, link: Link) -> Link:
     """Store a new link (one INSERT: a second link of either id fails here, on the unique constraint)."""
-    await session.execute(insert(Link.__table__).values(id=link.id, ats_candidate_id=link.ats_candidate_id,
+    await session.execute(insert(cast(Table, Link.__table__)).values(id=link.id, ats_candidate_id=link.ats_candidate_id,
                                               crm_prospect_id=link.crm_prospect_id, matched_by=link.matched_by,
                                               confidence=link.confidence, caused_by_event=link.caused_by_event))
     return link

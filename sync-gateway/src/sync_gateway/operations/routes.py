@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -15,7 +16,7 @@ from sync_gateway.operations.schemas import DeadLetterRead, LetterStatus
 router = APIRouter(tags=["Operations"])
 Reader = Annotated[RequestContext, Depends(require("gateway:read"))]
 Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("/v1/dead-letters", response_model=Page[DeadLetterRead], summary="List dead letters")

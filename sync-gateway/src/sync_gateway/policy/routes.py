@@ -2,6 +2,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 
@@ -10,7 +11,7 @@ from sync_gateway.policy import service
 from sync_gateway.policy.schemas import FieldPolicyRead, PolicyChange, PolicyChanged
 
 router = APIRouter(prefix="/v1/field-policy", tags=["Field policy"])
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("", response_model=list[FieldPolicyRead], summary="Show the field ownership policy")

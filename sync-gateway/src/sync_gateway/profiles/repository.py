@@ -2,10 +2,10 @@
 import functools
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from shared_schemas.erasure import email_hash
-from sqlalchemy import Select, bindparam, exists, literal, select
+from sqlalchemy import Select, Table, bindparam, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +46,7 @@ async def advance(session: AsyncSession, side: str, aggregate_id: str, sequence:
 
 
 # a core INSERT (the ORM's bulk-insert path costs more than the statement), built once
-_CURSORS = AggregateCursor.__table__
+_CURSORS = cast(Table, AggregateCursor.__table__)
 _ADVANCE = (insert(_CURSORS).values(side=bindparam("side"), aggregate_id=bindparam("aggregate_id"),
                                     sequence=bindparam("sequence"))
             .on_conflict_do_update(index_elements=["side", "aggregate_id"], set_={"sequence": bindparam("sequence")},

@@ -63,7 +63,8 @@ class ProfileSync:
 
     async def current_policy(self, plan: Plan) -> Policy:
         """The effective policy (from the cache; read through the plan at most once per `max_age`)."""
-        return self.policy.cached() or await plan.read(self.policy.current)
+        cached = self.policy.cached()
+        return cached if cached is not None else await plan.read(self.policy.current)
 
     async def handle(self, plan: Plan, event: EventEnvelope) -> None:
         """Apply one profile event: peer calls now, the cursor, link and conflicts written through `plan`."""
@@ -116,7 +117,7 @@ class ProfileSync:
             return None, False
         body = creation_body(policy, "ats", snapshot, event.time)
         body["source"] = "ats_import"
-        create = {"idempotency_key": f"sync-gateway:{event.id}:create", "causation_id": event.id,
+        create: dict[str, Any] = {"idempotency_key": f"sync-gateway:{event.id}:create", "causation_id": event.id,
                   "source_time": event.time}
         if set(body.get("emails") or ()) >= set(snapshot["emails"]):
             # The CRM matches by the same emails as it creates: one round trip for the lookup and the create.
@@ -209,7 +210,7 @@ class ProfileSync:
         event = EventEnvelope(source="/sync-gateway", type="gateway.resync", subject=str(link.id), sequence=0, data={},
                               time=resync_time(*records.values()), causationid=causation_id)
         found = await self.apply(link, "ats", field_states(records["ats"], policy.synced, event.time), event, policy=policy)
-        got = await self.clients["crm"].get(ids["crm"])  # type: ignore[arg-type] - the ATS side may have written to it
+        got = await self.clients["crm"].get(ids["crm"])  # type: ignore[arg-type]  # not None: checked above; re-read, the ATS side may have written to it
         if got is not None:
             found += await self.apply(link, "crm", field_states(got[0], policy.synced, event.time), event, policy=policy)
         return "resynced", found

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.errors import Unprocessable, field_error
@@ -11,15 +12,14 @@ from talentkit.idempotency import IdempotencyGuard
 from talentkit.pagination import Page, PageQuery
 
 from sync_gateway.container import Wiring
-from sync_gateway.resync import repository, service
-from sync_gateway.resync.models import ResyncJob
+from sync_gateway.resync import service
 from sync_gateway.resync.schemas import ResyncJobRead, ResyncRequest, Status, job_body
 
 router = APIRouter(tags=["Resync"])
 Reader = Annotated[RequestContext, Depends(require("gateway:read"))]
 Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
-P = {"content": {"application/problem+json": {}}}
-NO_JOB = {404: {"description": "No such job.", **P}}
+P = PROBLEM_ANSWER
+NO_JOB: Responses = {404: {"description": "No such job.", **P}}
 
 
 @router.post("/v1/resync", status_code=202, response_model=ResyncJobRead, summary="Re-apply the field policy to existing links",
@@ -49,9 +49,7 @@ async def request_resync(body: ResyncRequest, ctx: Admin, uow: UoW, idem: Idempo
 async def list_jobs(ctx: Reader, uow: UoW, pages: PageQuery,
                     status: Annotated[Status | None, Query(description="Only jobs in this status.")] = None) -> dict[str, Any]:
     """Resync jobs, oldest first; `status=running` shows what is running now."""
-    found = await pages.page(uow.session, repository.listing(status=status), created_col=ResyncJob.created_at,
-                       id_col=ResyncJob.id, filters={"status": status})
-    return {**found, "data": [job_body(j) for j in found["data"]]}
+    return await service.list_jobs(uow=uow, paging=pages, status=status)
 
 
 @router.get("/v1/resync-jobs/{job_id}", response_model=ResyncJobRead, summary="Get a resync job", responses=NO_JOB)

@@ -3,9 +3,11 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from talentkit.auth import RequestContext
 from talentkit.errors import Conflict, NotFound
+from talentkit.pagination import Paging
 from talentkit.uow import UnitOfWork
 
 from sync_gateway.conflicts import repository as conflicts
@@ -43,6 +45,13 @@ async def request(*, uow: UnitOfWork, all_links: bool, ats_candidate_ids: list[u
         raise ScopeBusy("A resync of the same links is already queued or running; follow it, or cancel it first.",
                         running_job=job_body(active) if active else None)
     return job
+
+
+async def list_jobs(*, uow: UnitOfWork, paging: Paging, status: str | None) -> dict[str, Any]:
+    """A page of jobs (all, or those in `status`), oldest first, each as its read body."""
+    found = await paging.page(uow.session, repository.listing(status=status), created_col=ResyncJob.created_at,
+                              id_col=ResyncJob.id, filters={"status": status})
+    return {**found, "data": [job_body(j) for j in found["data"]]}
 
 
 async def get(*, uow: UnitOfWork, job_id: uuid.UUID) -> ResyncJob:

@@ -4,13 +4,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.clock import clock_of
-from talentkit.db import Session
+from talentkit.db import UoW
 from talentkit.errors import NotFound
-from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_url, paginate
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, Paging
 
-from sync_gateway.subject_requests import repository, service
+from sync_gateway.subject_requests import service
 from sync_gateway.subject_requests.models import DataSubjectRequest, RequestStatus
 from sync_gateway.subject_requests.schemas import (
     SubjectRequestCreate,
@@ -19,7 +20,7 @@ from sync_gateway.subject_requests.schemas import (
 
 router = APIRouter(prefix="/v1/data-subject-requests", tags=["Data-subject requests"])
 Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 def _read(request: Request, req: DataSubjectRequest, status_code: int = 200) -> JSONResponse:
@@ -42,17 +43,15 @@ async def receive(body: SubjectRequestCreate, request: Request, ctx: Admin) -> R
 
 
 @router.get("", response_model=Page[SubjectRequestRead], summary="List data-subject requests")
-async def list_requests(request: Request, response: Response, ctx: Admin, session: Session,
+async def list_requests(request: Request, response: Response, ctx: Admin, uow: UoW,
                         status: RequestStatus | None = None,
                         overdue: Annotated[bool | None, Query(description="true: past their due date, not completed.")] = None,
                         cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> dict[str, Any]:
     """Requests, oldest first; `overdue=true` is the list of those past their one-month due date."""
     now = clock_of(request.app).now()
-    stmt = repository.listing(status=status, overdue=overdue, now=now)
-    rows, nxt = await paginate(session, request, response, stmt, created_col=DataSubjectRequest.created_at,
-                               id_col=DataSubjectRequest.id, filters={"status": status, "overdue": overdue},
-                               cursor=cursor, limit=limit)
-    return {"data": [SubjectRequestRead.of(r, now) for r in rows], "next_cursor": nxt, "next": next_url(request, response)}
+    found = await service.list_requests(uow=uow, paging=Paging(request, response, cursor, limit), status=status,
+                                        overdue=overdue, now=now)
+    return {**found, "data": [SubjectRequestRead.of(r, now) for r in found["data"]]}
 
 
 @router.get("/{id}", response_model=SubjectRequestRead, summary="Get a data-subject request",

@@ -12,7 +12,8 @@ from typing import Any
 from talentkit.auth import RequestContext
 from talentkit.clock import Clock
 from talentkit.errors import NotFound
-from talentkit.uow import UnitOfWorkFactory
+from talentkit.pagination import Paging
+from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 
 from sync_gateway.clients.peer import PeerClient, PeerUnavailable
 from sync_gateway.conflicts import repository as conflicts
@@ -52,6 +53,14 @@ async def verify(*, uows: UnitOfWorkFactory, peers: Peers, request_id: uuid.UUID
         (await _get(uow.session, request_id, for_update=True)).verified(clock.now())
         await uow.commit()
     return await carry_out(uows=uows, peers=peers, request_id=request_id, clock=clock, ctx=ctx)
+
+
+async def list_requests(*, uow: UnitOfWork, paging: Paging, status: str | None, overdue: bool | None,
+                        now: datetime) -> dict[str, Any]:
+    """A page of requests, oldest first (`overdue`: past their due date at `now` and not completed)."""
+    return await paging.page(uow.session, repository.listing(status=status, overdue=overdue, now=now),
+                             created_col=DataSubjectRequest.created_at, id_col=DataSubjectRequest.id,
+                             filters={"status": status, "overdue": overdue})
 
 
 async def get(*, uows: UnitOfWorkFactory, request_id: uuid.UUID) -> DataSubjectRequest:

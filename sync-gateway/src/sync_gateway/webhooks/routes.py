@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.idempotency import IdempotencyGuard
@@ -29,10 +30,10 @@ Admin = Annotated[RequestContext, Depends(require("gateway:admin"))]
 IfMatch = Annotated[str | None, Header(description="The endpoint's `ETag` from your last read.")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` from the previous page.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-PROBLEM = {"content": {"application/problem+json": {}}}
-BAD_URL = {422: {"description": "Invalid body, or a `url` the gateway may not or cannot send to (an internal "
+PROBLEM = PROBLEM_ANSWER
+BAD_URL: Responses = {422: {"description": "Invalid body, or a `url` the gateway may not or cannot send to (an internal "
                  "address, a malformed host, credentials in the URL); `errors` names `url`.", **PROBLEM}}
-NO_ENDPOINT = {404: {"description": "No such endpoint.", **PROBLEM}}
+NO_ENDPOINT: Responses = {404: {"description": "No such endpoint.", **PROBLEM}}
 
 
 def _settings(request: Request) -> WebhookSettings:

@@ -1,4 +1,4 @@
-"""pytest plugin (entry point `talent_stack`): real PostgreSQL and Kafka for the test suite.
+"""pytest plugin (entry point `talent_stack` of the talent-dev package): real PostgreSQL and Kafka for the test suite.
 
 Importing this module starts nothing; the session fixture `talent_stack` starts PostgreSQL (fast, non-durable mode)
 and a single-node Kafka on free ports the first time a test asks for it, with data under
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,25 +17,15 @@ from pathlib import Path
 
 import pytest
 
-_RESERVED = {2525, 8001, 8002, 8003, 9092, 9093, 54320}  # `make run` ports
+from talent_dev.testing.ports import free_port
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Tests only ever send to this machine: every gateway a test builds in-process (fuzzers included) refuses
     webhook destinations other than loopback, whatever the shell says (processes: `ServiceProcess`)."""
-    from talentkit.testclient import LOOPBACK_ONLY
+    from talent_dev.testing.apps import LOOPBACK_ONLY
 
     os.environ.update(LOOPBACK_ONLY)
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (never one of the `make run` ports)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _RESERVED:
-            return port
 
 
 @dataclass
@@ -48,14 +37,14 @@ class TalentStack:
 
     def fresh_database(self, name: str) -> str:
         """Drop and create database `name`; returns its postgresql+asyncpg:// URL."""
-        from talentkit.localstack import create_database, db_url
+        from talent_dev.localstack import create_database, db_url
 
         create_database(self.admin_url, name, fresh=True)
         return db_url(self.admin_url, name)
 
     def migrate(self, service_dir: str, database_url: str, env_prefix: str) -> None:
         """alembic upgrade head for <repo>/<service_dir>/alembic.ini with <env_prefix>DATABASE_URL=database_url."""
-        from talentkit.localstack import migrate
+        from talent_dev.localstack import migrate
 
         migrate(self.repo_root, service_dir, database_url, env_prefix, bin_dir=self.venv_bin)
 
@@ -70,7 +59,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _clean_stale_sessions(base: Path) -> None:
     """Remove the dirs of earlier sessions whose pytest is gone (stopping what they left running)."""
-    from talentkit.localstack import stop_postgres, stop_stale_kafka
+    from talent_dev.localstack import stop_postgres, stop_stale_kafka
 
     if not base.is_dir():
         return
@@ -92,7 +81,7 @@ def talent_stack() -> Iterator[TalentStack]:
     if os.environ.get("TALENT_TEST_STACK") == "off":
         pytest.fail("this test needs PostgreSQL and Kafka: it belongs beside the integration tests, not in a unit "
                     "folder (TALENT_TEST_STACK=off)", pytrace=False)
-    from talentkit import localstack as ls
+    from talent_dev import localstack as ls
 
     repo = ls.repo_root()
     base = repo / ".local" / "test-stack"
@@ -121,40 +110,3 @@ def talent_stack() -> Iterator[TalentStack]:
         if started_pg:
             ls.stop_postgres(pg_dir)
         shutil.rmtree(session_dir, ignore_errors=True)
-
-
-async def personal_data_hits(engine, needles: list[str]) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    """(table, column, needle) for every text, jsonb or array column of every table in the database that holds
-    one of `needles` (case-insensitive): what an erasure test expects to be empty."""
-    from sqlalchemy import text
-
-    hits = []
-    async with engine.connect() as conn:
-        columns = (await conn.execute(text(
-            "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
-            "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-            "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
-            "AND (c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea'))"))).all()
-        for table, column, data_type in columns:
-            as_text = f"encode(\"{column}\", 'escape')" if data_type == "bytea" else f'"{column}"::text'
-            for needle in needles:
-                found = (await conn.execute(text(
-                    f'SELECT count(*) FROM "{table}" WHERE {as_text} ILIKE :n'), {"n": f"%{needle}%"})).scalar()
-                if found:
-                    hits.append((table, column, needle))
-    return hits
-
-
-async def opened_data(client, record) -> dict:  # type: ignore[no-untyped-def]
-    """A Kafka record's event data with its sealed personal values opened, the keys fetched through `client` (an
-    httpx client of the producing service whose default headers carry a key with `events:decrypt`)."""
-    import base64
-
-    from shared_schemas.envelope import EventEnvelope
-
-    from talentkit.sealing import Unsealer
-
-    async def fetch(source: str, subject: str) -> bytes | None:
-        r = await client.get(f"/v1/event-keys/{subject}")
-        return base64.b64decode(r.json()["key"]) if r.status_code == 200 else None
-    return (await Unsealer(fetch).open(EventEnvelope.from_kafka(record.headers, record.value))).envelope.data

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from talentkit.localstack import multiprocess_metrics_env, uvicorn_argv
+from talent_dev.localstack import multiprocess_metrics_env, uvicorn_argv
 
 
 @asynccontextmanager

@@ -1,10 +1,10 @@
 """The local stack: embedded PostgreSQL, a single-node KRaft Kafka, migrations and the three services.
 
-Library (used by `talentkit.testing`) and CLI::
+Library (used by `talent_dev.pytest_plugin` and `talent_dev.testing`) and CLI::
 
-    python -m talentkit.localstack run     # whole dev stack in the foreground (make run)
-    python -m talentkit.localstack infra   # PostgreSQL + Kafka + databases + migrations only
-    python -m talentkit.localstack stop    # stop a running `run`/`infra` (make stop)
+    python -m talent_dev.localstack run     # whole dev stack in the foreground (make run)
+    python -m talent_dev.localstack infra   # PostgreSQL + Kafka + databases + migrations only
+    python -m talent_dev.localstack stop    # stop a running `run`/`infra` (make stop)
 
 Only the standard library is imported at module level; aiokafka/httpx are imported where used.
 """
@@ -25,11 +25,11 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from talentkit.supervisor import Supervisor
+from talent_dev.supervisor import Supervisor
 
 PG_SYSTEM_USER = "embedded_postgres"
 RUN_PORTS = {"postgres": 54320, "kafka": 9092, "kafka_controller": 9093, "smtp": 2525}
@@ -63,7 +63,7 @@ def uvicorn_argv(factory: str, port: int, host: str = "127.0.0.1", bin_dir: Path
             "--loop", "uvloop", "--http", "httptools", "--workers", str(workers), "--no-proxy-headers", "--timeout-keep-alive", "75"]
 
 
-def workers_for(prefix: str, env: dict[str, str] | None = None) -> int:
+def workers_for(prefix: str, env: Mapping[str, str] | None = None) -> int:
     """Worker processes of one service: `<PREFIX>_WORKERS` (e.g. `ATS_WORKERS`), else `WEB_CONCURRENCY`, else 1."""
     env = os.environ if env is None else env
     raw = env.get(f"{prefix}WORKERS") or env.get("WEB_CONCURRENCY") or "1"
@@ -91,7 +91,7 @@ def repo_root() -> Path:
     for base in (Path.cwd(), *Path.cwd().parents):
         if (base / "shared-schemas" / "pyproject.toml").is_file():
             return base
-    return Path(__file__).resolve().parents[3]
+    return Path(__file__).resolve().parents[4]  # deploy/talent-dev/src/talent_dev/localstack.py
 
 
 def venv_bin() -> Path:
@@ -718,7 +718,7 @@ def cmd_run(services: bool = True) -> int:
     pid_file = stack.run_dir / "run.pid"
     try:
         other = int(pid_file.read_text())
-        if other != os.getpid() and _pid_alive(other, "talentkit.localstack"):
+        if other != os.getpid() and _pid_alive(other, "talent_dev.localstack"):
             log(f"already running (pid {other}); stop it with `make stop`")
             return 1
     except (OSError, ValueError):
@@ -770,7 +770,7 @@ def cmd_stop() -> int:
         pid = int(pid_file.read_text())
     except (OSError, ValueError):
         pid = None
-    if pid is not None and _pid_alive(pid, "talentkit.localstack"):
+    if pid is not None and _pid_alive(pid, "talent_dev.localstack"):
         log(f"stopping pid {pid}")
         _terminate_pid(pid, timeout=90)
     else:
@@ -782,7 +782,7 @@ def cmd_stop() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m talentkit.localstack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m talent_dev.localstack", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["run", "stop", "infra"])
     args = parser.parse_args(argv)
     if args.command == "stop":
