@@ -20,8 +20,9 @@ TEST_DIRS := $(wildcard shared-schemas/tests ats-service/tests crm-service/tests
 # by side (two cores). Each half keeps make test's order: the suites' test folders share the module name `tests`.
 UNIT_DIRS_A := $(wildcard shared-schemas/tests/unit ats-service/tests/unit)
 UNIT_DIRS_B := $(wildcard crm-service/tests/unit sync-gateway/tests/unit tests/bench_unit)
+# A test that hangs fails after 10 minutes with its stack (the longest e2e test takes about 3), instead of using up CI.
 PYTEST_OPTS := -p no:cacheprovider --import-mode=importlib -o asyncio_mode=auto \
-	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q
+	-o asyncio_default_fixture_loop_scope=session -o asyncio_default_test_loop_scope=session -q --timeout=600
 
 .PHONY: help venv kafka chromium wrk run stop test test-unit lint schemas clean bench bench-search
 

@@ -70,7 +70,7 @@ async def create(*, uow: UnitOfWork, job_id: uuid.UUID, candidate_id: uuid.UUID 
     if job.status != JobStatus.OPEN:
         raise Conflict(f"The job is {job.status}; applications need an open job.")
     if candidate is not None:
-        candidate_id = (await candidates.create(uow.session, candidate, ctx)).id
+        candidate_id = (await candidates.create(uow=uow, values=candidate, ctx=ctx)).id
     else:
         found = await candidates.repo.get(uow.session, candidate_id)  # type: ignore[arg-type]
         if found is None:

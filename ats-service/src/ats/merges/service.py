@@ -37,7 +37,7 @@ async def merge(*, uow: UnitOfWork, survivor_id: uuid.UUID, duplicate_id: uuid.U
         a.merged_candidate(survivor_id, ctx.actor)
     gained = survivor.contact_points_of(duplicate)
     if gained:
-        await candidates.update(session, survivor_id, gained, if_match="*", ctx=ctx)
+        await candidates.update(uow=uow, id=survivor_id, values=gained, if_match="*", ctx=ctx)
     duplicate.merge_into(survivor, ctx.actor)
     survivor.absorbed(duplicate, applications=[a.id for a in moved], gained=gained)
     return survivor

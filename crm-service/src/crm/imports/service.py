@@ -237,7 +237,7 @@ async def _create(uow: UnitOfWork, values: dict[str, Any], columns: Callable[[st
     if missing:
         raise _Invalid(missing)
     body = _validated(ProspectCreate, values, columns)
-    return await prospects.create(uow.session, body.model_dump(), ctx)
+    return await prospects.create(uow=uow, values=body.model_dump(), ctx=ctx)
 
 
 async def _fill_blanks(uow: UnitOfWork, prospect: Prospect, values: dict[str, Any],
@@ -254,6 +254,6 @@ async def _fill_blanks(uow: UnitOfWork, prospect: Prospect, values: dict[str, An
     if not wanted:
         return False
     body = _validated(ProspectUpdate, wanted, columns)
-    await prospects.update(uow.session, prospect.id, body.model_dump(exclude_unset=True), if_match="*", ctx=ctx)
+    await prospects.update(uow=uow, id=prospect.id, values=body.model_dump(exclude_unset=True), if_match="*", ctx=ctx)
     return True
 

@@ -30,7 +30,7 @@ async def record_ats_status(*, uow: UnitOfWork, prospect_id: uuid.UUID, kind: St
                             actor=ctx.principal.id, at=occurred_at)
     prospect.ats_status(kind=kind.value, job_id=job_id, application_id=application_id)
     if kind == StatusKind.HIRED and prospect.status != "hired":
-        await prospects.update(uow.session, prospect_id, {"status": "hired"}, if_match="*", ctx=ctx)
+        await prospects.update(uow=uow, id=prospect_id, values={"status": "hired"}, if_match="*", ctx=ctx)
     exited = await enrollments_ended_now(uow, prospect_id, ctx)
     return {"prospect_id": prospect_id, "kind": kind, "enrollments_exited": exited, "status": prospect.status}
 

@@ -28,7 +28,7 @@ async def merge(*, uow: UnitOfWork, survivor_id: uuid.UUID, duplicate_id: uuid.U
     extra = {f: list(dict.fromkeys([*getattr(survivor, f), *getattr(duplicate, f)])) for f in UNION}
     extra = {f: v for f, v in extra.items() if v != getattr(survivor, f)}
     if extra:
-        await prospects.update(uow.session, survivor_id, extra, if_match="*", ctx=ctx)
+        await prospects.update(uow=uow, id=survivor_id, values=extra, if_match="*", ctx=ctx)
     duplicate.merge_into(survivor, ctx.actor)
     await uow.flush()
     await activities.record(uow=uow, prospect_id=survivor_id, kind="merged", summary=f"Merged with prospect {duplicate_id}",

@@ -47,7 +47,7 @@ async def sign_up(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContex
     await uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"crm-public-signup:{email}"})
     existing = await prospect_rows.by_email(uow.session, email)
     created = existing is None
-    prospect = existing or await prospects.create(uow.session, {**values, "source": SOURCE}, ctx)
+    prospect = existing or await prospects.create(uow=uow, values={**values, "source": SOURCE}, ctx=ctx)
     current = await consent_rows.consent_of(uow.session, prospect.id, str(Channel.EMAIL))
     if consent.kept_as_is(current, now) is None:
         await consent.put(uow=uow, prospect_id=prospect.id, channel=Channel.EMAIL, values={

@@ -93,9 +93,9 @@ async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: 
     try:
         async with uow.savepoint():
             if item.op == "create":
-                record = await batch.service.create(uow.session, item.body.model_dump(), _item_ctx(item, ctx))
+                record = await batch.service.create(uow=uow, values=item.body.model_dump(), ctx=_item_ctx(item, ctx))
             else:
-                record = await batch.service.update(uow.session, item.id, item.body.model_dump(exclude_unset=True),
+                record = await batch.service.update(uow=uow, id=item.id, values=item.body.model_dump(exclude_unset=True),
                                                     if_match=item.if_match, ctx=_item_ctx(item, ctx))
     except ProblemError as exc:
         return _failed(index, problem_of(exc, instance))

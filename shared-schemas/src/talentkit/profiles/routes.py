@@ -8,21 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require, spend_for_batch
-from talentkit.db import Session, UoW
+from talentkit.db import UoW
 from talentkit.errors import SafeJSONResponse, Unprocessable, field_error
 from talentkit.idempotency import IdempotencyGuard
-from talentkit.pagination import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    CountedPage,
-    next_url,
-    paginate,
-    paginate_by_offset,
-)
+from talentkit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CountedPage, Paging
 from talentkit.profiles.batch import Batch, apply_batch, ensure_sync_fields_allowed
 from talentkit.profiles.schemas import MAX_BATCH_ITEMS, batch_schemas
 from talentkit.profiles.service import ProfileService
@@ -57,10 +50,10 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
                       f"instead of creating a duplicate. The response has the `ETag` to use for the first update, and `Location`."),
                  summary=f"Create a {noun}",
                  responses={**errors, 422: {"description": "A field is invalid, or the Idempotency-Key was reused with another body.", **PROBLEM}})
-    async def create(body: create_schema, ctx: Writer, session: Session, idem: IdempotencyGuard) -> Response:  # type: ignore[valid-type]
+    async def create(body: create_schema, ctx: Writer, uow: UoW, idem: IdempotencyGuard) -> Response:  # type: ignore[valid-type]
         if idem.replay:
             return idem.replay
-        record = await service.create(session, body.model_dump(), ctx)  # type: ignore[attr-defined]
+        record = await service.create(uow=uow, values=body.model_dump(), ctx=ctx)  # type: ignore[attr-defined]
         return await idem.store(respond(record, status.HTTP_201_CREATED, location=True))
 
 
@@ -88,15 +81,15 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
     @router.get("/{id}", response_model=out_schema, description=f"The {noun}, with its current version in the `ETag` header.",
                  summary=f"Get a {noun}",
                 responses={404: {"description": f"No such {noun}.", **PROBLEM}})
-    async def get_one(id: uuid.UUID, ctx: Reader, session: Session) -> Response:
-        return respond(await service.read(session, id))
+    async def get_one(id: uuid.UUID, ctx: Reader, uow: UoW) -> Response:
+        return respond(await service.read(uow=uow, id=id))
 
 
     @router.get("", response_model=CountedPage[out_schema],  # type: ignore[valid-type]  # a model made at run time
                 description=(f"{noun.capitalize()}s, oldest first, a page at a time. Filters combine with AND. "
                              f"Follow `next` (or the `Link: rel=next` header) until it is null."),
                 summary=f"List {noun}s")
-    async def list_all(request: Request, response: Response, ctx: Reader, session: Session,
+    async def list_all(request: Request, response: Response, ctx: Reader, uow: UoW,
                        email: Annotated[list[str] | None, Query(max_length=MAX_EMAILS, description=(
                            f"Only {noun}s having this email address (any case). Repeat it (up to {MAX_EMAILS} times) "
                            f"for {noun}s having any of these addresses, e.g. to match many people in one request."))] = None,
@@ -112,19 +105,13 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
         # One address stays a string in the cursor, as before several were accepted (cursors already issued hold).
         filters = {"email": (emails[0] if len(emails) == 1 else emails) if emails else None,
                    "updated_after": updated_after.isoformat() if updated_after else None}
-        stmt = service.repo.listing(emails=emails, updated_after=updated_after)
         if order is not None:
             if order not in orderings:
                 raise Unprocessable("Unknown sort order.", errors=[field_error("order", f"one of {sorted(orderings) or 'none'}")])
             filters["order"] = order
-            rows, cursor_next = await paginate_by_offset(session, request, response, stmt, orderings[order],
-                                                         filters=filters, cursor=cursor, limit=limit)
-        else:
-            rows, cursor_next = await paginate(session, request, response, stmt, created_col=service.model.created_at,
-                                               id_col=service.model.id, filters=filters, cursor=cursor, limit=limit)
-        total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one() \
-            if count else None
-        return {"data": rows, "next_cursor": cursor_next, "next": next_url(request, response), "total": total}
+        return await service.page(uow=uow, paging=Paging(request, response, cursor, limit), emails=emails,
+                                  updated_after=updated_after, order=orderings[order] if order is not None else None,
+                                  filters=filters, count=count)
 
 
     @router.patch("/{id}", response_model=out_schema, description=(f"Change some fields of a {noun}; leave out what should stay. Lists (emails, phones, tags) replace "
@@ -136,9 +123,10 @@ def profile_router(*, service: ProfileService[Any], path: str, noun: str, tag: s
                              410: {"description": f"The {noun} was erased: it accepts no more changes.", **PROBLEM},
                              412: {"description": "`If-Match` names an older version: GET again and retry.", **PROBLEM},
                              428: {"description": "`If-Match` is missing.", **PROBLEM}})
-    async def patch(id: uuid.UUID, body: patch_schema, ctx: Writer, session: Session,  # type: ignore[valid-type]
+    async def patch(id: uuid.UUID, body: patch_schema, ctx: Writer, uow: UoW,  # type: ignore[valid-type]
                     if_match: Annotated[str | None, Header(description="The `ETag` from your last read of this record.")] = None) -> Response:
-        record = await service.update(session, id, body.model_dump(exclude_unset=True), if_match=if_match, ctx=ctx)  # type: ignore[attr-defined]
+        record = await service.update(uow=uow, id=id, values=body.model_dump(exclude_unset=True), if_match=if_match,  # type: ignore[attr-defined]
+                                      ctx=ctx)
         return respond(record)
 
     return router

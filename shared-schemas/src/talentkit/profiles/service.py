@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import NotFound
+from talentkit.pagination import Paging, next_url, paginate, paginate_by_offset
 from talentkit.profiles.models import ProfileMixin
+from talentkit.uow import UnitOfWork
 
 ProfileT = TypeVar("ProfileT", bound=ProfileMixin)
 MAX_LIST = 20  # the most emails, phones or links a profile keeps (as the schemas allow)
@@ -79,8 +81,9 @@ class ProfileService(Generic[ProfileT]):
         self.model, self.events = model, events
         self.repo = ProfileRepository(model)
 
-    async def create(self, session: AsyncSession, values: dict[str, Any], ctx: RequestContext) -> ProfileT:
+    async def create(self, *, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext) -> ProfileT:
         """Store a new profile; it records its created event."""
+        session = uow.session
         at = ctx.source_time or datetime.now(UTC)
         record = self.model()
         record.start(values, at=at, actor=ctx.actor)
@@ -97,19 +100,37 @@ class ProfileService(Generic[ProfileT]):
             raise self._not_found(id)
         return record
 
-    async def read(self, session: AsyncSession, id: uuid.UUID) -> Row[Any]:
+    async def read(self, *, uow: UnitOfWork, id: uuid.UUID) -> Row[Any]:
         """The profile as stored, for a response only (nothing to change, so no aggregate to build), or 404."""
-        row = await self.repo.row(session, id)
+        row = await self.repo.row(uow.session, id)
         if row is None:
             raise self._not_found(id)
         return row
 
+    async def page(self, *, uow: UnitOfWork, paging: Paging, emails: list[str] | None,
+                   updated_after: datetime | None, order: Any = None, filters: dict[str, Any],
+                   count: bool = False) -> dict[str, Any]:
+        """A page of the profiles having any of `emails` changed after `updated_after`: oldest first, or in
+        `order` (an `Ordering`, paged by offset), with `total` across all pages when `count`."""
+        session = uow.session
+        stmt = self.repo.listing(emails=emails, updated_after=updated_after)
+        if order is not None:
+            rows, cursor = await paginate_by_offset(session, paging.request, paging.response, stmt, order,
+                                                    filters=filters, cursor=paging.cursor, limit=paging.limit)
+        else:
+            rows, cursor = await paginate(session, paging.request, paging.response, stmt, created_col=self.model.created_at,
+                                          id_col=self.model.id, filters=filters, cursor=paging.cursor, limit=paging.limit)
+        total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one() \
+            if count else None
+        return {"data": rows, "next_cursor": cursor, "next": next_url(paging.request, paging.response), "total": total}
+
     def _not_found(self, id: uuid.UUID) -> NotFound:
         return NotFound(f"No {self.events.aggregate} with id {id}.")
 
-    async def update(self, session: AsyncSession, id: uuid.UUID, values: dict[str, Any], *,
-                     if_match: str | None, ctx: RequestContext) -> ProfileT:
+    async def update(self, *, uow: UnitOfWork, id: uuid.UUID, values: dict[str, Any], if_match: str | None,
+                     ctx: RequestContext) -> ProfileT:
         """Apply a partial change under If-Match; a change that changes nothing records nothing."""
+        session = uow.session
         record = await self.get(session, id, for_update=True)
         self.check_writable(record)
         check_if_match(if_match, record.version)
