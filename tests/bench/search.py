@@ -99,7 +99,8 @@ async def _seed_candidates(url: str, n: int, fake: Any, rnd: random.Random) -> f
             await conn.copy_records_to_table("resumes", records=resumes, columns=[
                 "id", "candidate_id", "sha256", "content_type", "size_bytes", "text", "pages", "fields", "skills",
                 "titles", "companies", "years_of_experience", "version", "created_at", "created_by"])
-        await conn.execute("ANALYZE candidates; ANALYZE resumes; ANALYZE candidate_search")
+        await conn.execute("ANALYZE candidates; ANALYZE resumes; ANALYZE candidate_search; "
+                           "ANALYZE candidate_search_profiles")
     finally:
         await conn.close()
     return time.monotonic() - t0
