@@ -16,5 +16,6 @@ from crm.saved_searches.models import SavedSearch, SavedSearchMatch
 from crm.sending.models import Message
 from crm.sequences.models import Sequence, SequenceVersion
 from crm.tracking.models import MessageEngagement
+from crm.work_history.models import Position
 
-__all__ = ["Activity", "Alert", "Base", "BulkPush", "BulkPushItem", "Consent", "ConsentRequest", "EmbeddingRequest", "EngagementScore", "Enrollment", "ImportRowError", "Message", "MessageEngagement", "OpennessAlert", "Pool", "PoolMember", "PoolStage", "Prospect", "ProspectEmbedding", "ProspectImport", "Push", "SavedSearch", "SavedSearchMatch", "Sequence", "SequenceVersion", "Suppression", "platform"]
+__all__ = ["Activity", "Alert", "Base", "BulkPush", "BulkPushItem", "Consent", "ConsentRequest", "EmbeddingRequest", "EngagementScore", "Enrollment", "ImportRowError", "Message", "MessageEngagement", "OpennessAlert", "Pool", "PoolMember", "PoolStage", "Position", "Prospect", "ProspectEmbedding", "ProspectImport", "Push", "SavedSearch", "SavedSearchMatch", "Sequence", "SequenceVersion", "Suppression", "platform"]
