@@ -28,6 +28,7 @@ from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
 from crm.pushes.routes import router as pushes_router
+from crm.resume_text.routes import router as resume_text_router
 from crm.saved_searches.routes import router as saved_searches_router
 from crm.saved_searches.service import saved_search_worker
 from crm.search.routes import router as search_router
@@ -62,7 +63,8 @@ ROUTERS = [exports_router, prospects_router, pushes_router, timeline_router, poo
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router, imports_router]
 ROUTERS += [public_pages_router, public_links_router, compliance_router, search_router, saved_searches_router,
-            bulk_pushes_router, openness_router, talent_map_router, work_history_router]
+            bulk_pushes_router, openness_router, talent_map_router, work_history_router,
+            resume_text_router]
 WORKERS: list = []  # type: ignore[type-arg]
 WORKERS += [sequence_scheduler, import_worker, embedding_worker, saved_search_worker, bulk_push_worker, openness_worker]
 
