@@ -126,7 +126,7 @@ async def _seed_vectors(url: str, ids: list[uuid.UUID], base: np.ndarray, rnd: n
         await conn.execute("CREATE INDEX ix_prospect_embeddings_hnsw ON prospect_embeddings "
                            "USING hnsw (embedding vector_cosine_ops)")
         built = time.monotonic() - t0
-        await conn.execute("ANALYZE prospects; ANALYZE prospect_embeddings")
+        await conn.execute("ANALYZE prospects; ANALYZE prospect_search; ANALYZE prospect_embeddings")
         return built
     finally:
         await conn.close()
