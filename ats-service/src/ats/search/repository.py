@@ -18,6 +18,7 @@ from talentkit.search.query import Node, Term
 from talentkit.search.sql import (
     array_field,
     compile_query,
+    custom_plans,
     equals_field,
     matches,
     regconfig,
@@ -85,6 +86,7 @@ async def page(session: AsyncSession, found: Search, *, offset: int, limit: int)
     headline, skills) has a searched word, by their profile's rank; then those matched by resume text alone, by
     the whole document's rank; ties most recently changed first. Without words to rank by, most recently changed
     first, score 0."""
+    await custom_plans(session)
     if found.rank_query is None:
         stmt = (select(Candidate, literal(0.0).label("score")).join(CandidateSearch, CandidateSearch.candidate_id == Candidate.id)
                 .where(*found.where).order_by(Candidate.updated_at.desc(), Candidate.id))

@@ -12,7 +12,7 @@ from sqlalchemy import Select, exists, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from talentkit.search.query import Node, Not, Term
-from talentkit.search.sql import array_field, compile_query, equals_field, matches, text_field
+from talentkit.search.sql import array_field, compile_query, custom_plans, equals_field, matches, text_field
 
 from crm.embeddings.models import ProspectEmbedding
 from crm.pools.models import SILVER_MEDALISTS_POOL_ID, Pool, PoolMember, PoolStage
@@ -95,6 +95,7 @@ async def fulltext_page(session: AsyncSession, query: Node, filters: Filters, *,
     best WINDOW with a searched word, each checked against the whole query and the filters, the window four
     times larger whenever it runs dry before the page is full. Ranked as `fulltext` ranks (ts_rank), ties by the
     document's last change, then id; a query without words to rank by runs as `fulltext`."""
+    await custom_plans(session)
     compiled = compile_query(query, document=ProspectSearch.document, fields=FIELDS)
     if compiled.rank_query is None:
         return await rows(session, fulltext(query, filters)[0], offset=offset, limit=limit)
