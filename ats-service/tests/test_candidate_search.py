@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from ats.search import repository
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,34 @@ async def test_results_come_a_page_at_a_time_and_the_cursor_keeps_the_query(ats)
     first = (await ats.client.get(f"/v1/search/candidates?q={m}&limit=2")).json()
     r = await ats.client.get(f"/v1/search/candidates?q=other&cursor={first['next_cursor']}")
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_profile_matches_come_before_resume_only_matches_on_every_page_and_none_is_lost(ats):
+    m = "m" + uuid.uuid4().hex[:10]
+    profiled = {(await person(ats, m, [f"Bookkeeper {i}"], headline=f"{m} specialist"))["id"] for i in range(3)}
+    resume_only = {(await person(ats, m, [f"Bookkeeper {i}", f"Once worked on {m}"], headline=None))["id"]
+                   for i in range(3)}
+    seen, url = [], f"/v1/search/candidates?q={m}&limit=2"
+    for _ in range(3):  # pages of 2: profiles, the boundary inside the second, then past the profiles entirely
+        body = (await ats.client.get(url)).json()
+        seen += [hit["id"] for hit in body["data"]]
+        url = body["next"]
+    assert url is None
+    assert len(seen) == len(set(seen)) == 6
+    assert set(seen[:3]) == profiled and set(seen[3:]) == resume_only
+    whole = (await ats.client.get("/v1/search/candidates", params={"q": m, "limit": 6})).json()["data"]
+    assert [hit["id"] for hit in whole] == seen  # one order, however it is paged
+    scores = [hit["score"] for hit in whole]
+    assert scores[:3] == sorted(scores[:3], reverse=True) and scores[3:] == sorted(scores[3:], reverse=True)
+
+
+async def test_best_profiles_the_whole_query_turns_down_do_not_hide_the_ones_it_accepts(ats, monkeypatch):
+    monkeypatch.setattr(repository, "WINDOW", 1)  # the first window is then 4 x (offset + limit) profiles
+    m = "m" + uuid.uuid4().hex[:10]
+    for _ in range(9):  # the name weighs most: these rank first, but their resume says `blocker`
+        await person(ats, m, ["Bookkeeper", "Has a blocker"], first_name=m, headline=None)
+    wanted = await person(ats, m, ["Bookkeeper"], headline=f"{m} specialist")
+    assert await found(ats, f"{m} -blocker", limit=1) == [wanted["id"]]
 
 
 async def test_a_query_that_does_not_parse_is_a_400_naming_the_position_and_what_was_expected(ats):

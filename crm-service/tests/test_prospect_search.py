@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from crm.embeddings.text import prospect_text
+from crm.search import repository
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -169,3 +170,26 @@ QUERY_PARTS = st.sampled_from(list('ab -"()*:') + ["AND ", "OR ", "NOT ", "skill
 async def test_random_queries_never_get_a_server_error(crm, q, mode):
     r = await crm.client.get("/v1/search/prospects", params={"q": q, "mode": mode})
     assert r.status_code in (200, 400, 422), (q, r.status_code, r.text)
+
+
+async def test_boolean_pages_come_in_one_order_and_a_query_with_fields_looks_past_the_best_it_turns_down(crm, monkeypatch):
+    m = "m" + uuid.uuid4().hex[:10]
+    for _ in range(9):  # the title weighs most: these rank first, but `skill:rust` turns them down
+        await create(crm, current_title=f"{m} welder", skills=["Cobol"])
+    wanted = await create(crm, headline=f"{m} welder", skills=["Rust"])
+    monkeypatch.setattr(repository, "WINDOW", 1)  # the first window is then 4 x (offset + limit) documents
+    assert [p["id"] for p in await search(crm, f"{m} skill:rust", limit=1)] == [wanted["id"]]
+
+    whole = await search(crm, m, limit=10)
+    seen, url = [], f"/v1/search/prospects?q={m}&limit=3"
+    for _ in range(4):
+        body = (await crm.client.get(url)).json()
+        seen += [p["id"] for p in body["data"]]
+        url = body["next"]
+    assert url is None and seen == [p["id"] for p in whole] and len(set(seen)) == 10
+    assert seen[-1] == wanted["id"]  # its word is in the headline only
+
+    r = await crm.client.patch(f"/v1/prospects/{wanted['id']}", json={"headline": "welder"},
+                               headers={"If-Match": f'"{wanted["version"]}"'})
+    assert r.status_code == 200, r.text
+    assert wanted["id"] not in [p["id"] for p in await search(crm, m, limit=20)]  # the copy changed with it

@@ -119,9 +119,10 @@ async def test_openness_is_explained_orders_prospects_and_alerts_the_owner_once_
     owner = f"owner-{uuid.uuid4().hex[:6]}@acme.io"
     open_one = await create(crm, current_company="Oldco", current_title="Engineer", owner=owner)
     closed = await create(crm, current_company="Newco", current_title="Engineer")
-    two_years_ago = (datetime.now(UTC) - timedelta(days=800)).isoformat()
-    await sql(crm, "UPDATE prospects SET field_times = jsonb_set(field_times, '{current_company}', to_jsonb(CAST(:t AS text))) "
-                   "WHERE id = :p", t=two_years_ago, p=open_one["id"])
+    began = (datetime.now(UTC) - timedelta(days=800)).date().isoformat()
+    r = await crm.client.put(f"/v1/prospects/{open_one['id']}/work-history",
+                             json={"positions": [{"company": "Oldco", "title": "Engineer", "started_on": began}]})
+    assert r.status_code == 200, r.text
     for page in ("https://jobs.acme.io/a", "https://jobs.acme.io/b"):
         r = await crm.client.post(f"/v1/prospects/{open_one['id']}/page-visits", json={"url": page})
         assert r.status_code == 201, r.text
@@ -143,3 +144,52 @@ async def test_openness_is_explained_orders_prospects_and_alerts_the_owner_once_
     assert [a["kind"] for a in alerts] == ["openness_threshold"] and alerts[0]["data"]["score"] == 65
     await alert_crossings(crm.app)
     assert len((await crm.client.get("/v1/alerts", params={"recipient": owner})).json()["data"]) == 1
+
+
+async def test_tenure_is_counted_from_the_work_history_at_the_current_company_not_from_field_times(crm):
+    def ago(days: int) -> str:
+        return (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
+
+    async def tenure(prospect_id: str) -> dict:
+        signals = (await crm.client.get(f"/v1/prospects/{prospect_id}/openness")).json()["signals"]
+        return next(s for s in signals if s["signal"] == "tenure_months")
+
+    promoted = await create(crm, current_company="Initech", current_title="Lead")
+    await sql(crm, "UPDATE prospects SET field_times = jsonb_set(field_times, '{current_company}', to_jsonb(CAST(:t AS text))) "
+                   "WHERE id = :p", t=(datetime.now(UTC) - timedelta(days=2000)).isoformat(), p=promoted["id"])
+    assert (await tenure(promoted["id"]))["value"] is None  # no work history: unknown, whatever the field times say
+    history = [{"company": "Initech", "title": "Engineer", "started_on": ago(500), "ended_on": ago(200)},
+               {"company": " initech ", "title": "Lead", "started_on": ago(200)},  # a promotion keeps the count
+               {"company": "Globex", "title": "Intern", "started_on": ago(3000), "ended_on": ago(2900)}]
+    r = await crm.client.put(f"/v1/prospects/{promoted['id']}/work-history", json={"positions": history})
+    assert r.status_code == 200 and [p["title"] for p in r.json()["positions"]] == ["Lead", "Engineer", "Intern"]
+    signal = await tenure(promoted["id"])
+    assert 16 < signal["value"] < 17 and signal["points"] == 10 and signal["reason"].startswith("16 months")
+
+    moved_on = await create(crm, current_company="Hooli", current_title="Engineer")
+    r = await crm.client.put(f"/v1/prospects/{moved_on['id']}/work-history", json={"positions": [
+        {"company": "Hooli", "started_on": ago(1000), "ended_on": ago(10)}]})  # left Hooli: no position held there
+    assert r.status_code == 200
+    assert (await tenure(moved_on["id"]))["value"] is None
+
+
+async def test_a_work_history_that_makes_no_sense_is_a_422_problem_and_an_erasure_forgets_it(crm):
+    prospect = await create(crm, current_company="Umbrella")
+    r = await crm.client.put(f"/v1/prospects/{prospect['id']}/work-history", json={"positions": [
+        {"company": "Umbrella", "started_on": "2024-05-01", "ended_on": "2023-01-01"}]})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    for bad in ({"positions": [{"company": "", "started_on": "2024-05-01"}]}, {"positions": [{"company": "X"}]},
+                {"positions": [{"company": "X", "started_on": "soon"}]}, {"positions": "none"}, {}):
+        assert (await crm.client.put(f"/v1/prospects/{prospect['id']}/work-history", json=bad)).status_code == 422, bad
+    missing = await crm.client.get(f"/v1/prospects/{uuid.uuid4()}/work-history")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    r = await crm.client.put(f"/v1/prospects/{prospect['id']}/work-history",
+                             json={"positions": [{"company": "Umbrella", "started_on": "2020-01-01"}]})
+    assert r.status_code == 200
+    r = await crm.client.post(f"/v1/prospects/{prospect['id']}/erase", json={"reason": "gdpr_request"},
+                              headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    assert (await crm.client.get(f"/v1/prospects/{prospect['id']}/work-history")).json()["positions"] == []
+    r = await crm.client.put(f"/v1/prospects/{prospect['id']}/work-history",
+                             json={"positions": [{"company": "Umbrella", "started_on": "2020-01-01"}]})
+    assert r.status_code == 410

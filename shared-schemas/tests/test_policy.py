@@ -119,13 +119,20 @@ def test_every_field_is_carried_by_something_or_is_none(spec) -> None:
 def test_a_fields_modes_fit_its_kind_and_fixed_fields_allow_only_their_own(spec) -> None:
     assert spec.mode in spec.allowed_modes
     if spec.carried_by is Carrier.PROFILE:
-        assert spec.allowed_modes == list(MODES_FOR_KIND[spec.kind])
+        assert spec.modes is None and spec.allowed_modes == list(MODES_FOR_KIND[spec.kind])
+    elif spec.modes is not None:  # a flow an admin may switch off: its own direction, or none
+        assert spec.carried_by is Carrier.FLOWS and spec.allowed_modes == [spec.mode, M.NONE]
     else:
         assert spec.allowed_modes == [spec.mode]
     if spec.kind is FieldKind.SCALAR:
         assert M.UNION not in spec.allowed_modes
     else:
         assert not {M.TWO_WAY, M.PREFER_ATS_UNLESS_BLANK, M.PREFER_CRM_UNLESS_BLANK} & set(spec.allowed_modes)
+
+
+def test_a_switched_off_flow_field_may_be_switched_back_on() -> None:
+    off = DEFAULT_POLICY["resume_text"].model_copy(update={"mode": M.NONE})
+    assert off.allowed_modes == [M.ATS, M.NONE]
 
 
 def test_fields_required_on_create_are_synced_profile_scalars() -> None:

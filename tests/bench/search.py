@@ -99,7 +99,8 @@ async def _seed_candidates(url: str, n: int, fake: Any, rnd: random.Random) -> f
             await conn.copy_records_to_table("resumes", records=resumes, columns=[
                 "id", "candidate_id", "sha256", "content_type", "size_bytes", "text", "pages", "fields", "skills",
                 "titles", "companies", "years_of_experience", "version", "created_at", "created_by"])
-        await conn.execute("ANALYZE candidates; ANALYZE resumes; ANALYZE candidate_search")
+        await conn.execute("ANALYZE candidates; ANALYZE resumes; ANALYZE candidate_search; "
+                           "ANALYZE candidate_search_profiles")
     finally:
         await conn.close()
     return time.monotonic() - t0
@@ -125,7 +126,7 @@ async def _seed_vectors(url: str, ids: list[uuid.UUID], base: np.ndarray, rnd: n
         await conn.execute("CREATE INDEX ix_prospect_embeddings_hnsw ON prospect_embeddings "
                            "USING hnsw (embedding vector_cosine_ops)")
         built = time.monotonic() - t0
-        await conn.execute("ANALYZE prospects; ANALYZE prospect_embeddings")
+        await conn.execute("ANALYZE prospects; ANALYZE prospect_search; ANALYZE prospect_embeddings")
         return built
     finally:
         await conn.close()

@@ -16,7 +16,7 @@ from ats.resumes.models import Resume
 from ats.retention.models import RetentionPolicy, RetentionRun
 from ats.scheduling.models import SchedulingInvite
 from ats.scorecards.models import Scorecard
-from ats.search.models import CandidateSearch
+from ats.search.models import CandidateSearch, SearchProfile
 from ats.tasks.models import Task
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
            "RetentionRun",
            "SchedulingInvite",
            "Scorecard",
+           "SearchProfile",
            "StageHistory",
            "Task",
            "platform",

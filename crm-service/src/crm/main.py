@@ -28,6 +28,7 @@ from crm.prospects.routes import router as prospects_router
 from crm.public.routes import api_router as public_links_router
 from crm.public.routes import router as public_pages_router
 from crm.pushes.routes import router as pushes_router
+from crm.resume_text.routes import router as resume_text_router
 from crm.saved_searches.routes import router as saved_searches_router
 from crm.saved_searches.service import saved_search_worker
 from crm.search.routes import router as search_router
@@ -37,6 +38,7 @@ from crm.sending.scheduler import sequence_scheduler
 from crm.sequences.routes import router as sequences_router
 from crm.talent_map.routes import router as talent_map_router
 from crm.tracking.routes import router as tracking_router
+from crm.work_history.routes import router as work_history_router
 
 DESCRIPTION = """The system of engagement for people who have not applied (yet): prospects, talent pools with
 their stages, the activity timeline of each prospect.
@@ -61,7 +63,8 @@ ROUTERS = [exports_router, prospects_router, pushes_router, timeline_router, poo
 ROUTERS += [sequences_router, enrollments_router, messages_router, consent_router]
 ROUTERS += [tracking_router, engagement_router, imports_router]
 ROUTERS += [public_pages_router, public_links_router, compliance_router, search_router, saved_searches_router,
-            bulk_pushes_router, openness_router, talent_map_router]
+            bulk_pushes_router, openness_router, talent_map_router, work_history_router,
+            resume_text_router]
 WORKERS: list = []  # type: ignore[type-arg]
 WORKERS += [sequence_scheduler, import_worker, embedding_worker, saved_search_worker, bulk_push_worker, openness_worker]
 

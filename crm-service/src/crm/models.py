@@ -12,9 +12,12 @@ from crm.openness.models import OpennessAlert
 from crm.pools.models import Pool, PoolMember, PoolStage
 from crm.prospects.models import Prospect
 from crm.pushes.models import Push
+from crm.resume_text.models import ResumeExcerpt
 from crm.saved_searches.models import SavedSearch, SavedSearchMatch
+from crm.search.models import ProspectSearch
 from crm.sending.models import Message
 from crm.sequences.models import Sequence, SequenceVersion
 from crm.tracking.models import MessageEngagement
+from crm.work_history.models import Position
 
-__all__ = ["Activity", "Alert", "Base", "BulkPush", "BulkPushItem", "Consent", "ConsentRequest", "EmbeddingRequest", "EngagementScore", "Enrollment", "ImportRowError", "Message", "MessageEngagement", "OpennessAlert", "Pool", "PoolMember", "PoolStage", "Prospect", "ProspectEmbedding", "ProspectImport", "Push", "SavedSearch", "SavedSearchMatch", "Sequence", "SequenceVersion", "Suppression", "platform"]
+__all__ = ["Activity", "Alert", "Base", "BulkPush", "BulkPushItem", "Consent", "ConsentRequest", "EmbeddingRequest", "EngagementScore", "Enrollment", "ImportRowError", "Message", "MessageEngagement", "OpennessAlert", "Pool", "PoolMember", "PoolStage", "Position", "Prospect", "ProspectEmbedding", "ProspectImport", "ProspectSearch", "Push", "ResumeExcerpt", "SavedSearch", "SavedSearchMatch", "Sequence", "SequenceVersion", "Suppression", "platform"]

@@ -49,19 +49,24 @@ class FieldSpec(BaseModel):
     why: str
     synced_now: bool = True  # carried by the profile sync (`carried_by == "profile"`)
     carried_by: Carrier = Carrier.PROFILE
+    # A flow's field an admin may switch off: its direction, or `none` (None: the modes follow from the carrier).
+    modes: tuple[OwnershipMode, ...] | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def allowed_modes(self) -> list[OwnershipMode]:
         """The modes this field may be given: those fitting its kind, or only its own when its mode is fixed."""
+        if self.modes is not None:
+            return list(self.modes)
         if self.carried_by is not Carrier.PROFILE:
             return [self.mode]
         return list(MODES_FOR_KIND[self.kind])
 
 
-def _f(name: str, kind: FieldKind, mode: OwnershipMode, why: str, carried_by: Carrier = Carrier.PROFILE) -> FieldSpec:
+def _f(name: str, kind: FieldKind, mode: OwnershipMode, why: str, carried_by: Carrier = Carrier.PROFILE,
+       modes: tuple[OwnershipMode, ...] | None = None) -> FieldSpec:
     return FieldSpec(name=name, kind=kind, mode=mode, why=why, synced_now=carried_by is Carrier.PROFILE,
-                     carried_by=carried_by)
+                     carried_by=carried_by, modes=modes)
 
 
 S, SET = FieldKind.SCALAR, FieldKind.SET
@@ -91,6 +96,9 @@ CATALOGUE: tuple[FieldSpec, ...] = (
     _f("marketing_consent", S, M.NONE, "consent lives with nurturing; withdrawing it never touches the ATS's legal "
        "record", NOTHING),
     _f("channel_suppressions", SET, M.NONE, "consent lives with nurturing; the ATS sends no marketing", NOTHING),
+    _f("resume_text", S, M.ATS, "the CRM's semantic search embeds the start of a linked candidate's latest resume, "
+       "without name, contact points or protected traits (the resume flow, on ats.resume.parsed.v1); none keeps "
+       "resume text in the ATS from then on", FLOWS, modes=(M.ATS, M.NONE)),
     _f("eeo_answers", S, M.NONE, "never leaves the ATS", NOTHING),
     _f("scorecards", SET, M.NONE, "never leaves the ATS", NOTHING),
     _f("interview_notes", SET, M.NONE, "never leaves the ATS", NOTHING),

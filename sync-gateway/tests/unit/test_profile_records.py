@@ -31,4 +31,4 @@ def test_every_flow_event_reaches_exactly_one_flow():
     assert len(events) == len(set(events))
     assert {"crm.prospect.pushed_to_job.v1", "ats.application.created.v1", "ats.application.hired.v1",
             "ats.application.rejected.v1", "ats.job.opened.v1", "ats.candidate.merged.v1", "crm.prospect.merged.v1",
-            "ats.candidate.erased.v1", "crm.prospect.erased.v1"} == set(events)
+            "ats.candidate.erased.v1", "crm.prospect.erased.v1", "ats.resume.parsed.v1"} == set(events)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ats.db import Base
+from ats.resumes.blind import blind_text as without_identity
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     DateTime,
@@ -66,6 +67,11 @@ class Resume(RecordsEvents, Base):
                    companies=[p["company"] for p in history if p.get("company")],
                    years_of_experience=fields.get("years_of_experience", {}).get("value"), embedding=embedding,
                    version=1, created_at=datetime.now(UTC), created_by=actor)
+
+    @property
+    def blind_text(self) -> str:
+        """The text without who the person is (see `ats.resumes.blind`)."""
+        return without_identity(self.text)
 
     def parsed(self, contact_points_added: dict[str, list[str]]) -> None:
         """Record `ats.resume.parsed.v1` (no text, no contact points: those reach the profile's own event)."""

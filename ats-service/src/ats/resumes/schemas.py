@@ -50,3 +50,5 @@ class ResumeRead(BaseModel):
 
 class ResumeDetail(ResumeRead):
     text: str = Field(description="The text read from the file.")
+    blind_text: str = Field(description="The text without who the person is (the name line, contact points, links, "
+                                        "lines on protected traits): what matching and the CRM's embeddings see.")

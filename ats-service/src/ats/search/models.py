@@ -1,6 +1,7 @@
 """The search document of each candidate, kept by the database itself: triggers on `candidates` and `resumes`
-rebuild a candidate's row in the same statement that changed them (see the migration `candidate search`), so the
-index can never lag behind or disagree with what it indexes. Read-only for the application."""
+rebuild a candidate's rows in the same statement that changed them (see the migrations `candidate search` and
+`candidate search profiles`), so the index can never lag behind or disagree with what it indexes. Read-only for the
+application."""
 import uuid
 from datetime import datetime
 
@@ -30,4 +31,16 @@ class CandidateSearch(Base):
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text))
     titles: Mapped[str] = mapped_column(Text)
     companies: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SearchProfile(Base):
+    """The profile part of the search document alone (A name and job titles, B headline and skills), narrow so that
+    ranking the thousands of candidates a common word matches reads profiles, not whole resumes."""
+
+    __tablename__ = "candidate_search_profiles"
+    __table_args__ = (Index("ix_candidate_search_profiles_profile", "profile", postgresql_using="gin"),)
+
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    profile: Mapped[str] = mapped_column(TSVECTOR)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -36,8 +36,9 @@ async def search_candidates(
         updated_after: Annotated[datetime | None, Query(description="Only candidates changed after this time.")] = None,
 ) -> dict[str, Any]:
     """Full-text search over candidates' profiles and resumes: names and job titles count most, then headline and
-    skills, then the resume text. Best matches first, each with a highlighted `snippet` of the resume; follow
-    `next` for more. Without `q`, the filtered candidates, most recently changed first."""
+    skills; candidates whose resume text alone matches come after those. Best matches first, each with a
+    highlighted `snippet` of the resume; follow `next` for more. Without `q`, the filtered candidates, most
+    recently changed first."""
     return await service.candidates(uow=uow, paging=paging, q=q, job_id=job_id, stage_id=stage_id,
                                     status=status.value if status else None, tags=tag, location=location,
                                     updated_after=updated_after)

@@ -23,13 +23,13 @@ async def candidates(*, uow: UnitOfWork, paging: Paging, q: str | None, job_id: 
                "status": status, "tag": tags or None, "location": location,
                "updated_after": updated_after.isoformat() if updated_after else None}
     offset = paging.offset(filters)
-    stmt, rank_query = repository.search(query, job_id=job_id, stage_id=stage_id, status=status, tags=tags,
-                                         location=location, updated_after=updated_after)
-    rows = await repository.page(uow.session, stmt, offset=offset, limit=paging.limit + 1)
+    search = repository.search(query, job_id=job_id, stage_id=stage_id, status=status, tags=tags, location=location,
+                               updated_after=updated_after)
+    rows = await repository.page(uow.session, search, offset=offset, limit=paging.limit + 1)
     body = paging.offset_page(rows, offset=offset, filters=filters)
     found = body["data"]
     ids = [row.Candidate.id for row in found]
-    snippets = await repository.snippets(uow.session, ids, rank_query)
+    snippets = await repository.snippets(uow.session, ids, search.rank_query)
     skills = await repository.skills_of(uow.session, ids)
     body["data"] = [CandidateHit(id=c.id, first_name=c.first_name, last_name=c.last_name, headline=c.headline,
                                  location=c.location, tags=c.tags, skills=skills.get(c.id, []), score=round(score, 6),

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.embeddings.models import EmbeddingRequest, ProspectEmbedding
 from crm.prospects.models import Prospect
+from crm.resume_text.models import ResumeExcerpt
 
 
 async def lease(session: AsyncSession, *, limit: int, now: datetime, lease: timedelta) -> list[Any]:
-    """Up to `limit` requests nobody holds, oldest first, leased to this worker; with each prospect's text fields."""
+    """Up to `limit` requests nobody holds, oldest first, leased to this worker; with each prospect's text fields
+    (its resume excerpt among them)."""
     free = (select(EmbeddingRequest.prospect_id)
             .where((EmbeddingRequest.leased_until.is_(None)) | (EmbeddingRequest.leased_until < now))
             .order_by(EmbeddingRequest.requested_at).limit(limit).with_for_update(skip_locked=True))
@@ -26,8 +28,9 @@ async def lease(session: AsyncSession, *, limit: int, now: datetime, lease: time
     requested = dict(leased)
     rows = (await session.execute(select(Prospect.id, Prospect.status, Prospect.merged_into_id, Prospect.headline,
                                          Prospect.current_title, Prospect.current_company, Prospect.skills,
-                                         ProspectEmbedding.text_sha256)
+                                         ResumeExcerpt.text.label("resume_text"), ProspectEmbedding.text_sha256)
                                   .outerjoin(ProspectEmbedding, ProspectEmbedding.prospect_id == Prospect.id)
+                                  .outerjoin(ResumeExcerpt, ResumeExcerpt.prospect_id == Prospect.id)
                                   .where(Prospect.id.in_(requested)))).all()
     return [(row, requested[row.id]) for row in rows]
 

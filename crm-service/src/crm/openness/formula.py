@@ -3,13 +3,15 @@ tier the signal reaches; the score is their sum (0-100).
 
 | signal                | measured as                                                          | tiers (signal >= : points) |
 |-----------------------|----------------------------------------------------------------------|----------------------------|
-| tenure                | months since the CRM learned the current company                     | 24: 25, 12: 10             |
+| tenure                | months at the current company, from the work history: since the earliest start of their positions there, while one is held still (no end date) | 24: 25, 12: 10 |
 | engagement trend      | engagement events (opens, clicks, replies, visits) in the last 30 days minus the 30 before | 1: 20 |
 | page visits           | visits of the CRM's pages in the last 30 days                        | 2: 20, 1: 10               |
 | replies               | replies to messages in the last 60 days                              | 1: 20                      |
 | profile update        | headline, title or company changed in the last 90 days (not at creation) | 1: 15                  |
 
-Why these: people look around after about two years in a job; rising engagement, visits and replies show
+Why these: people look around after about two years in a job (measured from when the job began, not from when
+the CRM heard of the company: an import or a sync would otherwise start the count afresh; without a work history
+the tenure is unknown and earns nothing); rising engagement, visits and replies show
 attention now; a fresh headline or title often comes with a job search."""
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""The openness signals of prospects, computed in SQL from the prospect row and its activity timeline."""
+"""The openness signals of prospects, computed in SQL from the prospect row, its work history and its activity
+timeline."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Select, case, cast, func, literal, select
+from sqlalchemy import DateTime, Select, and_, case, cast, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -13,8 +14,10 @@ from crm.activities.models import Activity
 from crm.openness.formula import score_sql
 from crm.openness.models import OpennessAlert
 from crm.prospects.models import Prospect
+from crm.work_history.models import Position
 
 ENGAGEMENT = ("message_opened", "message_clicked", "message_replied", "page_visit")
+MONTH = 30.4375 * 86400  # seconds in an average month
 
 
 def _count(kinds: tuple[str, ...], since: datetime, until: datetime | None = None) -> ColumnElement[Any]:
@@ -27,16 +30,24 @@ def _changed_at(field: str) -> ColumnElement[Any]:
     return cast(Prospect.field_times[field].astext, DateTime(timezone=True))
 
 
+def _tenure_months(now: datetime) -> ColumnElement[Any]:
+    """Months since the earliest start of the prospect's positions at their current company, when they hold one
+    of them still (a promotion there keeps the count going); null without such a position."""
+    at_current = and_(Position.prospect_id == Prospect.id, func.coalesce(Prospect.current_company, "") != "",
+                      func.lower(func.btrim(Position.company)) == func.lower(func.btrim(Prospect.current_company)))
+    started = select(func.min(Position.started_on)).where(at_current).scalar_subquery()
+    held = exists().where(at_current, Position.ended_on.is_(None))
+    months = func.extract("epoch", literal(now) - cast(started, DateTime(timezone=True))) / MONTH
+    return case((held, months), else_=None)
+
+
 def signals(now: datetime) -> dict[str, ColumnElement[Any]]:
     """Each signal of `openness.formula` as a SQL expression on `prospects`."""
-    month = 30.4375 * 86400
-    has_company = func.coalesce(Prospect.current_company, "") != ""
-    tenure = case((has_company, func.extract("epoch", literal(now) - _changed_at("current_company")) / month), else_=None)
     changed = func.greatest(_changed_at("headline"), _changed_at("current_title"), _changed_at("current_company"))
     recent = _count(ENGAGEMENT, now - timedelta(days=30))
     before = _count(ENGAGEMENT, now - timedelta(days=60), now - timedelta(days=30))
     return {
-        "tenure_months": tenure,
+        "tenure_months": _tenure_months(now),
         "engagement_trend": case((recent > 0, recent - before), else_=0),
         "visits_30d": _count(("page_visit",), now - timedelta(days=30)),
         "replies_60d": _count(("message_replied",), now - timedelta(days=60)),

@@ -36,8 +36,8 @@ async def search(*, uow: UnitOfWork, paging: Paging, q: str, mode: Mode, filters
     offset = paging.offset(page_filters)
     wanted = offset + paging.limit + 1
     if mode == Mode.BOOLEAN:
-        stmt, _ = repository.fulltext(parse_query(q), filters)
-        found = await repository.rows(uow.session, stmt, offset=offset, limit=paging.limit + 1)
+        found = await repository.fulltext_page(uow.session, parse_query(q), filters, offset=offset,
+                                               limit=paging.limit + 1)
         hits = [(r.id, float(r.score), Match(fulltext_rank=offset + i + 1)) for i, r in enumerate(found)]
     else:
         query = parse_query(q) if mode == Mode.HYBRID else None

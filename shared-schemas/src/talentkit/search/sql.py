@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, literal_column, not_, or_, select
+from sqlalchemy import and_, exists, func, literal, literal_column, not_, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
@@ -86,6 +87,14 @@ def _positive_terms(node: Node, negated: bool = False) -> list[Term]:
     if isinstance(node, Not):
         return _positive_terms(node.part, not negated)
     return [t for part in node.parts for t in _positive_terms(part, negated)]
+
+
+async def custom_plans(session: AsyncSession) -> None:
+    """Plan this transaction's search statements for their own query text. The statements are prepared and
+    cached; after five runs PostgreSQL would keep one generic plan, which cannot fold `plainto_tsquery($1)` to a
+    constant and so parses the query again for every row it ranks (measured: 18 ms instead of 7 ms for one common
+    word over 100,000 profiles). Planning each time costs under a millisecond."""
+    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 # --- field predicates the services compose their field maps from ----------------------------------------------

@@ -196,9 +196,10 @@ class PeerClient:
         return await self._send("POST", path, json=body, allow=allow,
                                 headers=self._origin(causation_id, None) | {"Idempotency-Key": idempotency_key})
 
-    async def put(self, path: str, body: dict[str, Any], *, causation_id: str) -> httpx.Response:
+    async def put(self, path: str, body: dict[str, Any], *, causation_id: str,
+                  allow: tuple[int, ...] = ()) -> httpx.Response:
         """PUT a sub-resource as it should stand (idempotent by nature) with the gateway's origin."""
-        return await self._send("PUT", path, json=body, headers=self._origin(causation_id, None))
+        return await self._send("PUT", path, json=body, allow=allow, headers=self._origin(causation_id, None))
 
     @staticmethod
     def _origin(causation_id: str, source_time: datetime | None) -> dict[str, str]:

@@ -10,6 +10,7 @@ from shared_schemas.topics import (
     ATS_APPLICATIONS,
     ATS_CANDIDATES,
     ATS_JOBS,
+    ATS_RESUMES,
     CRM_PROSPECTS,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +21,7 @@ from sync_gateway.flows import BusinessFlows
 from sync_gateway.plan import Plan
 from sync_gateway.profiles.service import ECHOES_DROPPED, ProfileSync
 
-TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, CRM_PROSPECTS)
+TOPICS = (ATS_CANDIDATES, ATS_APPLICATIONS, ATS_JOBS, ATS_RESUMES, CRM_PROSPECTS)
 
 
 class EventHandler:
@@ -44,9 +45,13 @@ class EventHandler:
 
 
 def person_of(event: EventEnvelope) -> str | None:
-    """Order an application's events with its candidate's profile events (one queue per person)."""
+    """Order an application's and a resume's events with their candidate's profile events (one queue per person:
+    a flow that links the person on the fly never races the candidate's own creation into two prospects)."""
     if event.type.startswith("ats.application."):
         candidate_id = (event.data.get("application") or {}).get("candidate_id")
+        return str(candidate_id) if candidate_id else None
+    if event.type.startswith("ats.resume."):
+        candidate_id = event.data.get("candidate_id")
         return str(candidate_id) if candidate_id else None
     return None  # the record key: the candidate, prospect or job id
 

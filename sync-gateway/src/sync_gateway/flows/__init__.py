@@ -1,6 +1,6 @@
 """The business flows between the pipeline (ATS) and nurture (CRM), DESIGN.md §3, one module each:
 `push_to_job` (1), `applied` (2), `hired` (3), `rejected` (4, silver medalists), `job_opened` (5), `merged` (7),
-`erased` (8). Every write carries the gateway's origin and an idempotency key derived from the event, so a
+`erased` (8), `resume` (9: resume text for the CRM's embeddings). Every write carries the gateway's origin and an idempotency key derived from the event, so a
 replay is harmless."""
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from sync_gateway.flows import (
     merged,
     push_to_job,
     rejected,
+    resume,
 )
 from sync_gateway.flows.common import FlowContext
 from sync_gateway.plan import Plan
 
 Flow = Callable[[FlowContext, Plan, EventEnvelope], Awaitable[None]]
-FLOW_MODULES = (push_to_job, applied, hired, rejected, job_opened, merged, erased)
+FLOW_MODULES = (push_to_job, applied, hired, rejected, job_opened, merged, erased, resume)
 
 
 class BusinessFlows:

@@ -25,7 +25,8 @@ async def change(*, uow: UnitOfWork, cache: PolicyCache, field: str, mode: Owner
         raise NotFound(f"{field!r} is not in the field catalogue.")
     if mode not in spec.allowed_modes:
         allowed = ", ".join(m.value for m in spec.allowed_modes)
-        why = (f"{field} keeps its mode ({spec.why})" if spec.carried_by is not Carrier.PROFILE
+        why = (f"{field} is carried one way or not at all" if spec.modes is not None
+               else f"{field} keeps its mode ({spec.why})" if spec.carried_by is not Carrier.PROFILE
                else f"{mode.value} does not fit a {spec.kind.value} field")
         raise Unprocessable(f"{why}; allowed: {allowed}.", errors=[field_error("mode", f"{why}; allowed: {allowed}")])
     row = await repository.override(uow.session, field)

@@ -1,6 +1,6 @@
 """The effective field policy (the shared defaults with the runtime overrides applied), cached in the process.
 
-The hot path never reads the policy per event: the cache re-reads the overrides (a table of at most 22 rows) at
+The hot path never reads the policy per event: the cache re-reads the overrides (a table of at most one row per catalogued field) at
 most once per `max_age` seconds, so a change made on any replica applies everywhere within that time, and at
 once on the replica that made it (its change invalidates the cache after the commit)."""
 from __future__ import annotations
