@@ -58,7 +58,7 @@ class Search:
     its words, to rank and highlight with (None when nothing is searched for but fields or filters)."""
 
     where: list[Any]
-    rank_query: Any | None
+    rank_query: Any  # None without words to rank on (the profile tiers are then not used)
 
 
 def search(query: Node | None, *, job_id: uuid.UUID | None, stage_id: uuid.UUID | None, status: str | None,
@@ -120,7 +120,7 @@ async def _profile_hits(session: AsyncSession, found: Search, *, offset: int, li
                 .join(CandidateSearch, CandidateSearch.candidate_id == Candidate.id).where(*found.where)
                 .order_by(ranked.c.score.desc(), ranked.c.updated_at.desc(), ranked.c.candidate_id))
         hits = list((await session.execute(stmt.offset(offset).limit(limit))).all())
-        if len(hits) == limit or await session.scalar(select(func.count()).select_from(ranked)) < window:
+        if len(hits) == limit or (await session.scalar(select(func.count()).select_from(ranked)) or 0) < window:
             return hits
         window *= 4
 

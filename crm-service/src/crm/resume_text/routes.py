@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
+from talentkit.apidocs import PROBLEM_ANSWER
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 from talentkit.responses import resource_response
@@ -13,7 +14,7 @@ from crm.resume_text.schemas import ResumeExcerptIn, ResumeExcerptRead
 router = APIRouter(prefix="/v1/prospects", tags=["Prospects"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
+P = PROBLEM_ANSWER
 
 
 @router.get("/{prospect_id}/resume-text", response_model=ResumeExcerptRead, summary="A prospect's resume excerpt",

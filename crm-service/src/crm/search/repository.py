@@ -112,7 +112,7 @@ async def fulltext_page(session: AsyncSession, query: Node, filters: Filters, *,
         if not words_only:
             stmt = stmt.join(ProspectSearch, ProspectSearch.prospect_id == ranked.c.prospect_id).where(compiled.where)
         found = await rows(session, stmt, offset=offset, limit=limit)
-        if len(found) == limit or await session.scalar(select(func.count()).select_from(ranked)) < window:
+        if len(found) == limit or (await session.scalar(select(func.count()).select_from(ranked)) or 0) < window:
             return found
         window *= 4
 

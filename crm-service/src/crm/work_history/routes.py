@@ -3,6 +3,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from talentkit.apidocs import PROBLEM_ANSWER, Responses
 from talentkit.auth import RequestContext, require
 from talentkit.db import UoW
 
@@ -12,8 +13,8 @@ from crm.work_history.schemas import WorkHistoryIn, WorkHistoryRead
 router = APIRouter(prefix="/v1/prospects", tags=["Prospects"])
 Reader = Annotated[RequestContext, Depends(require("crm:read"))]
 Writer = Annotated[RequestContext, Depends(require("crm:write"))]
-P = {"content": {"application/problem+json": {}}}
-NOT_FOUND = {404: {"description": "No such prospect.", **P}}
+P = PROBLEM_ANSWER
+NOT_FOUND: Responses = {404: {"description": "No such prospect.", **P}}
 
 
 @router.get("/{prospect_id}/work-history", response_model=WorkHistoryRead, summary="A prospect's work history",
