@@ -24,6 +24,11 @@ class PeerUnavailable(TransientError):
     """The other service did not answer usefully (connection refused, timeout, 5xx, 429): retry later."""
 
 
+class PeerRaced(TransientError):
+    """The other service's write lost a race to a concurrent one (409 `concurrent-change`: a deadlock or
+    serialization failure there, nothing stored): retry this event later; the peer itself is fine."""
+
+
 class PeerRejected(Exception):
     """The other service refused the write for good (4xx other than 404/409/412)."""
 
@@ -178,6 +183,8 @@ class PeerClient:
         _, detail = item_failure(result)
         if status >= 500 or status in (408, 429):
             raise PeerUnavailable(f"{self.side} answered {status} to {method} {url}")
+        if status == 409 and str((result.get("problem") or {}).get("type", "")).endswith("/concurrent-change"):
+            raise PeerRaced(f"{self.side} lost a race on {method} {url} (a batch item); retrying")
         raise PeerRejected(f"{self.side} refused {method} {url}: {status} {detail}")
 
     @staticmethod
@@ -220,7 +227,17 @@ class PeerClient:
             return resp
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             raise PeerUnavailable(f"{self.side} answered {resp.status_code} to {method} {url}")
+        if resp.status_code == 409 and _lost_a_race(resp):
+            raise PeerRaced(f"{self.side} lost a race on {method} {url}; retrying")
         raise PeerRejected(f"{self.side} refused {method} {url}: {resp.status_code} {resp.text[:500]}")
+
+
+def _lost_a_race(resp: httpx.Response) -> bool:
+    try:
+        body = resp.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("type", "")).endswith("/concurrent-change")
 
 
 def _url_sized(emails: list[str], limit: int = 6000, most: int = 200) -> list[list[str]]:
