@@ -8,7 +8,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54320/crm"
-    embedding_poll_seconds: float = 0.5  # how often the embedding worker looks for changed prospects when idle
+    # How often the idle embedding and bulk-push workers look for work: a commit of this process wakes them at once,
+    # so this only bounds how late they find work another replica queued.
+    embedding_poll_seconds: float = 5.0
     embedding_process: bool = Field(True, description=(
         "compute the embedding worker's (background) embeddings in a separate low-priority process, so they take "
         "neither the GIL nor a core's priority from writes and sync; False: in a thread of this process"))

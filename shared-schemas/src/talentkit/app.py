@@ -37,7 +37,7 @@ from talentkit.outbox import OutboxRelay
 from talentkit.ratelimit import RateLimitHeaders, SharedRateLimiter
 from talentkit.routing import index_routes
 from talentkit.settings import ServiceSettings
-from talentkit.uow import EventSink, MessageBus, OutboxWriter, UnitOfWorkFactory
+from talentkit.uow import EventSink, MessageBus, OutboxWriter, Signal, UnitOfWorkFactory
 
 log = logging.getLogger("talentkit.app")
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
@@ -61,8 +61,10 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine)
         app.state.rate_limiter = SharedRateLimiter(engine, platform.rate_limit_buckets)
+        app.state.committed = Signal()  # idle background workers wake on it (`talentkit.background.repeat`)
         app.state.uow_factory = UnitOfWorkFactory(app.state.sessionmaker,
-                                                  sinks=(OutboxWriter(platform, source), *event_sinks), bus=bus)
+                                                  sinks=(OutboxWriter(platform, source), *event_sinks), bus=bus,
+                                                  committed=app.state.committed)
         tasks: list[asyncio.Task[None]] = []
         if settings.relay_enabled:
             relay = OutboxRelay(engine=engine, tables=platform, bootstrap=settings.kafka_bootstrap_servers,

@@ -13,9 +13,11 @@ log = logging.getLogger("talentkit.background")
 
 
 def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAPI], float],
-           name: str) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
+           name: str, wake_on_commit: bool = False) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
     """A worker running `step(app)` again at once while it returns something truthy (busy), else after `pause(app)`
-    seconds."""
+    seconds. With `wake_on_commit`, an idle worker also starts again as soon as this process commits events
+    (`app.state.committed`): work made here is taken at once, and the pause only bounds how late work made by
+    another replica is found, so it can be long and an idle service stays idle."""
     async def worker(app: FastAPI) -> None:
         while True:
             try:
@@ -26,6 +28,10 @@ def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAP
                 log.exception("background step failed", extra={"worker": name})
                 busy = False
             if not busy:
-                await asyncio.sleep(pause(app))
+                signal = getattr(app.state, "committed", None) if wake_on_commit else None
+                if signal is not None:
+                    await signal.wait(pause(app))
+                else:
+                    await asyncio.sleep(pause(app))
     worker.__name__ = name
     return worker

@@ -192,10 +192,18 @@ def _defer_begin(session: SyncSession, transaction: Any, connection: Any) -> Non
         connection.info[_DEFERRED] = True
 
 
+PLAIN_READ = {"talentkit_plain_read": True}  # `text(...).execution_options(**PLAIN_READ)`: a text its author vouches reads only
+
+
 def _plain_read(statement: str, context: Any) -> bool:
-    """A SELECT construct (not text: it may call anything) that locks nothing and calls nothing known to write."""
+    """A SELECT construct (not text: it may call anything, unless marked `PLAIN_READ`) that locks nothing and calls
+    nothing known to write."""
     compiled = getattr(context, "compiled", None)
-    return compiled is not None and isinstance(compiled.statement, Select) and _reads_only(statement)
+    if compiled is None:
+        return False
+    if isinstance(compiled.statement, Select):
+        return _reads_only(statement)
+    return bool(context.execution_options.get("talentkit_plain_read")) and not _NOT_A_PLAIN_READ.search(statement)
 
 
 @functools.lru_cache(maxsize=4096)  # a service sends a few hundred distinct statements; each is scanned once

@@ -15,6 +15,7 @@ Without `commit()` everything is rolled back when the block ends.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import json
@@ -215,9 +216,34 @@ class UnitOfWorkFactory:
     sessions: async_sessionmaker[AsyncSession]
     sinks: tuple[EventSink, ...]
     bus: MessageBus | None = None
+    committed: Signal | None = None  # told after every commit that wrote events (the service's idle workers wait on it)
 
     def __call__(self, ctx: RequestContext | None = None) -> UnitOfWork:
-        return UnitOfWork(self.sessions, sinks=self.sinks, bus=self.bus, ctx=ctx)
+        return UnitOfWork(self.sessions, sinks=self.sinks, bus=self.bus, ctx=ctx, signal=self.committed)
+
+
+class Signal:
+    """Tells every waiter that something happened in this process (no payload, nothing queued): an idle worker
+    waits on it, or its pause, whichever comes first, instead of polling the database every half second."""
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Event] = set()
+
+    def notify(self) -> None:
+        for waiter in self._waiters:
+            waiter.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait for the next `notify` or `timeout` seconds; True when notified."""
+        waiter = asyncio.Event()
+        self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._waiters.discard(waiter)
 
 
 class UnitOfWork:
@@ -226,8 +252,9 @@ class UnitOfWork:
     MAX_ROUNDS = 20  # handlers that keep recording events in a cycle are a bug, not a workload
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, sinks: Iterable[EventSink] = (),
-                 bus: MessageBus | None = None, ctx: RequestContext | None = None) -> None:
+                 bus: MessageBus | None = None, ctx: RequestContext | None = None, signal: Signal | None = None) -> None:
         self._sessions, self.sinks, self.bus, self.ctx = sessions, tuple(sinks), bus, ctx
+        self._signal, self._wake = signal, False
         self._session: AsyncSession | None = None
         self._loose: list[DomainEvent] = []
         self._held: list[object] = []  # aggregates that joined this unit of work, kept until it ends
@@ -256,6 +283,11 @@ class UnitOfWork:
                 await session.rollback()
         finally:
             await session.close()
+
+    def wake_workers(self) -> None:
+        """Wake this process's idle background workers at commit, though nothing recorded an event (work queued
+        in a table of theirs). Commits that write events wake them anyway."""
+        self._wake = True
 
     def record(self, event: DomainEvent) -> DomainEvent:
         """Record an event that belongs to no loaded aggregate (e.g. one about a row changed in bulk)."""
@@ -306,6 +338,8 @@ class UnitOfWork:
         events = await self.publish_pending()
         await self.session.commit()
         self.committed.extend(events)
+        if (events or self._wake) and self._signal is not None:
+            self._signal.notify()
         for hook in self.after_commit:
             await hook()
         self.after_commit.clear()

@@ -39,6 +39,7 @@ async def start(*, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext)
     uow.session.add_all(BulkPushItem(bulk_push_id=bulk.id, position=i, prospect_id=pid, outcome="pending")
                         for i, pid in enumerate(ids))
     await uow.flush()
+    uow.wake_workers()  # the push worker takes the items as soon as they commit
     return bulk
 
 
@@ -83,4 +84,4 @@ async def push_next(app: FastAPI) -> bool:
 
 
 # Background task of the CRM: work through pending bulk push items, one person at a time.
-bulk_push_worker = repeat(push_next, pause=lambda app: app.state.settings.embedding_poll_seconds, name="bulk_push_worker")
+bulk_push_worker = repeat(push_next, pause=lambda app: app.state.settings.embedding_poll_seconds, name="bulk_push_worker", wake_on_commit=True)

@@ -56,7 +56,7 @@ async def _embed(app: FastAPI, texts: list[str]) -> Any:
 
 
 _embed_changes = repeat(embed_pending, pause=lambda app: app.state.settings.embedding_poll_seconds,
-                        name="embedding_worker")
+                        name="embedding_worker", wake_on_commit=True)
 
 
 async def embedding_worker(app: FastAPI) -> None:

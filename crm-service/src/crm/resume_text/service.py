@@ -17,6 +17,7 @@ async def keep(*, uow: UnitOfWork, prospect_id: uuid.UUID, values: dict[str, Any
     record = await prospects.get(uow.session, prospect_id, for_update=True)
     record.ensure_writable()
     await repository.keep(uow.session, prospect_id, values)
+    uow.wake_workers()  # a trigger queued the prospect's embedding again
     return await read(uow=uow, prospect_id=prospect_id)
 
 

@@ -60,6 +60,11 @@ async def apply_batch(*, uow: UnitOfWork, batch: Batch, items: list[Any], ctx: R
     claimed, stored = await _claim(session, batch, ctx.principal.key_id, first_hash)
     await batch.service.repo.lock(session, sorted({i.id for i in items if getattr(i, "op", None) == "update"}))
 
+    # The people the creates may find (`unless_email_taken`) are read in one query; a person this batch creates is
+    # added as it is created, so a later item with the same email finds it, as it would one item at a time.
+    taken = await batch.service.repo.oldest_by_email(session, [
+        e for i in items if getattr(i, "op", None) == "create" and getattr(i, "unless_email_taken", False)
+        and not isinstance(i, InvalidItem) for e in i.body.emails or ()])
     results: list[dict[str, Any]] = []
     answered: dict[str, dict[str, Any]] = {}  # key -> the outcome of its first item in this batch
     for index, item in enumerate(items):
@@ -75,17 +80,22 @@ async def apply_batch(*, uow: UnitOfWork, batch: Batch, items: list[Any], ctx: R
         elif key and key in stored:
             results.append(_replayed(index, stored[key]))
         else:
-            results.append(await _apply_one(uow, batch, index, item, ctx))
+            results.append(await _apply_one(uow, batch, index, item, ctx, taken))
             if key:
                 answered[key] = results[-1]
     await _settle(session, batch, ctx.principal.key_id, {k: answered[k] for k in claimed if k in answered})
     return results
 
 
-async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: RequestContext) -> dict[str, Any]:
+async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: RequestContext,
+                     taken: dict[str, Any | None]) -> dict[str, Any]:
     instance = batch.path if item.op == "create" else f"{batch.path}/{item.id}"
     if item.op == "create" and item.unless_email_taken and item.body.emails:
-        existing = await batch.service.repo.oldest_with_email(uow.session, item.body.emails)
+        wanted = [x.strip().lower() for x in item.body.emails]
+        if any(e in taken and taken[e] is None for e in wanted):
+            existing = await batch.service.repo.oldest_with_email(uow.session, item.body.emails)
+        else:
+            existing = next((taken[e] for e in wanted if e in taken), None)
         if existing is not None:
             return {"index": index, "status": 200, "existing": True, "etag": etag(existing.version),
                     "location": f"{batch.path}/{existing.id}",
@@ -103,6 +113,12 @@ async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: 
         if (problem := unstorable_value(exc, instance) or lost_race(exc, instance)) is None:
             raise
         return _failed(index, problem)
+    if item.op == "create":
+        for email in record.emails:
+            taken.setdefault(email, record)  # a person found before is older
+    else:  # an update may have added or removed emails: those are looked up afresh (None: ask the database)
+        for email in [e for e, held in taken.items() if held is record] + list(record.emails):
+            taken[email] = None
     out = {"index": index, "status": 201 if item.op == "create" else 200, "etag": etag(record.version),
            "body": batch.out_schema.model_validate(record).model_dump(mode="json")}
     if item.op == "create":

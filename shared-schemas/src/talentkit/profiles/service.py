@@ -62,6 +62,20 @@ class ProfileRepository(Generic[ProfileT]):
                 return found
         return None
 
+    async def oldest_by_email(self, session: AsyncSession, emails: list[str]) -> dict[str, ProfileT]:
+        """For each of `emails` (lower-case) that some profile holds, the oldest profile holding it: one query for
+        what `oldest_with_email` asks one email at a time."""
+        wanted = list(dict.fromkeys(e.strip().lower() for e in emails))
+        if not wanted:
+            return {}
+        found: dict[str, ProfileT] = {}
+        for profile in (await session.execute(self.listing(emails=wanted, updated_after=None))).scalars():
+            for email in profile.emails:
+                if email in wanted and ((held := found.get(email)) is None
+                                        or (profile.created_at, str(profile.id)) < (held.created_at, str(held.id))):
+                    found[email] = profile
+        return found
+
     def listing(self, *, emails: list[str] | None, updated_after: datetime | None) -> Select[Any]:
         """Profiles having any of `emails` (lower-case; the GIN index answers both forms) changed after a time."""
         stmt = select(self.model)
