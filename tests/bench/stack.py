@@ -84,7 +84,8 @@ class BenchStack:
         kafka_port, controller_port = free_port(), free_port()
         while controller_port == kafka_port:
             controller_port = free_port()
-        self.kafka = ls.start_kafka(self.kafka_dir, kafka_port, controller_port, ls.fetch_kafka(self.repo))
+        # the broker's full JIT, as in production (tests and `make run` start it with C1 only, for a quick start)
+        self.kafka = ls.start_kafka(self.kafka_dir, kafka_port, controller_port, ls.fetch_kafka(self.repo), steady=True)
         self._record_children()
         self.bootstrap = f"127.0.0.1:{kafka_port}"
         for name in ("ats", "crm", "gateway"):

@@ -36,13 +36,33 @@ class Idempotency:
         return await self.store(await produce())
 
     async def store(self, response: JSONResponse) -> JSONResponse:
-        """Keep the response for retries (same transaction as the write)."""
+        """Keep the response for retries (same transaction as the write: in the unit of work's closing statement)."""
         if self.key and self.session is not None:
-            await self.session.execute(_statements(self.table).store, {
-                "p": self.principal, "k": self.key, "status_code": response.status_code,
-                "response_body": bytes(response.body).decode(),
-                "response_headers": {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}})
+            values = {"p": self.principal, "k": self.key, "status_code": response.status_code,
+                      "response_body": bytes(response.body).decode(),
+                      "response_headers": {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}}
+            uow = self.session.info.get("uow")
+            if uow is not None:
+                uow.closing(f"idempotency:{self.key}", lambda: StoredResponse(self.table, values))
+            else:
+                await self.session.execute(_statements(self.table).store, values)
         return response
+
+
+@dataclass
+class StoredResponse:
+    """The response kept under a claimed key, written by the unit of work's closing statement."""
+
+    table: Table
+    values: dict[str, Any]
+
+    def render(self, p: str) -> tuple[list[str], dict[str, Any], list[str]]:
+        cte = (f"{p}stored AS (UPDATE {self.table.name} SET status_code = CAST(:{p}status_code AS integer), "
+               f"response_body = CAST(:{p}response_body AS text), response_headers = CAST(:{p}response_headers AS jsonb) "
+               f"WHERE principal = CAST(:{p}p AS text) AND key = CAST(:{p}k AS text))")
+        v = self.values
+        return [cte], {f"{p}status_code": v["status_code"], f"{p}response_body": v["response_body"],
+                       f"{p}response_headers": json.dumps(v["response_headers"]), f"{p}p": v["p"], f"{p}k": v["k"]}, []
 
 
 @dataclass(frozen=True)

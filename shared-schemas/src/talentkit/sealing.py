@@ -110,25 +110,54 @@ def _create_keys(table: Table) -> TextClause:
         ON CONFLICT DO NOTHING RETURNING subject_id, key""")
 
 
+@dataclass
+class NewKeys:
+    """Keys of people created in a unit of work, inserted by its closing statement (a plain INSERT: a new id has
+    no key yet, and a clash must fail the commit rather than leave events sealed with a key nobody keeps)."""
+
+    table: Table
+    keys: dict[str, bytes] = field(default_factory=dict)
+
+    def render(self, p: str) -> tuple[list[str], dict[str, Any], list[str]]:
+        cte = (f"{p}keys AS (INSERT INTO {self.table.name} (subject_id, key) "
+               f"SELECT * FROM unnest(CAST(:{p}subjects AS text[]), CAST(:{p}keys AS bytea[])))")
+        return [cte], {f"{p}subjects": list(self.keys), f"{p}keys": list(self.keys.values())}, []
+
+
 class Sealer:
     """The outbox side: seals events' personal values with their person's key (created on first use)."""
 
     def __init__(self, table: Table, cache_size: int = 10000) -> None:
         self.table = table
         self._keys: _Lru = _Lru(cache_size)
+        self._part_key = f"keys:{table.name}"
 
     async def seal(self, session: AsyncSession, events: list[tuple[str, str, dict[str, Any]]],
-                   after_commit: list[Callable[[], Awaitable[None]]]) -> list[dict[str, Any]]:
-        """Sealed copies of each (type, aggregate id, data); keys created here are cached only once committed."""
+                   after_commit: list[Callable[[], Awaitable[None]]], *, born: set[str] = frozenset(),  # type: ignore[assignment]
+                   uow: Any = None) -> list[dict[str, Any]]:
+        """Sealed copies of each (type, aggregate id, data); keys created here are cached only once committed.
+        `born`: people created in this transaction (with `uow`, their keys go in its closing statement)."""
         wanted = [(layout(REGISTRY[t]) if t in REGISTRY else {}, person_of(t, a, d)) for t, a, d in events]
         subjects = {s for lay, s in wanted if lay and s}
-        keys = await self._keys_for(session, subjects, after_commit)
+        keys = await self._keys_for(session, subjects, after_commit, born=born if uow is not None else set(), uow=uow)
         return [seal_payload(d, lay, s, keys[s]) if lay and s else d for (_, _, d), (lay, s) in zip(events, wanted, strict=True)]
 
     async def _keys_for(self, session: AsyncSession, subjects: set[str],
-                        after_commit: list[Callable[[], Awaitable[None]]]) -> dict[str, bytes]:
+                        after_commit: list[Callable[[], Awaitable[None]]], *, born: set[str], uow: Any) -> dict[str, bytes]:
         found = {s: self._keys[s] for s in subjects if s in self._keys}
+        if uow is not None and (pending := uow._closing.get(self._part_key)) is not None:
+            found |= {s: pending.keys[s] for s in subjects if s in pending.keys}  # created earlier in this unit of work
         missing = sorted(subjects - found.keys())
+        if new := [s for s in missing if s in born]:
+            part = uow.closing(self._part_key, lambda: NewKeys(self.table))
+            for s in new:
+                found[s] = part.keys[s] = AESGCM.generate_key(bit_length=256)
+
+            async def remember_new() -> None:
+                for s in new:
+                    self._keys.put(s, found[s])
+            after_commit.append(remember_new)
+            missing = [s for s in missing if s not in born]
         if not missing:
             return found
         t = self.table

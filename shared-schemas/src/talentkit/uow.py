@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from pydantic import BaseModel
 from shared_schemas.envelope import EventEnvelope
@@ -121,6 +121,21 @@ class RecordsEvents:
         return self.__dict__.pop("_recorded_events", [])
 
 
+class ClosingPart(Protocol):
+    """A write that can wait for the end of the unit of work: every part goes in one statement just before COMMIT
+    (the closing statement), so that the outbox rows, new people's keys, the stored idempotent response and the
+    ATS audit entries cost one round trip together instead of one each."""
+
+    def render(self, p: str) -> tuple[list[str], dict[str, Any], list[str]]:
+        """The part's CTEs (`<p>name AS (...)`, each a data-modifying statement or a SELECT read below), their
+        parameters (names starting with `p`), and the expressions the closing SELECT must read (a SELECT CTE
+        runs only when read)."""
+        ...
+
+
+PartT = TypeVar("PartT", bound=ClosingPart)
+
+
 class EventSink(Protocol):
     """Something that must hold every event in the same transaction (the outbox, an audit trail)."""
 
@@ -161,8 +176,11 @@ class OutboxWriter:
         public = [e for e in events if not e.internal]
         datas = [e.data for e in public]
         if self.tables.subject_keys is not None and public:
+            # A person whose created event this is was created in this transaction: a new key, stored by the
+            # closing statement (no key can exist for a new id; a clash would fail the commit, never mis-seal).
+            born = {e.aggregate_id for e in public if e.type.endswith(".created.v1")}
             datas = await sealer_for(self.tables.subject_keys).seal(
-                uow.session, [(e.type, e.aggregate_id, e.data) for e in public], uow.after_commit)
+                uow.session, [(e.type, e.aggregate_id, e.data) for e in public], uow.after_commit, born=born, uow=uow)
         for e, data in zip(public, datas, strict=True):
             ctx = e.ctx or uow.ctx
             e.envelope = EventEnvelope(
@@ -172,7 +190,8 @@ class OutboxWriter:
                 traceparent=ctx.traceparent if ctx else None)
             rows.append({"event_id": e.envelope.id, "topic": e.default_topic, "aggregate_type": e.aggregate,
                          "aggregate_id": e.aggregate_id, "event_type": e.type, "envelope": e.envelope.model_dump_json()})
-        await write_outbox(uow.session, self.tables.outbox, rows)
+        if rows:
+            uow.closing("outbox", lambda: OutboxRows(self.tables.outbox)).rows.extend(rows)
 
 
 OUTBOX_CHANNEL = "talent_outbox"  # every transaction that writes outbox rows NOTIFYs it; the relay LISTENs
@@ -186,6 +205,23 @@ async def write_outbox(session: AsyncSession, table: Table, rows: list[dict[str,
         await session.execute(_outbox_statement(table), {c: [r[c] for r in rows] for c in _OUTBOX_COLUMNS})
 
 
+@dataclass
+class OutboxRows:
+    """The outbox rows of a unit of work, inserted in order by the closing statement, which also wakes the relay."""
+
+    table: Table
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def render(self, p: str) -> tuple[list[str], dict[str, Any], list[str]]:
+        arrays = ", ".join(f"CAST(:{p}{c} AS {'uuid' if c == 'event_id' else 'text'}[])" for c in _OUTBOX_COLUMNS)
+        cte = f"""{p}written AS (
+            INSERT INTO {self.table.name} ({", ".join(_OUTBOX_COLUMNS)})
+            SELECT r.event_id, r.topic, r.aggregate_type, r.aggregate_id, r.event_type, CAST(r.envelope AS jsonb)
+            FROM unnest({arrays}) WITH ORDINALITY AS r({", ".join(_OUTBOX_COLUMNS)}, n) ORDER BY r.n
+            RETURNING 1)"""
+        return [cte], {f"{p}{c}": [r[c] for r in self.rows] for c in _OUTBOX_COLUMNS}, [f"pg_notify('{OUTBOX_CHANNEL}', '')"]
+
+
 @functools.cache
 def _outbox_statement(table: Table) -> TextClause:
     # One text for any number of rows (arrays, unnested in order): prepared once per connection, never recompiled.
@@ -196,6 +232,11 @@ def _outbox_statement(table: Table) -> TextClause:
         FROM unnest({arrays}) WITH ORDINALITY AS r({", ".join(_OUTBOX_COLUMNS)}, n) ORDER BY r.n
         RETURNING 1)
     SELECT pg_notify('{OUTBOX_CHANNEL}', '')""")
+
+
+@functools.lru_cache(maxsize=256)
+def _closing_statement(ctes: tuple[str, ...], reads: tuple[str, ...]) -> TextClause:
+    return text(f"WITH {', '.join(ctes)}\nSELECT {', '.join(reads) or '1'}")
 
 
 @sa_event.listens_for(Session, "after_attach")  # once for every session: listening per session costs every request
@@ -255,6 +296,7 @@ class UnitOfWork:
                  bus: MessageBus | None = None, ctx: RequestContext | None = None, signal: Signal | None = None) -> None:
         self._sessions, self.sinks, self.bus, self.ctx = sessions, tuple(sinks), bus, ctx
         self._signal, self._wake = signal, False
+        self._closing: dict[str, ClosingPart] = {}
         self._session: AsyncSession | None = None
         self._loose: list[DomainEvent] = []
         self._held: list[object] = []  # aggregates that joined this unit of work, kept until it ends
@@ -283,6 +325,29 @@ class UnitOfWork:
                 await session.rollback()
         finally:
             await session.close()
+
+    def closing(self, key: str, make: Callable[[], PartT]) -> PartT:
+        """The unit of work's closing part `key` (made on first use): what is added to it is written by the closing
+        statement just before COMMIT (see `ClosingPart`)."""
+        part = self._closing.get(key)
+        if part is None:
+            part = self._closing[key] = make()
+        return part  # type: ignore[return-value]
+
+    async def _write_closing(self) -> None:
+        parts, self._closing = list(self._closing.values()), {}
+        if not parts:
+            return
+        ctes: list[str] = []
+        params: dict[str, Any] = {}
+        reads: list[str] = []
+        for i, part in enumerate(parts):
+            c, values, r = part.render(f"c{i}_")
+            ctes += c
+            params |= values
+            reads += r
+        # The text depends only on which parts there are: a handful of shapes, each prepared once per connection.
+        await self.session.execute(_closing_statement(tuple(ctes), tuple(reads)), params)
 
     def wake_workers(self) -> None:
         """Wake this process's idle background workers at commit, though nothing recorded an event (work queued
@@ -336,6 +401,7 @@ class UnitOfWork:
     async def commit(self) -> list[DomainEvent]:
         """Publish what was recorded and commit; returns the events written."""
         events = await self.publish_pending()
+        await self._write_closing()
         await self.session.commit()
         self.committed.extend(events)
         if (events or self._wake) and self._signal is not None:
@@ -347,4 +413,5 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._loose.clear()
+        self._closing.clear()
         await self.session.rollback()

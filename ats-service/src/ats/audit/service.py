@@ -57,7 +57,7 @@ def entry_hash(prev_hash: str, e: AuditEvent) -> str:
 async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
     """The unit of work's audit sink: one entry per ATS event, derived from the event itself (action from its
     type, target from its aggregate, `changes` as the aggregate recorded them), who from its context. Everything
-    is built before the chain's lock; the append takes it for one statement (then the unit of work commits)."""
+    is built before the chain's lock; the unit of work's closing statement takes it (then it commits)."""
     ours = [e for e in events if e.service == "ats"]
     if not ours:
         return
@@ -79,7 +79,7 @@ async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
             entry.personal_digest = personal.digest(salt, private)
             entry.personal = AuditPersonalValues(subject_id=subject or "", salt=salt, values=private)
         entries.append(entry)
-    await repository.append(uow.session, entries, [canonical(entry) for entry in entries])
+    repository.append(uow, entries, [canonical(entry) for entry in entries])
 
 
 async def forget(session: AsyncSession, subject_id: str) -> int:

@@ -370,8 +370,9 @@ def _kafka_ready(bootstrap: str, timeout: float = 5.0) -> bool:
 
 
 def start_kafka(data_dir: Path, port: int, controller_port: int, libs: Path,
-                *, ready_timeout: float = 60.0) -> subprocess.Popen:
-    """Single-node KRaft (combined broker+controller) on 127.0.0.1:port; returns once a producer can send."""
+                *, ready_timeout: float = 60.0, steady: bool = False) -> subprocess.Popen:
+    """Single-node KRaft (combined broker+controller) on 127.0.0.1:port; returns once a producer can send.
+    `steady`: the JVM's full JIT, as a production broker runs (the bench): slower to start, cheaper per message."""
     data_dir = Path(data_dir).absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
     if port_in_use(port) or port_in_use(controller_port):
@@ -402,8 +403,8 @@ def start_kafka(data_dir: Path, port: int, controller_port: int, libs: Path,
         "",
     ]))
     # SerialGC + C1 only: half the start-up time on 2 cores, plenty for a dev/test broker
-    java = [shutil.which("java") or "java", "-Xms256m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Djava.awt.headless=true",
+    java = [shutil.which("java") or "java", "-Xms256m", "-Xmx512m", "-XX:+UseSerialGC",
+            *(() if steady else ("-XX:TieredStopAtLevel=1",)), "-Djava.awt.headless=true",
             f"-Dkafka.logs.dir={data_dir}", f"-Dlog4j2.configurationFile={_log4j_config(data_dir)}",
             "-cp", f"{Path(libs).absolute()}/*"]
     out = data_dir / "kafka.out"
