@@ -1,0 +1,51 @@
+"""What one write costs in round trips to PostgreSQL: a create with an Idempotency-Key sends the key's claim, the
+row, and one closing statement holding everything else the transaction owes (outbox row with the relay's wake-up,
+the new person's key, the stored response, the audit entry with its personal values), between BEGIN and COMMIT.
+Counted on the app's own engine, on the request's connection (background workers share the engine)."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import event
+
+
+def _statements_of_one_create(ats):
+    seen: list[tuple[object, str]] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append((conn.connection.dbapi_connection, " ".join(statement.split())))
+    return seen, count
+
+
+async def test_a_create_is_three_statements_the_last_holding_outbox_key_response_and_audit(ats):
+    engine = ats.app.state.engine.sync_engine
+    seen, count = _statements_of_one_create(ats)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = await ats.client.post("/v1/candidates", json=ats.body(), headers={"Idempotency-Key": uuid.uuid4().hex})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert r.status_code == 201, r.text
+    mine = next(c for c, s in seen if s.startswith("INSERT INTO idempotency_keys"))
+    seen = [s for c, s in seen if c is mine]
+    assert len(seen) == 3, seen
+    claim, insert, closing = seen
+    assert claim.startswith("INSERT INTO idempotency_keys"), claim
+    assert insert.startswith("INSERT INTO candidates"), insert
+    assert closing.startswith("WITH "), closing
+    for part in ("INSERT INTO outbox", "pg_notify", "INSERT INTO subject_keys", "UPDATE idempotency_keys",
+                 "audit_append", "INSERT INTO audit_personal_values"):
+        assert part in closing, (part, closing)
+
+
+async def test_what_the_closing_statement_wrote_holds_a_retry_the_chain_and_the_event(ats):
+    key = uuid.uuid4().hex
+    first = await ats.client.post("/v1/candidates", json=(body := ats.body()), headers={"Idempotency-Key": key})
+    again = await ats.client.post("/v1/candidates", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["etag"] == first.headers["etag"]
+    assert again.headers.get("idempotent-replayed") == "true"
+    verified = await ats.client.get("/v1/audit-events/verify")
+    assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
+    entries = await ats.client.get("/v1/audit-events", params={"target_id": first.json()["id"]})
+    assert [e["action"] for e in entries.json()["data"]] == ["candidate.created"], entries.text
