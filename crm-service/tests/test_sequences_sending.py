@@ -12,6 +12,7 @@ from crm.sending.config import SendingSettings
 from crm.sending.mailer import SmtpMailer
 from crm.sending.scheduler import Scheduler
 from crm.sequences.clock import FakeClock
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from talentkit.db import sessionmaker
 
@@ -217,3 +218,20 @@ async def test_schedulers_of_two_replicas_on_one_database_send_each_due_step_exa
         assert len(inbox.to(addr)) == 1, addr  # the first step, once
         msgs = (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"]
         assert [(m["state"], m["step_index"]) for m in msgs] == [("sent", 0)]
+
+
+async def test_the_scheduler_never_waits_for_a_prospect_being_changed_while_it_holds_the_enrollment(env):
+    """Lock order: a prospect before its enrollments. A writer of the prospect (an ATS status, an erasure) locks
+    it and then ends its enrollments; the scheduler, which locks due enrollments first, must not wait for that
+    prospect (each would wait for the other: a deadlock). It leaves the step for its next pass instead."""
+    crm, inbox, clock, settings = env
+    pid, eid, addr = await enrolled(crm)
+    async with crm.app.state.engine.connect() as writer, writer.begin():
+        await writer.execute(text("SELECT id FROM prospects WHERE id = :id FOR NO KEY UPDATE"), {"id": pid})
+        claimed, sent = await asyncio.wait_for(scheduler(crm, settings, clock).run_once(), 10)
+        assert (claimed, sent) == (0, 0)
+        assert (await crm.client.get("/v1/messages", params={"enrollment_id": eid})).json()["data"] == []
+    claimed, sent = await scheduler(crm, settings, clock).run_once()
+    assert (claimed, sent) == (1, 1)
+    [mail] = inbox.to(addr)
+    assert mail["Subject"] == "Hi Ada"

@@ -7,6 +7,7 @@ send time of the request that started it. The baseline is the floor no gateway c
 event is on Kafka (its record timestamp) the gateway cannot know about the change."""
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -29,25 +30,43 @@ from .stats import MISSING, lag_verdict, summary
 
 @dataclass
 class Seen:
-    """What the tap saw, keyed the way the requests are tagged (an email, a headline)."""
+    """What the tap saw, by ids and causation only: nothing sealed is opened, so the tap asks the services for no
+    keys (it adds no request to the stack it measures). A change is known by the record id (and version) its
+    request was answered with; the other side's write names the first side's event as its cause."""
 
-    prospect_of: dict[str, tuple[float, str]] = field(default_factory=dict)  # email -> (CRM write time, prospect id)
-    on_kafka: dict[str, float] = field(default_factory=dict)  # email / headline -> when the first side's event hit Kafka
-    ats_headline: dict[str, float] = field(default_factory=dict)  # headline -> ATS write time
+    ats_created: dict[str, tuple[str, float]] = field(default_factory=dict)  # candidate id -> (event id, on Kafka)
+    crm_updated: dict[str, tuple[str, float]] = field(default_factory=dict)  # "<prospect id>:<version>" -> (event id, on Kafka)
+    written_for: dict[str, tuple[float, str]] = field(default_factory=dict)  # first side's event id -> (other side's write time, record id)
 
     def __call__(self, event: EventEnvelope, published: float) -> None:
-        data = event.data if isinstance(event.data, dict) else {}
         if event.type == "ats.candidate.created.v1":
-            for email in (data.get("candidate") or {}).get("emails") or ():
-                self.on_kafka.setdefault(email, published)
-        elif event.type == "crm.prospect.created.v1":
-            prospect = data.get("prospect") or {}
-            for email in prospect.get("emails") or ():
-                self.prospect_of.setdefault(email, (kafka.write_time(event, "prospect"), str(prospect.get("id"))))
-        elif event.type == "crm.prospect.updated.v1" and "headline" in (data.get("changes") or {}):
-            self.on_kafka.setdefault(str(data["changes"]["headline"].get("after")), published)
-        elif event.type == "ats.candidate.updated.v1" and "headline" in (data.get("changes") or {}):
-            self.ats_headline.setdefault(str(data["changes"]["headline"].get("after")), kafka.write_time(event, "candidate"))
+            self.ats_created.setdefault(event.subject, (event.id, published))
+        elif event.type == "crm.prospect.updated.v1":
+            self.crm_updated.setdefault(f"{event.subject}:{event.sequence}", (event.id, published))
+        if event.causationid and event.type in ("crm.prospect.created.v1", "ats.candidate.updated.v1"):
+            aggregate = "prospect" if event.type.startswith("crm.") else "candidate"
+            self.written_for.setdefault(event.causationid, (kafka.write_time(event, aggregate), event.subject))
+
+    def first_event(self, key: str) -> tuple[str, float] | None:
+        return self.ats_created.get(key) or self.crm_updated.get(key)
+
+    def landed(self, key: str | None) -> float | None:
+        first = self.first_event(key) if key else None
+        return self.written_for[first[0]][0] if first and first[0] in self.written_for else None
+
+    def linked_prospects(self) -> list[str]:
+        ats_events = {event_id for event_id, _ in self.ats_created.values()}
+        return [pid for cause, (_, pid) in self.written_for.items() if cause in ats_events]
+
+
+def _key(body: bytes, *, update: bool) -> str | None:
+    """The record id the request was answered with (for an update, with the version it made: its event's
+    sequence)."""
+    try:
+        answer = json.loads(body)
+        return f"{answer['id']}:{answer['version']}" if update else str(answer["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass
@@ -81,23 +100,15 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
         client = HttpClient(s.url("ats"), s.headers)
 
         def make(i: int) -> Request:
-            email = f"sync-{run}-{i}@bench.example.com"
-            return Request("POST", "/v1/candidates", {**PERSON, "emails": [email]}, {"Idempotency-Key": f"{run}-{i}"},
-                           tag=email)
-
-        def landed(tag: str) -> float | None:
-            return seen.prospect_of[tag][0] if tag in seen.prospect_of else None
+            return Request("POST", "/v1/candidates", {**PERSON, "emails": [f"sync-{run}-{i}@bench.example.com"]},
+                           {"Idempotency-Key": f"{run}-{i}"})
     else:
         client = HttpClient(s.url("crm"), s.headers)
 
         def make(i: int) -> Request:
-            headline = f"Headline {run} {i}"
             # If-Match: * (any version): the bench changes the headline only; the gateway may bump the version
-            return Request("PATCH", f"/v1/prospects/{linked[i % len(linked)]}", {"headline": headline},
-                           {"If-Match": "*"}, tag=headline)
-
-        def landed(tag: str) -> float | None:
-            return seen.ats_headline.get(tag)
+            return Request("PATCH", f"/v1/prospects/{linked[i % len(linked)]}", {"headline": f"Headline {run} {i}"},
+                           {"If-Match": "*"})
     meter = Components(lambda: _parts(ctx))
     meter.start()
     try:
@@ -107,13 +118,14 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
         cpu = meter.stop()
     lag_end = await kafka.group_lag(s.bootstrap, "sync-gateway", [ATS_CANDIDATES, CRM_PROSPECTS])
     accepted = [r for r in results if r.latency != MISSING]
+    keys = [_key(r.body, update=direction != "ATS -> CRM") for r in accepted]
 
     async def all_landed() -> bool:
-        return all(landed(r.tag) is not None for r in accepted)
+        return all(seen.landed(k) is not None for k in keys)
     waited = time.monotonic()
     await wait_for(all_landed, d.sync_wait, interval=0.2)
-    latencies = [(t - r.intended) if (t := landed(r.tag)) is not None else MISSING for r in accepted]
-    floor = [seen.on_kafka[r.tag] - r.intended if r.tag in seen.on_kafka else MISSING for r in accepted]
+    latencies = [(t - r.intended) if (t := seen.landed(k)) is not None else MISSING for r, k in zip(accepted, keys)]
+    floor = [first[1] - r.intended if k and (first := seen.first_event(k)) else MISSING for r, k in zip(accepted, keys)]
     phase = Phase(direction, label, rate, results, latencies, floor, lag_end, cpu=cpu)
 
     async def caught_up() -> bool:  # echo events of its own writes, webhook fan-out: all of it is its work
@@ -198,13 +210,13 @@ async def run(ctx: Context) -> None:
     await ctx.quiet_gateway()  # the writes of earlier sections are not synced: no backlog at the start
     await ctx.start_gateway()
     seen = Seen()
-    tap = kafka.EventTap(s.bootstrap, [ATS_CANDIDATES, CRM_PROSPECTS], seen, *s.key_service())
+    tap = kafka.EventTap(s.bootstrap, [ATS_CANDIDATES, CRM_PROSPECTS], seen)  # opens nothing: asks no service for keys
     await tap.start()
     phases: list[Phase] = []
     try:
         for label, rate in rates.items():
             phases.append(await _phase(ctx, seen, "ATS -> CRM", label, rate, []))
-        linked = [pid for _, pid in seen.prospect_of.values()]
+        linked = seen.linked_prospects()
         if not linked:
             raise RuntimeError("no ATS candidate reached the CRM: nothing linked to update from the CRM side")
         for label, rate in rates.items():

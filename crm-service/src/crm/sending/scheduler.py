@@ -112,7 +112,12 @@ class Scheduler:
         version = await sequences.version_of(uow=uow, sequence_id=e.sequence_id, number=e.sequence_version)
         step = version.steps[e.next_step]
         kind = step["kind"]
-        prospect = await prospects.get(uow.session, e.prospect_id)
+        # Lock order: a prospect before its enrollments (an ATS status, an erasure: prospect, then its enrollments).
+        # This worker already holds the enrollment, so it never waits for the prospect: when a writer holds it,
+        # the step is left for the next round (it stays due).
+        prospect = await prospects.repo.get(uow.session, e.prospect_id, for_update=True, skip_locked=True)
+        if prospect is None:
+            return 0
         recipient: str | None = None
         if kind in ("email", "sms"):
             if reason := await consent.verdict(uow=uow, prospect_id=e.prospect_id, channel=kind, now=now):
@@ -211,6 +216,9 @@ class Scheduler:
 
     async def _deliver(self, uow: UnitOfWork, msg: Message) -> int:
         now = self.clock.now()
+        # The prospect before the enrollment (see `_claim`); a prospect being changed now is sent to next round.
+        if await prospects.repo.get(uow.session, msg.prospect_id, for_update=True, skip_locked=True) is None:
+            return 0
         e = await enrollments.get(uow=uow, enrollment_id=msg.enrollment_id, for_update=True)
         if e.status not in (EnrollmentStatus.SCHEDULED, EnrollmentStatus.ACTIVE) or e.next_step != msg.step_index:
             msg.cancel(now)  # paused or exited after the claim

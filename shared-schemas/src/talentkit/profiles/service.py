@@ -38,14 +38,22 @@ class ProfileRepository(Generic[ProfileT]):
         self.model = model
         self._row_by_id: Select[Any] | None = None
 
-    async def get(self, session: AsyncSession, id: uuid.UUID, *, for_update: bool = False) -> ProfileT | None:
+    async def get(self, session: AsyncSession, id: uuid.UUID, *, for_update: bool = False,
+                  skip_locked: bool = False) -> ProfileT | None:
+        """The profile; `for_update` locks it FOR NO KEY UPDATE: a change never touches the id, so rows that point at
+        the profile (activities, messages, applications: their foreign-key checks take KEY SHARE) are still written
+        meanwhile, and a worker holding such a row never waits for the profile's writer. `skip_locked`: None when
+        another transaction holds it."""
         stmt = select(self.model).where(self.model.id == id)
-        return (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
+        if for_update:
+            stmt = stmt.with_for_update(key_share=True, skip_locked=skip_locked)
+        return (await session.execute(stmt)).scalar_one_or_none()
 
     async def lock(self, session: AsyncSession, ids: list[uuid.UUID]) -> None:
         """Lock these profiles for update in id order (two batches touching the same people never deadlock)."""
         if ids:
-            await session.execute(select(self.model.id).where(self.model.id.in_(ids)).order_by(self.model.id).with_for_update())
+            await session.execute(select(self.model.id).where(self.model.id.in_(ids)).order_by(self.model.id)
+                                  .with_for_update(key_share=True))
 
     async def row(self, session: AsyncSession, id: uuid.UUID) -> Row[Any] | None:
         """The stored profile as a plain row (every column, no aggregate loaded): what a read answers with."""
