@@ -68,7 +68,8 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
         tasks: list[asyncio.Task[None]] = []
         if settings.relay_enabled:
             relay = OutboxRelay(engine=engine, tables=platform, bootstrap=settings.kafka_bootstrap_servers,
-                                service=name, topics=relay_topics, poll_seconds=settings.relay_poll_seconds)
+                                service=name, topics=relay_topics, poll_seconds=settings.relay_poll_seconds,
+                                linger_seconds=settings.relay_linger_seconds)
             app.state.relay = relay
             tasks.append(asyncio.create_task(relay.run(), name=f"{name}-outbox-relay"))
         tasks += [asyncio.create_task(worker(app), name=getattr(worker, "__name__", "worker")) for worker in workers]

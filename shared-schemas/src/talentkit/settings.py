@@ -98,6 +98,9 @@ class ServiceSettings(PlatformSettings):
     relay_enabled: bool = True
     relay_poll_seconds: float = Field(5.0, gt=0, description="The outbox relay wakes on NOTIFY at each commit; this is "
                                       "how often it looks anyway (a safety net), not a polling interval.")
+    relay_linger_seconds: float = Field(0.01, ge=0, description="Under a stream of commits the relay waits this long "
+                                        "between rounds, so that the commits of those milliseconds share one Kafka "
+                                        "produce request (a lone commit is published at once).")
     # A request waits at most this long for a pooled connection, then answers 503 with Retry-After (never a 500).
     db_pool_timeout_seconds: float = 5.0
 

@@ -6,12 +6,13 @@ No per-event transaction, no processed-events row: the (endpoint, event) unique 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from shared_schemas.envelope import EventEnvelope, InvalidEvent
 from shared_schemas.topics import ALL_TOPICS
 from talentkit.kafka import ensure_topics
@@ -22,6 +23,7 @@ from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.delivery import render_body
 
 log = logging.getLogger("sync_gateway.webhooks")
+COMMIT_SECONDS = 1.0  # how often the fan-out commits its offsets while records come
 PERSON_KEYS = ("candidate_id", "prospect_id", "survivor_id", "merged_id")
 PERSON_SNAPSHOTS = ("candidate", "prospect")
 PERSON_TYPES = ("ats.candidate.", "crm.prospect.")  # their subject is the person's id
@@ -94,15 +96,26 @@ class FanOut:
                                     # the broker answers a fetch as soon as records arrive; an idle fan-out asks
                                     # every 2 s instead of every 0.5 s (it never pauses partitions, so nothing waits)
                                     fetch_max_wait_ms=2000)
+        # Offsets are committed at most once a second (and when stopping), not after every batch: a commit is a
+        # broker write of its own, and what a restart reads again is queued once (deliveries are unique per
+        # endpoint and event).
+        done: dict[TopicPartition, int] = {}
+        clock = asyncio.get_running_loop().time
+        committed_at = clock()
         try:
             await consumer.start()  # inside: cancelled while joining, it must still leave the group
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
-                if not batches:
-                    continue
-                await self.queue([r for records in batches.values() for r in records])
-                await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+                if batches:
+                    await self.queue([r for records in batches.values() for r in records])
+                    done |= {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                if done and clock() - committed_at >= COMMIT_SECONDS:
+                    await consumer.commit(done)
+                    done, committed_at = {}, clock()
         finally:
+            if done:
+                with contextlib.suppress(Exception):  # best effort: what is not committed is queued again, once
+                    await consumer.commit(done)
             await consumer.stop()
 
     async def queue(self, records: list[ConsumerRecord]) -> int:
