@@ -131,7 +131,7 @@ async def run(ctx: Context) -> None:
     ctx.details["backfill"]["crm_batch_create_cpu_s_each"] = cpu_each
     if cpu_each:
         cores = os.cpu_count() or 1
-        ctx.add(Row("backfill", "CRM batch create: CPU per prospect (CRM process + PostgreSQL)", cpu_each * 1000, "ms",
+        ctx.add(Row("backfill", "CRM batch create: CPU per prospect (CRM process + PostgreSQL)", cpu_each, "ms",  # seconds, shown in ms
                     note=f"on {cores} idle cores at most {cores / cpu_each:,.0f} prospects/s: {d.backfill_people:,} "
                          f"people need at least {d.backfill_people * cpu_each / cores:.0f} s of the whole machine "
                          "for the CRM's inserts alone (the ATS pages and the gateway come on top)"))
