@@ -278,8 +278,9 @@ class Signal:
         """Wait for the next `notify` or `timeout` seconds; True when notified."""
         waiter = asyncio.Event()
         self._waiters.add(waiter)
-        try:
-            await asyncio.wait_for(waiter.wait(), timeout)
+        try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that meets the wake-up
+            async with asyncio.timeout(max(timeout, 0)):
+                await waiter.wait()
             return True
         except TimeoutError:
             return False
