@@ -21,6 +21,7 @@ from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, select, text,
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from talentkit.auth import RequestContext
+from talentkit.background import wait_until_set
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
 from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
@@ -144,8 +145,7 @@ class OutboxRelay:
             wake.clear()  # before reading: a commit notified from here on wakes the next round
             if await self.publish_batch(conn) == self.batch_size:
                 continue  # more are waiting
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), min(self.poll_seconds, self.keepalive_seconds))
+            await wait_until_set(wake, min(self.poll_seconds, self.keepalive_seconds))
 
     async def publish_batch(self, conn: AsyncConnection) -> int:
         """Send the oldest unpublished rows, wait for every ack, then mark them published."""
