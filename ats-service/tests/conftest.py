@@ -1,5 +1,10 @@
-"""ATS integration fixtures: a fresh, migrated `ats_it` database, the real app (lifespan, outbox relay to the
-test Kafka) driven over ASGI, and helpers to read what reached Kafka."""
+"""ATS integration fixtures: the real app (lifespan, outbox relay to the test Kafka) driven over ASGI on a migrated
+database, and helpers to read what reached Kafka.
+
+Isolation: each test module gets its own database (a copy of the session's migrated template), its own app and its
+own SMTP sink, so no module sees another's candidates, jobs, audit chain or mail; the tests of one module share
+them (a fresh app per test would cost more than most tests take). Kafka topics are shared by every module: a test
+reads only records keyed by ids it made (`events_for`)."""
 from __future__ import annotations
 
 import asyncio
@@ -130,11 +135,10 @@ def csrf_in(page: str) -> str:
     return html.unescape(CSRF.search(page).group(1))
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def ats(talent_stack) -> AsyncIterator[AtsHarness]:
-    with smtp_sink() as (inbox, smtp_port):
-        url = talent_stack.fresh_database("ats_it")
-        talent_stack.migrate("ats-service", url, "ATS_")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def ats(talent_stack, request) -> AsyncIterator[AtsHarness]:
+    """The ATS of this test module, on a database of its own."""
+    with smtp_sink() as (inbox, smtp_port), talent_stack.database("ats-service", "ats", request.path.stem) as url:
         settings = Settings.model_validate({
             "database_url": url,
             "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,

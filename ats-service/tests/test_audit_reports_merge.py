@@ -234,17 +234,17 @@ class Tamper:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def tamper(talent_stack) -> AsyncIterator[Tamper]:
-    """A fresh, migrated `ats_tamper` database with its own app: tampering here cannot break other tests' chain."""
-    url = talent_stack.fresh_database("ats_tamper")
-    talent_stack.migrate("ats-service", url, "ATS_")
-    key = "ats-tamper-admin-" + uuid.uuid4().hex
-    settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-                                        "TALENT_ADMIN_API_KEY": key, "relay_poll_seconds": 0.05})
-    app = create_app(settings)
-    engine = create_async_engine(url)
-    async with running_app(app, headers={"Authorization": f"Bearer {key}"}) as client:
-        yield Tamper(client=client, engine=engine)
-    await engine.dispose()
+    """An `ats_tamper` database and app of its own: tampering here cannot break the chain the module's other tests
+    verify."""
+    with talent_stack.database("ats-service", "ats_tamper") as url:
+        key = "ats-tamper-admin-" + uuid.uuid4().hex
+        settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+                                            "TALENT_ADMIN_API_KEY": key, "relay_poll_seconds": 0.05})
+        app = create_app(settings)
+        engine = create_async_engine(url)
+        async with running_app(app, headers={"Authorization": f"Bearer {key}"}) as client:
+            yield Tamper(client=client, engine=engine)
+        await engine.dispose()
 
 
 async def _as_superuser_without_triggers(engine: AsyncEngine, sql: str, **params: Any) -> None:

@@ -51,9 +51,7 @@ def axe_source(repo_root: Path) -> str:
 
 @pytest.fixture(scope="module")
 def stack(talent_stack) -> Iterator[tuple[str, dict[str, str], Inbox, str]]:
-    with smtp_sink() as (inbox, smtp_port):
-        url = talent_stack.fresh_database("ats_careers_browser")
-        talent_stack.migrate("ats-service", url, "ATS_")
+    with smtp_sink() as (inbox, smtp_port), talent_stack.database("ats-service", "ats_careers_browser") as url:
         admin = f"careers-admin-{secrets.token_hex(8)}"
         log_dir = talent_stack.repo_root / ".local" / "test-logs"
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -150,16 +150,16 @@ async def test_the_eeo_report_suppresses_small_cells_and_flags_adverse_impact(at
 
 
 async def _ats(talent_stack, name: str, **settings: object) -> AsyncIterator[Ats]:
-    url = talent_stack.fresh_database(name)
-    talent_stack.migrate("ats-service", url, "ATS_")
-    key = f"{name}-admin-" + uuid.uuid4().hex
-    app = create_app(Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-                                              "TALENT_ADMIN_API_KEY": key, **settings}))
-    app.state.clock = clock = FakeClock(datetime.now(UTC))
-    engine = create_async_engine(url)
-    async with running_app(app, headers={"Authorization": f"Bearer {key}"}) as client:
-        yield Ats(client, engine, clock)
-    await engine.dispose()
+    """An ATS with a clock of its own on a database of its own (a module's, beside the harness's)."""
+    with talent_stack.database("ats-service", name) as url:
+        key = f"{name}-admin-" + uuid.uuid4().hex
+        app = create_app(Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+                                                  "TALENT_ADMIN_API_KEY": key, **settings}))
+        app.state.clock = clock = FakeClock(datetime.now(UTC))
+        engine = create_async_engine(url)
+        async with running_app(app, headers={"Authorization": f"Bearer {key}"}) as client:
+            yield Ats(client, engine, clock)
+        await engine.dispose()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

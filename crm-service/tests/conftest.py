@@ -1,5 +1,10 @@
-"""CRM integration fixtures: a fresh, migrated `crm_it` database and the real app (lifespan, outbox relay to the
-test Kafka) driven over ASGI."""
+"""CRM integration fixtures: the real app (lifespan, outbox relay to the test Kafka) driven over ASGI on a migrated
+database, a real SMTP server, and a real CRM process.
+
+Isolation: each test module gets its own database (a copy of the session's migrated template) and its own app
+(`crm`), and its own process when it asks for one (`crm_process`); the tests of one module share them (a fresh app
+per test would cost more than most tests take). The SMTP server is the session's: tests tell their mail apart by
+recipient. Kafka topics are shared by every module: a test reads only records keyed by ids it made (`events_for`)."""
 from __future__ import annotations
 
 import html
@@ -48,15 +53,15 @@ class CrmHarness:
                                 timeout=timeout)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def crm(talent_stack) -> AsyncIterator[CrmHarness]:
-    url = talent_stack.fresh_database("crm_it")
-    talent_stack.migrate("crm-service", url, "CRM_")
-    settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-                                        "TALENT_ADMIN_API_KEY": ADMIN_KEY})
-    app = create_app(settings)
-    async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-        yield CrmHarness(app=app, client=client, kafka_bootstrap=talent_stack.kafka_bootstrap)
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def crm(talent_stack, request) -> AsyncIterator[CrmHarness]:
+    """The CRM of this test module, on a database of its own."""
+    with talent_stack.database("crm-service", "crm", request.path.stem) as url:
+        settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+                                            "TALENT_ADMIN_API_KEY": ADMIN_KEY})
+        app = create_app(settings)
+        async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
+            yield CrmHarness(app=app, client=client, kafka_bootstrap=talent_stack.kafka_bootstrap)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -168,24 +173,24 @@ class CrmProcess:
 
 
 @pytest.fixture(scope="module")
-def crm_process(talent_stack, smtp) -> Iterator[CrmProcess]:
-    """A real CRM process per test module (uvicorn, fresh migrated database, its own rate limits) whose scheduler
+def crm_process(talent_stack, smtp, request) -> Iterator[CrmProcess]:
+    """A real CRM process per test module (uvicorn, a database of its own, its own rate limits) whose scheduler
     delivers to the test SMTP server."""
     inbox, smtp_port = smtp
-    url = talent_stack.fresh_database(f"crm_process_{uuid.uuid4().hex[:8]}")
-    talent_stack.migrate("crm-service", url, "CRM_")
-    admin = f"process-admin-{secrets.token_hex(8)}"
-    log_dir = talent_stack.repo_root / ".local" / "test-logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = ServiceProcess(factory="crm.main:create_app", port=port, bin_dir=talent_stack.venv_bin, env={
-        "CRM_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": admin,
-        "TALENT_GATEWAY_API_KEY": f"process-gw-{secrets.token_hex(8)}", "TALENT_ENVIRONMENT": "development",
-        "CRM_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CRM_SMTP_PORT": str(smtp_port),
-        "CRM_SCHEDULER_POLL_SECONDS": "0.2", "CRM_TRACKING_SECRET": secrets.token_hex(16)},
-        log_path=log_dir / "crm-process.log")
-    proc.start()
-    try:
-        yield CrmProcess(proc.url, {"Authorization": f"Bearer {admin}"}, inbox)
-    finally:
-        proc.stop()
+    with talent_stack.database("crm-service", "crm_process", request.path.stem) as url:
+        admin = f"process-admin-{secrets.token_hex(8)}"
+        log_dir = talent_stack.repo_root / ".local" / "test-logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        proc = ServiceProcess(factory="crm.main:create_app", port=port, bin_dir=talent_stack.venv_bin, env={
+            "CRM_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+            "TALENT_ADMIN_API_KEY": admin, "TALENT_GATEWAY_API_KEY": f"process-gw-{secrets.token_hex(8)}",
+            "TALENT_ENVIRONMENT": "development", "CRM_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CRM_SMTP_PORT": str(smtp_port), "CRM_SCHEDULER_POLL_SECONDS": "0.2",
+            "CRM_TRACKING_SECRET": secrets.token_hex(16)},
+            log_path=log_dir / "crm-process.log")
+        proc.start()
+        try:
+            yield CrmProcess(proc.url, {"Authorization": f"Bearer {admin}"}, inbox)
+        finally:
+            proc.stop()

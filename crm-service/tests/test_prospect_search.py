@@ -61,7 +61,8 @@ async def test_the_labelled_profiles_are_created_and_embedded(crm, labelled):
     # ...by the worker's separate low-priority process, not a thread of the app (CRM_EMBEDDING_PROCESS).
     child = crm.app.state.background_embedder.pid()
     assert child is not None and child != os.getpid()
-    assert os.getpriority(os.PRIO_PROCESS, child) == os.nice(0) + crm.app.state.settings.embedding_nice
+    # niceness stops at 19 (the lowest priority): a test run that is itself niced gets as far as that
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(os.nice(0) + crm.app.state.settings.embedding_nice, 19)
 
 
 @pytest.mark.parametrize("mode", ["semantic", "hybrid"])

@@ -1,10 +1,15 @@
 """Platform fixtures: migrated databases of the three services and apps built on them (several replicas of one
-service share one database, like pods do), driven over ASGI with their real lifespan."""
+service share one database, like pods do), driven over ASGI with their real lifespan.
+
+Isolation: `platform_dbs` are the test module's own databases (copies of the session's migrated templates, made
+when a test of the module first asks for that service's), shared by the module's tests and their replicas; a test
+that works on the ATS schema without an app (`ats_database`: outbox, unit of work, consumers) gets a database of
+its own. Kafka topics are shared: a test publishes to and reads from topics with names of its own."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,7 +20,7 @@ from talent_dev.testing import running_app
 
 ADMIN_KEY = "platform-admin-" + uuid.uuid4().hex
 GATEWAY_KEY = "platform-gateway-" + uuid.uuid4().hex
-SERVICES = {"ats": ("ats-service", "ATS_"), "crm": ("crm-service", "CRM_"), "gateway": ("sync-gateway", "GATEWAY_")}
+SERVICES = {"ats": "ats-service", "crm": "crm-service", "gateway": "sync-gateway"}
 AppFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
@@ -36,14 +41,38 @@ def build(service: str, url: str, kafka: str, **settings: Any) -> Any:
     return create_app(Settings.model_validate(values))
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def platform_dbs(talent_stack) -> dict[str, str]:
-    """One fresh, migrated database per service."""
-    urls = {}
-    for name, (directory, prefix) in SERVICES.items():
-        urls[name] = talent_stack.fresh_database(f"platform_{name}")
-        talent_stack.migrate(directory, urls[name], prefix)
-    return urls
+class ModuleDatabases(Mapping[str, str]):
+    """The URLs of a test module's databases by service (`ats`, `crm`, `gateway`), each made on first use."""
+
+    def __init__(self, talent_stack: Any, module: str, made: ExitStack) -> None:
+        self.talent_stack, self.module, self.made = talent_stack, module, made
+        self.urls: dict[str, str] = {}
+
+    def __getitem__(self, service: str) -> str:
+        if service not in self.urls:
+            self.urls[service] = self.made.enter_context(
+                self.talent_stack.database(SERVICES[service], "platform", service, self.module))
+        return self.urls[service]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SERVICES)
+
+    def __len__(self) -> int:
+        return len(SERVICES)
+
+
+@pytest.fixture(scope="module")
+def platform_dbs(talent_stack, request) -> Iterator[ModuleDatabases]:
+    """The module's migrated database of each service, made when first asked for."""
+    with ExitStack() as made:
+        yield ModuleDatabases(talent_stack, request.path.stem, made)
+
+
+@pytest.fixture
+def ats_database(talent_stack, request) -> Iterator[str]:
+    """A database of this test's own, at the ATS's migrations' head (the platform tables and a real schema)."""
+    with talent_stack.database("ats-service", "platform", request.path.stem, request.node.name) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -3,8 +3,11 @@ import asyncio
 import uuid
 
 import asyncpg
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from alembic.script import ScriptDirectory
 from talent_dev.testing import free_port
+from talent_dev.testing.databases import MAX_NAME, database_name
 
 
 async def test_fresh_database_is_usable_and_has_pgvector(talent_stack):
@@ -25,6 +28,44 @@ async def test_fresh_database_is_usable_and_has_pgvector(talent_stack):
         assert await conn.fetchval("SELECT to_regclass('t')") is None
     finally:
         await conn.close()
+
+
+def plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def test_databases_copied_from_the_template_are_migrated_apart_from_each_other_and_gone_after_their_block(
+        talent_stack):
+    heads = ScriptDirectory(str(talent_stack.repo_root / "ats-service" / "migrations")).get_heads()
+    with (talent_stack.database("ats-service", "localstack", "copy_a") as a,
+          talent_stack.database("ats-service", "localstack", "copy_b") as b):
+        assert a.endswith("/localstack_copy_a") and b.endswith("/localstack_copy_b")
+        first, second = await asyncpg.connect(plain(a)), await asyncpg.connect(plain(b))
+        try:
+            for conn in (first, second):
+                assert [r["version_num"] for r in await conn.fetch("SELECT version_num FROM alembic_version")] == heads
+            await first.execute("CREATE TABLE only_in_a (id int)")
+            assert await second.fetchval("SELECT to_regclass('only_in_a')") is None
+        finally:
+            await first.close()
+            await second.close()
+        with pytest.raises(ValueError, match="in use"), talent_stack.database("ats-service", "localstack", "copy_a"):
+            pass
+    admin = await asyncpg.connect(talent_stack.admin_url)
+    try:
+        left = await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'localstack_copy_%'")
+        template = await admin.fetchrow("SELECT datistemplate, datallowconn FROM pg_database WHERE datname = 'tmpl_ats'")
+    finally:
+        await admin.close()
+    assert left == []
+    assert tuple(template) == (True, False)  # copied only while no one is connected: no one can connect
+
+
+def test_database_names_are_valid_and_long_ones_stay_apart():
+    assert database_name("ats", "test_candidates_api") == "ats_test_candidates_api"
+    assert database_name("platform", "test_x", "test_y[ats-1]") == "platform_test_x_test_y_ats_1"
+    long_a, long_b = database_name("x" * 80, "a"), database_name("x" * 80, "b")
+    assert long_a != long_b and len(long_a) == len(long_b) == MAX_NAME
 
 
 async def test_kafka_produce_consume_round_trip(talent_stack):

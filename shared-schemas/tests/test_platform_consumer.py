@@ -22,11 +22,9 @@ from talentkit.db import sessionmaker
 from talentkit.kafka import ensure_topics
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def engine(talent_stack):
-    url = talent_stack.fresh_database("consumer_it")
-    talent_stack.migrate("ats-service", url, "ATS_")
-    eng = create_async_engine(url)
+@pytest_asyncio.fixture(loop_scope="session")
+async def engine(ats_database):
+    eng = create_async_engine(ats_database)
     async with eng.begin() as conn:
         await conn.execute(text("CREATE TABLE applied (n serial PRIMARY KEY, grp text NOT NULL, event_id text NOT NULL,"
                                 " subject text NOT NULL, seq int NOT NULL)"))

@@ -20,16 +20,9 @@ from talentkit.outbox import OutboxRelay, stage_event
 CTX = RequestContext(principal=Principal("outbox-test", frozenset({"*"})))
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def outbox_db(talent_stack):
-    url = talent_stack.fresh_database("outbox_it")
-    talent_stack.migrate("ats-service", url, "ATS_")
-    return url
-
-
 @pytest_asyncio.fixture(loop_scope="session")
-async def engine(outbox_db):
-    eng = create_async_engine(outbox_db)
+async def engine(ats_database):
+    eng = create_async_engine(ats_database)
     yield eng
     await eng.dispose()
 
@@ -135,10 +128,10 @@ async def test_relay_with_unreachable_broker_publishes_and_marks_nothing_then_a_
 
 
 async def test_two_relays_on_one_database_only_one_leads_and_every_row_is_published_once_in_order(
-        engine, outbox_db, talent_stack):
+        engine, ats_database, talent_stack):
     topic, name = f"test.outbox.{uuid.uuid4().hex[:8]}", f"relay-{uuid.uuid4().hex[:8]}"
     keys = [f"k{i}-{uuid.uuid4().hex[:6]}" for i in range(3)]
-    other_engine = create_async_engine(outbox_db)  # a second "pod"
+    other_engine = create_async_engine(ats_database)  # a second "pod"
     relays = [new_relay(engine, talent_stack.kafka_bootstrap, name, topic),
               new_relay(other_engine, talent_stack.kafka_bootstrap, name, topic)]
     tasks = [start(r) for r in relays]
@@ -196,9 +189,9 @@ async def test_an_idle_relay_publishes_a_commit_as_soon_as_postgresql_notifies_i
     assert event_ids(records) == staged
 
 
-async def test_a_relay_that_loses_its_leader_lock_stops_publishing(engine, outbox_db, talent_stack):
+async def test_a_relay_that_loses_its_leader_lock_stops_publishing(engine, ats_database, talent_stack):
     topic, name = f"test.outbox.{uuid.uuid4().hex[:8]}", f"relay-{uuid.uuid4().hex[:8]}"
-    other_engine = create_async_engine(outbox_db)
+    other_engine = create_async_engine(ats_database)
     relays = [new_relay(engine, talent_stack.kafka_bootstrap, name, topic),
               new_relay(other_engine, talent_stack.kafka_bootstrap, name, topic)]
     tasks = [start(r) for r in relays]

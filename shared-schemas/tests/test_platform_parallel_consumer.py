@@ -40,10 +40,9 @@ class Db:
     url: str  # for the members in their own processes
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def db(talent_stack):
-    url = talent_stack.fresh_database("parallel_consumer_it")
-    talent_stack.migrate("ats-service", url, "ATS_")
+@pytest_asyncio.fixture(loop_scope="session")
+async def db(ats_database):
+    url = ats_database
     eng = create_async_engine(url, pool_size=20)
     async with eng.begin() as conn:
         await conn.execute(text("CREATE TABLE applied (n serial PRIMARY KEY, grp text NOT NULL, event_id text NOT NULL,"

@@ -43,9 +43,9 @@ async def created_events(bootstrap: str, ids: set[str], timeout: float = 60) -> 
     return [str(header(r, "ce_id")) for r in records]
 
 
-async def test_two_workers_serve_one_database_and_publish_every_outbox_row_exactly_once(talent_stack, tmp_path):
-    url = talent_stack.fresh_database("workers_ats")
-    talent_stack.migrate("ats-service", url, "ATS_")
+async def test_two_workers_serve_one_database_and_publish_every_outbox_row_exactly_once(talent_stack, ats_database,
+                                                                                        tmp_path):
+    url = ats_database
     key = uuid.uuid4().hex
     env = {"ATS_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap, "TALENT_ADMIN_API_KEY": key}
     service = ServiceProcess(factory="ats.main:create_app", port=free_port(), env=env, log_path=tmp_path / "ats.log",

@@ -27,11 +27,9 @@ from talentkit.uow import (
 CTX = RequestContext(principal=Principal("uow-test", frozenset({"*"})), request_id="req-1")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def engine(talent_stack):
-    url = talent_stack.fresh_database("uow_it")
-    talent_stack.migrate("ats-service", url, "ATS_")
-    eng = create_async_engine(url)
+@pytest_asyncio.fixture(loop_scope="session")
+async def engine(ats_database):
+    eng = create_async_engine(ats_database)
     yield eng
     await eng.dispose()
 

@@ -48,13 +48,12 @@ class Gateway:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def gw(talent_stack) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
-    url = talent_stack.fresh_database("gateway_dead_letters_it")
-    talent_stack.migrate("sync-gateway", url, "GATEWAY_")
-    settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-                                        "TALENT_ADMIN_API_KEY": ADMIN_KEY, "consumer_enabled": False})
-    app = create_app(settings)
-    async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-        yield Gateway(app, client, talent_stack.kafka_bootstrap)
+    with talent_stack.database("sync-gateway", "gw_dead_letters") as url:
+        settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+                                            "TALENT_ADMIN_API_KEY": ADMIN_KEY, "consumer_enabled": False})
+        app = create_app(settings)
+        async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
+            yield Gateway(app, client, talent_stack.kafka_bootstrap)
 
 
 async def test_replay_goes_through_the_outbox_and_publishes_the_event_unchanged(gw: Gateway) -> None:

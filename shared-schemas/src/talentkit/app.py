@@ -21,12 +21,11 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from talentkit.apidocs import PROBLEM_REF, document_errors
 from talentkit.auth import ALL_SCOPES, PrincipalCache
-from talentkit.db import PlatformTables, create_engine, sessionmaker
+from talentkit.db import PlatformTables, create_engine, database_check, sessionmaker
 from talentkit.errors import SafeJSONResponse, install_error_handlers, problem_response
 from talentkit.event_keys import event_keys_router
 from talentkit.guards import InputGuard
@@ -129,13 +128,7 @@ def _operations_router(settings: ServiceSettings) -> APIRouter:
     @router.get("/readyz", summary="Readiness", responses={503: {"description": "A dependency is unreachable."}})
     async def readyz(request: Request) -> Response:
         """200 when PostgreSQL and Kafka are both reachable; 503 problem+json naming what is not."""
-        checks: dict[str, str] = {}
-        try:
-            async with request.app.state.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), 3)
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks = {"database": await database_check(request.app.state.engine)}
         checks["kafka"] = "ok" if await kafka_reachable(settings.kafka_bootstrap_servers) else "unreachable"
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})

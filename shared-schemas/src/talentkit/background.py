@@ -1,5 +1,6 @@
 """A background task of a service (`create_service_app(workers=...)`): run a step over and over, pausing when it
-found nothing to do; an error is logged and the step tried again after the pause (its work stays where it was)."""
+found nothing to do; an error is logged and the step tried again after the pause (its work stays where it was).
+And the wait such loops pause in: until woken, or a timeout."""
 from __future__ import annotations
 
 import asyncio
@@ -35,3 +36,15 @@ def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAP
                     await asyncio.sleep(pause(app))
     worker.__name__ = name
     return worker
+
+
+async def wait_until_set(event: asyncio.Event, timeout: float) -> bool:
+    """Wait for `event` at most `timeout` seconds; True when it was set. A cancellation always gets through, even one
+    that arrives as the event is set: `asyncio.wait_for` (Python 3.11) then returns instead, and a loop around it
+    runs on after its service stopped it (a shutdown that waits for the loop hangs)."""
+    try:
+        async with asyncio.timeout(max(timeout, 0)):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True

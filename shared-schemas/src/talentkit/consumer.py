@@ -54,6 +54,7 @@ from aiokafka import (
 from shared_schemas.envelope import EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from talentkit.background import wait_until_set
 from talentkit.consuming.applying import (
     DeadLetterSink,
     Effects,
@@ -191,8 +192,7 @@ class EventConsumer(EventApplier):
     async def _commit_loop(self) -> None:
         failing = False
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._commit_wanted.wait(), self.commit_interval)
+            await wait_until_set(self._commit_wanted, self.commit_interval)
             self._commit_wanted.clear()
             self._completions = 0
             try:

@@ -8,6 +8,7 @@ COMMITTED every statement sees a fresh snapshot anyway, so a read before the fir
 seen inside the transaction; a request that only reads costs one round trip per query, with no BEGIN or COMMIT."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import weakref
@@ -156,6 +157,16 @@ def _savepoints_as_plain_text(engine: AsyncEngine) -> None:
     dialect.do_savepoint = plain("SAVEPOINT {}")  # type: ignore[method-assign,assignment]  # per engine, not per class
     dialect.do_release_savepoint = plain("RELEASE SAVEPOINT {}")  # type: ignore[method-assign,assignment]  # per engine, not per class
     dialect.do_rollback_to_savepoint = plain("ROLLBACK TO SAVEPOINT {}")  # type: ignore[method-assign,assignment]  # per engine, not per class
+
+
+async def database_check(engine: AsyncEngine, timeout: float = 3.0) -> str:
+    """`ok` when PostgreSQL answers a `SELECT 1` within the timeout, else `unreachable: <error type>`."""
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"unreachable: {type(exc).__name__}"
 
 
 def connection_lost(exc: BaseException) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, select, text,
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from talentkit.auth import RequestContext
+from talentkit.background import wait_until_set
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
 from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
@@ -156,8 +157,7 @@ class OutboxRelay:
                 continue  # more are waiting: no lingering
             if published:
                 published_at = clock()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), min(self.poll_seconds, self.keepalive_seconds))
+            await wait_until_set(wake, min(self.poll_seconds, self.keepalive_seconds))
 
     async def publish_batch(self, conn: AsyncConnection) -> int:
         """Send the oldest unpublished rows, wait for every ack, then mark them published."""

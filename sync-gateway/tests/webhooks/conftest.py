@@ -1,5 +1,5 @@
 """What every webhook test needs: a real HTTP receiver on 127.0.0.1 (scripted answers, every request kept), a wait
-that fails loudly, and a migrated gateway database of its own."""
+that fails loudly, and migrated gateway databases of their own (a module's or a test's: see the fixtures)."""
 from __future__ import annotations
 
 import functools
@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -89,10 +90,7 @@ def eventually() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
-def gateway_db(talent_stack: Any) -> Callable[[str], str]:
-    """`gateway_db(name)`: a fresh gateway database at the migrations' head; returns its URL."""
-    def fresh(name: str) -> str:
-        url = talent_stack.fresh_database(name)
-        talent_stack.migrate("sync-gateway", url, "GATEWAY_")
-        return url
-    return fresh
+def gateway_db(talent_stack: Any) -> Callable[[str], AbstractContextManager[str]]:
+    """`with gateway_db(name) as url:` a gateway database of its own at the migrations' head (a copy of the
+    session's template), dropped when the block ends."""
+    return functools.partial(talent_stack.database, "sync-gateway")

@@ -63,20 +63,20 @@ class Gateway:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def gw(talent_stack, gateway_db, eventually) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
-    url = gateway_db("gateway_webhooks_it")
-    settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-                                        "TALENT_ADMIN_API_KEY": ADMIN_KEY, "consumer_enabled": False})
-    # destinations: from the environment, as every test gets it (loopback only)
-    hooks = WebhookSettings(retry_schedule=[0.3] * 9, jitter=0.0, idle_seconds=5, timeout_seconds=5)
-    await ensure_topics(talent_stack.kafka_bootstrap, (ATS_CANDIDATES, CRM_PROSPECTS))
-    producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
-    await producer.start()
-    app = create_app(settings, hooks)
-    try:
-        async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-            yield Gateway(app, client, producer, eventually)
-    finally:
-        await producer.stop()
+    with gateway_db("gw_webhooks_api") as url:
+        settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+                                            "TALENT_ADMIN_API_KEY": ADMIN_KEY, "consumer_enabled": False})
+        # destinations: from the environment, as every test gets it (loopback only)
+        hooks = WebhookSettings(retry_schedule=[0.3] * 9, jitter=0.0, idle_seconds=5, timeout_seconds=5)
+        await ensure_topics(talent_stack.kafka_bootstrap, (ATS_CANDIDATES, CRM_PROSPECTS))
+        producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
+        await producer.start()
+        app = create_app(settings, hooks)
+        try:
+            async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
+                yield Gateway(app, client, producer, eventually)
+        finally:
+            await producer.stop()
 
 
 async def test_the_suite_sends_webhooks_only_to_loopback(gw: Gateway) -> None:

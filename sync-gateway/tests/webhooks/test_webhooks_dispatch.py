@@ -71,12 +71,15 @@ class Db:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def db(gateway_db: Callable[[str], str]) -> AsyncIterator[Db]:
-    fresh = Db(gateway_db("gateway_webhooks_dispatch"))
-    try:
-        yield fresh
-    finally:
-        await fresh.engine.dispose()
+async def db(gateway_db: Callable[[str], contextlib.AbstractContextManager[str]],
+             request: Any) -> AsyncIterator[Db]:
+    """A gateway database of this test's own."""
+    with gateway_db(f"gw_dispatch_{request.node.name}") as url:
+        fresh = Db(url)
+        try:
+            yield fresh
+        finally:
+            await fresh.engine.dispose()
 
 
 @contextlib.asynccontextmanager
@@ -218,31 +221,32 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
 
 
 async def test_the_webhooks_command_runs_fan_out_and_dispatcher_in_a_process_of_its_own(
-        gateway_db: Callable[[str], str], talent_stack: Any, receiver: Any, eventually: Any) -> None:
-    url = gateway_db("gateway_webhooks_process")
-    db = Db(url)
-    try:
-        endpoint = await db.endpoint(receiver.base + "/process", ["ats.candidate.*"])
-        group = f"webhooks-process-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, "GATEWAY_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
-               "GATEWAY_WEBHOOKS_CONSUMER_GROUP": group}
-        log = Path(talent_stack.repo_root) / ".local" / "test-logs" / "webhooks-process.log"
-        proc = _start(["webhooks"], env, log)
+        gateway_db: Callable[[str], contextlib.AbstractContextManager[str]], talent_stack: Any, receiver: Any,
+        eventually: Any) -> None:
+    with gateway_db("gw_webhooks_process") as url:
+        db = Db(url)
         try:
-            event = EventEnvelope(source="/ats", type="ats.candidate.created.v1", subject=str(uuid.uuid4()), sequence=1,
-                                  data={"candidate": {"first_name": "Grace"}})
-            producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
-            await producer.start()
+            endpoint = await db.endpoint(receiver.base + "/process", ["ats.candidate.*"])
+            group = f"webhooks-process-{uuid.uuid4().hex[:8]}"
+            env = {**os.environ, "GATEWAY_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
+                   "GATEWAY_WEBHOOKS_CONSUMER_GROUP": group}
+            log = Path(talent_stack.repo_root) / ".local" / "test-logs" / "webhooks-process.log"
+            proc = _start(["webhooks"], env, log)
             try:
-                await producer.send_and_wait("ats.candidates", key=event.key, value=event.kafka_value(),
-                                             headers=event.kafka_headers())
+                event = EventEnvelope(source="/ats", type="ats.candidate.created.v1", subject=str(uuid.uuid4()), sequence=1,
+                                      data={"candidate": {"first_name": "Grace"}})
+                producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
+                await producer.start()
+                try:
+                    await producer.send_and_wait("ats.candidates", key=event.key, value=event.kafka_value(),
+                                                 headers=event.kafka_headers())
+                finally:
+                    await producer.stop()
+                await eventually(lambda: receiver.got("/process", event.id), timeout=60,
+                                 message=f"the delivery sent by the webhooks process (log: {log})")
+                await eventually(lambda: db.has(endpoint, {"succeeded": 1}), message="the attempt recorded")
             finally:
-                await producer.stop()
-            await eventually(lambda: receiver.got("/process", event.id), timeout=60,
-                             message=f"the delivery sent by the webhooks process (log: {log})")
-            await eventually(lambda: db.has(endpoint, {"succeeded": 1}), message="the attempt recorded")
+                code = _stop(proc)
+            assert code == 0, log.read_text()[-2000:]
         finally:
-            code = _stop(proc)
-        assert code == 0, log.read_text()[-2000:]
-    finally:
-        await db.engine.dispose()
+            await db.engine.dispose()

@@ -4,10 +4,10 @@ this process wakes it at once; uploads to other replicas are found within `CRM_I
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from fastapi import FastAPI
+from talentkit.background import wait_until_set
 
 from crm.imports.config import ImportSettings
 from crm.imports.service import ImportRunner
@@ -42,5 +42,4 @@ async def import_worker(app: FastAPI) -> None:
         except Exception:
             log.exception("import chunk failed")
         wakeup.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), settings.poll_seconds)
+        await wait_until_set(wakeup, settings.poll_seconds)

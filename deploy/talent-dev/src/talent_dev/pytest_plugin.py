@@ -5,6 +5,21 @@ and a single-node Kafka on free ports the first time a test asks for it, with da
 `<repo>/.local/test-stack/<session>/`, and stops both at the end of the session. `TEST_DATABASE_URL` (an admin
 PostgreSQL URL) and `TEST_KAFKA_BOOTSTRAP_SERVERS` use external servers instead. `TALENT_TEST_STACK=off` (set by
 `make test-unit`) makes a test that asks for the stack fail instead of starting it.
+
+What is isolated at which level, and why:
+
+- PostgreSQL: each service's migrations run once per session, into a template database; every database a test gets
+  (`TalentStack.database`) is a copy of it, dropped when its test or module is done (`talent_dev.testing.databases`:
+  a copy is ready in a fraction of a second, a migration takes 2-3 s). Not a transaction rolled back per test: the
+  apps commit their own transactions, and their outbox relays, LISTEN/NOTIFY, advisory locks and worker processes
+  only ever see committed rows.
+- An app harness (`ats`, `crm`, `crm_process`, a module's `gw`) gets a database per test module, the app rebuilt
+  with it (its real lifespan: relay, workers), as do the replicas shared-schemas' tests start (`platform_dbs`): a
+  fresh app per test would cost more than most tests take. A test that drives the database without an app
+  (`ats_database` in shared-schemas, the gateway's webhook `db`) and every `start_gateway(...)` get one of their own.
+- Kafka: one broker for the session, topics shared. A test reads only what it made: records keyed by its own ids
+  (`events_for`, `read_topic(match=...)`), or a topic with a random name of its own.
+- The servers themselves (roles, settings, the SMTP sink of a suite that keeps one per session) are shared.
 """
 from __future__ import annotations
 
@@ -12,12 +27,17 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from talent_dev.testing.ports import free_port
+
+if TYPE_CHECKING:
+    from talent_dev.testing.databases import Templates
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,9 +54,29 @@ class TalentStack:
     kafka_bootstrap: str
     repo_root: Path
     venv_bin: Path = field(default_factory=lambda: Path(sys.executable).parent)
+    templates: Templates = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from talent_dev.testing.databases import Templates
+
+        self.templates = Templates(self.admin_url, self.migrate)
+
+    @contextmanager
+    def database(self, service_dir: str, *name: str) -> Iterator[str]:
+        """`with talent_stack.database("ats-service", "ats", request.path.stem) as url:` a database of its own at
+        the migrations' head of `service_dir` (a copy of the session's template), dropped at the end of the block;
+        `name` parts make its (readable, unique) name."""
+        from talent_dev.testing.databases import database_name
+
+        db = database_name(*name)
+        url = self.templates.copy(service_dir, db)
+        try:
+            yield url
+        finally:
+            self.templates.drop(db)
 
     def fresh_database(self, name: str) -> str:
-        """Drop and create database `name`; returns its postgresql+asyncpg:// URL."""
+        """Drop and create database `name`, empty; returns its postgresql+asyncpg:// URL."""
         from talent_dev.localstack import create_database, db_url
 
         create_database(self.admin_url, name, fresh=True)
@@ -103,8 +143,12 @@ def talent_stack() -> Iterator[TalentStack]:
                 controller = free_port()
             kafka = ls.start_kafka(session_dir / "kafka", port, controller, ls.fetch_kafka(repo))
             bootstrap = f"127.0.0.1:{port}"
-        yield TalentStack(admin_url=admin_url.replace("postgresql+asyncpg://", "postgresql://"),
-                          kafka_bootstrap=bootstrap, repo_root=repo)
+        stack = TalentStack(admin_url=admin_url.replace("postgresql+asyncpg://", "postgresql://"),
+                            kafka_bootstrap=bootstrap, repo_root=repo)
+        try:
+            yield stack
+        finally:
+            stack.templates.close()
     finally:
         ls.stop_kafka(kafka)
         if started_pg:

@@ -7,7 +7,6 @@ HTTP with no transaction open, and its conflicts and progress are written in ano
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -17,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
+from talentkit.background import wait_until_set
 from talentkit.consumer import TransientError
 from talentkit.uow import UnitOfWork
 
@@ -60,8 +60,7 @@ class ResyncRunner:
                 raise
             except Exception:
                 log.exception("resync runner failed; retrying", extra={"runner": self.name})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await wait_until_set(self._wake, self.poll_seconds)
             self._wake.clear()
 
     async def run_once(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from talentkit.background import wait_until_set
 
 log = logging.getLogger("sync_gateway.webhooks")
 RECONNECT_SECONDS = 1.0  # while LISTEN is down, wait at most this long: polling keeps work moving meanwhile
@@ -56,8 +57,7 @@ class Wakeup:
                 self.event.set()  # notifications may have gone by while not listening: look once
             else:
                 timeout = min(timeout, RECONNECT_SECONDS)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.event.wait(), max(timeout, 0))
+        await wait_until_set(self.event, timeout)
         self.event.clear()
 
     async def close(self) -> None:
