@@ -3,8 +3,8 @@ database, a real SMTP server, and a real CRM process.
 
 Isolation: each test module gets its own database (a copy of the session's migrated template) and its own app
 (`crm`), and its own process when it asks for one (`crm_process`); the tests of one module share them (a fresh app
-per test would cost more than most tests take). The SMTP server is the session's: tests tell their mail apart by
-recipient. Kafka topics are shared by every module: a test reads only records keyed by ids it made (`events_for`)."""
+per test would cost more than most tests take). The SMTP server and the apps' embedding process (stateless: the
+model) are the session's: tests tell their mail apart by recipient. Kafka topics are shared by every module: a test reads only records keyed by ids it made (`events_for`)."""
 from __future__ import annotations
 
 import html
@@ -26,6 +26,7 @@ from crm.sending.config import SendingSettings
 from crm.sending.scheduler import Scheduler
 from crm.sequences.clock import FakeClock
 from talent_dev.testing import Inbox, ServiceProcess, free_port, read_topic, running_app, smtp_sink
+from talentkit.embedding_process import BackgroundEmbedder
 
 ADMIN_KEY = "crm-it-admin-" + uuid.uuid4().hex
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -53,13 +54,33 @@ class CrmHarness:
                                 timeout=timeout)
 
 
+class SessionEmbedder(BackgroundEmbedder):
+    """The embedding process every module's CRM app uses: one started per module would load the model again each
+    time (about a second a module). An app's shutdown leaves it running; the session stops it."""
+
+    def close(self) -> None:
+        """Kept for the next module's app (`stop` ends it)."""
+
+    def stop(self) -> None:
+        super().close()
+
+
+@pytest.fixture(scope="session")
+def embedding_process() -> Iterator[SessionEmbedder]:
+    embedder = SessionEmbedder(nice=Settings.model_fields["embedding_nice"].default)
+    yield embedder
+    embedder.stop()
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def crm(talent_stack, request) -> AsyncIterator[CrmHarness]:
+async def crm(talent_stack, embedding_process, request) -> AsyncIterator[CrmHarness]:
     """The CRM of this test module, on a database of its own."""
     with talent_stack.database("crm-service", "crm", request.path.stem) as url:
         settings = Settings.model_validate({"database_url": url, "KAFKA_BOOTSTRAP_SERVERS": talent_stack.kafka_bootstrap,
                                             "TALENT_ADMIN_API_KEY": ADMIN_KEY})
+        assert settings.embedding_nice == embedding_process.nice
         app = create_app(settings)
+        app.state.background_embedder = embedding_process
         async with running_app(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
             yield CrmHarness(app=app, client=client, kafka_bootstrap=talent_stack.kafka_bootstrap)
 
