@@ -13,12 +13,16 @@ from fastapi import FastAPI
 log = logging.getLogger("talentkit.background")
 
 
+GATHER_SECONDS = 0.5  # a worker woken by a commit waits this long, so that a stream of commits is one round of work
+
+
 def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAPI], float],
            name: str, wake_on_commit: bool = False) -> Callable[[FastAPI], Coroutine[Any, Any, None]]:
     """A worker running `step(app)` again at once while it returns something truthy (busy), else after `pause(app)`
-    seconds. With `wake_on_commit`, an idle worker also starts again as soon as this process commits events
-    (`app.state.committed`): work made here is taken at once, and the pause only bounds how late work made by
-    another replica is found, so it can be long and an idle service stays idle."""
+    seconds. With `wake_on_commit`, an idle worker also starts again `GATHER_SECONDS` after this process commits
+    events (`app.state.committed`): work made here is taken within that half second, the commits of that half second
+    are taken together (the embedding worker embeds them as one batch, as when it polled), and the pause only bounds
+    how late work made by another replica is found, so it can be long and an idle service stays idle."""
     async def worker(app: FastAPI) -> None:
         while True:
             try:
@@ -31,7 +35,8 @@ def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAP
             if not busy:
                 signal = getattr(app.state, "committed", None) if wake_on_commit else None
                 if signal is not None:
-                    await signal.wait(pause(app))
+                    if await signal.wait(pause(app)):
+                        await asyncio.sleep(GATHER_SECONDS)
                 else:
                     await asyncio.sleep(pause(app))
     worker.__name__ = name
