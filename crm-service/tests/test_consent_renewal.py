@@ -190,6 +190,20 @@ async def test_a_sourced_prospect_gets_the_art14_notice_with_the_first_contact_o
 
 
 
+async def test_a_notice_is_not_held_back_while_a_row_pointing_at_the_prospect_is_written(mail):
+    """The notice pass skips prospects another transaction is changing, not those whose embedding or activity is
+    being written at that moment (their foreign-key check holds KEY SHARE on the prospect)."""
+    start = office_hours()
+    mail.clock.set(start)
+    pid, addr = await new_prospect(mail, source="referral")
+    mail.clock.set(start + timedelta(days=29))
+    async with mail.crm.app.state.engine.connect() as other, other.begin():
+        await other.execute(text("SELECT id FROM prospects WHERE id = :id FOR KEY SHARE"), {"id": pid})
+        await mail.run()
+    [notice] = mail.inbox.to(addr)
+    assert notice["Subject"] == "How we got your details, and your rights"
+
+
 class FlakyMailer:
     """The test SMTP server behind a switch: while `down`, every send fails (the server refuses the connection).
     Counts the attempts at compliance mail (renewal requests, reminders, Art. 14 notices)."""

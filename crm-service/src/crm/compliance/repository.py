@@ -23,8 +23,10 @@ def art14_listing(status: str | None, now: datetime) -> Select[Any]:
 
 
 async def notices_due(session: AsyncSession, by: datetime, limit: int = 100) -> list[Prospect]:
-    """Live prospects whose notice is due by `by` and not sent, locked (others' skipped)."""
+    """Live prospects whose notice is due by `by` and not sent, locked FOR NO KEY UPDATE (others' skipped). Not FOR
+    UPDATE: that also skips a prospect while any row pointing at it is being written (its embedding, an activity:
+    their foreign-key checks hold KEY SHARE), and its notice would wait for the next pass."""
     return list((await session.execute(select(Prospect).where(
         Prospect.art14_due_at.is_not(None), Prospect.art14_due_at <= by, Prospect.art14_sent_at.is_(None),
         Prospect.status != "erased", Prospect.merged_into_id.is_(None))
-        .order_by(Prospect.art14_due_at).limit(limit).with_for_update(skip_locked=True))).scalars())
+        .order_by(Prospect.art14_due_at).limit(limit).with_for_update(key_share=True, skip_locked=True))).scalars())
