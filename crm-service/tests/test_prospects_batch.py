@@ -47,3 +47,35 @@ async def test_a_create_unless_email_taken_answers_the_oldest_holder_and_creates
     assert again["replayed"] is True and again["body"]["id"] == older["id"]
     after = (await crm.client.get("/v1/prospects", params={"email": older["emails"][0]})).json()["data"]
     assert [p["id"] for p in after] == [p["id"] for p in before]  # nothing created for the taken email
+
+
+async def test_a_batch_of_creates_is_one_insert_with_the_art14_due_dates_and_no_update(crm):
+    """The creates of a batch reach PostgreSQL as one multi-row INSERT that already carries each sourced prospect's
+    Art. 14 due date (counted on the app's engine, on the request's connection)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[object, str]] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append((conn.connection.dbapi_connection, " ".join(statement.split())))
+    engine = crm.app.state.engine.sync_engine
+    bodies = [crm.body(source="sourced") for _ in range(20)] + [crm.body(source="talent_community")]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = await crm.client.post("/v1/prospects/batch", json={"items": [{"op": "create", "body": b} for b in bodies]})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert r.status_code == 200, r.text
+    assert [x["status"] for x in r.json()["results"]] == [201] * 21
+    mine = next(c for c, s in seen if s.startswith("INSERT INTO prospects"))
+    statements = [s for c, s in seen if c is mine]
+    assert len([s for s in statements if s.startswith("INSERT INTO prospects")]) == 1, statements
+    assert not [s for s in statements if s.startswith("UPDATE prospects")], statements
+    ids = [x["body"]["id"] for x in r.json()["results"]]
+    listed = (await crm.client.get("/v1/compliance/art14", params={"status": "due", "limit": 200})).json()["data"]
+    due = {row["prospect_id"]: row for row in listed}
+    assert set(ids[:20]) <= set(due) and ids[20] not in due  # the community sign-up owes no Art. 14 notice
+    made = r.json()["results"][0]["body"]
+    assert due[ids[0]]["collected_at"] == made["created_at"]
+    stored = (await crm.client.get(f"/v1/prospects/{ids[0]}")).json()
+    assert stored == made

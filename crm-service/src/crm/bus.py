@@ -3,7 +3,6 @@ from talentkit.uow import MessageBus
 
 from crm.activities import handlers as activities
 from crm.alerts import handlers as alerts
-from crm.compliance import handlers as compliance
 from crm.consent import handlers as consent
 from crm.enrollments import handlers as enrollments
 from crm.pools import handlers as pools
@@ -21,6 +20,6 @@ def message_bus() -> MessageBus:
     bus = MessageBus()
     # Enrollments first: the timeline entries their exits add are blanked with the rest on erasure.
     for feature in (enrollments, pools, pushes, sending, consent, activities, work_history, resume_text, prospects,
-                    compliance, alerts):
+                    alerts):
         feature.register(bus)
     return bus

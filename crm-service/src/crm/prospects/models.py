@@ -13,6 +13,7 @@ from talentkit.errors import Conflict
 from talentkit.profiles.erasure import anonymise, erased_payload
 from talentkit.profiles.models import ProfileMixin
 
+from crm.compliance import art14
 from crm.db import Base
 from crm.errors import Gone
 from crm.search.document import DOCUMENT
@@ -47,6 +48,14 @@ class Prospect(ProfileMixin, Base):
     art14_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     art14_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search_document: Mapped[Any] = mapped_column(TSVECTOR, Computed(DOCUMENT, persisted=True), deferred=True)
+
+    def start(self, values: dict[str, Any], *, at: datetime, actor: str) -> None:
+        """Fill a new prospect. One who did not sign up themselves owes an Art. 14 notice a month from collection
+        (first contact brings it forward): set here, so the row's INSERT carries it (an UPDATE after the INSERT
+        rewrote the row and every index entry of it)."""
+        super().start(values, at=at, actor=actor)
+        self.status = "active"
+        self.art14_due_at = art14.due_at(self.created_at) if art14.sourced(self.source) else None
 
     @property
     def accepts_writes(self) -> bool:

@@ -39,7 +39,10 @@ class ProfileMixin(RecordsEvents):
     LIST_FIELDS: tuple[str, ...] = ("emails", "phones", "tags")
 
     def start(self, values: dict[str, Any], *, at: datetime, actor: str) -> None:
-        """Fill a new profile; every given field gets `at` as its change time."""
+        """Fill a new profile; every given field gets `at` as its change time. Every column a response or event
+        reads is set here, the id too, so the profile can be answered before its INSERT is flushed."""
+        if self.id is None:
+            self.id = uuid.uuid4()
         for name in (*PROFILE_FIELDS, *self.EXTRA_FIELDS):
             setattr(self, name, values.get(name, [] if name in self.LIST_FIELDS else None))
         self.field_times = {name: at.isoformat() for name in (*PROFILE_FIELDS, *self.EXTRA_FIELDS)

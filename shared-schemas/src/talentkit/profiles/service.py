@@ -103,14 +103,17 @@ class ProfileService(Generic[ProfileT]):
         self.model, self.events = model, events
         self.repo = ProfileRepository(model)
 
-    async def create(self, *, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext) -> ProfileT:
-        """Store a new profile; it records its created event."""
+    async def create(self, *, uow: UnitOfWork, values: dict[str, Any], ctx: RequestContext,
+                     flush: bool = True) -> ProfileT:
+        """Store a new profile; it records its created event. `flush=False` leaves its INSERT to the session's next
+        flush, so that the creates of a batch reach the database together, as one multi-row INSERT."""
         session = uow.session
         at = ctx.source_time or datetime.now(UTC)
         record = self.model()
         record.start(values, at=at, actor=ctx.actor)
         session.add(record)
-        await session.flush()
+        if flush:
+            await session.flush()
         record.record_event(self.events.created_type, data={self.events.aggregate: record.snapshot()}, time=at, ctx=ctx,
                             changes={k: {"before": None, "after": v} for k, v in values.items() if v not in (None, [])})
         return record
