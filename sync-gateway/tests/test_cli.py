@@ -35,7 +35,7 @@ def test_bad_usage_exits_2(argv, capsys):
 def test_parser_defaults():
     args = cli.build_parser().parse_args(["backfill"])
     assert (args.side, args.batch, args.concurrency, args.restart, args.max_pages, args.json) == \
-        ("both", 200, 3, False, None, False)
+        ("both", 200, 8, False, None, False)
     args = cli.build_parser().parse_args(["lag", "--json"])
     assert args.group is None and args.json
 

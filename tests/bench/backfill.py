@@ -17,7 +17,7 @@ import httpx
 
 from . import seed
 from .context import Context
-from .cpu import cpu_seconds, postgres_pids
+from .cpu import Components, cpu_seconds, descendants, postgres_pids
 from .report import Row
 from .stack import log
 
@@ -75,7 +75,10 @@ async def run(ctx: Context) -> None:
     stderr_path = s.logs / "backfill.log"
     cli = s.procs["gateway"].bin_dir / "talent-gateway"
     stderr = await asyncio.to_thread(stderr_path.open, "wb")
+    meter = Components(lambda: _parts(ctx))
+    cli_before = _children_cpu()
     with stderr:
+        meter.start()
         t0 = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
             str(cli), "backfill", "--side", "ats", "--updated-after", since.isoformat(), "--restart", "--json",
@@ -103,6 +106,7 @@ async def run(ctx: Context) -> None:
                 proc.kill()
                 await proc.wait()
     elapsed = time.monotonic() - t0
+    cpu = meter.stop() | {"gateway (backfill CLI)": _children_cpu() - cli_before}
     linked = await linked_since()
     result = None
     with contextlib.suppress(ValueError):
@@ -113,13 +117,13 @@ async def run(ctx: Context) -> None:
     total = d.backfill_people / rate if rate else None
     ctx.details["backfill"] = {"people": d.backfill_people, "seed_seconds": seeded["seconds"], "seconds": elapsed,
                                "linked": linked, "capped": capped, "exit_code": proc.returncode, "result": result,
-                               "samples (s, linked)": samples}
+                               "cpu_seconds": cpu, "samples (s, linked)": samples}
     how = (f"capped: {linked:,} of {d.backfill_people:,} linked in the first {elapsed:.0f} s, the rest extrapolated"
            if capped else f"exit code {proc.returncode}, {linked:,} linked")
     log(f"backfill: {rate or 0:.1f} people/s ({how})")
     ctx.add(Row("backfill", f"backfill of {d.backfill_people:,} people: time" + (" (extrapolated)" if capped else ""),
                 total, "s", target=120.0 if d.backfill_people >= 100_000 else None, higher_is_better=False,
-                note=f"{how}; `talent-gateway backfill --side ats` (CRM batches, 3 pages in hand), live gateway stopped; candidates seeded in bulk "
+                note=f"{how}; `talent-gateway backfill --side ats` (CRM batches, 8 pages in hand), live gateway stopped; candidates seeded in bulk "
                      f"SQL in {seeded['seconds']:.1f} s"))
     ctx.add(Row("backfill", "backfill rate", rate, "people/s", baseline=ctx.crm_create_rps,
                 baseline_label="CRM POST saturation"))
@@ -127,6 +131,14 @@ async def run(ctx: Context) -> None:
                 baseline_label="CRM POST /v1/prospects/batch (200 per batch, 2 in flight)",
                 note=f"at the CRM's batch rate alone, {d.backfill_people:,} people take "
                      f"{d.backfill_people / batch_rps:.0f} s" if batch_rps else ""))
+    if linked:
+        parts = {k: v for k, v in cpu.items() if k not in ("machine busy %", "wall seconds")}
+        per = ", ".join(f"{k} {1000 * v / linked:.2f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1]))
+        cores = os.cpu_count() or 1
+        each = sum(parts.values()) / linked
+        ctx.add(Row("backfill", "backfill CPU per person (whole stack)", each, "ms",  # seconds, shown in ms
+                    note=f"ms of CPU per person linked: {per}; machine {cpu['machine busy %']:.0f} % busy; "
+                         f"{cores} cores at 100 % would carry at most {cores / each:,.0f} people/s at this cost"))
     ctx.details["backfill"]["crm_batch_create_rps"] = batch_rps
     ctx.details["backfill"]["crm_batch_create_cpu_s_each"] = cpu_each
     if cpu_each:
@@ -135,3 +147,18 @@ async def run(ctx: Context) -> None:
                     note=f"on {cores} idle cores at most {cores / cpu_each:,.0f} prospects/s: {d.backfill_people:,} "
                          f"people need at least {d.backfill_people * cpu_each / cores:.0f} s of the whole machine "
                          "for the CRM's inserts alone (the ATS pages and the gateway come on top)"))
+
+
+def _parts(ctx: Context) -> dict[str, list[int]]:
+    """The stack's processes during the backfill (the live gateway is stopped; the CLI is counted on its own)."""
+    s = ctx.stack
+    parts = {name: descendants(p.proc.pid) for name, p in s.procs.items()
+             if name in ("ats", "crm") and p.proc is not None and p.proc.poll() is None}
+    parts["postgresql"] = postgres_pids(s.pg_dir) if s.pg_started else []
+    parts["kafka"] = [s.kafka.pid] if s.kafka else []
+    return parts
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished, waited-for children (the backfill CLI, once it has exited)."""
+    return cpu_seconds(os.getpid(), children=True) - cpu_seconds(os.getpid())

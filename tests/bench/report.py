@@ -46,6 +46,8 @@ def fmt(value: float | None, unit: str) -> str:
     if math.isinf(value):
         return "never" if unit in ("s", "ms") else "inf"
     if unit == "ms":
+        if value < 0.01:  # CPU per item: a fraction of a millisecond matters
+            return f"{value * 1000:,.2f} ms"
         return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
     if unit == "s":
         return f"{value:,.1f} s"

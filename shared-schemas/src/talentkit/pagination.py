@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentkit.errors import BadRequest, field_error
@@ -52,10 +52,13 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 async def paginate(session: AsyncSession, request: Request, response: Response, stmt: Select[Any], *,
                    created_col: Any, id_col: Any, filters: dict[str, Any], cursor: str | None,
-                   limit: int) -> tuple[list[Any], str | None]:
+                   limit: int, sort_matches: bool = False) -> tuple[list[Any], str | None]:
     """Run `stmt` one page at a time (filters must already be applied); set the Link header; return rows and next cursor.
 
-    When a cursor is given, its stored filters are authoritative and `filters` must equal them."""
+    When a cursor is given, its stored filters are authoritative and `filters` must equal them. `sort_matches`: the
+    filters pick few rows through an index of their own, so the rows they match are sorted, rather than the
+    (created, id) index walked in order and filtered: PostgreSQL, which cannot tell how few rows an email lookup
+    matches, walked that index to its end (100,000 profiles: 50 to 90 ms) when nothing matched."""
     if cursor:
         payload = decode_cursor(cursor)
         if payload.get("filters", {}) != {k: v for k, v in filters.items() if v is not None}:
@@ -67,7 +70,9 @@ async def paginate(session: AsyncSession, request: Request, response: Response, 
         except (TypeError, ValueError):
             raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
         stmt = stmt.where(tuple_(created_col, id_col) > position)
-    rows = (await session.execute(stmt.order_by(created_col, id_col).limit(limit + 1))).scalars().all()
+    # (`+ interval '0'`: the same order, which no index gives)
+    first = created_col + text("interval '0'") if sort_matches else created_col
+    rows = (await session.execute(stmt.order_by(first, id_col).limit(limit + 1))).scalars().all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -20,7 +20,7 @@ class Candidate(ProfileMixin, Base):
 
     __tablename__ = "candidates"
     __table_args__ = (
-        Index("ix_candidates_emails", "emails", postgresql_using="gin"),
+        Index("ix_candidates_emails", "emails", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_candidates_created", "created_at", "id"),
         Index("ix_candidates_updated", "updated_at"),
         # What `location:` searches (talentkit.search.sql.text_field).

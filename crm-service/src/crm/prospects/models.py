@@ -24,7 +24,7 @@ class Prospect(ProfileMixin, Base):
 
     __tablename__ = "prospects"
     __table_args__ = (
-        Index("ix_prospects_emails", "emails", postgresql_using="gin"),
+        Index("ix_prospects_emails", "emails", postgresql_using="gin", postgresql_with={"fastupdate": "off"}),
         Index("ix_prospects_created", "created_at", "id"),
         Index("ix_prospects_updated", "updated_at"),
         Index("ix_prospects_search_document", "search_document", postgresql_using="gin"),

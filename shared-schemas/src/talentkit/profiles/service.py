@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, Text, bindparam, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentkit.auth import RequestContext
@@ -90,7 +91,10 @@ class ProfileRepository(Generic[ProfileT]):
         if emails and len(emails) == 1:
             stmt = stmt.where(self.model.emails.contains(emails))
         elif emails:
-            stmt = stmt.where(self.model.emails.overlap(emails))
+            # The addresses behind a subquery: PostgreSQL cannot see them when it plans, so it assumes a selective
+            # match (1 %) and reads the emails' index. Given the array itself, it counts 0.5 % per address (22 % of
+            # the table for 50) and scans the whole table.
+            stmt = stmt.where(self.model.emails.overlap(select(literal(emails, ARRAY(Text))).scalar_subquery()))
         if updated_after:
             stmt = stmt.where(self.model.updated_at > updated_after)
         return stmt
@@ -144,7 +148,8 @@ class ProfileService(Generic[ProfileT]):
                                                     filters=filters, cursor=paging.cursor, limit=paging.limit)
         else:
             rows, cursor = await paginate(session, paging.request, paging.response, stmt, created_col=self.model.created_at,
-                                          id_col=self.model.id, filters=filters, cursor=paging.cursor, limit=paging.limit)
+                                          id_col=self.model.id, filters=filters, cursor=paging.cursor, limit=paging.limit,
+                                          sort_matches=bool(emails))
         total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one() \
             if count else None
         return {"data": rows, "next_cursor": cursor, "next": next_url(paging.request, paging.response), "total": total}
