@@ -252,7 +252,7 @@ def start_postgres(data_dir: Path, port: int, *, fast: bool = False) -> str:
         "shared_buffers": "128MB",
         "unix_socket_directories": "''",  # TCP only: no /var/run/postgresql needed
     }
-    if os.environ.get("XX_PGSS"):
+    if os.environ.get("TALENT_PG_STAT_STATEMENTS"):  # for profiling: which statements (and triggers) cost what
         settings |= {"shared_preload_libraries": "'pg_stat_statements'", "pg_stat_statements.track": "all"}
     if fast:
         settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
