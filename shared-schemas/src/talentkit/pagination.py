@@ -50,6 +50,13 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return payload
 
 
+def sorted_not_walked(column: Any) -> Any:
+    """`column` to order by, in the same order, as no index gives it (`+ interval '0'`): a selective filter's matches
+    are then sorted, where PostgreSQL might walk the column's index in order and filter it (all of it, when
+    nothing matches)."""
+    return column + text("interval '0'")
+
+
 async def paginate(session: AsyncSession, request: Request, response: Response, stmt: Select[Any], *,
                    created_col: Any, id_col: Any, filters: dict[str, Any], cursor: str | None,
                    limit: int, sort_matches: bool = False) -> tuple[list[Any], str | None]:
@@ -70,8 +77,7 @@ async def paginate(session: AsyncSession, request: Request, response: Response, 
         except (TypeError, ValueError):
             raise BadRequest("The cursor is not one this API issued.", errors=[field_error("cursor", "invalid cursor")]) from None
         stmt = stmt.where(tuple_(created_col, id_col) > position)
-    # (`+ interval '0'`: the same order, which no index gives)
-    first = created_col + text("interval '0'") if sort_matches else created_col
+    first = sorted_not_walked(created_col) if sort_matches else created_col
     rows = (await session.execute(stmt.order_by(first, id_col).limit(limit + 1))).scalars().all()
     next_cursor = None
     if len(rows) > limit:

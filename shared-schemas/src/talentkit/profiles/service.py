@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentkit.auth import RequestContext
 from talentkit.concurrency import check_if_match
 from talentkit.errors import NotFound
-from talentkit.pagination import Paging, next_url, paginate, paginate_by_offset
+from talentkit.pagination import Paging, next_url, paginate, paginate_by_offset, sorted_not_walked
 from talentkit.profiles.models import ProfileMixin
 from talentkit.uow import UnitOfWork
 
@@ -66,7 +66,8 @@ class ProfileRepository(Generic[ProfileT]):
     async def oldest_with_email(self, session: AsyncSession, emails: list[str]) -> ProfileT | None:
         """The oldest profile holding the first of `emails` that any profile holds (what `?email=` lists first)."""
         for email in dict.fromkeys(e.strip().lower() for e in emails):
-            stmt = self.listing(emails=[email], updated_after=None).order_by(self.model.created_at, self.model.id)
+            stmt = self.listing(emails=[email], updated_after=None).order_by(sorted_not_walked(self.model.created_at),
+                                                                              self.model.id)
             if (found := (await session.execute(stmt.limit(1))).scalar_one_or_none()) is not None:
                 return found
         return None
