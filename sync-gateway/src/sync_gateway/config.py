@@ -27,7 +27,8 @@ class Settings(ServiceSettings):
     resync_concurrency: int = Field(4, ge=1, le=32, description="Links a resync job re-applies at once.")
     resync_batch: int = Field(25, ge=1, le=500, description="Links read (and progress saved) per step.")
     resync_lease_seconds: float = Field(30.0, gt=0, description="A running job whose runner was silent this long is taken over.")
-    resync_poll_seconds: float = Field(2.0, gt=0, description="How often an idle runner looks for jobs queued elsewhere.")
+    resync_poll_seconds: float = Field(5.0, gt=0, description=(
+        "How often an idle runner looks for jobs queued elsewhere (a job queued on this replica wakes it at once)."))
     resync_link_attempts: int = Field(3, ge=1, description="Tries per link on a transient failure before it counts as failed.")
     dead_letter_alert_threshold: int = Field(3, ge=1, description="Dead letters within the window that degrade health and alert.")
     dead_letter_alert_window_seconds: float = Field(600.0, gt=0, description="The dead-letter alert window.")
