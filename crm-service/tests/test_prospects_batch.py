@@ -79,3 +79,18 @@ async def test_a_batch_of_creates_is_one_insert_with_the_art14_due_dates_and_no_
     assert due[ids[0]]["collected_at"] == made["created_at"]
     stored = (await crm.client.get(f"/v1/prospects/{ids[0]}")).json()
     assert stored == made
+
+
+
+async def test_a_nul_character_in_one_item_refuses_the_batch_naming_the_field_and_stores_nothing(crm):
+    """PostgreSQL cannot store a NUL character; the input guard refuses it before any item runs (the batch's
+    INSERTs, which now go out together, are never reached), naming the item's field."""
+    good = crm.body(source="sourced")
+    r = await crm.client.post("/v1/prospects/batch", json={"items": [
+        {"op": "create", "body": good},
+        {"op": "create", "body": crm.body(source="sourced", headline="nul \u0000 here")},
+    ]})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["items.1.body.headline"]
+    listed = await crm.client.get("/v1/prospects", params={"email": good["emails"][0]})
+    assert listed.json()["data"] == []
