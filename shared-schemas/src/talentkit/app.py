@@ -39,10 +39,34 @@ from talentkit.settings import ServiceSettings
 from talentkit.uow import EventSink, MessageBus, OutboxWriter, Signal, UnitOfWorkFactory
 
 log = logging.getLogger("talentkit.app")
+SHUTDOWN_SECONDS = 15.0  # longer than any worker's own bounded stop (the consumer drains for 5 s, commits for 5)
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
 # The platform observes itself with Prometheus metrics and JSON logs (talentkit.observability); FastAPI's own
 # OpenTelemetry hooks would only look up unconfigured providers on every request.
 NO_OTEL: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
+async def stop_workers(tasks: list[asyncio.Task[None]], timeout: float = SHUTDOWN_SECONDS) -> None:
+    """Cancel the background tasks and wait at most `timeout` seconds for them: a task still running then is
+    logged with where it waits and left behind, so a worker that misses its cancellation cannot hang the shutdown
+    (a process manager would kill the process after its grace period anyway; this one says why)."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=timeout)
+    for task in late:
+        log.error("background task did not stop", extra={"task": task.get_name(), "waiting_in": _where(task)})
+
+
+def _where(task: asyncio.Task[None]) -> str:
+    """Where a task waits: its chain of awaits, outermost first, as `function (file:line)`."""
+    coro: Any = task.get_coro()
+    frames = []
+    while coro is not None and (frame := getattr(coro, "cr_frame", None)) is not None:
+        frames.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})")
+        coro = getattr(coro, "cr_await", None)
+    return " > ".join(frames) or "?"
 
 
 def create_service_app(*, name: str, title: str, description: str, settings: ServiceSettings,
@@ -76,9 +100,7 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await stop_workers(tasks)
             await engine.dispose()
 
     tags = [{"name": "Operations", "description": "Health, readiness, metrics."},

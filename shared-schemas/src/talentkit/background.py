@@ -1,6 +1,7 @@
 """A background task of a service (`create_service_app(workers=...)`): run a step over and over, pausing when it
 found nothing to do; an error is logged and the step tried again after the pause (its work stays where it was).
-And the wait such loops pause in: until woken, or a timeout."""
+And the waits such loops pause in (until woken or a timeout, or a plain pause), which never start while the task's
+own cancellation is pending: see `raise_if_cancelled`."""
 from __future__ import annotations
 
 import asyncio
@@ -35,18 +36,37 @@ def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAP
             if not busy:
                 signal = getattr(app.state, "committed", None) if wake_on_commit else None
                 if signal is not None:
+                    raise_if_cancelled()
                     if await signal.wait(pause(app)):
                         await asyncio.sleep(GATHER_SECONDS)
                 else:
-                    await asyncio.sleep(pause(app))
+                    await sleep(pause(app))
     worker.__name__ = name
     return worker
 
 
+def raise_if_cancelled() -> None:
+    """Raise `CancelledError` when this task was cancelled and something swallowed it. aiokafka does, when the cancel
+    arrives while a client closes (`AIOKafkaClient.close` awaits its metadata task under
+    `suppress(CancelledError)`), and so does `asyncio.wait_for` (Python 3.11) when the cancel arrives as what it waits
+    for finishes. A loop that runs on after its service cancelled it hangs the shutdown (the outbox relay did, when
+    the gateway stopped while it was creating its topics), so every wait of a background loop checks first."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def sleep(seconds: float) -> None:
+    """`asyncio.sleep` for background loops: it does not start while this task's cancellation is pending."""
+    raise_if_cancelled()
+    await asyncio.sleep(seconds)
+
+
 async def wait_until_set(event: asyncio.Event, timeout: float) -> bool:
     """Wait for `event` at most `timeout` seconds; True when it was set. A cancellation always gets through, even one
-    that arrives as the event is set: `asyncio.wait_for` (Python 3.11) then returns instead, and a loop around it
-    runs on after its service stopped it (a shutdown that waits for the loop hangs)."""
+    that arrives as the event is set (`asyncio.wait_for` would return instead), or one swallowed before the wait
+    began (`raise_if_cancelled`)."""
+    raise_if_cancelled()
     try:
         async with asyncio.timeout(max(timeout, 0)):
             await event.wait()

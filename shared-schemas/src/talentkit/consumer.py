@@ -54,7 +54,7 @@ from aiokafka import (
 from shared_schemas.envelope import EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from talentkit.background import wait_until_set
+from talentkit import background
 from talentkit.consuming.applying import (
     DeadLetterSink,
     Effects,
@@ -142,7 +142,7 @@ class EventConsumer(EventApplier):
                 raise
             except Exception:
                 log.exception("consumer crashed; restarting", extra={"consumer": self.group})
-                await asyncio.sleep(1)
+                await background.sleep(1)
             finally:
                 await self._close()
 
@@ -203,8 +203,8 @@ class EventConsumer(EventApplier):
             # Idle, the loop sleeps until a record finishes (only reporting its gauges now and then); the commit
             # then follows within `commit_interval` (at once after `commit_every` completions). It woke 5 times a
             # second for nothing before: a good part of an idle gateway's CPU.
-            await wait_until_set(self._finished_some, IDLE_REPORT_SECONDS)
-            await wait_until_set(self._commit_wanted, self.commit_interval)
+            await background.wait_until_set(self._finished_some, IDLE_REPORT_SECONDS)
+            await background.wait_until_set(self._commit_wanted, self.commit_interval)
             self._commit_wanted.clear()
             self._finished_some.clear()
             self._completions = 0
@@ -334,6 +334,7 @@ class EventConsumer(EventApplier):
                 except Exception:
                     log.warning("kafka client stop failed", exc_info=True)
         self.consumer = self.producer = None
+        background.raise_if_cancelled()  # stop() swallows a cancel that arrives while it closes
 
     # --- scheduling -------------------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaClient
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.errors import InvalidPartitionsError, TopicAlreadyExistsError
 
+from talentkit import background
 from talentkit.settings import ServiceSettings
 
 log = logging.getLogger("talentkit.kafka")
@@ -59,6 +60,7 @@ async def ensure_topics(bootstrap: str, topics: list[str] | tuple[str, ...], par
             await _until_visible(admin, [t.name for t in missing] + grown, partitions)
     finally:
         await admin.close()
+        background.raise_if_cancelled()  # a cancel arriving while the admin client closes is swallowed there
 
 
 async def _until_visible(admin: AIOKafkaAdminClient, topics: list[str], partitions: int, timeout: float = 10.0) -> None:
@@ -82,3 +84,4 @@ async def kafka_reachable(bootstrap: str, timeout: float = 3.0) -> bool:
         return False
     finally:
         await client.close()
+        background.raise_if_cancelled()

@@ -20,8 +20,8 @@ from shared_schemas.envelope import EventEnvelope
 from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from talentkit import background
 from talentkit.auth import RequestContext
-from talentkit.background import wait_until_set
 from talentkit.db import PlatformTables
 from talentkit.kafka import ensure_topics
 from talentkit.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
@@ -90,7 +90,7 @@ class OutboxRelay:
                 raise
             except Exception:
                 log.exception("outbox relay failed; retrying", extra={"backoff_s": backoff})
-                await asyncio.sleep(backoff)
+                await background.sleep(backoff)
                 backoff = min(backoff * 2, 10)
             finally:
                 await self._stop_producer()
@@ -99,7 +99,7 @@ class OutboxRelay:
         async with self.engine.connect() as pooled:
             conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")  # each statement on its own
             while not (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.lock_id})).scalar():
-                await asyncio.sleep(LOCK_POLL_SECONDS)
+                await background.sleep(LOCK_POLL_SECONDS)
             try:
                 if self.topics:
                     await ensure_topics(self.bootstrap, self.topics)
@@ -157,7 +157,7 @@ class OutboxRelay:
                 continue  # more are waiting: no lingering
             if published:
                 published_at = clock()
-            await wait_until_set(wake, min(self.poll_seconds, self.keepalive_seconds))
+            await background.wait_until_set(wake, min(self.poll_seconds, self.keepalive_seconds))
 
     async def publish_batch(self, conn: AsyncConnection) -> int:
         """Send the oldest unpublished rows, wait for every ack, then mark them published."""
@@ -189,3 +189,4 @@ class OutboxRelay:
             except Exception:
                 log.warning("producer stop failed", exc_info=True)
             self.producer = None
+            background.raise_if_cancelled()  # stop() swallows a cancel that arrives while it closes

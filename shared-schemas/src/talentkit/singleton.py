@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from talentkit import background
+
 log = logging.getLogger("talentkit.singleton")
 
 
@@ -23,7 +25,7 @@ async def run_periodically_as_leader(engine: AsyncEngine, name: str, job: Callab
             async with engine.connect() as conn:
                 while not (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id})).scalar():
                     await conn.rollback()
-                    await asyncio.sleep(min(interval, 5))
+                    await background.sleep(min(interval, 5))
                 await conn.commit()
                 log.info("leading", extra={"job": name})
                 try:
@@ -34,7 +36,7 @@ async def run_periodically_as_leader(engine: AsyncEngine, name: str, job: Callab
                             raise
                         except Exception:
                             log.exception("periodic job failed; next try at the next interval", extra={"job": name})
-                        await asyncio.sleep(interval)
+                        await background.sleep(interval)
                         await conn.execute(text("SELECT 1"))  # still holding the lock's session?
                         await conn.commit()
                 finally:
@@ -47,4 +49,4 @@ async def run_periodically_as_leader(engine: AsyncEngine, name: str, job: Callab
             raise
         except Exception:
             log.exception("leader election failed; retrying", extra={"job": name})
-            await asyncio.sleep(min(interval, 5))
+            await background.sleep(min(interval, 5))

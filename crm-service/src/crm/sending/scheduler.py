@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from talentkit import background
 from talentkit.auth import Principal, RequestContext
 from talentkit.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -301,7 +302,7 @@ async def sequence_scheduler(app: FastAPI) -> None:
             raise
         except Exception:
             log.exception("scheduler pass failed")
-        await asyncio.sleep(settings.scheduler_poll_seconds)
+        await background.sleep(settings.scheduler_poll_seconds)
 
 
 __all__: list[Any] = ["Scheduler", "sequence_scheduler"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from talentkit import background
 from talentkit.uow import UnitOfWorkFactory
 
 from sync_gateway.webhooks import metrics, repository
@@ -60,7 +61,7 @@ class Dispatcher:
                         raise
                     except Exception:
                         log.exception("webhook dispatcher failed; retrying")
-                        await asyncio.sleep(1)
+                        await background.sleep(1)
             finally:
                 for task in self.in_flight:
                     task.cancel()  # their leases run out: another dispatcher (or this one, restarted) sends them

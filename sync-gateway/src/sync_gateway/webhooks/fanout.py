@@ -15,6 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from shared_schemas.envelope import EventEnvelope, InvalidEvent
 from shared_schemas.topics import ALL_TOPICS
+from talentkit import background
 from talentkit.kafka import ensure_topics
 from talentkit.uow import UnitOfWorkFactory
 
@@ -86,7 +87,7 @@ class FanOut:
                 raise
             except Exception:
                 log.exception("webhook fan-out failed; restarting")
-                await asyncio.sleep(1)
+                await background.sleep(1)
 
     async def _consume(self) -> None:
         await ensure_topics(self.bootstrap, self.topics)
