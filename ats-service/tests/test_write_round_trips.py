@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import event
-
-
-def _statements_of_one_create(ats):
-    seen: list[tuple[object, str]] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append((conn.connection.dbapi_connection, " ".join(statement.split())))
-    return seen, count
+from talent_dev.testing import statements_sent
 
 
 async def test_a_create_is_three_statements_the_last_holding_outbox_key_response_and_audit(ats):
-    engine = ats.app.state.engine.sync_engine
-    seen, count = _statements_of_one_create(ats)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(ats.app.state.engine) as sent:
         r = await ats.client.post("/v1/candidates", json=ats.body(), headers={"Idempotency-Key": uuid.uuid4().hex})
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert r.status_code == 201, r.text
-    mine = next(c for c, s in seen if s.startswith("INSERT INTO idempotency_keys"))
-    seen = [s for c, s in seen if c is mine]
+    seen = sent.on_connection_of("INSERT INTO idempotency_keys")
     assert len(seen) == 3, seen
     claim, insert, closing = seen
     assert claim.startswith("INSERT INTO idempotency_keys"), claim

@@ -3,7 +3,8 @@ answered from the emails index and never by walking the (created, id) index in o
 few prospects an array of addresses matches, and walked the whole table for a lookup that found nobody."""
 from __future__ import annotations
 
-from sqlalchemy import event, text
+from sqlalchemy import text
+from talent_dev.testing import statements_sent
 
 
 async def test_a_lookup_of_fifty_unknown_addresses_reads_the_emails_index(crm):
@@ -14,20 +15,13 @@ async def test_a_lookup_of_fifty_unknown_addresses_reads_the_emails_index(crm):
             SELECT gen_random_uuid(), 'Plan', 'P' || i, ARRAY['plan-' || i || '@example.com'], '{}', '{}', '{}', '{}',
                    '{}', 1, now(), now(), 't', 't', 'active', 'sourced' FROM generate_series(1, 20000) AS i"""))
         await conn.execute(text("ANALYZE prospects"))
-    sent: list[tuple[str, tuple]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "FROM prospects" in statement and "emails" in statement:
-            sent.append((statement, parameters))
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        wanted = [f"nobody-{i}@example.com" for i in range(49)] + ["plan-7@example.com"]
+    wanted = [f"nobody-{i}@example.com" for i in range(49)] + ["plan-7@example.com"]
+    with statements_sent(engine) as sent:
         r = await crm.client.get("/v1/prospects", params={"email": wanted, "limit": 200})
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
     assert r.status_code == 200, r.text
     assert [p["emails"] for p in r.json()["data"]] == [["plan-7@example.com"]]
-    statement, parameters = sent[-1]
+    [*_, lookup] = [s for s in sent if "FROM prospects" in s.sql and "emails" in s.sql]
+    statement, parameters = lookup.sql, lookup.parameters
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         plan = "\n".join(row[0] for row in await raw.fetch("EXPLAIN " + statement, *parameters))

@@ -1,6 +1,8 @@
 """`POST /v1/prospects/batch`: the CRM's guards answer per item as they do for a single PATCH."""
 from __future__ import annotations
 
+from talent_dev.testing import statements_sent
+
 
 async def test_erased_and_merged_prospects_answer_410_and_409_per_item_and_the_others_apply(crm):
     erased, survivor, duplicate, live = [(await crm.client.post("/v1/prospects", json=crm.body())).json() for _ in range(4)]
@@ -52,23 +54,12 @@ async def test_a_create_unless_email_taken_answers_the_oldest_holder_and_creates
 async def test_a_batch_of_creates_is_one_insert_with_the_art14_due_dates_and_no_update(crm):
     """The creates of a batch reach PostgreSQL as one multi-row INSERT that already carries each sourced prospect's
     Art. 14 due date (counted on the app's engine, on the request's connection)."""
-    from sqlalchemy import event
-
-    seen: list[tuple[object, str]] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append((conn.connection.dbapi_connection, " ".join(statement.split())))
-    engine = crm.app.state.engine.sync_engine
     bodies = [crm.body(source="sourced") for _ in range(20)] + [crm.body(source="talent_community")]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(crm.app.state.engine) as sent:
         r = await crm.client.post("/v1/prospects/batch", json={"items": [{"op": "create", "body": b} for b in bodies]})
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert r.status_code == 200, r.text
     assert [x["status"] for x in r.json()["results"]] == [201] * 21
-    mine = next(c for c, s in seen if s.startswith("INSERT INTO prospects"))
-    statements = [s for c, s in seen if c is mine]
+    statements = sent.on_connection_of("INSERT INTO prospects")
     assert len([s for s in statements if s.startswith("INSERT INTO prospects")]) == 1, statements
     assert not [s for s in statements if s.startswith("UPDATE prospects")], statements
     ids = [x["body"]["id"] for x in r.json()["results"]]

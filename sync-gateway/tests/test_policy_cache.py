@@ -1,9 +1,9 @@
 """The field policy is cached per process: the hot path does not query it per event, a change made on this replica
 applies at once, and a change made on another replica applies within `max_age` (a second by default)."""
 from shared_schemas.policy import OwnershipMode
-from sqlalchemy import event
 from sync_gateway.policy import service
 from sync_gateway.policy.store import PolicyCache
+from talent_dev.testing import statements_sent
 from talentkit.auth import Principal, RequestContext
 
 
@@ -17,31 +17,30 @@ class Clock:
 
 async def test_the_policy_is_read_at_most_once_per_max_age_and_a_change_applies_within_it(start_gateway):
     async with start_gateway("policy_cache", resync_runner_enabled=False, relay_enabled=False) as gw:
-        reads: list[str] = []
+        def reads() -> list[str]:  # the reads of the whole policy, not the change's own
+            return [s.sql for s in sent
+                    if s.sql.startswith("SELECT") and "field_policy_overrides" in s.sql and "FOR UPDATE" not in s.sql]
 
-        def count(conn, cursor, statement, *rest) -> None:  # the reads of the whole policy, not the change's own
-            if statement.startswith("SELECT") and "field_policy_overrides" in statement and "FOR UPDATE" not in statement:
-                reads.append(statement)
-        event.listen(gw.app.state.engine.sync_engine, "before_cursor_execute", count)
-        clock = Clock()
-        here, elsewhere = PolicyCache(max_age=1.0, clock=clock), PolicyCache(max_age=1.0, clock=clock)
-        uows = gw.app.state.uow_factory
-        async with uows() as uow:
-            for _ in range(50):  # fifty events in the same second
-                assert (await here.current(uow.session)).mode("headline") is OwnershipMode.TWO_WAY
-        assert len(reads) == 1
+        with statements_sent(gw.app.state.engine) as sent:
+            clock = Clock()
+            here, elsewhere = PolicyCache(max_age=1.0, clock=clock), PolicyCache(max_age=1.0, clock=clock)
+            uows = gw.app.state.uow_factory
+            async with uows() as uow:
+                for _ in range(50):  # fifty events in the same second
+                    assert (await here.current(uow.session)).mode("headline") is OwnershipMode.TWO_WAY
+            assert len(reads()) == 1
 
-        ctx = RequestContext(principal=Principal(id="admin", scopes=frozenset({"*"})))
-        async with uows(ctx) as uow:  # a change made on another replica
-            await service.change(uow=uow, cache=elsewhere, field="headline", mode=OwnershipMode.NONE, ctx=ctx)
-            await uow.commit()
-        clock.now += 0.5
-        async with uows() as uow:
-            assert (await here.current(uow.session)).mode("headline") is OwnershipMode.TWO_WAY  # not yet re-read
-            assert len(reads) == 1
+            ctx = RequestContext(principal=Principal(id="admin", scopes=frozenset({"*"})))
+            async with uows(ctx) as uow:  # a change made on another replica
+                await service.change(uow=uow, cache=elsewhere, field="headline", mode=OwnershipMode.NONE, ctx=ctx)
+                await uow.commit()
             clock.now += 0.5
-            assert (await here.current(uow.session)).mode("headline") is OwnershipMode.NONE  # a second after the read
-            assert len(reads) == 2
+            async with uows() as uow:
+                assert (await here.current(uow.session)).mode("headline") is OwnershipMode.TWO_WAY  # not yet re-read
+                assert len(reads()) == 1
+                clock.now += 0.5
+                assert (await here.current(uow.session)).mode("headline") is OwnershipMode.NONE  # a second after the read
+                assert len(reads()) == 2
 
 
 async def test_a_change_made_through_the_api_applies_at_once_on_the_replica_that_made_it(start_gateway):
