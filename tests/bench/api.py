@@ -2,7 +2,11 @@
 
 Throughput is the closed-loop saturation (`wrk -t2 -c16`, as in issue #9). Latency percentiles come from an
 open-loop run at half the service's own saturation, on the service and on the bare app at that same rate.
-The gateway is stopped meanwhile, so that nothing but the measured process competes for the two cores."""
+The gateway is stopped meanwhile, so that nothing but the measured process competes for the two cores.
+
+Beside them, the framework floor (`bench.floor_app`): the bare app's GET on FastAPI alone, and on FastAPI with a
+SQLAlchemy session and a Pydantic model, with nothing of the platform on top. It shows which part of the gap to the
+bare app the fixed choices set before any auth, middleware or business rule runs."""
 from __future__ import annotations
 
 import uuid
@@ -17,6 +21,7 @@ from .stack import log
 from .stats import median_of, summary
 
 LABELS = {"ats": ("ATS", "/v1/candidates"), "crm": ("CRM", "/v1/prospects")}
+FLOORS = {"fastapi": "FastAPI + asyncpg", "orm": "FastAPI + SQLAlchemy AsyncSession + Pydantic"}
 
 
 async def open_run(target: Target, rate: float, seconds: float) -> dict[str, Any]:
@@ -52,6 +57,13 @@ async def measure(ctx: Context) -> dict[str, Any]:
         await saturate(target, d.warmup)
         sat = out[f"{name}_get"] = {"sat": await saturate(target, d.saturation)}
         log(f"api: {name} GET saturation {sat['sat']['rps']:.0f} req/s {sat['sat'].get('probe', '')}")
+    for variant in FLOORS:
+        target = Target(s.url("floor"), "GET", f"/{variant}/items/", {}, ids["bare"])
+        await saturate(target, d.warmup)
+        sat = out[f"floor_{variant}_get"] = {"sat": await saturate(target, d.saturation)}
+        log(f"api: floor {variant} GET saturation {sat['sat']['rps']:.0f} req/s {sat['sat'].get('probe', '')}")
+        if not sat["sat"]["rps"]:
+            raise RuntimeError(f"the framework floor ({variant}) answered nothing: {sat['sat'].get('probe')}")
     for kind, targets in (("get", gets), ("post", posts)):
         for name in LABELS:
             figures = out[f"{name}_{kind}"]
@@ -91,6 +103,12 @@ def rows(passes: list[dict[str, Any]]) -> list[Row]:
                                baseline=med(key, "bare_open", q), baseline_label=f"{bare_label} at the same rate",
                                higher_is_better=False,
                                note=f"{missing} requests failed (counted as never answered)" if missing else ""))
+    for variant, label in FLOORS.items():
+        out.append(Row("api", f"framework floor: {label}, GET by id throughput{n}",
+                       med(f"floor_{variant}_get", "sat", "rps"), "req/s", baseline=med("bare_get", "sat", "rps"),
+                       baseline_label="bare SELECT",
+                       note="the bare app's SELECT and JSON on the fixed choices alone: no auth, middleware, rate limit "
+                            "or access log (bench/floor_app.py)"))
     return out
 
 

@@ -1,5 +1,6 @@
 """A fresh stack of the bench's own on free ports: durable PostgreSQL, a KRaft Kafka, the ATS, the CRM and the
-gateway as real uvicorn processes with `make run`'s settings (one worker each), and the bare baseline app.
+gateway as real uvicorn processes with `make run`'s settings (one worker each), the bare baseline app and the
+framework floor (`bench.floor_app`).
 Everything it starts is stopped by `close()`, which the caller runs in a `finally`."""
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ class BenchStack:
 
         self.smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
         self.smtp.start()
-        ports = {name: free_port() for name in ("ats", "crm", "gateway", "bare")}
+        ports = {name: free_port() for name in ("ats", "crm", "gateway", "bare", "floor")}
         while len(set(ports.values())) < len(ports):
             ports = {name: free_port() for name in ports}
         common = {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "TALENT_ADMIN_API_KEY": self.admin_key,
@@ -113,11 +114,13 @@ class BenchStack:
             "bare": {"BENCH_BARE_DATABASE_URL": self.db_urls["bare"],
                      "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH_DIR.parent), os.environ.get("PYTHONPATH")]))},
         }
-        factories = {name: SERVICES[name][2] for name in ("ats", "crm", "gateway")} | {"bare": "bench.bare_app:create_app"}
+        envs["floor"] = envs["bare"]  # the framework floor reads the bare app's table
+        factories = {name: SERVICES[name][2] for name in ("ats", "crm", "gateway")} | {"bare": "bench.bare_app:create_app",
+                                                                                    "floor": "bench.floor_app:create_app"}
         for name, port in ports.items():
             self.procs[name] = ServiceProcess(factory=factories[name], port=port, env={**common, **envs[name]},
                                               log_path=self.logs / f"{name}.log", bin_dir=ls.venv_bin())
-        for name in ("ats", "crm", "bare", "gateway"):
+        for name in ("ats", "crm", "bare", "floor", "gateway"):  # the floor after the bare app made its table
             self.procs[name].start(timeout=90)
             self._record_children()
             log(f"{name} ready on {self.procs[name].url}")
@@ -146,7 +149,7 @@ class BenchStack:
     # -------------------------------------------------------------------------------------------- stop
     def close(self) -> None:
         """Stop everything this stack started, in reverse order; never raises."""
-        for name in ("gateway", "bare", "crm", "ats"):
+        for name in ("gateway", "floor", "bare", "crm", "ats"):
             proc = self.procs.get(name)
             if proc is not None:
                 with contextlib.suppress(Exception):

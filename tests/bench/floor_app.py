@@ -1,0 +1,115 @@
+"""The framework floor: the bare baseline's GET by id (same table, same row, same JSON) on the platform's fixed
+choices with nothing of the platform on top (no auth, no middleware, no rate limit, no access log), to show how much
+of the gap to the bare app the stack itself sets. `uvicorn --factory bench.floor_app:create_app`, database from
+`BENCH_BARE_DATABASE_URL` (the bare app creates the table).
+
+- `GET /fastapi/items/{id}`: FastAPI routing (a path parameter typed `uuid.UUID` and one dependency) over the same
+  asyncpg query as the bare app.
+- `GET /orm/items/{id}`: FastAPI, then the row through a SQLAlchemy 2 `AsyncSession` (`session.get`) and a Pydantic
+  model, as every service endpoint reads."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ARRAY, DateTime, Integer, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .bare_app import COLUMNS, _init, _jsonable
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    emails: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    phones: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    location: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    source: Mapped[str | None] = mapped_column(Text)
+    field_times: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    emails: list[str]
+    phones: list[str]
+    location: str | None
+    headline: str | None
+    tags: list[str]
+    source: str | None
+    field_times: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+
+
+def caller(request: Request) -> str:
+    """A stand-in for the services' auth dependency: FastAPI solves one dependency per request, as there."""
+    return request.headers.get("authorization", "")
+
+
+Caller = Annotated[str, Depends(caller)]
+
+
+def create_app() -> FastAPI:
+    url = os.environ["BENCH_BARE_DATABASE_URL"]
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state["pool"] = await asyncpg.create_pool(url.replace("postgresql+asyncpg://", "postgresql://"),
+                                                  min_size=2, max_size=10, init=_init)
+        engine = create_async_engine(url, pool_size=10)
+        state["sessions"] = async_sessionmaker(engine, expire_on_commit=False)
+        yield
+        await state["pool"].close()
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    @app.get("/fastapi/items/{id}")
+    async def fastapi_item(id: uuid.UUID, who: Caller) -> Response:
+        row = await state["pool"].fetchrow(f"SELECT {COLUMNS} FROM items WHERE id = $1", id)
+        if row is None:
+            return JSONResponse({"title": "not found"}, status_code=404)
+        return JSONResponse(_jsonable(row))
+
+    @app.get("/orm/items/{id}")
+    async def orm_item(id: uuid.UUID, who: Caller) -> Response:
+        async with state["sessions"]() as session:
+            item = await session.get(Item, id)
+            if item is None:
+                return JSONResponse({"title": "not found"}, status_code=404)
+            return Response(ItemRead.model_validate(item).model_dump_json(), media_type="application/json")
+
+    @app.get("/readyz")
+    async def ready() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
