@@ -64,6 +64,10 @@ async def measure(ctx: Context) -> dict[str, Any]:
         log(f"api: floor {variant} GET saturation {sat['sat']['rps']:.0f} req/s {sat['sat'].get('probe', '')}")
         if not sat["sat"]["rps"]:
             raise RuntimeError(f"the framework floor ({variant}) answered nothing: {sat['sat'].get('probe')}")
+    target = Target(s.url("floor"), "POST", "/orm/items", {})
+    await saturate(target, d.warmup)
+    sat = out["floor_orm_post"] = {"sat": await saturate(target, d.saturation)}
+    log(f"api: floor orm POST saturation {sat['sat']['rps']:.0f} req/s {sat['sat'].get('probe', '')}")
     for kind, targets in (("get", gets), ("post", posts)):
         for name in LABELS:
             figures = out[f"{name}_{kind}"]
@@ -109,6 +113,11 @@ def rows(passes: list[dict[str, Any]]) -> list[Row]:
                        baseline_label="bare SELECT",
                        note="the bare app's SELECT and JSON on the fixed choices alone: no auth, middleware, rate limit "
                             "or access log (bench/floor_app.py)"))
+    if "floor_orm_post" in passes[0]:
+        out.append(Row("api", f"framework floor: {FLOORS['orm']}, POST throughput{n}",
+                       med("floor_orm_post", "sat", "rps"), "req/s", baseline=med("bare_post", "sat", "rps"),
+                       baseline_label="bare INSERT",
+                       note="the bare INSERT on the fixed choices alone: no auth, idempotency key, outbox or audit"))
     return out
 
 

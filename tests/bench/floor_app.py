@@ -6,14 +6,16 @@ of the gap to the bare app the stack itself sets. `uvicorn --factory bench.floor
 - `GET /fastapi/items/{id}`: FastAPI routing (a path parameter typed `uuid.UUID` and one dependency) over the same
   asyncpg query as the bare app.
 - `GET /orm/items/{id}`: FastAPI, then the row through a SQLAlchemy 2 `AsyncSession` (`session.get`) and a Pydantic
-  model, as every service endpoint reads."""
+  model, as every service endpoint reads.
+- `POST /orm/items`: FastAPI with a Pydantic body, a SQLAlchemy `AsyncSession` adding the row and committing, the
+  answer through the Pydantic model: the bare INSERT on the fixed choices (no outbox, idempotency key or audit)."""
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
@@ -70,6 +72,17 @@ class ItemRead(BaseModel):
     updated_by: str
 
 
+class ItemCreate(BaseModel):
+    first_name: str
+    last_name: str
+    emails: list[str] = []
+    phones: list[str] = []
+    location: str | None = None
+    headline: str | None = None
+    tags: list[str] = []
+    source: str | None = None
+
+
 def caller(request: Request) -> str:
     """A stand-in for the services' auth dependency: FastAPI solves one dependency per request, as there."""
     return request.headers.get("authorization", "")
@@ -107,6 +120,17 @@ def create_app() -> FastAPI:
             if item is None:
                 return JSONResponse({"title": "not found"}, status_code=404)
             return Response(ItemRead.model_validate(item).model_dump_json(), media_type="application/json")
+
+    @app.post("/orm/items", status_code=201)
+    async def orm_create(body: ItemCreate, who: Caller) -> Response:
+        now = datetime.now(UTC)
+        values = body.model_dump()
+        item = Item(id=uuid.uuid4(), **values, field_times={k: now.isoformat() for k, v in values.items() if v not in (None, [])},
+                    version=1, created_at=now, updated_at=now, created_by="floor", updated_by="floor")
+        async with state["sessions"]() as session:
+            session.add(item)
+            await session.commit()
+        return Response(ItemRead.model_validate(item).model_dump_json(), status_code=201, media_type="application/json")
 
     @app.get("/readyz")
     async def ready() -> dict[str, str]:
