@@ -39,7 +39,9 @@ from talentkit.settings import ServiceSettings
 from talentkit.uow import EventSink, MessageBus, OutboxWriter, Signal, UnitOfWorkFactory
 
 log = logging.getLogger("talentkit.app")
-SHUTDOWN_SECONDS = 15.0  # longer than any worker's own bounded stop (the consumer drains for 5 s, commits for 5)
+# Longer than the workers' own bounded stops (the consumer drains for 5 s and commits for 5; leaving its group and
+# flushing the producer take well under a second with the broker up); as long as a process manager's usual grace.
+SHUTDOWN_SECONDS = 25.0
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
 # The platform observes itself with Prometheus metrics and JSON logs (talentkit.observability); FastAPI's own
 # OpenTelemetry hooks would only look up unconfigured providers on every request.
@@ -47,16 +49,24 @@ NO_OTEL: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "
 
 
 async def stop_workers(tasks: list[asyncio.Task[None]], timeout: float = SHUTDOWN_SECONDS) -> None:
-    """Cancel the background tasks and wait at most `timeout` seconds for them: a task still running then is
-    logged with where it waits and left behind, so a worker that misses its cancellation cannot hang the shutdown
-    (a process manager would kill the process after its grace period anyway; this one says why)."""
+    """Cancel the background tasks and wait at most `timeout` seconds for them. A task still running then is
+    logged with where it waits, cancelled once more and given a second; one that ignores that too is left behind,
+    so a worker that misses its cancellation cannot hang the shutdown (a process manager would kill the process
+    after its grace period anyway; this one says why). A task that failed is logged with its error."""
     for task in tasks:
         task.cancel()
     if not tasks:
         return
-    _, late = await asyncio.wait(tasks, timeout=timeout)
+    done, late = await asyncio.wait(tasks, timeout=timeout)
     for task in late:
         log.error("background task did not stop", extra={"task": task.get_name(), "waiting_in": _where(task)})
+        task.cancel()
+    if late:
+        more, _ = await asyncio.wait(late, timeout=1.0)
+        done |= more
+    for task in done:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("background task failed", extra={"task": task.get_name()}, exc_info=error)
 
 
 def _where(task: asyncio.Task[None]) -> str:
@@ -100,8 +110,10 @@ def create_service_app(*, name: str, title: str, description: str, settings: Ser
         try:
             yield
         finally:
-            await stop_workers(tasks)
-            await engine.dispose()
+            try:
+                await stop_workers(tasks)
+            finally:
+                await engine.dispose()
 
     tags = [{"name": "Operations", "description": "Health, readiness, metrics."},
             {"name": "API keys", "description": "Scoped keys for `Authorization: Bearer <key>`."},

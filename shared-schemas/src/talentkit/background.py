@@ -26,6 +26,7 @@ def repeat(step: Callable[[FastAPI], Awaitable[Any]], *, pause: Callable[[FastAP
     how late work made by another replica is found, so it can be long and an idle service stays idle."""
     async def worker(app: FastAPI) -> None:
         while True:
+            raise_if_cancelled()  # busy, the loop may never reach a wait
             try:
                 busy = await step(app)
             except asyncio.CancelledError:

@@ -137,6 +137,7 @@ class OutboxRelay:
         checked = purged = clock()
         published_at = clock() - self.linger_seconds
         while True:
+            background.raise_if_cancelled()  # under a backlog the loop may never reach its wait
             # Linger (as a Kafka producer's linger.ms): woken again within `linger_seconds` of the last publish,
             # commits are coming fast; the ones of the next few milliseconds then share one read, one produce
             # request and one mark instead of a round each. A lone commit (quiet times) is published at once.

@@ -54,11 +54,15 @@ async def test_a_loop_whose_stop_a_library_swallowed_stops_at_its_next_wait():
 
     for pause in (False, True):
         loop = asyncio.create_task(relay_like(asyncio.Event(), pause))
-        await asyncio.sleep(0.01)  # inside the close
-        loop.cancel()
-        done, _ = await asyncio.wait({loop}, timeout=2)
-        assert done == {loop}, "the loop ran on after its stop"
-        assert loop.cancelled()
+        try:
+            await asyncio.sleep(0.01)  # inside the close
+            loop.cancel()
+            done, _ = await asyncio.wait({loop}, timeout=2)
+            assert done == {loop}, "the loop ran on after its stop"
+            assert loop.cancelled()
+        finally:
+            loop.cancel()  # a loop that ran on must not outlive the test (it swallows one cancel per pass)
+            loop.cancel()
 
 
 async def test_a_shutdown_waits_a_bounded_time_for_a_worker_that_ignores_its_stop(caplog):
@@ -72,7 +76,11 @@ async def test_a_shutdown_waits_a_bounded_time_for_a_worker_that_ignores_its_sto
     async def obedient() -> None:
         await asyncio.sleep(10)
 
-    tasks = [asyncio.create_task(stubborn(), name="stubborn"), asyncio.create_task(obedient(), name="obedient")]
+    async def failing() -> None:
+        raise RuntimeError("its peer is gone")
+
+    tasks = [asyncio.create_task(stubborn(), name="stubborn"), asyncio.create_task(obedient(), name="obedient"),
+             asyncio.create_task(failing(), name="failing")]
     await asyncio.sleep(0)
     try:
         with caplog.at_level(logging.ERROR, logger="talentkit.app"):
@@ -80,6 +88,8 @@ async def test_a_shutdown_waits_a_bounded_time_for_a_worker_that_ignores_its_sto
         assert tasks[1].cancelled() and not tasks[0].done()
         [record] = [r for r in caplog.records if r.getMessage() == "background task did not stop"]
         assert record.task == "stubborn" and record.waiting_in.startswith("stubborn (")
+        [failed] = [r for r in caplog.records if r.getMessage() == "background task failed"]
+        assert failed.task == "failing" and "its peer is gone" in str(failed.exc_info[1])
     finally:
         released.set()
         tasks[0].cancel()

@@ -3,13 +3,13 @@ call happens between transactions (the claim committed, the outcome in a new one
 waiting on SMTP or HTTP."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from fastapi import FastAPI
+from talentkit import background
 
 from ats.tasks import repository
 from ats.tasks.models import Task, TaskStatus
@@ -73,10 +73,11 @@ def task_worker(performers: dict[str, Performer]) -> Any:
     async def run_tasks(app: FastAPI) -> None:
         runner = TaskRunner(app, performers)
         while True:
+            background.raise_if_cancelled()
             try:
                 if await runner.run_once():
                     continue
             except Exception:
                 log.exception("task pass failed")
-            await asyncio.sleep(app.state.settings.tasks_poll_seconds)
+            await background.sleep(app.state.settings.tasks_poll_seconds)
     return run_tasks

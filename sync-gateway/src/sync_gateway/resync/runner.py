@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from talentkit.background import wait_until_set
+from talentkit import background
 from talentkit.consumer import TransientError
 from talentkit.uow import UnitOfWork
 
@@ -53,6 +53,7 @@ class ResyncRunner:
     async def run(self) -> None:
         """Run jobs forever; between jobs wait for a wake-up or the next poll (jobs queued on other replicas)."""
         while True:
+            background.raise_if_cancelled()  # job after job, the loop may never reach its wait
             try:
                 if await self.run_once():
                     continue
@@ -60,7 +61,7 @@ class ResyncRunner:
                 raise
             except Exception:
                 log.exception("resync runner failed; retrying", extra={"runner": self.name})
-            await wait_until_set(self._wake, self.poll_seconds)
+            await background.wait_until_set(self._wake, self.poll_seconds)
             self._wake.clear()
 
     async def run_once(self) -> bool:

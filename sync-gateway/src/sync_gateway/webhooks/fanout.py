@@ -106,6 +106,7 @@ class FanOut:
         try:
             await consumer.start()  # inside: cancelled while joining, it must still leave the group
             while True:
+                background.raise_if_cancelled()
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
                 if batches:
                     await self.queue([r for records in batches.values() for r in records])
