@@ -5,8 +5,8 @@ of the gap to the bare app the stack itself sets. `uvicorn --factory bench.floor
 
 - `GET /fastapi/items/{id}`: FastAPI routing (a path parameter typed `uuid.UUID` and one dependency) over the same
   asyncpg query as the bare app.
-- `GET /orm/items/{id}`: FastAPI, then the row through a SQLAlchemy 2 `AsyncSession` (`session.get`) and a Pydantic
-  model, as every service endpoint reads.
+- `GET /orm/items/{id}`: FastAPI, then the row through a SQLAlchemy 2 `AsyncSession` (`session.get`) and the services'
+  own Pydantic model of a person (`ProfileOut`), as every service endpoint reads.
 - `POST /orm/items`: FastAPI with a Pydantic body, a SQLAlchemy `AsyncSession` adding the row and committing, the
   answer through the Pydantic model: the bare INSERT on the fixed choices (no outbox, idempotency key or audit)."""
 from __future__ import annotations
@@ -21,11 +21,12 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy import ARRAY, DateTime, Integer, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from talentkit.profiles.schemas import ProfileOut
 
 from .bare_app import COLUMNS, _init, _jsonable
 
@@ -51,25 +52,6 @@ class Item(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(Text)
-
-
-class ItemRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    emails: list[str]
-    phones: list[str]
-    location: str | None
-    headline: str | None
-    tags: list[str]
-    source: str | None
-    field_times: dict[str, Any]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    created_by: str
-    updated_by: str
 
 
 class ItemCreate(BaseModel):
@@ -119,7 +101,7 @@ def create_app() -> FastAPI:
             item = await session.get(Item, id)
             if item is None:
                 return JSONResponse({"title": "not found"}, status_code=404)
-            return Response(ItemRead.model_validate(item).model_dump_json(), media_type="application/json")
+            return Response(ProfileOut.model_validate(item).model_dump_json(), media_type="application/json")
 
     @app.post("/orm/items", status_code=201)
     async def orm_create(body: ItemCreate, who: Caller) -> Response:
@@ -130,7 +112,7 @@ def create_app() -> FastAPI:
         async with state["sessions"]() as session:
             session.add(item)
             await session.commit()
-        return Response(ItemRead.model_validate(item).model_dump_json(), status_code=201, media_type="application/json")
+        return Response(ProfileOut.model_validate(item).model_dump_json(), status_code=201, media_type="application/json")
 
     @app.get("/readyz")
     async def ready() -> dict[str, str]:
