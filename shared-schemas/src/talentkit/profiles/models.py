@@ -65,10 +65,13 @@ class ProfileMixin(RecordsEvents):
             times = dict(self.field_times or {})
             for name in changes:
                 # A field's time never goes backwards on one side, even with clock skew between services:
-                # latest-wins across systems relies on it.
+                # latest-wins across systems relies on it. An edit made here moves it strictly forward; a sync
+                # write may keep it (the winner of a tie between equal times, the ATS, brings that same time).
                 previous = datetime.fromisoformat(times[name]) if name in times else None
-                when = (field_at or {}).get(name, at)
-                times[name] = (max(when, previous + timedelta(microseconds=1)) if previous else when).isoformat()
+                synced = (field_at or {}).get(name)
+                when = synced or at
+                floor = previous if synced or previous is None else previous + timedelta(microseconds=1)
+                times[name] = (max(when, floor) if floor else when).isoformat()
             self.field_times = times
             self.version += 1
             self.updated_at = datetime.now(UTC)
