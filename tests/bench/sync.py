@@ -166,7 +166,9 @@ def _cpu_row(phase: Phase, name: str) -> Row | None:
     cores = os.cpu_count() or 1
     return Row("sync", f"{name} CPU per change (whole stack)", total / sent, "ms",
                note=f"ms of CPU per change sent: {per}; machine {cpu['machine busy %']:.0f} % busy during the load; "
-                    f"{cores} cores at 100 % would carry at most {cores / (total / sent):.0f} changes/s at this cost")
+                    f"{cores} cores at 100 % would carry at most {cores / (total / sent):.0f} changes/s at this cost "
+                    f"(a bound at this rate only: each stage batches what queued while it worked, so a change costs "
+                    f"less as the rate grows and the stack takes whatever CPU is free)")
 
 
 def rows_of(phase: Phase, wait: float) -> list[Row]:
