@@ -4,6 +4,7 @@ limit across replicas. The CRM's public form is the vehicle: its rate limit is c
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import uuid
 from collections.abc import Iterator
@@ -16,10 +17,14 @@ from talent_dev.testing import ServiceProcess, free_port
 FORM = "/public/talent-community"
 
 
+_NEXT = itertools.count(random.randrange(256 * 254))  # one sequence for the module: no address is handed out twice
+
+
 def addresses() -> Iterator[str]:
     """Fresh public-looking addresses (each test gets its own, so buckets never collide across tests)."""
     while True:
-        yield f"203.0.{random.randrange(256)}.{random.randrange(1, 255)}"
+        n = next(_NEXT) % (256 * 254)
+        yield f"203.0.{n // 254}.{n % 254 + 1}"
 
 
 def peer(client: httpx.AsyncClient, ip: str) -> httpx.AsyncClient:

@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,14 @@ class E2EStack:
             await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
         finally:
             await producer.stop()
+
+
+@pytest.fixture
+def midday_zone() -> str:
+    """An IANA zone where it is about noon now: an "all day" send window (00:00-23:59, end exclusive) is open there
+    whatever the hour of the run (in UTC, an enrollment made at 23:59 would wait until midnight)."""
+    offset = 12 - datetime.now(UTC).hour  # hours ahead of UTC; Etc/GMT names count the other way
+    return f"Etc/GMT{-offset:+d}"
 
 
 def unique_email(tag: str = "p") -> str:
@@ -225,6 +234,21 @@ class Api:
                 assert resp.status_code == 200, resp.text
                 return resp.json()
         raise AssertionError(f"PATCH {side} {record_id} kept getting 412")
+
+    async def edit_both(self, ats_id: str, crm_id: str, field: str, ats_value: str, crm_value: str) -> tuple[str, str]:
+        """Edit one field on both sides at once, each against the version read before either edit, so neither side
+        saw the other's edit: a real conflict. When the gateway carried one edit across first (the other answers
+        412), the pair is tried again with new values. Returns the values the two sides were given."""
+        for attempt in range(1, 6):
+            values = (ats_value, crm_value) if attempt == 1 else (f"{ats_value} {attempt}", f"{crm_value} {attempt}")
+            (_, ats_etag), (_, crm_etag) = await asyncio.gather(self.get("ats", ats_id), self.get("crm", crm_id))
+            answers = await asyncio.gather(
+                self.http.patch(f"{self._base('ats')}/{ats_id}", json={field: values[0]}, headers={"If-Match": ats_etag}),
+                self.http.patch(f"{self._base('crm')}/{crm_id}", json={field: values[1]}, headers={"If-Match": crm_etag}))
+            assert {a.status_code for a in answers} <= {200, 412}, [a.text for a in answers]
+            if all(a.status_code == 200 for a in answers):
+                return values
+        raise AssertionError(f"the edits of {field} on both sides never raced")
 
     async def by_email(self, side: str, email: str) -> list[dict[str, Any]]:
         resp = await self.http.get(self._base(side), params={"email": email})

@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 
-async def test_enroll_send_open_click_reply(e2e, http, api, email):
+async def test_enroll_send_open_click_reply(e2e, http, api, email, midday_zone):
     crm = e2e.crm_url
     addr = email("nurture")
     prospect = await api.create("crm", first_name="Katherine", last_name="Johnson", emails=[addr], source="event")
@@ -21,7 +21,7 @@ async def test_enroll_send_open_click_reply(e2e, http, api, email):
         "steps": [{"kind": "email", "subject": "Hello {{first_name}}", "body": "Hi {{first_name}}, have a look at https://careers.acme.example/jobs/42"},
                   {"kind": "email", "delay": 3, "subject": "Still there?", "body": "Just checking in, {{first_name}}."}]})
     assert seq.status_code == 201, seq.text
-    enrollment = await http.post(f"{crm}/v1/sequences/{seq.json()['id']}/enrollments", json={"prospect_id": pid})
+    enrollment = await http.post(f"{crm}/v1/sequences/{seq.json()['id']}/enrollments", json={"prospect_id": pid, "timezone": midday_zone})
     assert enrollment.status_code == 201, enrollment.text
 
     def delivered():

@@ -22,7 +22,7 @@ async def _ok(resp, status: int = 200):  # type: ignore[no-untyped-def]
     return resp.json()
 
 
-async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of_them_anywhere(e2e, http, api, email):
+async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of_them_anywhere(e2e, http, api, email, midday_zone):
     tag, digits = uuid.uuid4().hex[:8], str(uuid.uuid4().int)[:8]
     first, last, addr, phone = f"Hedwig{tag}", f"Kiesewetter{tag}", email(f"dsar{tag}"), f"+49 30 {digits[:4]} {digits[4:]}"
     ats, crm, gw = f"{e2e.ats_url}/v1", f"{e2e.crm_url}/v1", f"{e2e.gateway_url}/v1"
@@ -51,7 +51,7 @@ async def test_access_then_erasure_of_a_person_in_both_systems_leaves_nothing_of
     await _ok(await http.put(f"{crm}/prospects/{pid}/consent/email", json={"status": "granted", "lawful_basis": "consent"}))
     seq = await _ok(await http.post(f"{crm}/sequences", json={"name": f"n-{tag}", "send_window": ALWAYS, "steps": [
         {"kind": "email", "subject": "Hello {{first_name}}", "body": "Dear {{first_name}} {{last_name}}"}]}), 201)
-    await _ok(await http.post(f"{crm}/sequences/{seq['id']}/enrollments", json={"prospect_id": pid}), 201)
+    await _ok(await http.post(f"{crm}/sequences/{seq['id']}/enrollments", json={"prospect_id": pid, "timezone": midday_zone}), 201)
 
     async def sent():
         return [m for m in e2e.mailbox if m["To"] == addr]

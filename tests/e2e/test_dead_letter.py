@@ -26,6 +26,6 @@ async def test_malformed_record_is_dead_lettered_kept_unreplayable_and_sync_cont
 
     addr = email("afterpoison")
     cand = await api.create("ats", first_name="Barbara", last_name="Liskov", emails=[addr])
-    link = await api.link_of_candidate(cand["id"], timeout=5)
+    link = await api.link_of_candidate(cand["id"], timeout=20)
     assert link["matched_by"] == "created_in_crm"
     assert [p["id"] for p in await api.by_email("crm", addr)] == [link["crm_prospect_id"]]

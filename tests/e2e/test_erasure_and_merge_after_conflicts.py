@@ -1,6 +1,5 @@
 """Flows 7 and 8 go through for people with rows in the conflict log: nothing dead-lettered, the tombstone holds,
 the other side erased or merged, and the conflict history kept (without an erased person's values)."""
-import asyncio
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -8,7 +7,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 async def make_conflict(e2e, http, api, cand_id: str, prospect_id: str) -> dict:
     """Concurrent edits of one field on both sides: one of them loses (two_way) and is logged."""
-    await asyncio.gather(api.patch("ats", cand_id, last_name="FromAts"), api.patch("crm", prospect_id, last_name="FromCrm"))
+    await api.edit_both(cand_id, prospect_id, "last_name", "FromAts", "FromCrm")
 
     async def logged():
         data = (await http.get(f"{e2e.gateway_url}/v1/conflicts", params={"candidate": cand_id})).json()["data"]

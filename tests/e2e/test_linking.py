@@ -1,17 +1,14 @@
 """Linking: an ATS candidate gets exactly one CRM prospect, created by the gateway or found by email."""
-import time
 
 
 async def test_ats_candidate_is_created_and_linked_in_crm(e2e, api, email):
     addr = email("new")
-    started = time.monotonic()
     cand = await api.create("ats", first_name="Ada", last_name="Lovelace", emails=[addr], phones=["+44 20 7946 0001"],
                             headline="Analyst", location="London", tags=["math"], source="career_site")
 
-    prospects = await e2e.wait_until(lambda: api.by_email("crm", addr), timeout=3.0,
+    # how fast is for `make bench` to say; here a stalled broker or a backlog left by an earlier test may take seconds
+    prospects = await e2e.wait_until(lambda: api.by_email("crm", addr), timeout=15,
                                      message="the CRM prospect of a new ATS candidate")
-    elapsed = time.monotonic() - started
-    assert elapsed <= 3.0
     assert len(prospects) == 1
     prospect = prospects[0]
     assert (prospect["first_name"], prospect["last_name"]) == ("Ada", "Lovelace")
