@@ -371,7 +371,7 @@ async def test_a_member_killed_mid_flight_then_restarted_applies_every_two_phase
         keys = [f"k{i}-{uuid.uuid4().hex[:4]}" for i in range(30)]
         sent = await bench.send(*(event(k, seq) for seq in range(1, 9) for k in keys))
         # paced (about 3 s for all 240) so that the kill lands mid-flight even when this test process reacts late
-        first = bench.member("first", "two_phase", tmp_path, max_delay=0.1, max_in_flight=8)
+        first = bench.member("first", "two_phase", tmp_path, max_delay=0.2, max_in_flight=8)
 
         async def some_applied():
             return len(await bench.applied()) >= 40

@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 async def make_conflict(e2e, http, api, cand_id: str, prospect_id: str) -> dict:
     """Concurrent edits of one field on both sides: one of them loses (two_way) and is logged."""
-    await api.edit_both(cand_id, prospect_id, "last_name", "FromAts", "FromCrm")
+    values = set(await api.edit_both(cand_id, prospect_id, "last_name", "FromAts", "FromCrm"))
 
-    async def logged():
+    async def logged():  # the conflict of the two edits that raced (not of an earlier attempt's)
         data = (await http.get(f"{e2e.gateway_url}/v1/conflicts", params={"candidate": cand_id})).json()["data"]
-        return data or None
-    return (await e2e.wait_until(logged, 15, message="a conflict for the candidate"))[0]
+        return [c for c in data if {c["ats_value"], c["crm_value"]} == values] or None
+    return (await e2e.wait_until(logged, 20, message=f"a conflict between {values}"))[0]
 
 
 async def dead_letters_about(e2e, http, *ids: str) -> list[dict]:

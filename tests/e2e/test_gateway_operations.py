@@ -75,10 +75,9 @@ async def test_concurrent_edits_leave_a_conflict_record(e2e, http, api, email):
     link = await api.link_of_candidate(cand["id"])
     values = await api.edit_both(cand["id"], link["crm_prospect_id"], "last_name", "FromAts", "FromCrm")
 
-    async def recorded():
+    async def recorded():  # the conflict of the two edits that raced (not of an earlier attempt's)
         data = (await http.get(f"{e2e.gateway_url}/v1/conflicts", params={"candidate": cand["id"]})).json()["data"]
-        return data or None
-    conflicts = await e2e.wait_until(recorded, 20, message="a conflict for the candidate")
+        return [c for c in data if {c["ats_value"], c["crm_value"]} == set(values)] or None
+    conflicts = await e2e.wait_until(recorded, 20, message=f"a conflict between {values}")
     c = conflicts[0]
     assert c["field"] == "last_name" and c["rule"] == "two_way" and c["winner"] in ("ats", "crm")
-    assert {c["ats_value"], c["crm_value"]} == set(values)
