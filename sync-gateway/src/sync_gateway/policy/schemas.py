@@ -10,7 +10,9 @@ class FieldPolicyRead(BaseModel):
 
     field: str
     kind: FieldKind
-    mode: OwnershipMode = Field(description="ats, crm, prefer_ats_unless_blank, prefer_crm_unless_blank, two_way, union or none.")
+    mode: OwnershipMode = Field(description="ats, crm, prefer_ats_unless_blank, prefer_crm_unless_blank, two_way, union or none. "
+                               "`two_way`: the later change wins by its `field_times` entry; when both sides changed "
+                               "it at the same moment the ATS wins, and both end with the same value and time.")
     why: str
     synced_now: bool = Field(description="True when the profile sync carries the field (under `mode`).")
     carried_by: Carrier = Field(description="`profile`: the profile sync, under `mode`; `flows`: the business flows "
