@@ -1,6 +1,6 @@
 """Every ATS table, imported so that Alembic and the model/migration check see them all."""
 from ats.applications.models import Application, RejectReason, StageHistory
-from ats.audit.models import AuditEvent, AuditPersonalValues
+from ats.audit.models import AuditEvent, AuditPending, AuditPersonalValues
 from ats.background_checks.models import BackgroundCheck, ProviderEvent
 from ats.candidates.models import Candidate
 from ats.careers.models import CareerApplication, JobPosting
@@ -22,6 +22,7 @@ from ats.tasks.models import Task
 __all__ = [
            "Application",
            "AuditEvent",
+           "AuditPending",
            "AuditPersonalValues",
            "BackgroundCheck",
            "Base",

@@ -24,6 +24,21 @@ class AuditPersonalValues(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
+class AuditPending(Base):
+    """A transaction's entries on their way to the chain. The closing statement writes them here without taking
+    any lock; at COMMIT a deferred trigger (`audit_link`, in the migrations) takes the chain's lock, links them in
+    order into `audit_events` with their personal values, and deletes them. So the lock is held only inside the
+    COMMIT, never across a round trip to the service; no committed transaction leaves a row here (UNLOGGED)."""
+
+    __tablename__ = "audit_pending"
+    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    entry: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the audit_events row without its id and hashes
+    canonical: Mapped[str] = mapped_column(Text)  # the entry's canonical JSON, hashed into the chain
+    personal: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # subject_id, salt and values, or none
+
+
 class AuditEvent(Base):
     """One write: who (principal, on behalf of whom), which request, what action on which target, before/after."""
 

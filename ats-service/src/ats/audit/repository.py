@@ -1,4 +1,4 @@
-"""Audit trail queries. Appends happen only in `audit.service.trail`, through the database's `audit_append`."""
+"""Audit trail queries. Appends happen only in `audit.service.trail`, linked at COMMIT by the database's `audit_link`."""
 from __future__ import annotations
 
 import json
@@ -20,32 +20,32 @@ _COLUMNS = ("occurred_at", "actor", "on_behalf_of", "request_id", "causation_id"
 
 @dataclass
 class AuditEntries:
-    """Entries to append to the chain, written by the unit of work's closing statement: `audit_append` (a
-    migration defines it) takes the chain's lock, reads the last hash and inserts the entries linked in order; the
-    entries' personal values go beside them (erasure deletes those; each entry keeps their digest). The lock is
-    then held only from that statement, the last before COMMIT, to the COMMIT."""
+    """Entries to append to the chain, written by the unit of work's closing statement to `audit_pending`, without
+    a lock. At COMMIT the database's deferred trigger `audit_link` (a migration defines it) takes the chain's lock,
+    reads the last hash, links the entries in order into `audit_events` and stores their personal values beside them
+    (erasure deletes those; each entry keeps their digest). So the lock is held only inside the COMMIT: no ATS write
+    waits for another's round trip to its service."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
     canonicals: list[str] = field(default_factory=list)
-    personal: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, entries: list[AuditEvent], canonicals: list[str]) -> None:
         for e, c in zip(entries, canonicals, strict=True):
-            self.rows.append({col: getattr(e, col) for col in _COLUMNS} | {"occurred_at": e.occurred_at.isoformat()})
+            personal = None if e.personal is None else {
+                "subject_id": e.personal.subject_id, "salt": e.personal.salt, "values": e.personal.values}
+            self.items.append({"entry": {col: getattr(e, col) for col in _COLUMNS} | {"occurred_at": e.occurred_at.isoformat()},
+                               "personal": personal})
             self.canonicals.append(c)
-            if e.personal is not None:
-                self.personal.append({"n": len(self.rows), "subject_id": e.personal.subject_id, "salt": e.personal.salt,
-                                      "values": e.personal.values})
 
     def render(self, p: str) -> tuple[list[str], dict[str, Any], list[str]]:
-        appended = (f"{p}appended AS (SELECT a.id, a.n FROM audit_append(CAST(:{p}entries AS jsonb), "
-                    f"CAST(:{p}canonicals AS text[])) WITH ORDINALITY AS a(id, n))")
-        kept = (f"{p}kept AS (INSERT INTO audit_personal_values (entry_id, subject_id, salt, values) "
-                f"SELECT a.id, v.subject_id, v.salt, v.values FROM {p}appended a "
-                f"JOIN jsonb_to_recordset(CAST(:{p}personal AS jsonb)) AS v(n bigint, subject_id text, salt text, values jsonb) "
-                f"ON v.n = a.n RETURNING 1)")
-        return [appended, kept], {f"{p}entries": json.dumps(self.rows, default=str), f"{p}canonicals": self.canonicals,
-                                  f"{p}personal": json.dumps(self.personal, default=str)}, [f"(SELECT count(*) FROM {p}appended)"]
+        # The canonical texts go as text[] (hashed exactly as given); entries and personal values as one jsonb array.
+        pending = (f"{p}pending AS (INSERT INTO audit_pending (entry, canonical, personal) "
+                   f"SELECT i.item->'entry', c.canonical, NULLIF(i.item->'personal', 'null'::jsonb) "
+                   f"FROM jsonb_array_elements(CAST(:{p}items AS jsonb)) WITH ORDINALITY AS i(item, n) "
+                   f"JOIN unnest(CAST(:{p}canonicals AS text[])) WITH ORDINALITY AS c(canonical, n) USING (n) "
+                   f"ORDER BY n RETURNING 1)")
+        return [pending], {f"{p}items": json.dumps(self.items, default=str), f"{p}canonicals": self.canonicals}, \
+            [f"(SELECT count(*) FROM {p}pending)"]
 
 
 def append(uow: UnitOfWork, entries: list[AuditEvent], canonicals: list[str]) -> None:

@@ -49,7 +49,7 @@ def canonical(e: AuditEvent) -> str:
 
 
 def entry_hash(prev_hash: str, e: AuditEvent) -> str:
-    """sha256 over the previous hash and the entry's canonical JSON (the database's `audit_append` links each new
+    """sha256 over the previous hash and the entry's canonical JSON (the database's `audit_link` links each new
     entry the same way; verification recomputes it here)."""
     return hashlib.sha256((prev_hash + canonical(e)).encode()).hexdigest()
 
@@ -57,7 +57,7 @@ def entry_hash(prev_hash: str, e: AuditEvent) -> str:
 async def trail(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
     """The unit of work's audit sink: one entry per ATS event, derived from the event itself (action from its
     type, target from its aggregate, `changes` as the aggregate recorded them), who from its context. Everything
-    is built before the chain's lock; the unit of work's closing statement takes it (then it commits)."""
+    is built before the chain's lock; the entries are linked inside the COMMIT, where the lock is taken."""
     ours = [e for e in events if e.service == "ats"]
     if not ours:
         return
