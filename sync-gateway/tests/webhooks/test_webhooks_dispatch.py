@@ -206,6 +206,45 @@ async def test_an_event_claiming_a_later_time_but_published_before_the_endpoint_
     assert [str(e) for e in sent] == [later.id]  # history stays history, whatever time an event claims
 
 
+async def test_with_no_endpoint_the_fan_out_reads_nothing_and_one_created_gets_what_is_published_after_it(
+        db: Db, talent_stack: Any, eventually: Any) -> None:
+    topic = f"webhooks-idle-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(talent_stack.kafka_bootstrap, (topic,))
+
+    def event(n: int) -> EventEnvelope:
+        return EventEnvelope(source="/ats", type="ats.candidate.updated.v1", subject=str(uuid.uuid4()), sequence=1,
+                             data={"n": n})
+
+    producer = AIOKafkaProducer(bootstrap_servers=talent_stack.kafka_bootstrap)
+    await producer.start()
+    fan = FanOut(db.uows, talent_stack.kafka_bootstrap, HOOKS, topics=(topic,))
+    task = asyncio.create_task(fan.run())
+    try:
+        before = [event(n) for n in range(3)]
+        for e in before:
+            await producer.send_and_wait(topic, key=e.key, value=e.kafka_value(), headers=e.kafka_headers())
+
+        async def paused() -> bool:
+            consumer = fan.consumer
+            return fan.idle and consumer is not None and bool(consumer.assignment()) \
+                and consumer.paused() == consumer.assignment()
+        await eventually(paused, message="the fan-out pausing its partitions while no endpoint is enabled")
+        endpoint = await db.endpoint("http://127.0.0.1:9/never-called", ["ats.candidate.*"])
+        after = [event(n) for n in range(3, 6)]  # published at once: before the fan-out has seen the endpoint
+        for e in after:
+            await producer.send_and_wait(topic, key=e.key, value=e.kafka_value(), headers=e.kafka_headers())
+        await eventually(lambda: db.has(endpoint, {"pending": 3}), message="the three events after the endpoint")
+        assert not fan.idle
+        async with db.uows() as uow:
+            queued = (await uow.session.execute(select(WebhookDelivery.event_id)
+                                                .where(WebhookDelivery.endpoint_id == endpoint.id))).scalars().all()
+        assert sorted(str(e) for e in queued) == sorted(e.id for e in after)  # none of those published before it
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
+
+
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`talent-gateway <args>` as a process, its output in `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)

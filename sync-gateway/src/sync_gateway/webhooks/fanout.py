@@ -2,7 +2,8 @@
 
 Cheap by construction: a consumer group of its own reads a batch of records, matches them against the enabled
 endpoints (one query per batch), inserts the deliveries in one transaction and commits the offsets after it.
-No per-event transaction, no processed-events row: the (endpoint, event) unique key makes a re-read harmless."""
+No per-event transaction, no processed-events row: the (endpoint, event) unique key makes a re-read harmless.
+While no endpoint is enabled it pauses its partitions and fetches nothing (see `FanOut._wake`)."""
 from __future__ import annotations
 
 import asyncio
@@ -77,6 +78,8 @@ class FanOut:
                  topics: tuple[str, ...] = ALL_TOPICS) -> None:
         self.uows, self.bootstrap, self.settings, self.topics = uows, bootstrap, settings, topics
         self.batches = 0
+        self.idle = False  # no endpoint was enabled at the last batch: Kafka is not read until one is
+        self.consumer: AIOKafkaConsumer | None = None  # while running
 
     async def run(self) -> None:
         """Fan out until cancelled; restart the consumer after a failure (uncommitted records are read again)."""
@@ -95,8 +98,10 @@ class FanOut:
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     session_timeout_ms=6000, heartbeat_interval_ms=2000,
                                     # the broker answers a fetch as soon as records arrive; an idle fan-out asks
-                                    # every 2 s instead of every 0.5 s (it never pauses partitions, so nothing waits)
+                                    # every 2 s instead of every 0.5 s (a partition is paused only while no
+                                    # endpoint is enabled, and then nothing is waiting for it)
                                     fetch_max_wait_ms=2000)
+        self.consumer = consumer
         # Offsets are committed at most once a second (and when stopping), not after every batch: a commit is a
         # broker write of its own, and what a restart reads again is queued once (deliveries are unique per
         # endpoint and event).
@@ -107,6 +112,8 @@ class FanOut:
             await consumer.start()  # inside: cancelled while joining, it must still leave the group
             while True:
                 background.raise_if_cancelled()
+                if self.idle and not await self._wake(consumer):
+                    consumer.pause(*consumer.assignment())  # again after a rebalance: no fetch, getmany waits 1 s
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
                 if batches:
                     await self.queue([r for records in batches.values() for r in records])
@@ -120,13 +127,39 @@ class FanOut:
                     await consumer.commit(done)
             await consumer.stop()
 
+    async def _wake(self, consumer: AIOKafkaConsumer) -> bool:
+        """While no endpoint is enabled the fan-out's partitions stay paused: it fetches nothing, so the sync's
+        records cost it nothing (it still calls `getmany`, once a second, to stay in its group). Once one is, each
+        partition moves forward to the first record published after the oldest enabled endpoint was created (what
+        was published before is owed to nobody) and reading resumes; the match on publication time
+        (`deliveries_for`) still decides every record after that. False while none is enabled."""
+        async with self.uows() as uow:
+            endpoints = await repository.enabled_endpoints(uow.session)
+        if not endpoints:
+            return False
+        since = int(min(e.created_at for e in endpoints).timestamp() * 1000)
+        assigned = consumer.assignment()
+        if assigned:
+            found = await consumer.offsets_for_times(dict.fromkeys(assigned, since))
+            ends = await consumer.end_offsets(list(assigned))
+            for tp in assigned:
+                target = found[tp].offset if found.get(tp) is not None else ends[tp]
+                if target > await consumer.position(tp):
+                    consumer.seek(tp, target)
+            consumer.resume(*assigned)
+        self.idle = False
+        return True
+
     async def queue(self, records: list[ConsumerRecord]) -> int:
         """Turn records into deliveries in one transaction; returns how many were new. With no endpoint enabled
         the records are not even parsed: every one was published before this read, so before any endpoint that
         is created later, and none of them will ever be owed to it."""
         async with self.uows() as uow:
             endpoints = await repository.enabled_endpoints(uow.session)
-            events = [e for e in map(_event, records) if e is not None] if endpoints else []
+            if not endpoints:
+                self.idle = True
+                return 0
+            events = [e for e in map(_event, records) if e is not None]
             if not events:
                 return 0
             new = await repository.queue(uow.session, deliveries_for(events, endpoints, datetime.now(UTC)))
