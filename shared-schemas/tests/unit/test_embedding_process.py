@@ -4,6 +4,7 @@ replaced by the next call."""
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,8 +36,7 @@ async def test_the_child_is_another_lower_priority_process_giving_the_same_vecto
     assert child["pid"] != os.getpid() and child["pid"] == background.pid()
     assert child["nice"] == os.nice(0) + 5
     if os.path.exists("/proc/self/autogroup"):  # the kernel shares CPU by session first: the child has its own
-        with open("/proc/self/autogroup") as f:
-            ours = f.read().strip()
+        ours = Path("/proc/self/autogroup").read_text().strip()
         assert child["autogroup"] != ours and child["autogroup"].endswith("nice 5"), (child["autogroup"], ours)
     assert child["env"] == {name: "1" for name in THREAD_LIMITS}
     assert child["numpy_before_start"] is False  # the limits were in place before its BLAS started
