@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 from sync_gateway import models  # noqa: F401 - every table mapped
 from sync_gateway.db import platform
-from sync_gateway.webhooks import repository
+from sync_gateway.webhooks import fanout, repository
 from sync_gateway.webhooks.config import WebhookSettings
 from sync_gateway.webhooks.dispatcher import Dispatcher
 from sync_gateway.webhooks.fanout import FanOut
@@ -207,7 +207,8 @@ async def test_an_event_claiming_a_later_time_but_published_before_the_endpoint_
 
 
 async def test_with_no_endpoint_the_fan_out_reads_nothing_and_one_created_gets_what_is_published_after_it(
-        db: Db, talent_stack: Any, eventually: Any) -> None:
+        db: Db, talent_stack: Any, eventually: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(fanout, "IDLE_SKIP_SECONDS", 0.5)
     topic = f"webhooks-idle-{uuid.uuid4().hex[:8]}"
     await ensure_topics(talent_stack.kafka_bootstrap, (topic,))
 
@@ -229,6 +230,17 @@ async def test_with_no_endpoint_the_fan_out_reads_nothing_and_one_created_gets_w
             return fan.idle and consumer is not None and bool(consumer.assignment()) \
                 and consumer.paused() == consumer.assignment()
         await eventually(paused, message="the fan-out pausing its partitions while no endpoint is enabled")
+        while_idle = [event(n) for n in range(10, 12)]  # never fetched: the partitions are paused
+        for e in while_idle:
+            await producer.send_and_wait(topic, key=e.key, value=e.kafka_value(), headers=e.kafka_headers())
+
+        async def nothing_owed() -> bool:  # its group shows no lag for records owed to nobody
+            consumer = fan.consumer
+            assert consumer is not None
+            ends = await consumer.end_offsets(list(consumer.assignment()))
+            return sum(ends.values()) == len(before) + len(while_idle) and all(
+                [await consumer.committed(tp) == end for tp, end in ends.items()])
+        await eventually(nothing_owed, message="the idle fan-out committing the end of its partitions")
         endpoint = await db.endpoint("http://127.0.0.1:9/never-called", ["ats.candidate.*"])
         after = [event(n) for n in range(3, 6)]  # published at once: before the fan-out has seen the endpoint
         for e in after:

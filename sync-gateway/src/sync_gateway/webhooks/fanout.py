@@ -26,6 +26,7 @@ from sync_gateway.webhooks.delivery import render_body
 
 log = logging.getLogger("sync_gateway.webhooks")
 COMMIT_SECONDS = 1.0  # how often the fan-out commits its offsets while records come
+IDLE_SKIP_SECONDS = 5.0  # how often an idle fan-out moves its offsets to the end (nothing is owed to anyone)
 PERSON_KEYS = ("candidate_id", "prospect_id", "survivor_id", "merged_id")
 PERSON_SNAPSHOTS = ("candidate", "prospect")
 PERSON_TYPES = ("ats.candidate.", "crm.prospect.")  # their subject is the person's id
@@ -107,13 +108,16 @@ class FanOut:
         # endpoint and event).
         done: dict[TopicPartition, int] = {}
         clock = asyncio.get_running_loop().time
-        committed_at = clock()
+        committed_at = skipped_at = clock()
         try:
             await consumer.start()  # inside: cancelled while joining, it must still leave the group
             while True:
                 background.raise_if_cancelled()
-                if self.idle and not await self._wake(consumer):
+                skip = self.idle and clock() - skipped_at >= IDLE_SKIP_SECONDS
+                if self.idle and not await self._wake(consumer, skip=skip):
                     consumer.pause(*consumer.assignment())  # again after a rebalance: no fetch, getmany waits 1 s
+                    if skip:
+                        done, skipped_at = {}, clock()  # what was read before is behind the skipped-to offsets
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
                 if batches:
                     await self.queue([r for records in batches.values() for r in records])
@@ -127,15 +131,26 @@ class FanOut:
                     await consumer.commit(done)
             await consumer.stop()
 
-    async def _wake(self, consumer: AIOKafkaConsumer) -> bool:
+    async def _wake(self, consumer: AIOKafkaConsumer, *, skip: bool = False) -> bool:
         """While no endpoint is enabled the fan-out's partitions stay paused: it fetches nothing, so the sync's
-        records cost it nothing (it still calls `getmany`, once a second, to stay in its group). Once one is, each
-        partition moves forward to the first record published after the oldest enabled endpoint was created (what
-        was published before is owed to nobody) and reading resumes; the match on publication time
-        (`deliveries_for`) still decides every record after that. False while none is enabled."""
+        records cost it nothing (it still calls `getmany`, once a second, to stay in its group). With `skip` it
+        also moves its position and committed offsets to the end of each partition, so its group shows no lag for
+        records owed to nobody and a restart does not read them: the ends are taken *before* endpoints are looked
+        up, so every record after them was published after that look-up found none enabled, and a later endpoint
+        is owed only records after it was created (a disabled endpoint is owed nothing while disabled). Once one
+        is enabled, each partition moves forward to the first record published after the oldest enabled
+        endpoint was created (what was published before is owed to nobody) and reading resumes; the match on
+        publication time (`deliveries_for`) still decides every record after that. False while none is
+        enabled."""
+        assigned = consumer.assignment()
+        ends = await consumer.end_offsets(list(assigned)) if skip and assigned else {}
         async with self.uows() as uow:
             endpoints = await repository.enabled_endpoints(uow.session)
         if not endpoints:
+            if ends:
+                for tp, end in ends.items():
+                    consumer.seek(tp, end)
+                await consumer.commit(ends)
             return False
         since = int(min(e.created_at for e in endpoints).timestamp() * 1000)
         assigned = consumer.assignment()
