@@ -17,6 +17,30 @@ from talentkit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class RequestActivity:
+    """How busy this process is serving requests: the seconds its requests spent in flight, summed as each ends.
+    Over an interval, that sum divided by the interval is how many requests were in flight on average; background
+    work reads it to yield to them (the CRM's embedding worker does). One float addition per request."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def add(self, elapsed: float) -> None:
+        self.seconds += elapsed
+
+    def reading(self) -> tuple[float, float]:
+        """Now (monotonic) and the request-seconds so far: the start of an interval for `since`."""
+        return time.monotonic(), self.seconds
+
+    def since(self, start: tuple[float, float]) -> tuple[float, float]:
+        """The seconds since `start` and the requests in flight on average over them."""
+        elapsed = time.monotonic() - start[0]
+        return elapsed, (self.seconds - start[1]) / elapsed if elapsed > 0 else 0.0
+
+
+request_activity = RequestActivity()  # this process's requests (every app of the process adds to it)
 _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
@@ -108,6 +132,7 @@ class RequestObserver:
         counter.inc()
         timer.observe(elapsed)
         if route not in ("/healthz", "/metrics"):
+            request_activity.add(elapsed)
             self.access.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
                                                "duration_ms": round(elapsed * 1000, 1)})
 

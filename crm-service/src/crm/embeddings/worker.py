@@ -4,7 +4,12 @@ run it (leases keep two from taking the same prospects); a crashed worker's leas
 The vectors are computed in a separate, niced process (`talentkit.embedding_process`, setting `embedding_process`):
 the forward pass is CPU work that would otherwise compete with writes and sync for the GIL and the cores, and a
 semantic index a second staler matters less than either. The process starts with the first batch and stops with
-the worker (at shutdown)."""
+the worker (at shutdown).
+
+Niceness is not enough on a machine the CRM shares: the rounds also cost the CRM process and PostgreSQL (the
+HNSW insert of each vector, at normal priority), and the forward pass evicts everyone's caches. So while
+requests keep the CRM busy, the worker rests after each round (`_yield_to_requests`): the semantic index falls a
+little behind during a burst of writes and catches up at full speed after it; Boolean search is never behind."""
 from __future__ import annotations
 
 import asyncio
@@ -13,19 +18,40 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from talentkit import background
 from talentkit.background import repeat
 from talentkit.embedding_process import BackgroundEmbedder
 from talentkit.embeddings import MODEL_NAME, embedder
+from talentkit.observability import request_activity
 
 from crm.embeddings import repository
 from crm.embeddings.text import prospect_text
 
 BATCH = 64
 LEASE = timedelta(minutes=2)
+BUSY = 0.1  # requests in flight a tenth of the time or more (on average): the CRM is serving a stream of them
 
 
 async def embed_pending(app: FastAPI, *, limit: int = BATCH) -> int:
-    """One round: embed up to `limit` waiting prospects; how many requests were handled."""
+    """One round: embed up to `limit` waiting prospects, then yield to requests if they kept the CRM busy
+    meanwhile; how many requests were handled."""
+    started = request_activity.reading()
+    handled = await _round(app, limit)
+    if handled:
+        await _yield_to_requests(app, started)
+    return handled
+
+
+async def _yield_to_requests(app: FastAPI, started: tuple[float, float]) -> None:
+    """Rest `embedding_busy_rest` times as long as the round took when requests kept the CRM busy during it, so
+    background embedding takes at most about 1/(1 + rest) of the time it otherwise would while they come."""
+    rest = app.state.settings.embedding_busy_rest
+    took, in_flight = request_activity.since(started)
+    if rest and in_flight >= BUSY:
+        await background.sleep(rest * took)
+
+
+async def _round(app: FastAPI, limit: int) -> int:
     now = datetime.now(UTC)
     async with app.state.uow_factory() as uow:
         leased = await repository.lease(uow.session, limit=limit, now=now, lease=LEASE)
