@@ -26,7 +26,7 @@ from sync_gateway.webhooks.delivery import render_body
 
 log = logging.getLogger("sync_gateway.webhooks")
 COMMIT_SECONDS = 1.0  # how often the fan-out commits its offsets while records come
-IDLE_SKIP_SECONDS = 5.0  # how often an idle fan-out moves its offsets to the end (nothing is owed to anyone)
+IDLE_SKIP_SECONDS = 5.0  # how often an idle fan-out moves its offsets to where the partitions ended one period before
 PERSON_KEYS = ("candidate_id", "prospect_id", "survivor_id", "merged_id")
 PERSON_SNAPSHOTS = ("candidate", "prospect")
 PERSON_TYPES = ("ats.candidate.", "crm.prospect.")  # their subject is the person's id
@@ -81,6 +81,8 @@ class FanOut:
         self.batches = 0
         self.idle = False  # no endpoint was enabled at the last batch: Kafka is not read until one is
         self.consumer: AIOKafkaConsumer | None = None  # while running
+        self._ends: dict[TopicPartition, int] = {}  # the partitions' ends at the idle fan-out's last look-up
+        self._skipped = False  # the last skip moved the offsets
 
     async def run(self) -> None:
         """Fan out until cancelled; restart the consumer after a failure (uncommitted records are read again)."""
@@ -117,7 +119,9 @@ class FanOut:
                 if self.idle and not await self._wake(consumer, skip=skip):
                     consumer.pause(*consumer.assignment())  # again after a rebalance: no fetch, getmany waits 1 s
                     if skip:
-                        done, skipped_at = {}, clock()  # what was read before is behind the skipped-to offsets
+                        skipped_at = clock()
+                        if self._skipped:
+                            done = {}  # what was read before is behind the offsets skipped to
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.settings.fanout_batch)
                 if batches:
                     await self.queue([r for records in batches.values() for r in records])
@@ -134,10 +138,11 @@ class FanOut:
     async def _wake(self, consumer: AIOKafkaConsumer, *, skip: bool = False) -> bool:
         """While no endpoint is enabled the fan-out's partitions stay paused: it fetches nothing, so the sync's
         records cost it nothing (it still calls `getmany`, once a second, to stay in its group). With `skip` it
-        also moves its position and committed offsets to the end of each partition, so its group shows no lag for
-        records owed to nobody and a restart does not read them: the ends are taken *before* endpoints are looked
-        up, so every record after them was published after that look-up found none enabled, and a later endpoint
-        is owed only records after it was created (a disabled endpoint is owed nothing while disabled). Once one
+        also moves its position and committed offsets to where the partitions ended at the previous skip (5 s
+        before), so its group shows no lag for records owed to nobody and a restart does not read them. Every
+        record skipped was published before two look-ups that found no endpoint enabled, the later one at least
+        5 s after it; an endpoint's `created_at` is its transaction's start, so only an endpoint whose creating
+        transaction stayed open that long could be owed one (a disabled endpoint is owed nothing). Once one
         is enabled, each partition moves forward to the first record published after the oldest enabled
         endpoint was created (what was published before is owed to nobody) and reading resumes; the match on
         publication time (`deliveries_for`) still decides every record after that. False while none is
@@ -146,12 +151,18 @@ class FanOut:
         ends = await consumer.end_offsets(list(assigned)) if skip and assigned else {}
         async with self.uows() as uow:
             endpoints = await repository.enabled_endpoints(uow.session)
+        self._skipped = False
         if not endpoints:
-            if ends:
-                for tp, end in ends.items():
-                    consumer.seek(tp, end)
-                await consumer.commit(ends)
+            if skip:
+                earlier = {tp: end for tp, end in self._ends.items() if tp in assigned}
+                for tp, end in earlier.items():
+                    consumer.seek(tp, max(end, await consumer.position(tp)))
+                if earlier:
+                    await consumer.commit({tp: await consumer.position(tp) for tp in earlier})
+                    self._skipped = True
+                self._ends = ends
             return False
+        self._ends = {}
         since = int(min(e.created_at for e in endpoints).timestamp() * 1000)
         assigned = consumer.assignment()
         if assigned:
