@@ -19,7 +19,10 @@ async def test_ats_candidate_is_created_and_linked_in_crm(e2e, api, email):
     assert prospect["source"] == "ats_import"
     assert prospect["created_by"] == "sync-gateway"
 
-    by_candidate = await api.links(ats_candidate_id=cand["id"])
+    # the gateway records the link in its own database once the CRM has answered the create, so the prospect can
+    # be read a moment before the link
+    by_candidate = await e2e.wait_until(lambda: api.links(ats_candidate_id=cand["id"]), timeout=15,
+                                        message="the gateway's link of the new candidate")
     assert len(by_candidate) == 1
     link = by_candidate[0]
     assert link["ats_candidate_id"] == cand["id"]
@@ -54,14 +57,14 @@ async def test_person_already_in_crm_is_linked_by_email_not_duplicated(e2e, api,
     async def ats_has_crm_contacts():
         c, _ = await api.get("ats", cand["id"])
         return c if crm_only in c["emails"] and "+1 555 0100" in c["phones"] else None
-    ats_view = await e2e.wait_until(ats_has_crm_contacts, 5, message="CRM-only email/phone in the ATS")
+    ats_view = await e2e.wait_until(ats_has_crm_contacts, 20, message="CRM-only email/phone in the ATS")
     assert set(ats_view["emails"]) == {shared, ats_only, crm_only}
     assert set(ats_view["tags"]) == {"cobol", "navy"}
 
     async def crm_has_ats_contacts():
         p, _ = await api.get("crm", prospect["id"])
         return p if ats_only in p["emails"] else None
-    crm_view = await e2e.wait_until(crm_has_ats_contacts, 5, message="ATS-only email in the CRM")
+    crm_view = await e2e.wait_until(crm_has_ats_contacts, 20, message="ATS-only email in the CRM")
     assert set(crm_view["emails"]) == {shared, crm_only, ats_only}
     assert set(crm_view["tags"]) == {"navy", "cobol"}
     assert crm_view["source"] == "referral"  # the CRM's first touch is kept
