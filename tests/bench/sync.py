@@ -5,7 +5,10 @@ shows the latency while the machine still has cores to spare, against which the 
 Nothing polls the services while a phase runs: a tap on the topics sees each change land on the other side. The
 latency of a person is the other side's write time (`updated_at` of the record in its event) minus the intended
 send time of the request that started it. The baseline is the floor no gateway can beat: until the first side's
-event is on Kafka (its record timestamp) the gateway cannot know about the change."""
+event is on Kafka (its record timestamp) the gateway cannot know about the change.
+
+One more ATS -> CRM phase at the 25 % rate runs through a bare pipeline instead of the gateway (`bare_sync`: the
+least any gateway must do, on the same stack): the gateway's 25 % figures are shown against it."""
 from __future__ import annotations
 
 import json
@@ -20,6 +23,7 @@ from shared_schemas.envelope import EventEnvelope
 from shared_schemas.topics import ATS_CANDIDATES, CRM_PROSPECTS
 
 from . import kafka
+from .bare_sync import BarePipeline
 from .context import Context, wait_for
 from .cpu import Components, descendants, postgres_pids
 from .load import HttpClient, Request, Result, open_loop
@@ -94,7 +98,8 @@ class Phase:
 
 
 async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: float,
-                 linked: list[str]) -> Phase:
+                 linked: list[str], bare: bool = False) -> Phase:
+    """One rate for `sync_phase` seconds; `bare`: through the bare pipeline, with the gateway stopped."""
     s, d = ctx.stack, ctx.durations
     run = uuid.uuid4().hex[:8]
     if direction == "ATS -> CRM":
@@ -110,6 +115,11 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
             # If-Match: * (any version): the bench changes the headline only; the gateway may bump the version
             return Request("PATCH", f"/v1/prospects/{linked[i % len(linked)]}", {"headline": f"Headline {run} {i}"},
                            {"If-Match": "*"})
+    pipeline = None
+    if bare:
+        await ctx.quiet_gateway()
+        pipeline = BarePipeline(s.bootstrap, s.url("ats"), s.url("crm"), s.headers, s.gateway_key)
+        await pipeline.start()
     meter = Components(lambda: _parts(ctx))
     meter.start()
     try:
@@ -117,7 +127,7 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
     finally:
         await client.close()
         cpu = meter.stop()
-    lag_end = await kafka.group_lag(s.bootstrap, "sync-gateway", [ATS_CANDIDATES, CRM_PROSPECTS])
+    lag_end = None if bare else await kafka.group_lag(s.bootstrap, "sync-gateway", [ATS_CANDIDATES, CRM_PROSPECTS])
     accepted = [r for r in results if r.latency != MISSING]
     keys = [_key(r.body, update=direction != "ATS -> CRM") for r in accepted]
 
@@ -125,6 +135,8 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
         return all(seen.landed(k) is not None for k in keys)
     waited = time.monotonic()
     await wait_for(all_landed, d.sync_wait, interval=0.2)
+    if pipeline is not None:
+        await pipeline.stop()
     latencies = [(t - r.intended) if (t := seen.landed(k)) is not None else MISSING for r, k in zip(accepted, keys)]
     floor = [first[1] - r.intended if k and (first := seen.first_event(k)) else MISSING for r, k in zip(accepted, keys)]
     phase = Phase(direction, label, rate, results, latencies, floor, lag_end, cpu=cpu)
@@ -132,7 +144,10 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
     async def caught_up() -> bool:  # echo events of its own writes, webhook fan-out: all of it is its work
         return await kafka.total_lag(s.bootstrap, ctx.gateway_groups) == 0
     left = max(1.0, d.sync_wait - (time.monotonic() - waited))
-    if MISSING in latencies or not await wait_for(caught_up, left, interval=0.5):
+    if bare:  # the gateway's groups skip what the bare pipeline carried; it starts again at the end
+        await ctx.quiet_gateway()
+        await ctx.start_gateway()
+    elif MISSING in latencies or not await wait_for(caught_up, left, interval=0.5):
         # the gateway fell behind: its backlog must not leak into the next phase
         skipped = await ctx.quiet_gateway()
         phase.skipped = sum(skipped.values())
@@ -187,8 +202,8 @@ def rows_of(phase: Phase, wait: float) -> list[Row]:
     if phase.skipped:
         notes.append(f"the gateway had not caught up {wait:g} s after the load: its backlog ({phase.skipped} records, "
                      f"all its consumer groups) was skipped before the next phase")
-    notes.append(f"n={sync['n']}; request p50 {f['request']['p50'] * 1000:.0f} ms; gateway group lag at the end of the load "
-                 f"{phase.lag_end} records; first/last third p50 {lag['first_p50'] * 1000:.0f}/"
+    lag_note = "" if phase.lag_end is None else f"gateway group lag at the end of the load {phase.lag_end} records; "
+    notes.append(f"n={sync['n']}; request p50 {f['request']['p50'] * 1000:.0f} ms; {lag_note}first/last third p50 {lag['first_p50'] * 1000:.0f}/"
                  f"{lag['last_p50'] * 1000:.0f} ms")
     out = [Row("sync", f"{name} {q}", sync[q], "ms", baseline=floor[q], baseline_label="first side's event on Kafka",
                target=targets.get(q), higher_is_better=False, note="; ".join(notes) if q == "p50" else "")
@@ -219,9 +234,10 @@ async def run(ctx: Context) -> None:
     try:
         for label, rate in rates.items():
             phases.append(await _phase(ctx, seen, "ATS -> CRM", label, rate, []))
-        linked = seen.linked_prospects()
+        linked = seen.linked_prospects()  # before the bare pipeline's: it links nobody
         if not linked:
             raise RuntimeError("no ATS candidate reached the CRM: nothing linked to update from the CRM side")
+        phases.append(await _phase(ctx, seen, "ATS -> CRM", BARE_LABEL, rates["25 %"], [], bare=True))
         for label, rate in rates.items():
             phases.append(await _phase(ctx, seen, "CRM -> ATS", label, rate, linked))
     finally:
@@ -231,3 +247,25 @@ async def run(ctx: Context) -> None:
     for phase in phases:
         for row in rows_of(phase, d.sync_wait):
             ctx.add(row)
+    for row in versus_bare(phases):
+        ctx.add(row)
+
+
+BARE_LABEL = "25 % through the bare pipeline, gateway stopped"
+
+
+def versus_bare(phases: list[Phase]) -> list[Row]:
+    """The gateway's ATS -> CRM latency at 25 % over the bare pipeline's at the same rate: what the product adds
+    to the least any gateway must do (`bare_sync`). Where the bare pipeline misses the target, no gateway can meet
+    it on this machine."""
+    by_label = {p.label: p for p in phases if p.direction == "ATS -> CRM"}
+    gateway, bare = by_label.get("25 %"), by_label.get(BARE_LABEL)
+    if gateway is None or bare is None:
+        return []
+    g, b = gateway.figures()["sync"], bare.figures()["sync"]
+    return [Row("sync", f"ATS -> CRM sync at 25 % {q}: gateway vs bare pipeline", g[q], "ms", baseline=b[q],
+                baseline_label="bare pipeline", higher_is_better=False,
+                note="bare pipeline: consume, open the sealed values, one CRM batch create per fetch; no links, "
+                     "policy, echoes, conflicts or exactly-once bookkeeping (tests/bench/bare_sync.py)"
+                if q == "p50" else "")
+            for q in ("p50", "p99")]
