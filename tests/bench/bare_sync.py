@@ -18,7 +18,7 @@ from shared_schemas.envelope import EventEnvelope, InvalidEvent
 from shared_schemas.topics import ATS_CANDIDATES
 from talentkit.sealing import KeyUnavailable, Unsealer, http_key_fetch
 
-from .kafka import topic_partitions
+from .kafka import consumer_at_end
 
 FIELDS = ("first_name", "last_name", "emails", "headline", "location")  # what the CRM takes of a candidate
 
@@ -38,14 +38,7 @@ class BarePipeline:
 
     async def start(self) -> None:
         # the gateway's fetch settings: a fetch returns as soon as a record is there
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                         fetch_max_wait_ms=1000)
-        await self.consumer.start()
-        tps = await topic_partitions(self.bootstrap, [ATS_CANDIDATES])
-        self.consumer.assign(tps)
-        await self.consumer.seek_to_end(*tps)
-        for tp in tps:
-            await self.consumer.position(tp)
+        self.consumer = await consumer_at_end(self.bootstrap, [ATS_CANDIDATES], fetch_max_wait_ms=1000)
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:

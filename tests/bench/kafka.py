@@ -57,6 +57,19 @@ async def end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition,
         return await client.end_offsets(tps) if tps else {}
 
 
+async def consumer_at_end(bootstrap: str, topics: list[str], **kwargs: Any) -> AIOKafkaConsumer:
+    """A started consumer without a group, assigned every partition of `topics` at its end, positions fixed before
+    it returns (nothing written after this is missed)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **kwargs)
+    await consumer.start()
+    tps = await topic_partitions(bootstrap, topics)
+    consumer.assign(tps)
+    await consumer.seek_to_end(*tps)
+    for tp in tps:
+        await consumer.position(tp)
+    return consumer
+
+
 class EventTap:
     """Reads `topics` from their current end in the background and hands each CloudEvent to `on_event`, with the
     time its record reached Kafka (the record timestamp, seconds). `urls` (`/ats` and `/crm` -> base URL) and
@@ -74,14 +87,7 @@ class EventTap:
 
     async def start(self) -> None:
         """Fix the starting positions (the end, now) before returning: nothing written after this is missed."""
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                         fetch_max_wait_ms=50)
-        await self.consumer.start()
-        tps = await topic_partitions(self.bootstrap, self.topics)
-        self.consumer.assign(tps)
-        await self.consumer.seek_to_end(*tps)
-        for tp in tps:
-            await self.consumer.position(tp)
+        self.consumer = await consumer_at_end(self.bootstrap, self.topics, fetch_max_wait_ms=50)
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
