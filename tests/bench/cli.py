@@ -3,7 +3,7 @@ write it as JSON with the machine's facts. Sections run in this order, each alon
 
   idle      CPU of each idle process                               (~15 s)
   api       ATS/CRM reads and writes vs a bare Starlette + asyncpg app  (~2.5 min per --repeat)
-  sync      ATS -> CRM and CRM -> ATS sync latency at 4 open-loop rates, and ATS -> CRM at 25 % through a
+  sync      ATS -> CRM and CRM -> ATS sync latency at 4 open-loop rates, and each direction at 25 % through a
             bare pipeline instead of the gateway (~5-7 min)
   drain     gateway drain rate over a 10,000-event backlog             (~1-3 min)
   backfill  `talent-gateway backfill` of 100,000 seeded candidates     (~1.5 min)

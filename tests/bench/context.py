@@ -21,7 +21,7 @@ class Durations:
     saturation: float = 10  # s per closed-loop saturation run
     open_loop: float = 8  # s per open-loop latency run
     idle: float = 10  # s over which idle CPU is measured
-    sync_phase: float = 30  # s of open-loop load per sync rate and direction
+    sync_phase: float = 25  # s of open-loop load per sync rate and direction
     sync_wait: float = 20  # s to wait after a phase for events still in flight
     drain_people: int = 5000  # people in the backlog (a create and an update each: 2 events per person)
     drain_cap: float = 120  # s the gateway gets to drain; beyond, the rate so far is extrapolated

@@ -7,8 +7,8 @@ latency of a person is the other side's write time (`updated_at` of the record i
 send time of the request that started it. The baseline is the floor no gateway can beat: until the first side's
 event is on Kafka (its record timestamp) the gateway cannot know about the change.
 
-One more ATS -> CRM phase at the 25 % rate runs through a bare pipeline instead of the gateway (`bare_sync`: the
-least any gateway must do, on the same stack): the gateway's 25 % figures are shown against it."""
+In each direction one more phase at the 25 % rate runs through a bare pipeline instead of the gateway (`bare_sync`:
+the least any gateway must do, on the same stack): the gateway's 25 % figures are shown against it."""
 from __future__ import annotations
 
 import json
@@ -59,9 +59,10 @@ class Seen:
         first = self.first_event(key) if key else None
         return self.written_for[first[0]][0] if first and first[0] in self.written_for else None
 
-    def linked_prospects(self) -> list[str]:
-        ats_events = {event_id for event_id, _ in self.ats_created.values()}
-        return [pid for cause, (_, pid) in self.written_for.items() if cause in ats_events]
+    def links(self) -> dict[str, str]:
+        """Prospect id -> candidate id of each candidate the gateway carried into the CRM."""
+        candidate_of = {event_id: candidate_id for candidate_id, (event_id, _) in self.ats_created.items()}
+        return {pid: candidate_of[cause] for cause, (_, pid) in self.written_for.items() if cause in candidate_of}
 
 
 def _key(body: bytes, *, update: bool) -> str | None:
@@ -98,10 +99,12 @@ class Phase:
 
 
 async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: float,
-                 linked: list[str], bare: bool = False) -> Phase:
-    """One rate for `sync_phase` seconds; `bare`: through the bare pipeline, with the gateway stopped."""
+                 linked: dict[str, str], bare: bool = False) -> Phase:
+    """One rate for `sync_phase` seconds; `linked`: prospect id -> candidate id (CRM -> ATS updates those
+    prospects); `bare`: through the bare pipeline, with the gateway stopped."""
     s, d = ctx.stack, ctx.durations
     run = uuid.uuid4().hex[:8]
+    prospects = list(linked)
     if direction == "ATS -> CRM":
         client = HttpClient(s.url("ats"), s.headers)
 
@@ -113,12 +116,13 @@ async def _phase(ctx: Context, seen: Seen, direction: str, label: str, rate: flo
 
         def make(i: int) -> Request:
             # If-Match: * (any version): the bench changes the headline only; the gateway may bump the version
-            return Request("PATCH", f"/v1/prospects/{linked[i % len(linked)]}", {"headline": f"Headline {run} {i}"},
+            return Request("PATCH", f"/v1/prospects/{prospects[i % len(prospects)]}", {"headline": f"Headline {run} {i}"},
                            {"If-Match": "*"})
     pipeline = None
     if bare:
         await ctx.quiet_gateway()
-        pipeline = BarePipeline(s.bootstrap, s.url("ats"), s.url("crm"), s.headers, s.gateway_key)
+        pipeline = BarePipeline(s.bootstrap, s.url("ats"), s.url("crm"), s.headers, s.gateway_key,
+                                links=linked if direction == "CRM -> ATS" else None)
         await pipeline.start()
     meter = Components(lambda: _parts(ctx))
     meter.start()
@@ -233,13 +237,14 @@ async def run(ctx: Context) -> None:
     phases: list[Phase] = []
     try:
         for label, rate in rates.items():
-            phases.append(await _phase(ctx, seen, "ATS -> CRM", label, rate, []))
-        linked = seen.linked_prospects()  # before the bare pipeline's: it links nobody
+            phases.append(await _phase(ctx, seen, "ATS -> CRM", label, rate, {}))
+        linked = seen.links()  # before the bare pipeline's: it links nobody
         if not linked:
             raise RuntimeError("no ATS candidate reached the CRM: nothing linked to update from the CRM side")
-        phases.append(await _phase(ctx, seen, "ATS -> CRM", BARE_LABEL, rates["25 %"], [], bare=True))
+        phases.append(await _phase(ctx, seen, "ATS -> CRM", BARE_LABEL, rates["25 %"], {}, bare=True))
         for label, rate in rates.items():
             phases.append(await _phase(ctx, seen, "CRM -> ATS", label, rate, linked))
+        phases.append(await _phase(ctx, seen, "CRM -> ATS", BARE_LABEL, rates["25 %"], linked, bare=True))
     finally:
         await tap.stop()
     ctx.details["sync"] = {"ats_create_saturation": sat, "phase_seconds": d.sync_phase, "wait_seconds": d.sync_wait,
@@ -255,17 +260,20 @@ BARE_LABEL = "25 % through the bare pipeline, gateway stopped"
 
 
 def versus_bare(phases: list[Phase]) -> list[Row]:
-    """The gateway's ATS -> CRM latency at 25 % over the bare pipeline's at the same rate: what the product adds
-    to the least any gateway must do (`bare_sync`). Where the bare pipeline misses the target, no gateway can meet
-    it on this machine."""
-    by_label = {p.label: p for p in phases if p.direction == "ATS -> CRM"}
-    gateway, bare = by_label.get("25 %"), by_label.get(BARE_LABEL)
-    if gateway is None or bare is None:
-        return []
-    g, b = gateway.figures()["sync"], bare.figures()["sync"]
-    return [Row("sync", f"ATS -> CRM sync at 25 % {q}: gateway vs bare pipeline", g[q], "ms", baseline=b[q],
-                baseline_label="bare pipeline", higher_is_better=False,
-                note="bare pipeline: consume, open the sealed values, one CRM batch create per fetch; no links, "
-                     "policy, echoes, conflicts or exactly-once bookkeeping (tests/bench/bare_sync.py)"
-                if q == "p50" else "")
-            for q in ("p50", "p99")]
+    """The gateway's latency at 25 % over the bare pipeline's at the same rate, in each direction: what the product
+    adds to the least any gateway must do (`bare_sync`). Where the bare pipeline misses the target, no gateway can
+    meet it on this machine."""
+    out = []
+    for direction, what in (("ATS -> CRM", "one CRM batch create per fetch"),
+                            ("CRM -> ATS", "one ATS batch update per fetch, If-Match: *")):
+        by_label = {p.label: p for p in phases if p.direction == direction}
+        gateway, bare = by_label.get("25 %"), by_label.get(BARE_LABEL)
+        if gateway is None or bare is None:
+            continue
+        g, b = gateway.figures()["sync"], bare.figures()["sync"]
+        out += [Row("sync", f"{direction} sync at 25 % {q}: gateway vs bare pipeline", g[q], "ms", baseline=b[q],
+                    baseline_label="bare pipeline", higher_is_better=False,
+                    note=f"bare pipeline: consume, open the sealed values, {what}; no links, policy, echoes, conflicts "
+                         "or exactly-once bookkeeping (tests/bench/bare_sync.py)" if q == "p50" else "")
+                for q in ("p50", "p99")]
+    return out
