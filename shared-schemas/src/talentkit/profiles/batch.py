@@ -59,17 +59,18 @@ async def apply_batch(*, uow: UnitOfWork, batch: Batch, items: list[Any], ctx: R
     for i, h in hashes.items():
         first_hash.setdefault(items[i].idempotency_key, h)
     claimed, stored = await _claim(session, batch, ctx.principal.key_id, first_hash)
-    await batch.service.repo.lock(session, sorted({i.id for i in items if getattr(i, "op", None) == "update"}))
+    locked = await batch.service.repo.lock(session, sorted({i.id for i in items if getattr(i, "op", None) == "update"}))
 
     # First every item in one savepoint (two statements for the batch instead of two per item); when any item
     # fails (a refusal or a value the database will not store), that savepoint is undone and the items are
     # applied again, each in a savepoint of its own, so that only the failing ones fail, as one at a time.
     try:
         async with uow.savepoint():
-            results, answered = await _apply_items(uow, batch, items, ctx, hashes, first_hash, stored, alone=False)
+            results, answered = await _apply_items(uow, batch, items, ctx, hashes, first_hash, stored, locked,
+                                                   alone=False)
     except (_ItemFailed, DBAPIError):  # (a write flushed only as the savepoint ended fails there)
-        session.expire_all()  # what the undone attempt changed in memory is read again as stored
-        results, answered = await _apply_items(uow, batch, items, ctx, hashes, first_hash, stored, alone=True)
+        session.expire_all()  # what the undone attempt changed in memory is read again as stored (not `locked`)
+        results, answered = await _apply_items(uow, batch, items, ctx, hashes, first_hash, stored, {}, alone=True)
     await _settle(session, batch, ctx.principal.key_id, {k: answered[k] for k in claimed if k in answered})
     return results
 
@@ -79,7 +80,7 @@ class _ItemFailed(Exception):
 
 
 async def _apply_items(uow: UnitOfWork, batch: Batch, items: list[Any], ctx: RequestContext, hashes: dict[int, str],
-                       first_hash: dict[str, str], stored: dict[str, Any], *, alone: bool
+                       first_hash: dict[str, str], stored: dict[str, Any], locked: dict[Any, Any], *, alone: bool
                        ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     # The people the creates may find (`unless_email_taken`) are read in one query; a person this batch creates is
     # added as it is created, so a later item with the same email finds it, as it would one item at a time.
@@ -101,14 +102,14 @@ async def _apply_items(uow: UnitOfWork, batch: Batch, items: list[Any], ctx: Req
         elif key and key in stored:
             results.append(_replayed(index, stored[key]))
         else:
-            results.append(await _apply_one(uow, batch, index, item, ctx, taken, alone=alone))
+            results.append(await _apply_one(uow, batch, index, item, ctx, taken, locked, alone=alone))
             if key:
                 answered[key] = results[-1]
     return results, answered
 
 
 async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: RequestContext,
-                     taken: dict[str, Any | None], *, alone: bool) -> dict[str, Any]:
+                     taken: dict[str, Any | None], locked: dict[Any, Any], *, alone: bool) -> dict[str, Any]:
     instance = batch.path if item.op == "create" else f"{batch.path}/{item.id}"
     if item.op == "create" and item.unless_email_taken and item.body.emails:
         wanted = [x.strip().lower() for x in item.body.emails]
@@ -128,7 +129,8 @@ async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: 
                                                     flush=alone)
             else:
                 record = await batch.service.update(uow=uow, id=item.id, values=item.body.model_dump(exclude_unset=True),
-                                                    if_match=item.if_match, ctx=_item_ctx(item, ctx))
+                                                    if_match=item.if_match, ctx=_item_ctx(item, ctx),
+                                                    locked=locked.get(item.id))
     except ProblemError as exc:
         if not alone:
             raise _ItemFailed from exc
