@@ -68,7 +68,7 @@ async def test_an_uncommitted_write_holds_no_chain_lock_and_the_chain_links_in_c
         assert (await conn.execute(text("SELECT count(*) FROM audit_pending"))).scalar() == 0
 
 
-async def test_a_batch_of_updates_reads_its_people_once_with_their_locks(ats):
+async def test_a_batch_of_updates_reads_its_people_once_with_their_locks_and_writes_them_in_one_statement(ats):
     people = [(await ats.create()).json() for _ in range(5)]
     items = [{"op": "update", "id": p["id"], "if_match": f'"{p["version"]}"', "body": {"headline": f"Batch {i}"}}
              for i, p in enumerate(people)]
@@ -77,5 +77,7 @@ async def test_a_batch_of_updates_reads_its_people_once_with_their_locks(ats):
     assert r.status_code == 200 and [i["status"] for i in r.json()["results"]] == [200] * 5, r.text
     reads = [s for s in sent.on_connection_of("UPDATE candidates") if s.startswith("SELECT") and "FROM candidates" in s]
     assert len(reads) == 1 and "FOR NO KEY UPDATE" in reads[0], reads  # one locking read for the five, none per item
+    writes = [s for s in sent.on_connection_of("UPDATE candidates") if s.startswith("UPDATE candidates")]
+    assert len(writes) == 1, writes  # the five rows in one executemany at the end of the batch's savepoint
     for p, i in zip(people, range(5)):
         assert (await ats.client.get(f"/v1/candidates/{p['id']}")).json()["headline"] == f"Batch {i}"

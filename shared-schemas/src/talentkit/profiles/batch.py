@@ -124,13 +124,14 @@ async def _apply_one(uow: UnitOfWork, batch: Batch, index: int, item: Any, ctx: 
     try:
         async with (uow.savepoint() if alone else contextlib.nullcontext()):
             if item.op == "create":
-                # in the batch's one savepoint the INSERTs wait for its end, where they go as one statement
+                # in the batch's one savepoint the INSERTs and UPDATEs wait for its end, where they go as one
+                # statement each (an update changing the same columns as the others)
                 record = await batch.service.create(uow=uow, values=item.body.model_dump(), ctx=_item_ctx(item, ctx),
                                                     flush=alone)
             else:
                 record = await batch.service.update(uow=uow, id=item.id, values=item.body.model_dump(exclude_unset=True),
                                                     if_match=item.if_match, ctx=_item_ctx(item, ctx),
-                                                    locked=locked.get(item.id))
+                                                    locked=locked.get(item.id), flush=alone)
     except ProblemError as exc:
         if not alone:
             raise _ItemFailed from exc

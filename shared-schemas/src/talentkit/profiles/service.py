@@ -161,14 +161,15 @@ class ProfileService(Generic[ProfileT]):
         return NotFound(f"No {self.events.aggregate} with id {id}.")
 
     async def update(self, *, uow: UnitOfWork, id: uuid.UUID, values: dict[str, Any], if_match: str | None,
-                     ctx: RequestContext, locked: ProfileT | None = None) -> ProfileT:
+                     ctx: RequestContext, locked: ProfileT | None = None, flush: bool = True) -> ProfileT:
         """Apply a partial change under If-Match; a change that changes nothing records nothing. `locked`: the
-        profile as already locked in this transaction (`ProfileRepository.lock`), instead of reading it again."""
+        profile as already locked in this transaction (`ProfileRepository.lock`), instead of reading it again.
+        `flush=False`: the UPDATE waits for the next flush (a batch's updates then go as one statement)."""
         session = uow.session
         record = locked if locked is not None and locked.id == id else await self.get(session, id, for_update=True)
         self.check_writable(record)
         check_if_match(if_match, record.version)
-        await self._change(session, record, values, ctx)
+        await self._change(session, record, values, ctx, flush=flush)
         return record
 
     def check_writable(self, record: ProfileT) -> None:
@@ -192,10 +193,12 @@ class ProfileService(Generic[ProfileT]):
         await self._change(session, record, {name: [*getattr(record, name), *fresh] for name, fresh in added.items()}, ctx)
         return added
 
-    async def _change(self, session: AsyncSession, record: ProfileT, values: dict[str, Any], ctx: RequestContext) -> None:
+    async def _change(self, session: AsyncSession, record: ProfileT, values: dict[str, Any], ctx: RequestContext, *,
+                      flush: bool = True) -> None:
         at = ctx.source_time or datetime.now(UTC)
         changes = record.change(values, at=at, actor=ctx.actor, field_at=ctx.source_field_times)
         if changes:
-            await session.flush()
+            if flush:
+                await session.flush()
             record.record_event(self.events.updated_type, time=at, changes=changes, ctx=ctx, data={
                 f"{self.events.aggregate}_id": record.id, "changes": changes, self.events.aggregate: record.snapshot()})
