@@ -31,6 +31,7 @@ from talent_dev.testing import (
     partitions_of,
     read_to_end,
     smtp_sink,
+    start_all,
     wait_until,
 )
 
@@ -134,11 +135,11 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
     repo = talent_stack.repo_root
     log_dir = repo / ".local" / "test-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    urls = {}
-    for db, service_dir, prefix in (("e2e_ats", "ats-service", "ATS_"), ("e2e_crm", "crm-service", "CRM_"),
-                                    ("e2e_gateway", "sync-gateway", "GATEWAY_")):
-        urls[prefix] = talent_stack.fresh_database(db)
-        talent_stack.migrate(service_dir, urls[prefix], prefix)
+    urls = {}  # copies of the session's migrated templates (a migration each would take seconds)
+    databases = (("e2e_ats", "ats-service", "ATS_"), ("e2e_crm", "crm-service", "CRM_"),
+                 ("e2e_gateway", "sync-gateway", "GATEWAY_"))
+    for db, service_dir, prefix in databases:
+        urls[prefix] = talent_stack.templates.copy(service_dir, db)
 
     # A broker of its own: the in-process integration suites publish to the same topic names on the session's
     # broker, and the e2e gateway (which reads its topics from the beginning) must not chew through their events.
@@ -175,11 +176,8 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
                                   "GATEWAY_ATS_URL": ats.url, "GATEWAY_CRM_URL": crm.url,
                                   "GATEWAY_CONSUMER_GROUP": "sync-gateway", "GATEWAY_WEBHOOKS_DESTINATIONS": "loopback"},
                              log_path=log_dir / "e2e-gateway.log")
-    started: list[ServiceProcess] = []
     try:
-        for proc in (ats, crm, gateway):
-            proc.start()
-            started.append(proc)
+        start_all([ats, crm, gateway])  # side by side: their start-ups overlap
         yield E2EStack(ats=ats, crm=crm, gateway=gateway, admin_key=admin_key, gateway_key=gateway_key,
                        kafka_bootstrap=bootstrap, log_dir=log_dir, mailbox=inbox.received, broker=broker,
                        broker_args=(kafka_dir, kafka_port, controller_port, ls.fetch_kafka(repo)), database_urls=urls)
@@ -189,6 +187,8 @@ def e2e_stack(talent_stack: TalentStack) -> Iterator[E2EStack]:
         ls.stop_kafka(broker[0])
         shutil.rmtree(kafka_dir, ignore_errors=True)
         mail.close()
+        for db, _, _ in databases:
+            talent_stack.templates.drop(db)
 
 
 @pytest.fixture

@@ -46,12 +46,21 @@ class ServiceProcess:
 
     def start(self, timeout: float = 60.0) -> ServiceProcess:
         """Start and wait until /readyz answers 200."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServiceProcess:
+        """Start the process without waiting for it (`wait_ready` next; `start_all` starts several side by side)."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
         self.proc = subprocess.Popen(
             uvicorn_argv(self.factory, self.port, bin_dir=self.bin_dir, workers=self.workers),
             env={**os.environ, **multiprocess_metrics_env(self.log_path.with_suffix(".metrics"), self.workers),
                  **self.env, **LOOPBACK_ONLY}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=self.workers > 1)  # its own process group: a SIGKILL reaches the workers too
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> ServiceProcess:
+        """Wait until the launched process's /readyz answers 200."""
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -81,3 +90,18 @@ class ServiceProcess:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def start_all(processes: list[ServiceProcess], timeout: float = 60.0) -> list[ServiceProcess]:
+    """Start the processes side by side (their imports and start-up overlap) and wait until each is ready; when one
+    fails, every one started is stopped before the error is raised."""
+    try:
+        for process in processes:
+            process.launch()
+        for process in processes:
+            process.wait_ready(timeout)
+    except BaseException:
+        for process in reversed(processes):
+            process.stop()
+        raise
+    return processes
