@@ -26,7 +26,7 @@ from shared_schemas.envelope import EventEnvelope, InvalidEvent
 from shared_schemas.topics import ATS_CANDIDATES, CRM_PROSPECTS
 from talentkit.sealing import KeyUnavailable, Unsealer, http_key_fetch
 
-from .kafka import consumer_at_end
+from .kafka import consumer_at_end, stop_consuming
 
 FIELDS = ("first_name", "last_name", "emails", "headline", "location")  # what both sides share of a person
 
@@ -122,10 +122,4 @@ class BarePipeline:
                 self.failed += len(items) - ok
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.task
-        if self.consumer is not None:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self.consumer.stop()
+        await stop_consuming(self.task, self.consumer)

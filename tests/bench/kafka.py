@@ -115,13 +115,18 @@ class EventTap:
                     self.on_event(event, at)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.task
-        if self.consumer is not None:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self.consumer.stop()
+        await stop_consuming(self.task, self.consumer)
+
+
+async def stop_consuming(task: asyncio.Task[None] | None, consumer: AIOKafkaConsumer | None) -> None:
+    """Cancel a consuming loop and stop its consumer (either may never have started)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if consumer is not None:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await consumer.stop()
 
 
 async def _admin(bootstrap: str, call: Callable[[AIOKafkaAdminClient], Awaitable[T]], timeout: float = 30) -> T:
