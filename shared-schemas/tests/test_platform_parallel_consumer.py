@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from ats.db import platform
 from prometheus_client import REGISTRY
 from shared_schemas.envelope import EventEnvelope
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from talent_dev.testing import wait_until
@@ -360,6 +361,52 @@ async def test_two_phase_effects_commit_with_the_processed_row_and_replays_skip_
                                 "the batched row of the event that changed nothing", interval=0.2)
         [dead] = await bench.dead_letters(1)
         assert dict(dead.headers)["ce_id"] == poison.id.encode()
+
+
+async def test_a_running_consumer_looks_up_only_the_records_that_were_there_when_it_got_its_partitions(db, talent_stack):
+    """Records published before the member got its partitions may have been applied by a previous owner: they are
+    looked up in the processed-events table. Records published since only this member has fetched: a running
+    consumer's steady state costs no look-up, and a copy of an event published twice still applies once."""
+    engine = create_async_engine(db.url)
+    lookups: list[str] = []
+
+    @sa_event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "processed_events" in statement:
+            lookups.append(statement)
+    try:
+        async with Bench(db, talent_stack.kafka_bootstrap, partitions=2) as bench:
+            calls: Counter[str] = Counter()
+
+            async def handle(ev: EventEnvelope):
+                calls[ev.id] += 1
+
+                async def effects(session) -> None:
+                    await session.execute(INSERT, {"g": bench.group, "e": ev.id, "s": ev.subject, "q": ev.sequence})
+                return effects
+
+            earlier = await bench.send(*(event(f"e{i}-{uuid.uuid4().hex[:4]}", 1) for i in range(6)))
+            bench.consumer(handle=handle, sessions=sessionmaker(engine))
+            await bench.wait_applied({e.id for e in earlier})
+            assert lookups, "the records there before the member joined were looked up"
+
+            lookups.clear()
+            later = []
+            for i in range(10):  # one at a time: each its own fetch
+                later += await bench.send(event(f"l{i}-{uuid.uuid4().hex[:4]}", 1))
+                await bench.wait_applied({later[-1].id})
+            twice = event(f"t-{uuid.uuid4().hex[:4]}", 1)
+            await bench.send(twice)
+            await bench.wait_applied({twice.id})
+            await bench.send(twice)  # the relay published it again (a crash between publish and mark)
+            last = (await bench.send(event(twice.subject, 2)))[-1]  # same key: after the copy
+            rows = await bench.wait_applied({last.id})
+
+            assert lookups == []  # none of the fresh records cost a processed-events query
+            assert Counter(r[0] for r in rows)[twice.id] == 1  # the copy's effects never ran
+            assert all(calls[e.id] == 1 for e in earlier + later)
+    finally:
+        await engine.dispose()
 
 
 async def _eq(got, expected) -> bool:

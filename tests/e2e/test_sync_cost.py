@@ -62,8 +62,10 @@ async def test_a_synced_candidate_costs_a_few_peer_calls_and_sql_round_trips(e2e
     print(f"per candidate created and linked: {create_cost}")
     print(f"per candidate update carried: {update_cost}")
     # A new candidate: one batch item that finds the prospect by email or creates it; an update: one PATCH, no
-    # re-read of either side; the writes of events applied together share a transaction (group commit).
+    # re-read of either side; the writes of events applied together share a transaction (group commit). An
+    # update's read is one statement (its cursor, link and tombstones together), and a running consumer looks
+    # none of its fresh records up in the processed-events table: 5.5 round trips per update before, 3.7 after.
     assert _total(create_cost, "http") <= 1
     assert _total(update_cost, "http") <= 1
     assert _total(create_cost, "sql") <= 7
-    assert _total(update_cost, "sql") <= 5
+    assert _total(update_cost, "sql") <= 4.5

@@ -8,6 +8,9 @@ How it works (after Confluent's parallel consumer):
 - Offsets: per partition, the committed offset is the lowest record not finished yet (applied, duplicate,
   refused or dead-lettered); commits run every `commit_interval` seconds, after `commit_every` completions, on
   revoke and on stop. A crash replays from there, and the processed-events table makes the replay harmless.
+- Look-ups: the records of a fetch that were in the partition when this member got it (a previous owner, or this
+  process before a restart, may have applied them) are looked up in the processed-events table, one query per
+  fetch; records published since are fresh (no one else has fetched them) and cost no query.
 - Backpressure: at most `max_buffered_per_partition` unfinished records per partition and `max_buffered` in all;
   a full partition is paused and resumed once half drained.
 - Rebalance: revoked partitions take no new work; their in-flight events get `revoke_timeout` seconds to finish
@@ -28,7 +31,7 @@ Handler contract. Give exactly one of:
   processed-events row (a duplicate stops there), calls the handler and commits. Simple, but the transaction (and
   a pooled connection) is held across whatever the handler awaits, HTTP calls included.
 - `handle(event) -> Effects | None`: the two-phase style. The consumer skips the event if its processed-events
-  row exists (a cheap SELECT); otherwise the handler does its reads and HTTP calls with no transaction open and
+  row exists (the fetch's look-up, above); otherwise the handler does its reads and HTTP calls with no transaction open and
   returns `effects(session)`, the database writes, which the consumer runs in one short transaction together
   with the processed-events insert (ON CONFLICT DO NOTHING: if the row exists, e.g. another member applied the
   event meanwhile, the effects are not run and the event counts as a duplicate). `None` means "nothing to
@@ -117,6 +120,7 @@ class EventConsumer(EventApplier):
         self._forget()
         self._queues = KeyedQueues()
         self._offsets: dict[TopicPartition, PartitionOffsets] = {}
+        self._fresh_from: dict[TopicPartition, int] = {}  # per partition: the first offset no one else can have seen
         self._committed: dict[TopicPartition, int] = {}
         self._running: set[Work] = set()
         self._buffered = 0
@@ -185,7 +189,9 @@ class EventConsumer(EventApplier):
             batches = await self.consumer.getmany(timeout_ms=1000, max_records=500)
             generation = self._generation
             works = {tp: [self._work(r) for r in records] for tp, records in batches.items()}
-            await self._look_up(w for batch in works.values() for w in batch)
+            if not self._rebalancing:
+                self._note_fresh(works)
+            await self._look_up((w for batch in works.values() for w in batch), fresh=self._fresh)
             for tp, batch in works.items():
                 if self._rebalancing or generation != self._generation:
                     continue  # not committed, so the partition's next owner (maybe us) fetches them again
@@ -196,6 +202,22 @@ class EventConsumer(EventApplier):
                         self._buffered += 1
             self._flow_control()
             self._dispatch()
+
+    def _note_fresh(self, works: dict[TopicPartition, list[Work]]) -> None:
+        """On a partition's first fetch since it was assigned to us, note where its fresh records begin: the high
+        watermark of that fetch. Only records below it existed when we got the partition (a previous owner, or
+        this process before a restart, may have applied them: they are looked up in the processed-events table);
+        a record above it was published since, and only we have fetched it."""
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        for tp, batch in works.items():
+            if tp not in self._fresh_from and tp in assigned and batch:
+                highwater = self.consumer.highwater(tp)
+                self._fresh_from[tp] = max(highwater or 0, batch[-1].record.offset + 1)
+
+    def _fresh(self, work: Work) -> bool:
+        start = self._fresh_from.get(work.tp)
+        return start is not None and work.record.offset >= start
 
     async def _commit_loop(self) -> None:
         failing = False
@@ -293,6 +315,7 @@ class EventConsumer(EventApplier):
             log.warning("commit on revoke failed", extra={"consumer": self.group, "error": repr(exc)})
         for tp in revoked:
             self._offsets.pop(tp, None)
+            self._fresh_from.pop(tp, None)
             self._committed.pop(tp, None)
             with contextlib.suppress(KeyError):
                 CONSUMER_LAG.remove(self.group, tp.topic, str(tp.partition))

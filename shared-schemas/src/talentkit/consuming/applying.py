@@ -110,16 +110,22 @@ class EventApplier:
             key = record.key.decode("utf-8", "replace") if record.key is not None else f"\0{record.topic}/{record.partition}"
         return Work(record=record, key=key, event=event, invalid=invalid, wanted=wanted)
 
-    async def _look_up(self, works: Iterable[Work]) -> None:
+    async def _look_up(self, works: Iterable[Work], fresh: Callable[[Work], bool] = lambda work: False) -> None:
         """One query for a whole fetch: events processed before are then skipped without a query of their own;
-        the keys the new ones need are fetched in one request per producer."""
-        events = [w.event for w in works if w.event is not None and w.wanted is not False]
-        ids = [e.id for e in events]
-        if not ids:
+        the keys the new ones need are fetched in one request per producer. A record `fresh` says no one can
+        have processed yet (published after this member got its partition) is not looked up: most of a
+        running consumer's records, so its steady state costs no query per fetch."""
+        wanted = [(w, w.event) for w in works if w.event is not None and w.wanted is not False]
+        events = [event for _, event in wanted]
+        if not events:
             return
+        ids = [event.id for w, event in wanted if not fresh(w)]
+        if self.handle is not None:
+            self._new_at_fetch.update(event.id for w, event in wanted if fresh(w))
         keys = asyncio.ensure_future(self.unsealer.prefetch(events)) if self.unsealer is not None else None
         try:  # the keys arrive meanwhile (a duplicate's key is fetched too: rare, and harmless)
-            seen = await processed.seen_among(self.sessions, self.tables.processed_events, self.group, ids)
+            seen = await processed.seen_among(self.sessions, self.tables.processed_events, self.group, ids) \
+                if ids else set[str]()
         except Exception as exc:  # noqa: BLE001 - only a hint: each attempt then asks for itself
             log.warning("processed-events lookup failed", extra={"consumer": self.group, "error": repr(exc)})
             return

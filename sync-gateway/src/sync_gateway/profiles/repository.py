@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from shared_schemas.erasure import email_hash
-from sqlalchemy import Select, Table, bindparam, exists, literal, select, text
+from sqlalchemy import Boolean, Integer, Select, Table, bindparam, column, exists, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from talentkit.db import PLAIN_READ
+from sqlalchemy.orm import aliased
 
 from sync_gateway.links.models import Link
 from sync_gateway.links.tombstones import Tombstone
@@ -28,28 +28,32 @@ async def situation(session: AsyncSession, side: str, record_id: uuid.UUID,
     return row[0], row[2], bool(row[1])
 
 
-# The same read for many events at once (the consumer applies many concurrently): one statement for all of them.
-_SITUATIONS = text("""
+# The same read for many events at once (the consumer applies many concurrently): one statement for all of them,
+# the links loaded in it.
+_LINKS = cast(Table, Link.__table__)
+_SITUATIONS_SQL = text("""
     WITH w AS (SELECT * FROM unnest(CAST(:sides AS text[]), CAST(:ids AS uuid[]), CAST(:ns AS int[])) AS w(side, record_id, n)),
-         h AS (SELECT * FROM unnest(CAST(:hn AS int[]), CAST(:hh AS text[])) AS h(n, hash))
-    SELECT w.n,
-           (SELECT c.sequence FROM aggregate_cursors c WHERE c.side = w.side AND c.aggregate_id = w.record_id::text) AS sequence,
-           EXISTS (SELECT 1 FROM h JOIN tombstones t ON t.email_hash = h.hash WHERE h.n = w.n) AS buried,
-           CASE WHEN w.side = 'ats' THEN (SELECT l.id FROM links l WHERE l.ats_candidate_id = w.record_id)
-                ELSE (SELECT l.id FROM links l WHERE l.crm_prospect_id = w.record_id) END AS link_id
-    FROM w""").execution_options(**PLAIN_READ)
+         h AS (SELECT * FROM unnest(CAST(:hn AS int[]), CAST(:hh AS text[])) AS h(n, hash)),
+         s AS (SELECT w.n,
+                      (SELECT c.sequence FROM aggregate_cursors c WHERE c.side = w.side AND c.aggregate_id = w.record_id::text) AS sequence,
+                      EXISTS (SELECT 1 FROM h JOIN tombstones t ON t.email_hash = h.hash WHERE h.n = w.n) AS buried,
+                      CASE WHEN w.side = 'ats' THEN (SELECT l.id FROM links l WHERE l.ats_candidate_id = w.record_id)
+                           ELSE (SELECT l.id FROM links l WHERE l.crm_prospect_id = w.record_id) END AS link_id
+               FROM w)
+    SELECT s.n, s.sequence, s.buried, l.* FROM s LEFT JOIN links l ON l.id = s.link_id""").columns(
+    column("n", Integer), column("sequence", Integer), column("buried", Boolean), *_LINKS.c).subquery("situation")
+_LINKED = aliased(Link, _SITUATIONS_SQL)
+_SITUATIONS = select(_SITUATIONS_SQL.c.n, _SITUATIONS_SQL.c.sequence, _SITUATIONS_SQL.c.buried, _LINKED)
 
 
 async def situations(session: AsyncSession, wanted: Sequence[tuple[str, uuid.UUID, Sequence[str]]]
                      ) -> list[tuple[int | None, Link | None, bool]]:
-    """`situation` of each (side, record id, emails), in order: two statements however many are asked."""
+    """`situation` of each (side, record id, emails), in order: one statement however many are asked."""
     hn = [n for n, (_, _, emails) in enumerate(wanted) for _ in emails]
     hh = [email_hash(e) for _, _, emails in wanted for e in emails]
     rows = (await session.execute(_SITUATIONS, {"sides": [w[0] for w in wanted], "ids": [w[1] for w in wanted],
                                                 "ns": list(range(len(wanted))), "hn": hn, "hh": hh})).all()
-    ids = {row.link_id for row in rows if row.link_id is not None}
-    found = {link.id: link for link in (await session.execute(select(Link).where(Link.id.in_(ids)))).scalars()} if ids else {}
-    by_n = {row.n: (row.sequence, found.get(row.link_id), bool(row.buried)) for row in rows}
+    by_n = {n: (sequence, link, bool(buried)) for n, sequence, buried, link in rows}
     return [by_n[n] for n in range(len(wanted))]
 
 
