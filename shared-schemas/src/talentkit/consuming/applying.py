@@ -7,6 +7,7 @@ import json
 import logging
 import random
 import traceback
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,9 @@ Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 Effects = Callable[[AsyncSession], Awaitable[None]]
 TwoPhaseHandler = Callable[[EventEnvelope], Awaitable[Effects | None]]
 DeadLetterSink = Callable[[ConsumerRecord, BaseException, int], Awaitable[None]]
+
+
+FINISHED_REMEMBERED = 20_000  # event ids kept to recognise a copy of an event published again
 
 
 class TransientError(Exception):
@@ -77,6 +81,7 @@ class EventApplier:
         self.dlq_topic = dead_letter_topic(group)
         self.committer = GroupCommitter(sessions=sessions, table=tables.processed_events, consumer=group)
         self.producer: AIOKafkaProducer | None = None  # dead letters go out through it
+        self._finished: OrderedDict[str, None] = OrderedDict()  # the newest events finished here, oldest first
         self._forget()
 
     def _forget(self) -> None:
@@ -112,16 +117,21 @@ class EventApplier:
 
     async def _look_up(self, works: Iterable[Work], fresh: Callable[[Work], bool] = lambda work: False) -> None:
         """One query for a whole fetch: events processed before are then skipped without a query of their own;
-        the keys the new ones need are fetched in one request per producer. A record `fresh` says no one can
-        have processed yet (published after this member got its partition) is not looked up: most of a
-        running consumer's records, so its steady state costs no query per fetch."""
+        the keys the new ones need are fetched in one request per producer. A record `fresh` says no one else can
+        have fetched (published after this member got its partition) is not looked up: most of a running
+        consumer's records, so its steady state costs no query per fetch. Where that is wrong (a zombie member
+        still applying the partition it lost, a copy of an event finished more than `FINISHED_REMEMBERED` events
+        ago) the handler runs again and its effects do not: the effects transaction's claim finds the row."""
         wanted = [(w, w.event) for w in works if w.event is not None and w.wanted is not False]
         events = [event for _, event in wanted]
         if not events:
             return
-        ids = [event.id for w, event in wanted if not fresh(w)]
+        # a fresh record of an event this member finished before is a copy published again (a relay that died
+        # between publishing and marking): looked up, so that its handler does not run again
+        new = {event.id for w, event in wanted if fresh(w) and event.id not in self._finished}
+        ids = [event.id for _, event in wanted if event.id not in new]
         if self.handle is not None:
-            self._new_at_fetch.update(event.id for w, event in wanted if fresh(w))
+            self._new_at_fetch.update(new)
         keys = asyncio.ensure_future(self.unsealer.prefetch(events)) if self.unsealer is not None else None
         try:  # the keys arrive meanwhile (a duplicate's key is fetched too: rare, and harmless)
             seen = await processed.seen_among(self.sessions, self.tables.processed_events, self.group, ids) \
@@ -173,6 +183,10 @@ class EventApplier:
         except Exception as exc:  # noqa: BLE001 - what it was decides retry, park, outage or dead letter
             return await self._failed(work, exc)
         EVENTS_CONSUMED.labels(self.group, event.type, outcome).inc()
+        if outcome in ("applied", "duplicate"):
+            self._finished[event.id] = None
+            if len(self._finished) > FINISHED_REMEMBERED:
+                self._finished.popitem(last=False)
         if outcome == "applied":
             EVENT_APPLY_LATENCY.labels(self.group).observe(max((datetime.now(UTC) - event.time).total_seconds(), 0))
         return Step(outcome=outcome)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from shared_schemas.erasure import email_hash
-from sqlalchemy import Boolean, Integer, Select, Table, bindparam, column, exists, literal, select, text
+from sqlalchemy import BigInteger, Boolean, Integer, Select, Table, bindparam, column, exists, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -40,8 +40,9 @@ _SITUATIONS_SQL = text("""
                       CASE WHEN w.side = 'ats' THEN (SELECT l.id FROM links l WHERE l.ats_candidate_id = w.record_id)
                            ELSE (SELECT l.id FROM links l WHERE l.crm_prospect_id = w.record_id) END AS link_id
                FROM w)
-    SELECT s.n, s.sequence, s.buried, l.* FROM s LEFT JOIN links l ON l.id = s.link_id""").columns(
-    column("n", Integer), column("sequence", Integer), column("buried", Boolean), *_LINKS.c).subquery("situation")
+    SELECT s.n, s.sequence, s.buried, {} FROM s LEFT JOIN links l ON l.id = s.link_id""".format(
+    ", ".join(f"l.{c.name}" for c in _LINKS.c))).columns(
+    column("n", Integer), column("sequence", BigInteger), column("buried", Boolean), *_LINKS.c).subquery("situation")
 _LINKED = aliased(Link, _SITUATIONS_SQL)
 _SITUATIONS = select(_SITUATIONS_SQL.c.n, _SITUATIONS_SQL.c.sequence, _SITUATIONS_SQL.c.buried, _LINKED)
 
