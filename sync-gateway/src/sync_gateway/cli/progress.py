@@ -23,7 +23,7 @@ class Progress:
         self.total: int | None = None
         self.earlier, self.done, self.pages = done, done, 0
         self.counts: Counter[str] = Counter()
-        self._last_draw = 0.0
+        self._last_draw: float | None = None  # never drawn: the first page draws whatever the clock says
 
     def page(self, records: int, counts: Mapping[str, int]) -> None:
         """A page of `records` finished with these outcomes."""
@@ -57,7 +57,7 @@ class Progress:
 
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._last_draw < (0.1 if self.tty else self.every):
+        if not force and self._last_draw is not None and now - self._last_draw < (0.1 if self.tty else self.every):
             return
         self._last_draw = now
         self.stream.write(("\r\x1b[2K" + self.line()) if self.tty else self.line() + "\n")
