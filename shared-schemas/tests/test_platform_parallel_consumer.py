@@ -589,6 +589,66 @@ async def test_effects_committing_together_share_one_transaction_and_a_failing_o
     assert claimed == 30  # e7 left no processed row: it is retried
 
 
+async def test_a_group_whose_effects_are_all_folds_commits_in_one_statement_without_a_transaction(db):
+    from talentkit.consuming.grouping import Fold, Folded, GroupCommitter
+
+    grp = f"fold-{uuid.uuid4().hex[:8]}"
+    async with db.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS folded (grp text, subject text, seq bigint,"
+                                " PRIMARY KEY (grp, subject))"))
+    fold = Fold(name="folded", columns=(("grp", "text"), ("subject", "text"), ("seq", "bigint")),
+                sql="INSERT INTO folded (grp, subject, seq) SELECT grp, subject, seq FROM {rows}"
+                    " ON CONFLICT (grp, subject) DO UPDATE SET seq = EXCLUDED.seq")
+    committer = GroupCommitter(sessions=sessionmaker(db.engine), table=platform.processed_events, consumer=grp,
+                               parallel=1)
+
+    def row(subject: str, seq: int) -> Folded:
+        return Folded([(fold, {"grp": grp, "subject": subject, "seq": seq})])
+
+    statements: list[bool] = []  # whether each went out with no transaction (asyncpg's adapter sends no BEGIN)
+
+    def count(conn, cursor, statement, *_):
+        statements.append(conn.connection.dbapi_connection.autocommit)
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        together = await asyncio.gather(*(committer(f"f{i}", row(f"s{i}", i)) for i in range(10)))
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert together == [True] * 10 and committer.groups == 1
+    assert statements == [True]  # the claim and ten rows: one statement, no BEGIN nor COMMIT around it
+
+    async def table() -> dict[str, int]:
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT subject, seq FROM folded WHERE grp = :g"), {"g": grp})
+            return {subject: seq for subject, seq in rows}
+    assert await table() == {f"s{i}": i for i in range(10)}
+
+    # claimed before: their rows are not written again (seq would become 99)
+    assert await asyncio.gather(committer("f3", row("s3", 99)), committer("f4", row("s4", 99))) == [False, False]
+    # two rows for one row of the table in one group: PostgreSQL refuses the statement, each then commits alone
+    first = asyncio.create_task(committer("x0", row("s0", 50)))
+    both = await asyncio.gather(committer("x1", row("s1", 51)), committer("x2", row("s1", 52)))
+    assert await first is True and both == [True, True]
+    # a group with any other kind of effects commits in a transaction, folds included
+    async def other(session) -> None:
+        await session.execute(text("INSERT INTO applied (grp, event_id, subject, seq) VALUES (:g, 'o', 's', 0)"),
+                              {"g": grp})
+    statements.clear()
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        mixed = await asyncio.gather(committer("y0", row("s9", 70)), committer("y1", row("s8", 80)),
+                                     committer("y2", other))
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert mixed == [True, True, True]
+    assert statements == [False] * 4  # the claim, two fold rows and the other write: in one transaction
+    got = await table()
+    assert (got["s3"], got["s4"], got["s0"], got["s1"], got["s8"], got["s9"]) == (3, 4, 50, 52, 80, 70)
+    async with db.engine.connect() as conn:
+        claimed = (await conn.execute(text("SELECT count(*) FROM processed_events WHERE consumer = :g"), {"g": grp})).scalar()
+    assert claimed == 10 + 3 + 3
+
+
 async def test_a_quiet_moment_commits_each_event_in_its_own_group(db):
     from talentkit.consuming.grouping import GroupCommitter
 

@@ -204,6 +204,10 @@ def _defer_begin(session: SyncSession, transaction: Any, connection: Any) -> Non
 
 
 PLAIN_READ = {"talentkit_plain_read": True}  # `text(...).execution_options(**PLAIN_READ)`: a text its author vouches reads only
+# A write that is its session's only statement (one statement is atomic by itself): sent without a BEGIN, so it
+# commits as it runs and the session's commit costs nothing. A write after it in the same session would start a
+# transaction of its own, so only a session's one write may say so.
+ONE_STATEMENT = {"talentkit_one_statement": True}
 
 
 def _plain_read(statement: str, context: Any) -> bool:
@@ -223,7 +227,8 @@ def _reads_only(statement: str) -> bool:
 
 
 def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-    if conn.info.get(_DEFERRED) and not _plain_read(statement, context):
+    if conn.info.get(_DEFERRED) and not _plain_read(statement, context) \
+            and not getattr(context, "execution_options", {}).get("talentkit_one_statement"):
         del conn.info[_DEFERRED]
         conn.connection.dbapi_connection.autocommit = False  # the adapter sends BEGIN before this statement
 

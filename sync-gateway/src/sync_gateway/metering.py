@@ -54,8 +54,11 @@ def meter(engine: AsyncEngine) -> AsyncEngine:
     def statement(*_: Any) -> None:
         SQL_STATEMENTS.labels(_worker.get(), "statement").inc()
 
-    def commit(*_: Any) -> None:
-        SQL_STATEMENTS.labels(_worker.get(), "commit").inc()
+    def commit(conn: Any) -> None:
+        # a COMMIT goes out only when the driver began a transaction: not after a read-only or `ONE_STATEMENT`
+        # session (asyncpg's adapter then has none, and its commit sends nothing)
+        if getattr(conn.connection.dbapi_connection, "_transaction", True) is not None:
+            SQL_STATEMENTS.labels(_worker.get(), "commit").inc()
     event.listen(sync, "before_cursor_execute", statement)
     event.listen(sync, "commit", commit)
     return engine

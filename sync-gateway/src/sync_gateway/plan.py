@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from talentkit.consuming.grouping import Fold, Folded
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -46,6 +47,11 @@ class Plan:
         """Keep a write (`write(session)`) for the effects transaction."""
         self.writes.append(write)
 
+    def fold(self, fold: Fold, **row: Any) -> None:
+        """Keep a one-row write the consumer's group commit can fold into its claim statement (see `Fold`): an
+        event whose writes are all folds costs no transaction of its own."""
+        self.writes.append(Folded([(fold, row)]))
+
     async def apply(self, session: AsyncSession) -> None:
         """Run the kept writes, in order, in the caller's transaction."""
         for write in self.writes:
@@ -53,4 +59,6 @@ class Plan:
 
     def effects(self) -> Write | None:
         """What the consumer runs in its transaction; None when the event needs nothing written."""
+        if self.writes and all(isinstance(write, Folded) for write in self.writes):
+            return Folded([row for write in self.writes if isinstance(write, Folded) for row in write.rows])
         return self.apply if self.writes else None

@@ -2,19 +2,53 @@
 event waits for its previous one) share one transaction, with one processed-events insert, instead of a BEGIN, a
 claim and a COMMIT each (`talentkit.batching.Coalescer` gathers them: an event alone commits at once, so grouping
 adds no delay at low load). When a group's transaction fails, its events are committed one by one, so one event's
-failure (a lost race, a constraint) is that event's alone."""
+failure (a lost race, a constraint) is that event's alone.
+
+A group whose effects are all `Folded` (rows for statements the committer knows how to write for many events at
+once, e.g. a cursor upsert) costs one statement and no transaction around it: the claim and every row go out as
+one `WITH … INSERT` (a statement is atomic by itself), where each row is written only if its event's claim
+succeeded. That is the steady state of a sync: an update's only write is its cursor."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentkit.batching import Coalescer
 from talentkit.consuming import processed
+from talentkit.db import ONE_STATEMENT
 
 Effects = Callable[[AsyncSession], Awaitable[None]]
 Item = tuple[str, Effects]  # (event id, its effects)
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A write of one row per event that a group commit folds into its claim statement. `sql` is the statement
+    for any number of rows, reading them from `{rows}`, a relation with `columns` (name, PostgreSQL type), e.g.
+    `INSERT INTO t (a, b) SELECT a, b FROM {rows} ON CONFLICT …`. Two rows of one group must not update the same
+    row (PostgreSQL refuses: the group is then committed one event at a time, which is correct, only slower): the
+    consumer's keys see to it, as a key's events never commit together."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    sql: str
+
+
+@dataclass
+class Folded:
+    """Effects that are only `Fold` rows: (fold, {column: value}), in order. Callable like any effects (each row
+    then its own statement, in the caller's transaction)."""
+
+    rows: list[tuple[Fold, dict[str, Any]]]
+
+    async def __call__(self, session: AsyncSession) -> None:
+        for fold, row in self.rows:
+            await session.execute(_statement(None, (fold,)), _params(None, (fold,), [("", [(fold, row)])]))
 
 
 class GroupCommitter:
@@ -23,7 +57,7 @@ class GroupCommitter:
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], table: Table, consumer: str,
                  max_events: int = 64, parallel: int = 2) -> None:
-        self.sessions = sessions
+        self.sessions, self.table, self.consumer = sessions, table, consumer
         self.groups = 0  # transactions committed (for tests and metrics)
         self._coalescer: Coalescer[Item, bool | Exception] = Coalescer(self._commit_group, max_items=max_events,
                                                                        parallel=parallel)
@@ -51,10 +85,54 @@ class GroupCommitter:
         return out
 
     async def _commit(self, group: list[Item]) -> list[bool]:
-        async with self.sessions() as session, session.begin():
-            claimed = set((await session.execute(self._claim, {"ids": [event_id for event_id, _ in group]})).scalars())
-            for event_id, effects in group:
-                if event_id in claimed:
-                    await effects(session)
+        if all(isinstance(effects, Folded) for _, effects in group):
+            claimed = await self._commit_folded([(event_id, effects.rows) for event_id, effects in group
+                                                 if isinstance(effects, Folded)])
+        else:
+            async with self.sessions() as session, session.begin():
+                claimed = set((await session.execute(self._claim, {"ids": [i for i, _ in group]})).scalars())
+                for event_id, effects in group:
+                    if event_id in claimed:
+                        await effects(session)
         self.groups += 1
         return [event_id in claimed for event_id, _ in group]
+
+    async def _commit_folded(self, group: list[tuple[str, list[tuple[Fold, dict[str, Any]]]]]) -> set[str]:
+        folds = tuple(sorted({fold for _, rows in group for fold, _ in rows}, key=lambda f: f.name))
+        statement = _statement(self.table.name, folds).execution_options(**ONE_STATEMENT)
+        async with self.sessions() as session:
+            claimed = set((await session.execute(statement, _params(self.consumer, folds, group))).scalars())
+            await session.commit()  # nothing to commit when it went out autocommitted (`ONE_STATEMENT`)
+        return claimed
+
+
+@functools.cache
+def _statement(claims: str | None, folds: tuple[Fold, ...]) -> TextClause:
+    """The claim of the events into table `claims` (None: no claim, every row is written) and each fold's rows,
+    written for the events claimed, in one statement that returns the ids claimed."""
+    ctes = []
+    if claims is not None:
+        ctes.append(f"claimed AS (INSERT INTO {claims} (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS text[]))"
+                    " ON CONFLICT DO NOTHING RETURNING event_id)")
+    for n, fold in enumerate(folds):
+        names = ", ".join(name for name, _ in fold.columns)
+        arrays = ", ".join(f"CAST(:f{n}_{name} AS {kind}[])" for name, kind in fold.columns)
+        only_claimed = " WHERE w.event_id IN (SELECT event_id FROM claimed)" if claims is not None else ""
+        ctes.append(f"f{n}_rows AS (SELECT {', '.join(f'w.{name}' for name, _ in fold.columns)} FROM "
+                    f"unnest(CAST(:f{n}__event AS text[]), {arrays}) AS w(event_id, {names}){only_claimed})")
+        ctes.append(f"f{n} AS ({fold.sql.format(rows=f'f{n}_rows')})")
+    tail = "SELECT event_id FROM claimed" if claims is not None else "SELECT NULL::text AS event_id"
+    return text(f"WITH {', '.join(ctes)} {tail}")
+
+
+def _params(consumer: str | None, folds: Sequence[Fold], group: Sequence[tuple[str, list[tuple[Fold, dict[str, Any]]]]]
+            ) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if consumer is not None:
+        params.update(consumer=consumer, ids=[event_id for event_id, _ in group])
+    for n, fold in enumerate(folds):
+        rows = [(event_id, row) for event_id, rows in group for f, row in rows if f == fold]
+        params[f"f{n}__event"] = [event_id for event_id, _ in rows]
+        for name, _ in fold.columns:
+            params[f"f{n}_{name}"] = [row[name] for _, row in rows]
+    return params

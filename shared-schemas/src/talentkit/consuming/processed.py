@@ -9,6 +9,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
+from talentkit.db import ONE_STATEMENT
+
 
 async def seen(sessions: async_sessionmaker[AsyncSession], table: Table, consumer: str, event_id: str) -> bool:
     """True when the event was already processed (a cheap read, outside any transaction of the handler's)."""
@@ -34,9 +36,11 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
 
 
 async def record(sessions: async_sessionmaker[AsyncSession], table: Table, consumer: str, event_ids: list[str]) -> None:
-    """Mark many events processed in one transaction (events whose handling changed nothing)."""
-    async with sessions() as session, session.begin():
-        await session.execute(claim_many(table, consumer), {"ids": event_ids})
+    """Mark many events processed in one statement, no transaction around it (events whose handling changed
+    nothing)."""
+    async with sessions() as session:
+        await session.execute(claim_many(table, consumer).execution_options(**ONE_STATEMENT), {"ids": event_ids})
+        await session.commit()  # nothing left to commit when it went out autocommitted
 
 
 @functools.cache

@@ -99,7 +99,7 @@ class ProfileSync:
         applied, link, buried = await self.situation(plan, side, record_id, emails)
         if applied is not None and applied >= event.sequence:
             return  # older than what was applied already
-        plan.write(functools.partial(repository.advance, side=side, aggregate_id=str(record_id), sequence=event.sequence))
+        plan.fold(repository.ADVANCE, side=side, aggregate_id=str(record_id), sequence=event.sequence)
         policy = await self.current_policy(plan)
         if link is None:
             if side == "crm":
