@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -625,10 +626,18 @@ async def test_a_group_whose_effects_are_all_folds_commits_in_one_statement_with
 
     # claimed before: their rows are not written again (seq would become 99)
     assert await asyncio.gather(committer("f3", row("s3", 99)), committer("f4", row("s4", 99))) == [False, False]
-    # two rows for one row of the table in one group: PostgreSQL refuses the statement, each then commits alone
-    first = asyncio.create_task(committer("x0", row("s0", 50)))
-    both = await asyncio.gather(committer("x1", row("s1", 51)), committer("x2", row("s1", 52)))
-    assert await first is True and both == [True, True]
+    # two rows for one row of the table in one group: PostgreSQL refuses the statement, each event then commits
+    # alone in a transaction (its claim and its row); so does one event whose two rows hit one row
+    statements.clear()
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        both = await asyncio.gather(committer("x0", row("s0", 50)), committer("x1", row("s1", 51)),
+                                    committer("x2", row("s1", 52)))
+        twice = await committer("x3", Folded(row("s2", 60).rows + row("s2", 61).rows))
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert both == [True, True, True] and twice is True
+    assert statements == [True] + [False] * 6 + [True] + [False] * 3
     # a group with any other kind of effects commits in a transaction, folds included
     async def other(session) -> None:
         await session.execute(text("INSERT INTO applied (grp, event_id, subject, seq) VALUES (:g, 'o', 's', 0)"),
@@ -643,10 +652,19 @@ async def test_a_group_whose_effects_are_all_folds_commits_in_one_statement_with
     assert mixed == [True, True, True]
     assert statements == [False] * 4  # the claim, two fold rows and the other write: in one transaction
     got = await table()
-    assert (got["s3"], got["s4"], got["s0"], got["s1"], got["s8"], got["s9"]) == (3, 4, 50, 52, 80, 70)
+    assert (got["s3"], got["s4"], got["s0"], got["s1"], got["s2"], got["s8"], got["s9"]) == (3, 4, 50, 52, 61, 80, 70)
     async with db.engine.connect() as conn:
         claimed = (await conn.execute(text("SELECT count(*) FROM processed_events WHERE consumer = :g"), {"g": grp})).scalar()
-    assert claimed == 10 + 3 + 3
+    assert claimed == 10 + 4 + 3
+
+    # the rule `ONE_STATEMENT` rests on: nothing writes after it in its session (it could not roll back with it)
+    from talentkit.db import ONE_STATEMENT
+    async with sessionmaker(db.engine)() as session:
+        await session.execute(text("INSERT INTO folded (grp, subject, seq) VALUES (:g, 'z', 1)")
+                              .execution_options(**ONE_STATEMENT), {"g": grp})
+        with pytest.raises(Exception, match="after a ONE_STATEMENT write"):
+            await session.execute(text("INSERT INTO folded (grp, subject, seq) VALUES (:g, 'z2', 1)"), {"g": grp})
+    assert "z" in await table() and "z2" not in await table()
 
 
 async def test_a_quiet_moment_commits_each_event_in_its_own_group(db):

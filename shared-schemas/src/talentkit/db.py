@@ -206,7 +206,7 @@ def _defer_begin(session: SyncSession, transaction: Any, connection: Any) -> Non
 PLAIN_READ = {"talentkit_plain_read": True}  # `text(...).execution_options(**PLAIN_READ)`: a text its author vouches reads only
 # A write that is its session's only statement (one statement is atomic by itself): sent without a BEGIN, so it
 # commits as it runs and the session's commit costs nothing. A write after it in the same session would start a
-# transaction of its own, so only a session's one write may say so.
+# transaction of its own, so only a session's one write may say so (another write after it raises).
 ONE_STATEMENT = {"talentkit_one_statement": True}
 
 
@@ -227,13 +227,22 @@ def _reads_only(statement: str) -> bool:
 
 
 def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-    if conn.info.get(_DEFERRED) and not _plain_read(statement, context) \
-            and not getattr(context, "execution_options", {}).get("talentkit_one_statement"):
-        del conn.info[_DEFERRED]
-        conn.connection.dbapi_connection.autocommit = False  # the adapter sends BEGIN before this statement
+    if not conn.info.get(_DEFERRED) or _plain_read(statement, context):
+        return
+    if conn.info.get(_ONE_SENT):  # it committed on its own: this write could not be rolled back with it
+        raise RuntimeError("a write after a ONE_STATEMENT write in the same session")
+    if getattr(context, "execution_options", {}).get("talentkit_one_statement"):
+        conn.info[_ONE_SENT] = True  # sent without BEGIN
+        return
+    del conn.info[_DEFERRED]
+    conn.connection.dbapi_connection.autocommit = False  # the adapter sends BEGIN before this statement
+
+
+_ONE_SENT = "talentkit.one_statement_sent"
 
 
 def _forget_deferred_begin(dbapi_connection: Any, record: Any) -> None:
+    record.info.pop(_ONE_SENT, None)
     if record.info.pop(_DEFERRED, None) and dbapi_connection is not None:
         dbapi_connection.autocommit = False
 
