@@ -32,7 +32,8 @@ Handler contract. Give exactly one of:
   a pooled connection) is held across whatever the handler awaits, HTTP calls included.
 - `handle(event) -> Effects | None`: the two-phase style. The consumer skips the event if its processed-events
   row exists (the fetch's look-up, above); otherwise the handler does its reads and HTTP calls with no transaction open and
-  returns `effects(session)`, the database writes, which the consumer runs in one short transaction together
+  returns `effects(session)`, the database writes (or `Folded` rows: then one statement, no transaction, see
+  `talentkit.consuming.grouping`), which the consumer runs in one short transaction together
   with the processed-events insert (ON CONFLICT DO NOTHING: if the row exists, e.g. another member applied the
   event meanwhile, the effects are not run and the event counts as a duplicate). `None` means "nothing to
   write": the row is inserted later in a batch with others. The handler's external writes must be idempotent,
